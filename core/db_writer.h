@@ -1,0 +1,40 @@
+// Writing the 5.5 database (contract.md section 2) through one connection.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "file_analysis.h"
+#include "record.h"
+#include "sqlite_handle.h"
+
+namespace kms::core {
+
+enum class Verification { Passed, Failed, NotApplicable };
+const char* verification_name(Verification v);
+
+inline constexpr int kSchemaVersion = 1;
+inline constexpr std::int64_t kApplicationId = 0x4B4D3535;  // 'KM55'
+
+class DbWriter {
+ public:
+  enum class Schema { Create, Existing };
+  /// Prepares the inserts; with Schema::Create, first creates the schema in the empty `db`.
+  explicit DbWriter(Db& db, Schema schema = Schema::Create);
+  ~DbWriter();
+  DbWriter(const DbWriter&) = delete;
+  DbWriter& operator=(const DbWriter&) = delete;
+
+  void write_client(const ClientRecord& rec);
+  /// `raw`: the file's bytes, for every record file that was read.
+  void write_legacy_file(const FileSummary& f, const std::optional<std::string>& raw);
+  void write_report_row(const FileSummary& f, std::optional<Verification> v);
+  void set_meta(const std::string& key, const std::string& value);
+
+ private:
+  struct Statements;
+  Db& db_;
+  std::unique_ptr<Statements> st_;
+};
+
+}  // namespace kms::core

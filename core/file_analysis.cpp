@@ -1,0 +1,85 @@
+#include "file_analysis.h"
+
+#include "hashing.h"
+#include "profile_parser.h"
+#include "text_decoder.h"
+
+namespace kms::core {
+
+AnalyzedFile analyze_record_bytes(const std::string& path, const std::string& record_id, std::string bytes,
+                                  std::time_t now) {
+  AnalyzedFile a;
+  FileSummary& s = a.summary;
+  s.path = path;
+  s.record_id = record_id;
+  s.size = static_cast<std::int64_t>(bytes.size());
+  s.sha256 = sha256_hex(bytes);
+  s.outcome = RecordOutcome::Rejected;
+  if (bytes.empty()) {
+    add_issue(s.issues, Severity::Error, "empty-file", "the file is empty (0 bytes)");
+  } else {
+    DecodedText text = decode_text(bytes, s.issues);
+    if (text.ok) {
+      const ParsedProfile profile = parse_profile(text.utf8, s.issues);
+      if (!profile.has_content) {
+        add_issue(s.issues, Severity::Error, "empty-file", "the file holds nothing but blank lines and comments");
+      } else {
+        RuleResult r = apply_record_rules(profile, record_id, now, s.issues);
+        s.mailbox_dn = r.mailbox_dn;
+        s.mailbox_line = r.mailbox_line;
+        s.legacy_state = r.legacy_state;
+        if (r.record && !has_error(s.issues)) {
+          s.outcome = r.normalized ? RecordOutcome::Normalized : RecordOutcome::Migrated;
+          s.state = r.record->state;
+          a.record = std::move(r.record);
+        }
+      }
+    }
+  }
+  a.raw = std::move(bytes);
+  return a;
+}
+
+AnalyzedFile analyze_entry(const fs::path& clients, const StoreEntry& entry, std::int64_t max_record_bytes,
+                           std::time_t now) {
+  const std::string full = (clients / entry.name).string();
+  AnalyzedFile a;
+  FileSummary& s = a.summary;
+  s.path = entry.name;
+  s.record_id = entry.record_id;
+  s.stamp = stamp_of(full);
+  if (s.stamp) s.size = s.stamp->size;
+  if (entry.kind == EntryKind::NotRecord) {
+    s.outcome = RecordOutcome::Skipped;
+    add_issue(s.issues, Severity::Info, "not-a-record", "not a client record file: " + entry.skip_reason);
+    return a;
+  }
+  s.outcome = RecordOutcome::Rejected;
+  if (entry.kind == EntryKind::RecordSymlink) {
+    add_issue(s.issues, Severity::Error, "symlink", "a symbolic link; never followed");
+    return a;
+  }
+  ReadResult rr = read_record_file(full, max_record_bytes);
+  switch (rr.status) {
+    case ReadResult::Status::Symlink:
+      add_issue(s.issues, Severity::Error, "symlink", "a symbolic link; never followed");
+      return a;
+    case ReadResult::Status::Unreadable:
+      add_issue(s.issues, Severity::Error, "unreadable", "cannot be read: " + rr.error);
+      return a;
+    case ReadResult::Status::TooLarge:
+      s.stamp = rr.stamp;
+      s.size = rr.stamp.size;
+      add_issue(s.issues, Severity::Error, "too-large",
+                std::to_string(rr.stamp.size) + " bytes is over the limit of " + std::to_string(max_record_bytes) +
+                    " bytes (--max-record-size)");
+      return a;
+    case ReadResult::Status::Ok:
+      break;
+  }
+  AnalyzedFile done = analyze_record_bytes(entry.name, entry.record_id, std::move(rr.bytes), now);
+  done.summary.stamp = rr.stamp;
+  return done;
+}
+
+}  // namespace kms::core

@@ -1,0 +1,47 @@
+// One entry of Clients, from its bytes to an outcome with every issue.
+#pragma once
+#include <cstdint>
+#include <ctime>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "file_reader.h"
+#include "issue.h"
+#include "record.h"
+#include "record_rules.h"
+#include "store_walker.h"
+
+namespace kms::core {
+
+/// What the run keeps about each file: small, no raw bytes, no secrets.
+struct FileSummary {
+  std::string path;       ///< relative to Clients
+  std::string record_id;  ///< "" for skipped files
+  RecordOutcome outcome = RecordOutcome::Rejected;
+  Issues issues;
+  std::optional<std::int64_t> size;  ///< bytes, when it could be examined
+  std::string sha256;                ///< of the bytes read; "" when not read
+  std::optional<FileStamp> stamp;    ///< as read, to detect later changes
+  std::string mailbox_dn;
+  int mailbox_line = 0;
+  std::optional<int> legacy_state;
+  std::optional<ClientState> state;  ///< the target state, for migrated/normalized
+};
+
+/// A file analysed in full: its summary, its bytes (when read) and its record (when valid).
+struct AnalyzedFile {
+  FileSummary summary;
+  std::optional<std::string> raw;
+  std::optional<ClientRecord> record;
+};
+
+/// Decode, parse and check the bytes of a record file. Pure: no file system.
+AnalyzedFile analyze_record_bytes(const std::string& path, const std::string& record_id, std::string bytes,
+                                  std::time_t now);
+
+/// Analyse one entry of `clients`, reading it when it is a record file.
+AnalyzedFile analyze_entry(const fs::path& clients, const StoreEntry& entry, std::int64_t max_record_bytes,
+                           std::time_t now);
+
+}  // namespace kms::core

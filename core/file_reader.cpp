@@ -1,0 +1,84 @@
+#include "file_reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace kms::core {
+namespace {
+
+FileStamp stamp_from(const struct stat& st) {
+  return FileStamp{static_cast<std::int64_t>(st.st_size),
+                   static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+ReadResult read_record_file(const std::string& path, std::int64_t max_bytes) {
+  ReadResult r;
+  Fd f{::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)};
+  if (f.fd < 0) {
+    if (errno == ELOOP) {
+      r.status = ReadResult::Status::Symlink;
+      return r;
+    }
+    r.error = std::strerror(errno);
+    return r;
+  }
+  struct stat st {};
+  if (::fstat(f.fd, &st) != 0) {
+    r.error = std::strerror(errno);
+    return r;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    r.error = "not a regular file";
+    return r;
+  }
+  r.stamp = stamp_from(st);
+  if (st.st_size > max_bytes) {
+    r.status = ReadResult::Status::TooLarge;
+    return r;
+  }
+  // Read at most max_bytes + 1: a file that grew past the limit is still too large.
+  r.bytes.resize(static_cast<std::size_t>(st.st_size) + 1);
+  std::size_t got = 0;
+  while (got < r.bytes.size()) {
+    const ssize_t n = ::read(f.fd, r.bytes.data() + got, r.bytes.size() - got);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      r.error = std::strerror(errno);
+      r.bytes.clear();
+      return r;
+    }
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+    if (got == r.bytes.size() && static_cast<std::int64_t>(got) <= max_bytes) r.bytes.resize(got + 4096);
+    if (static_cast<std::int64_t>(got) > max_bytes) {
+      r.status = ReadResult::Status::TooLarge;
+      r.bytes.clear();
+      return r;
+    }
+  }
+  r.bytes.resize(got);
+  r.stamp.size = static_cast<std::int64_t>(got);
+  r.status = ReadResult::Status::Ok;
+  return r;
+}
+
+std::optional<FileStamp> stamp_of(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return std::nullopt;
+  return stamp_from(st);
+}
+
+}  // namespace kms::core

@@ -1,0 +1,30 @@
+// SHA-1 / SHA-256 through OpenSSL's libcrypto.
+#pragma once
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "text_util.h"
+
+namespace kms::core {
+
+std::string sha256_hex(std::string_view data);
+std::string sha1_hex(const Bytes& data);
+
+/// Incremental SHA-256 (for content_digest).
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void update(const void* data, std::size_t n);
+  void update(std::string_view s) { update(s.data(), s.size()); }
+  std::string hex_final();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kms::core

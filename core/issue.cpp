@@ -1,0 +1,25 @@
+#include "issue.h"
+
+#include <algorithm>
+
+namespace kms::core {
+
+const char* severity_name(Severity s) {
+  switch (s) {
+    case Severity::Error: return "error";
+    case Severity::Warning: return "warning";
+    case Severity::Info: return "info";
+  }
+  return "error";
+}
+
+bool has_error(const Issues& issues) {
+  return std::any_of(issues.begin(), issues.end(),
+                     [](const Issue& i) { return i.severity == Severity::Error; });
+}
+
+bool has_code(const Issues& issues, const std::string& code) {
+  return std::any_of(issues.begin(), issues.end(), [&](const Issue& i) { return i.code == code; });
+}
+
+}  // namespace kms::core

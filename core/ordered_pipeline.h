@@ -1,0 +1,82 @@
+// Work on N workers, results consumed in input order on the calling thread.
+#pragma once
+#include <condition_variable>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace kms::core {
+
+/// produce(i) runs on up to `jobs` threads; consume(i, value) runs on the
+/// caller's thread for i = 0, 1, ... n-1 in order. At most jobs * 8 results
+/// wait at once, so memory stays bounded. The first exception stops the work
+/// and is rethrown here.
+template <typename T>
+void for_each_ordered(std::size_t n, int jobs, const std::function<T(std::size_t)>& produce,
+                      const std::function<void(std::size_t, T&&)>& consume) {
+  if (jobs <= 1 || n < 2) {
+    for (std::size_t i = 0; i < n; ++i) consume(i, produce(i));
+    return;
+  }
+  const std::size_t window = static_cast<std::size_t>(jobs) * 8;
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<std::optional<T>> slots(window);
+  std::size_t next = 0, consumed = 0;
+  bool stop = false;
+  std::exception_ptr error;
+
+  auto worker = [&] {
+    for (;;) {
+      std::size_t i;
+      {
+        std::unique_lock<std::mutex> lock(m);
+        cv.wait(lock, [&] { return stop || next >= n || next < consumed + window; });
+        if (stop || next >= n) return;
+        i = next++;
+      }
+      try {
+        T v = produce(i);
+        std::lock_guard<std::mutex> lock(m);
+        slots[i % window] = std::move(v);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(m);
+        if (!error) error = std::current_exception();
+        stop = true;
+      }
+      cv.notify_all();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < jobs; ++t) threads.emplace_back(worker);
+  try {
+    for (std::size_t i = 0; i < n; ++i) {
+      std::optional<T> v;
+      {
+        std::unique_lock<std::mutex> lock(m);
+        cv.wait(lock, [&] { return stop || slots[i % window].has_value(); });
+        if (!slots[i % window]) break;  // stopped by a worker's error
+        v.swap(slots[i % window]);
+        consumed = i + 1;
+      }
+      cv.notify_all();
+      consume(i, std::move(*v));
+    }
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(m);
+    if (!error) error = std::current_exception();
+    stop = true;
+  }
+  {
+    std::lock_guard<std::mutex> lock(m);
+    stop = true;
+  }
+  cv.notify_all();
+  for (auto& t : threads) t.join();
+  if (error) std::rethrow_exception(error);
+}
+
+}  // namespace kms::core

@@ -1,0 +1,41 @@
+// The Win32 profile dialect (legacy-store.md section 3), parsed with inih.
+// What inih is told and what is corrected around it: docs/dialect.md.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "issue.h"
+
+namespace kms::core {
+
+/// Longest physical line read exactly (legacy-store.md section 2).
+inline constexpr std::size_t kMaxLineBytes = 64 * 1024;
+
+struct ProfileEntry {
+  std::string key;    ///< as written (first occurrence)
+  std::string value;  ///< trimmed, one pair of matching quotes removed
+  int line = 0;
+};
+
+struct ProfileSection {
+  std::string name;  ///< as written in its first header, trimmed
+  int line = 0;
+  std::vector<ProfileEntry> entries;  ///< first occurrence of each key only
+
+  /// Case-insensitive key look-up; nullptr when absent.
+  const ProfileEntry* find(std::string_view key) const;
+};
+
+struct ParsedProfile {
+  std::vector<ProfileSection> sections;  ///< first occurrence of each name, in file order
+  bool has_content = false;              ///< any line other than blanks and comments
+
+  const ProfileSection* find(std::string_view name) const;
+};
+
+/// Parse decoded text. Adds malformed-line (error) and duplicate-key,
+/// duplicate-section, key-outside-section (warnings), each with its line.
+ParsedProfile parse_profile(std::string_view text, Issues& issues);
+
+}  // namespace kms::core

@@ -1,0 +1,310 @@
+#include "record_rules.h"
+
+#include <algorithm>
+#include <map>
+
+#include "base64.h"
+#include "text_util.h"
+#include "timestamp.h"
+#include "x509_reader.h"
+
+namespace kms::core {
+namespace {
+
+bool is_known(std::string_view key, std::initializer_list<const char*> known) {
+  return std::any_of(known.begin(), known.end(), [&](const char* k) { return iequals(key, k); });
+}
+
+struct CertSection {
+  CertKind kind;
+  int seq;
+  const ProfileSection* section;
+};
+
+// "SCert<n>" / "ECert<n>" with n written without leading zeros.
+std::optional<CertSection> cert_section(const ProfileSection& s) {
+  if (s.name.size() < 6) return std::nullopt;
+  const std::string prefix = to_lower_ascii(s.name.substr(0, 5));
+  if (prefix != "scert" && prefix != "ecert") return std::nullopt;
+  const std::string_view digits = std::string_view(s.name).substr(5);
+  if (digits.size() > 1 && digits[0] == '0') return std::nullopt;
+  const auto n = parse_decimal(digits);
+  if (!n || *n > 1'000'000'000) return std::nullopt;
+  return CertSection{prefix == "scert" ? CertKind::Signing : CertKind::Encryption, static_cast<int>(*n), &s};
+}
+
+class RuleRun {
+ public:
+  RuleRun(const ParsedProfile& p, std::time_t now, Issues& issues) : p_(p), now_(now), issues_(issues) {}
+
+  RuleResult run(const std::string& record_id);
+
+ private:
+  void error(const char* code, std::string msg, int line) { add_issue(issues_, Severity::Error, code, std::move(msg), line); }
+  void warn(const char* code, std::string msg, int line) { add_issue(issues_, Severity::Warning, code, std::move(msg), line); }
+
+  /// A required key: its value, or nullptr with missing-key reported.
+  const ProfileEntry* required(const ProfileSection& s, const char* key);
+  std::optional<std::int64_t> count(const ProfileSection& client, const char* key);
+  std::optional<std::string> timestamp(const ProfileSection& s, const char* key, ClientRecord& rec);
+  void unknown_keys(const ProfileSection& s, std::initializer_list<const char*> known, ClientRecord& rec);
+  void check_counts(CertKind kind, std::optional<std::int64_t> declared, bool declared_ok, int header_line);
+  void read_certificate(const CertSection& cs, ClientRecord& rec);
+
+  const ParsedProfile& p_;
+  std::time_t now_;
+  Issues& issues_;
+  std::vector<CertSection> certs_;
+};
+
+const ProfileEntry* RuleRun::required(const ProfileSection& s, const char* key) {
+  const ProfileEntry* e = s.find(key);
+  if (e == nullptr) {
+    error("missing-key", std::string("[") + s.name + "] has no " + key, s.line);
+    return nullptr;
+  }
+  if (e->value.empty()) {
+    error("missing-key", std::string(key) + " in [" + s.name + "] is empty", e->line);
+    return nullptr;
+  }
+  return e;
+}
+
+std::optional<std::int64_t> RuleRun::count(const ProfileSection& client, const char* key) {
+  const ProfileEntry* e = client.find(key);
+  if (e == nullptr) return std::nullopt;
+  auto n = parse_decimal(e->value);
+  if (!n) {
+    error("bad-value", std::string(key) + " is " + quoted(e->value) + ", expected a whole number >= 0", e->line);
+  }
+  return n;
+}
+
+std::optional<std::string> RuleRun::timestamp(const ProfileSection& s, const char* key, ClientRecord& rec) {
+  const ProfileEntry* e = s.find(key);
+  if (e == nullptr) return std::nullopt;
+  auto iso = legacy_time_to_iso(e->value);
+  if (!iso) {
+    warn("bad-timestamp",
+         std::string(key) + " is " + quoted(e->value) + ", expected YYYYMMDDHHMMSSZ; stored as NULL, raw text kept",
+         e->line);
+    rec.extras.push_back(ExtraAttribute{s.name, e->key, e->value});
+  }
+  return iso;
+}
+
+void RuleRun::unknown_keys(const ProfileSection& s, std::initializer_list<const char*> known, ClientRecord& rec) {
+  for (const auto& e : s.entries) {
+    if (is_known(e.key, known)) continue;
+    // The value is never quoted: an unknown key may hold anything, secrets included.
+    warn("unknown-key", "unknown key " + quoted(e.key) + " in [" + s.name + "], kept verbatim", e.line);
+    rec.extras.push_back(ExtraAttribute{s.name, e.key, e.value});
+  }
+}
+
+void RuleRun::check_counts(CertKind kind, std::optional<std::int64_t> declared, bool declared_ok, int header_line) {
+  if (!declared_ok) return;  // bad-value already reported
+  const std::int64_t c = declared.value_or(0);
+  const char* prefix = kind == CertKind::Signing ? "SCert" : "ECert";
+  const char* key = kind == CertKind::Signing ? "NumSCerts" : "NumECerts";
+  std::vector<int> present;
+  for (const auto& cs : certs_) {
+    if (cs.kind == kind) present.push_back(cs.seq);
+  }
+  std::sort(present.begin(), present.end());
+  std::string extra, missing;
+  int missing_count = 0;
+  for (int n : present) {
+    if (n < 1 || n > c) extra += std::string(extra.empty() ? "" : ", ") + "[" + prefix + std::to_string(n) + "]";
+  }
+  for (std::int64_t n = 1; n <= c; ++n) {
+    if (std::binary_search(present.begin(), present.end(), static_cast<int>(n))) continue;
+    if (++missing_count <= 5) missing += std::string(missing.empty() ? "" : ", ") + "[" + prefix + std::to_string(n) + "]";
+  }
+  if (missing_count > 5) missing += " and " + std::to_string(missing_count - 5) + " more";
+  if (extra.empty() && missing.empty()) return;
+  std::string msg = std::string(key) + (declared ? "=" + std::to_string(c) : " is absent (0)") + " but";
+  if (!missing.empty()) msg += " " + missing + " missing";
+  if (!missing.empty() && !extra.empty()) msg += " and";
+  if (!extra.empty()) msg += " " + extra + " beyond the count";
+  error("count-mismatch", msg, header_line);
+}
+
+void RuleRun::read_certificate(const CertSection& cs, ClientRecord& rec) {
+  const ProfileSection& s = *cs.section;
+  const bool enc = cs.kind == CertKind::Encryption;
+  Certificate cert;
+  cert.kind = cs.kind;
+  cert.seq = cs.seq;
+  const ProfileEntry* serial = required(s, "Serial");
+  const ProfileEntry* body = required(s, "Certificate");
+  std::optional<X509Facts> facts;
+  if (body) {
+    auto der = base64_decode(body->value);
+    if (!der) {
+      error("bad-certificate", "Certificate in [" + s.name + "] is not valid base64", body->line);
+    } else if (!(facts = read_x509(*der))) {
+      error("bad-certificate", "Certificate in [" + s.name + "] is not a DER X.509 certificate", body->line);
+    } else {
+      cert.der = std::move(*der);
+    }
+  }
+  if (serial && facts) {
+    const auto norm = normalize_serial(serial->value);
+    if (!norm || *norm != facts->serial) {
+      error("serial-mismatch",
+            "Serial in [" + s.name + "] is " + quoted(serial->value) + " but the certificate's serial is " + facts->serial,
+            serial->line);
+    }
+  }
+  if (const ProfileEntry* r = s.find("Revoked")) {
+    if (r->value == "1") {
+      cert.revoked = true;
+    } else if (r->value != "0") {
+      error("bad-value", "Revoked in [" + s.name + "] is " + quoted(r->value) + ", expected 0 or 1", r->line);
+    }
+  }
+  cert.revoked_at = timestamp(s, "RevokedOn", rec);
+  if (cert.revoked && !cert.revoked_at) {
+    const ProfileEntry* on = s.find("RevokedOn");
+    warn("revoked-without-date",
+         "[" + s.name + "] is revoked (Revoked=1) but RevokedOn is " + (on ? "not a valid time" : "missing"),
+         on ? on->line : s.line);
+  }
+  if (enc) {
+    if (const ProfileEntry* key = required(s, "EscrowedKey")) {
+      auto blob = base64_decode(key->value);
+      if (!blob) {
+        error("bad-key-blob", "EscrowedKey in [" + s.name + "] is not valid base64", key->line);
+      } else {
+        rec.keys.push_back(EscrowedKey{cs.seq, std::move(*blob)});
+      }
+    }
+    unknown_keys(s, {"Serial", "Certificate", "Revoked", "RevokedOn", "EscrowedKey"}, rec);
+  } else {
+    unknown_keys(s, {"Serial", "Certificate", "Revoked", "RevokedOn"}, rec);
+  }
+  if (facts) {
+    cert.serial = facts->serial;
+    cert.subject = facts->subject;
+    cert.issuer = facts->issuer;
+    cert.not_before = facts->not_before;
+    cert.not_after = facts->not_after;
+    cert.sha1_thumbprint = facts->sha1_thumbprint;
+    if (cert.not_after < iso_utc(now_)) {
+      add_issue(issues_, Severity::Info, "certificate-expired",
+                "the certificate in [" + s.name + "] expired on " + cert.not_after, body->line);
+    }
+    rec.certificates.push_back(std::move(cert));
+  }
+}
+
+RuleResult RuleRun::run(const std::string& record_id) {
+  RuleResult result;
+  const std::size_t errors_before =
+      static_cast<std::size_t>(std::count_if(issues_.begin(), issues_.end(), [](const Issue& i) { return i.severity == Severity::Error; }));
+  const ProfileSection* client = p_.find("Client");
+  if (client == nullptr) {
+    error("missing-section", "no [Client] section", 0);
+    return result;
+  }
+  ClientRecord rec;
+  rec.record_id = record_id;
+  if (const ProfileEntry* dn = required(*client, "MailboxDN")) {
+    rec.mailbox_dn = dn->value;
+    result.mailbox_dn = dn->value;
+    result.mailbox_line = dn->line;
+  }
+  std::optional<int> state;
+  int state_line = client->line;
+  if (const ProfileEntry* st = required(*client, "State")) {
+    state_line = st->line;
+    const auto v = parse_decimal(st->value);
+    if (!v || *v < 1 || *v > 4) {
+      error("bad-value", "State is " + quoted(st->value) + ", expected 1 (New), 2 (Active), 3 (Revoked) or 4 (Recovery)", st->line);
+    } else {
+      state = static_cast<int>(*v);
+      result.legacy_state = state;
+    }
+  }
+  const ProfileEntry* nums_entry = client->find("NumSCerts");
+  const ProfileEntry* nume_entry = client->find("NumECerts");
+  const auto nums = count(*client, "NumSCerts");
+  const auto nume = count(*client, "NumECerts");
+  const bool nums_ok = !nums_entry || nums;
+  const bool nume_ok = !nume_entry || nume;
+  if (const ProfileEntry* e = client->find("DisplayName")) rec.display_name = e->value;
+  if (const ProfileEntry* e = client->find("Alias")) rec.alias = e->value;
+  if (const ProfileEntry* e = client->find("Token")) rec.token = e->value;
+  rec.created_at = timestamp(*client, "Created", rec);
+  rec.modified_at = timestamp(*client, "Modified", rec);
+  unknown_keys(*client,
+               {"MailboxDN", "DisplayName", "Alias", "State", "NumSCerts", "NumECerts", "Token", "Created", "Modified"},
+               rec);
+
+  for (const auto& s : p_.sections) {
+    if (&s == client) continue;
+    if (auto cs = cert_section(s)) {
+      certs_.push_back(*cs);
+    } else {
+      unknown_keys(s, {}, rec);
+    }
+  }
+  const bool has_scert_section =
+      std::any_of(certs_.begin(), certs_.end(), [](const CertSection& c) { return c.kind == CertKind::Signing; });
+
+  bool ambiguous = false;
+  if (state == 4 && nums_ok && (!nums || *nums == 0) && !has_scert_section) {
+    result.normalized = true;
+    add_issue(issues_, Severity::Warning, "recovery-never-enrolled",
+              std::string("State 4 (Recovery) with ") + (nums ? "NumSCerts=0" : "NumSCerts missing") +
+                  ": never enrolled; set to New",
+              state_line);
+  } else if (state == 4 && !nums_entry && has_scert_section) {
+    ambiguous = true;
+    error("ambiguous-recovery",
+          "State 4 (Recovery) with NumSCerts missing but [SCert<n>] sections present: the tool does not guess",
+          state_line);
+  }
+  if (!ambiguous) check_counts(CertKind::Signing, nums, nums_ok, nums_entry ? nums_entry->line : client->line);
+  check_counts(CertKind::Encryption, nume, nume_ok, nume_entry ? nume_entry->line : client->line);
+
+  std::sort(certs_.begin(), certs_.end(), [](const CertSection& a, const CertSection& b) {
+    return a.kind != b.kind ? a.kind == CertKind::Signing : a.seq < b.seq;
+  });
+  for (const auto& cs : certs_) read_certificate(cs, rec);
+
+  if (state == 2 && nums_ok && nume_ok && (nums.value_or(0) < 1 || nume.value_or(0) < 1)) {
+    error("inconsistent-state", "State 2 (Active) needs at least one signing and one encryption certificate (NumSCerts=" +
+                                    std::to_string(nums.value_or(0)) + ", NumECerts=" + std::to_string(nume.value_or(0)) + ")",
+          state_line);
+  }
+
+  const std::size_t errors_after =
+      static_cast<std::size_t>(std::count_if(issues_.begin(), issues_.end(), [](const Issue& i) { return i.severity == Severity::Error; }));
+  if (errors_after == errors_before && state) {
+    rec.legacy_state = *state;
+    rec.state = result.normalized ? ClientState::New : static_cast<ClientState>(*state);
+    result.record = std::move(rec);
+  }
+  return result;
+}
+
+}  // namespace
+
+const char* outcome_name(RecordOutcome o) {
+  switch (o) {
+    case RecordOutcome::Migrated: return "migrated";
+    case RecordOutcome::Normalized: return "normalized";
+    case RecordOutcome::Rejected: return "rejected";
+    case RecordOutcome::Skipped: return "skipped";
+  }
+  return "rejected";
+}
+
+RuleResult apply_record_rules(const ParsedProfile& profile, const std::string& record_id, std::time_t now,
+                              Issues& issues) {
+  return RuleRun(profile, now, issues).run(record_id);
+}
+
+}  // namespace kms::core

@@ -1,0 +1,165 @@
+#include "report.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "text_util.h"
+
+namespace kms::core {
+namespace {
+
+std::string dump(const nlohmann::json& j) {
+  // Replace invalid UTF-8 (a file name from a foreign system) rather than fail.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+nlohmann::json null_or(const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); }
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string issue_text(const Issue& i) {
+  std::string t = std::string(severity_name(i.severity)) + " " + i.code;
+  if (i.line > 0) t += " (line " + std::to_string(i.line) + ")";
+  return t + ": " + i.message;
+}
+
+}  // namespace
+
+const char* status_name(RunStatus s) {
+  switch (s) {
+    case RunStatus::Succeeded: return "succeeded";
+    case RunStatus::Failed: return "failed";
+    case RunStatus::Cancelled: return "cancelled";
+  }
+  return "failed";
+}
+
+Counts RunReport::counts() const {
+  Counts c;
+  c.files_seen = files.size();
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    switch (files[i].outcome) {
+      case RecordOutcome::Migrated: ++c.migrated; break;
+      case RecordOutcome::Normalized: ++c.normalized; break;
+      case RecordOutcome::Rejected: ++c.rejected; break;
+      case RecordOutcome::Skipped: ++c.skipped; break;
+    }
+    const auto v = verification_of(i);
+    if (v == Verification::Passed) ++c.verified_passed;
+    if (v == Verification::Failed) ++c.verified_failed;
+  }
+  return c;
+}
+
+std::optional<Verification> RunReport::verification_of(std::size_t i) const {
+  if (i < verification.size() && verification[i]) return verification[i];
+  if (i < files.size() &&
+      (files[i].outcome == RecordOutcome::Rejected || files[i].outcome == RecordOutcome::Skipped)) {
+    return Verification::NotApplicable;
+  }
+  return std::nullopt;
+}
+
+std::string issues_json_text(const Issues& issues) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const Issue& i : issues) {
+    nlohmann::json j = {{"severity", severity_name(i.severity)}, {"code", i.code}, {"message", i.message}};
+    j["line"] = i.line > 0 ? nlohmann::json(i.line) : nlohmann::json(nullptr);
+    arr.push_back(std::move(j));
+  }
+  return dump(arr);
+}
+
+nlohmann::json record_json(const FileSummary& f, std::optional<Verification> v) {
+  nlohmann::json j;
+  j["type"] = "record";
+  j["path"] = f.path;
+  j["record_id"] = null_or(f.record_id);
+  j["mailbox_dn"] = null_or(f.mailbox_dn);
+  j["sha256"] = null_or(f.sha256);
+  j["outcome"] = outcome_name(f.outcome);
+  j["legacy_state"] = f.legacy_state ? nlohmann::json(*f.legacy_state) : nlohmann::json(nullptr);
+  j["state"] = f.state ? nlohmann::json(state_name(*f.state)) : nlohmann::json(nullptr);
+  j["issues"] = nlohmann::json::parse(issues_json_text(f.issues));
+  j["verification"] = v ? nlohmann::json(verification_name(*v)) : nlohmann::json(nullptr);
+  return j;
+}
+
+nlohmann::json summary_json(const RunReport& r) {
+  const Counts c = r.counts();
+  nlohmann::json j;
+  j["type"] = "summary";
+  j["command"] = r.command;
+  j["status"] = status_name(r.status);
+  j["files_seen"] = c.files_seen;
+  j["migrated"] = c.migrated;
+  j["normalized"] = c.normalized;
+  j["rejected"] = c.rejected;
+  j["skipped"] = c.skipped;
+  j["verified_passed"] = c.verified_passed;
+  j["verified_failed"] = c.verified_failed;
+  j["source"] = r.source;
+  j["target"] = r.target ? nlohmann::json(*r.target) : nlohmann::json(nullptr);
+  j["content_digest"] = r.content_digest ? nlohmann::json(*r.content_digest) : nlohmann::json(nullptr);
+  j["elapsed_seconds"] = static_cast<double>(static_cast<long long>(r.elapsed_seconds * 1000)) / 1000.0;
+  j["blocked"] = r.blocked;
+  j["message"] = null_or(r.message);
+  return j;
+}
+
+std::optional<ReportFormat> report_format_for(const boost::filesystem::path& p) {
+  const std::string ext = to_lower_ascii(p.extension().string());
+  if (ext == ".jsonl") return ReportFormat::JsonLines;
+  if (ext == ".csv") return ReportFormat::Csv;
+  return std::nullopt;
+}
+
+std::string jsonl_text(const RunReport& r) {
+  std::string out;
+  for (std::size_t i = 0; i < r.files.size(); ++i) {
+    out += dump(record_json(r.files[i], r.verification_of(i)));
+    out += '\n';
+  }
+  out += dump(summary_json(r));
+  out += '\n';
+  return out;
+}
+
+std::string csv_text(const RunReport& r) {
+  std::string out = "path,record_id,mailbox_dn,sha256,outcome,legacy_state,state,issues,verification\r\n";
+  for (std::size_t i = 0; i < r.files.size(); ++i) {
+    const FileSummary& f = r.files[i];
+    std::string issues;
+    for (const Issue& is : f.issues) issues += (issues.empty() ? "" : " | ") + issue_text(is);
+    const auto v = r.verification_of(i);
+    out += csv_field(f.path) + ',' + csv_field(f.record_id) + ',' + csv_field(f.mailbox_dn) + ',' + f.sha256 + ',' +
+           outcome_name(f.outcome) + ',' + (f.legacy_state ? std::to_string(*f.legacy_state) : "") + ',' +
+           (f.state ? state_name(*f.state) : "") + ',' + csv_field(issues) + ',' + (v ? verification_name(*v) : "") +
+           "\r\n";
+  }
+  return out;
+}
+
+void write_report_file(const boost::filesystem::path& p, const RunReport& r) {
+  const auto fmt = report_format_for(p);
+  const std::string text = fmt == ReportFormat::Csv ? csv_text(r) : jsonl_text(r);
+  const boost::filesystem::path tmp = p.string() + ".partial";
+  {
+    std::ofstream out(tmp.string(), std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write the report '" + tmp.string() + "'");
+  }
+  boost::filesystem::rename(tmp, p);
+}
+
+}  // namespace kms::core

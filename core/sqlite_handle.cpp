@@ -1,0 +1,123 @@
+#include "sqlite_handle.h"
+
+#include <cstring>
+
+namespace kms::core {
+namespace {
+
+[[noreturn]] void fail(sqlite3* db, int rc, const std::string& what) {
+  std::string msg = what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  throw DbError(msg, rc);
+}
+
+}  // namespace
+
+Db::Db(const std::string& path, OpenMode mode) {
+  const int flags = mode == OpenMode::ReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = "cannot open database '" + path + "': " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw DbError(msg, rc);
+  }
+  sqlite3_extended_result_codes(db_, 1);
+}
+
+Db::~Db() {
+  if (db_) sqlite3_close_v2(db_);
+}
+
+void Db::close() {
+  if (!db_) return;
+  const int rc = sqlite3_close(db_);
+  if (rc != SQLITE_OK) fail(db_, rc, "closing the database");
+  db_ = nullptr;
+}
+
+void Db::exec(const char* sql) {
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = std::string("SQL failed (") + (err ? err : sqlite3_errstr(rc)) + ")";
+    sqlite3_free(err);
+    throw DbError(msg, rc);
+  }
+}
+
+Stmt::Stmt(Db& db, const char* sql) : db_(db.get()) {
+  const int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+  if (rc != SQLITE_OK) fail(db_, rc, std::string("preparing \"") + sql + "\"");
+}
+
+Stmt::~Stmt() { sqlite3_finalize(stmt_); }
+
+Stmt& Stmt::bind(int i, std::string_view text) {
+  const int rc = sqlite3_bind_text64(stmt_, i, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  if (rc != SQLITE_OK) fail(db_, rc, "binding text");
+  return *this;
+}
+
+Stmt& Stmt::bind(int i, const std::optional<std::string>& text) {
+  return text ? bind(i, std::string_view(*text)) : bind_null(i);
+}
+
+Stmt& Stmt::bind(int i, std::int64_t v) {
+  const int rc = sqlite3_bind_int64(stmt_, i, v);
+  if (rc != SQLITE_OK) fail(db_, rc, "binding an integer");
+  return *this;
+}
+
+Stmt& Stmt::bind_blob(int i, const void* data, std::size_t n) {
+  // A zero-length blob must still be a blob, not NULL.
+  const int rc = sqlite3_bind_blob64(stmt_, i, n ? data : "", n, SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) fail(db_, rc, "binding a blob");
+  return *this;
+}
+
+Stmt& Stmt::bind_null(int i) {
+  const int rc = sqlite3_bind_null(stmt_, i);
+  if (rc != SQLITE_OK) fail(db_, rc, "binding NULL");
+  return *this;
+}
+
+bool Stmt::step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  fail(db_, rc, std::string("running \"") + sqlite3_sql(stmt_) + "\"");
+}
+
+void Stmt::run() {
+  while (step()) {
+  }
+  reset();
+}
+
+void Stmt::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+bool Stmt::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+std::string Stmt::text(int col) const {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  const int n = sqlite3_column_bytes(stmt_, col);
+  return p ? std::string(p, static_cast<std::size_t>(n)) : std::string();
+}
+
+std::optional<std::string> Stmt::opt_text(int col) const {
+  if (is_null(col)) return std::nullopt;
+  return text(col);
+}
+
+std::int64_t Stmt::integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+Bytes Stmt::blob(int col) const {
+  const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, col));
+  const int n = sqlite3_column_bytes(stmt_, col);
+  return p ? Bytes(p, p + n) : Bytes();
+}
+
+}  // namespace kms::core

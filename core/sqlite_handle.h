@@ -1,0 +1,73 @@
+// RAII wrappers for a SQLite connection and its prepared statements.
+#pragma once
+#include <sqlite3.h>
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "text_util.h"
+
+namespace kms::core {
+
+/// Thrown on any SQLite failure; the message names the statement's purpose.
+class DbError : public std::runtime_error {
+ public:
+  DbError(const std::string& what, int code) : std::runtime_error(what), code_(code) {}
+  int code() const { return code_; }
+
+ private:
+  int code_;
+};
+
+enum class OpenMode { ReadOnly, ReadWriteCreate };
+
+class Db {
+ public:
+  Db(const std::string& path, OpenMode mode);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  void exec(const char* sql);
+  sqlite3* get() const { return db_; }
+  /// Close now (reporting errors); the destructor closes quietly otherwise.
+  void close();
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+class Stmt {
+ public:
+  Stmt(Db& db, const char* sql);
+  ~Stmt();
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& bind(int i, std::string_view text);
+  Stmt& bind(int i, const std::string& text) { return bind(i, std::string_view(text)); }
+  Stmt& bind(int i, const char* text) { return bind(i, std::string_view(text)); }
+  Stmt& bind(int i, const std::optional<std::string>& text);
+  Stmt& bind(int i, std::int64_t v);
+  Stmt& bind_blob(int i, const void* data, std::size_t n);
+  Stmt& bind_null(int i);
+  /// true while there is a row.
+  bool step();
+  /// Run to completion and reset for reuse.
+  void run();
+  void reset();
+
+  bool is_null(int col) const;
+  std::string text(int col) const;
+  std::optional<std::string> opt_text(int col) const;
+  std::int64_t integer(int col) const;
+  Bytes blob(int col) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+}  // namespace kms::core

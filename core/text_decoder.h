@@ -1,0 +1,27 @@
+// Bytes of a record file to UTF-8 text (legacy-store.md section 2).
+#pragma once
+#include <string>
+#include <string_view>
+
+#include "issue.h"
+
+namespace kms::core {
+
+enum class SourceEncoding { Utf8Bom, Utf16Le, Utf8, Windows1252 };
+
+const char* encoding_name(SourceEncoding e);
+
+struct DecodedText {
+  bool ok = false;  ///< false: bad-encoding or binary-content (an error issue was added)
+  SourceEncoding encoding = SourceEncoding::Windows1252;
+  std::string utf8;  ///< the text, BOM removed
+};
+
+/// Decide the encoding per section 2, decode, and add the issues it finds
+/// (bad-encoding, binary-content, decoded-as-utf8, unassigned-cp1252-byte).
+DecodedText decode_text(std::string_view bytes, Issues& issues);
+
+/// True when `s` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
+bool is_valid_utf8(std::string_view s, bool* has_multibyte = nullptr);
+
+}  // namespace kms::core

@@ -1,0 +1,26 @@
+// Small string helpers: ASCII case folding, trimming, hex.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kms::core {
+
+using Bytes = std::vector<std::uint8_t>;
+
+/// Whitespace as the profile dialect trims it: space, tab, CR, LF, VT, FF.
+bool is_blank_char(char c);
+std::string_view trim(std::string_view s);
+std::string to_lower_ascii(std::string_view s);
+std::string to_upper_ascii(std::string_view s);
+bool iequals(std::string_view a, std::string_view b);
+std::string hex_lower(const std::uint8_t* data, std::size_t n);
+inline std::string hex_lower(const Bytes& b) { return hex_lower(b.data(), b.size()); }
+/// A decimal integer of digits only (no sign, no blanks); nullopt on anything else or overflow.
+std::optional<std::int64_t> parse_decimal(std::string_view s);
+/// Quote a text for a message, cut to `max` characters.
+std::string quoted(std::string_view s, std::size_t max = 60);
+
+}  // namespace kms::core

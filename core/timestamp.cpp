@@ -1,0 +1,39 @@
+#include "timestamp.h"
+
+#include <cstdio>
+
+namespace kms::core {
+
+std::optional<std::string> legacy_time_to_iso(std::string_view s) {
+  if (s.size() != 15 || s[14] != 'Z') return std::nullopt;
+  int v[14];
+  for (int i = 0; i < 14; ++i) {
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+    v[i] = s[i] - '0';
+  }
+  const int year = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3];
+  const int month = v[4] * 10 + v[5], day = v[6] * 10 + v[7];
+  const int hour = v[8] * 10 + v[9], minute = v[10] * 10 + v[11], second = v[12] * 10 + v[13];
+  static const int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1) return std::nullopt;
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  const int max_day = kDays[month - 1] + (month == 2 && leap ? 1 : 0);
+  if (day > max_day || hour > 23 || minute > 59 || second > 59) return std::nullopt;
+  return format_iso(year, month, day, hour, minute, second);
+}
+
+std::string format_iso(int year, int month, int day, int hour, int minute, int second) {
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", year, month, day, hour, minute, second);
+  return buf;
+}
+
+std::string iso_utc(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace kms::core

@@ -1,0 +1,290 @@
+#include "upgrade.h"
+
+#include <stdlib.h>
+
+#include <chrono>
+#include <ctime>
+
+#include "content_digest.h"
+#include "cross_checks.h"
+#include "db_writer.h"
+#include "file_analysis.h"
+#include "ordered_pipeline.h"
+#include "store_walker.h"
+#include "target_file.h"
+#include "timestamp.h"
+#include "verify_pass.h"
+
+namespace kms::core {
+namespace {
+
+/// A run that stops early: the exit code and the operator's message.
+struct RunStop {
+  ExitCode code;
+  std::string message;
+};
+
+class ScratchFolder {
+ public:
+  ScratchFolder() {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/kms-migrate-rehearsal-XXXXXX";
+    if (!::mkdtemp(templ.data())) throw RunStop{ExitCode::Usage, "cannot create a scratch folder in " + templ};
+    path_ = templ;
+  }
+  ~ScratchFolder() {
+    boost::system::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+class Pipeline {
+ public:
+  Pipeline(const UpgradeOptions& o, const UpgradeHooks& h, UpgradeResult& r) : opt_(o), hooks_(h), res_(r) {}
+  void run();
+
+ private:
+  void analyse();
+  void write(Db& db);
+  void verify(const fs::path& db_path);
+  void finish_database(Db& db);
+  void check_source_unchanged();
+  void progress(const char* phase, std::size_t done, std::size_t total) {
+    if (hooks_.progress) hooks_.progress(phase, done, total);
+  }
+  void check_cancel() const { throw_if_cancelled(hooks_.cancel); }
+
+  const UpgradeOptions& opt_;
+  const UpgradeHooks& hooks_;
+  UpgradeResult& res_;
+  RunReport& rep_ = res_.report;
+  fs::path clients_;
+  std::vector<StoreEntry> entries_;
+  std::time_t now_ = std::time(nullptr);
+  std::string started_at_ = iso_utc(now_);
+};
+
+void Pipeline::analyse() {
+  std::string error;
+  auto clients = find_clients_dir(opt_.source, error);
+  if (!clients) throw RunStop{ExitCode::Usage, error};
+  clients_ = *clients;
+  try {
+    entries_ = list_store(clients_);
+  } catch (const fs::filesystem_error& e) {
+    throw RunStop{ExitCode::Usage, "cannot list the store folder '" + clients_.string() + "': " + e.code().message()};
+  }
+  rep_.files.resize(entries_.size());
+  std::function<FileSummary(std::size_t)> produce = [&](std::size_t i) {
+    throw_if_cancelled(hooks_.cancel);
+    return analyze_entry(clients_, entries_[i], opt_.max_record_bytes, now_).summary;
+  };
+  std::function<void(std::size_t, FileSummary&&)> consume = [&](std::size_t i, FileSummary&& s) {
+    rep_.files[i] = std::move(s);
+    progress("reading", i + 1, entries_.size());
+  };
+  for_each_ordered(entries_.size(), opt_.jobs, produce, consume);
+  apply_cross_file_rules(rep_.files);
+}
+
+void Pipeline::write(Db& db) {
+  db.exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON;");
+  db.exec("BEGIN");
+  DbWriter writer(db);
+  std::function<AnalyzedFile(std::size_t)> produce = [&](std::size_t i) {
+    throw_if_cancelled(hooks_.cancel);
+    if (entries_[i].kind == EntryKind::RecordFile) {
+      return analyze_entry(clients_, entries_[i], opt_.max_record_bytes, now_);
+    }
+    return AnalyzedFile{};
+  };
+  std::function<void(std::size_t, AnalyzedFile&&)> consume = [&](std::size_t i, AnalyzedFile&& a) {
+    check_cancel();
+    const FileSummary& s = rep_.files[i];
+    if (entries_[i].kind == EntryKind::RecordFile && a.summary.sha256 != s.sha256) {
+      throw RunStop{ExitCode::DataProblem, "source changed during the run: '" + s.path + "' is not what was read before"};
+    }
+    writer.write_legacy_file(s, a.raw);
+    if (s.outcome == RecordOutcome::Migrated || s.outcome == RecordOutcome::Normalized) {
+      if (!a.record) throw RunStop{ExitCode::DataProblem, "source changed during the run: '" + s.path + "'"};
+      writer.write_client(*a.record);
+    }
+    progress("writing", i + 1, entries_.size());
+  };
+  for_each_ordered(entries_.size(), opt_.jobs, produce, consume);
+  db.exec("COMMIT");
+}
+
+void Pipeline::verify(const fs::path& db_path) {
+  Db ro(db_path.string(), OpenMode::ReadOnly);
+  VerifySettings vs;
+  vs.clients = clients_;
+  vs.max_record_bytes = opt_.max_record_bytes;
+  vs.now = now_;
+  vs.jobs = opt_.jobs;
+  vs.cancel = hooks_.cancel;
+  vs.progress = hooks_.progress;
+  VerifyResult vr = verify_against_store(ro, rep_.files, vs);
+  rep_.verification = std::move(vr.verdicts);
+  rep_.content_digest = content_digest(ro);
+  ro.close();
+  if (vr.failed > 0) {
+    std::string msg = "verification failed: " + std::to_string(vr.failed) + " record(s) differ between the database and the source";
+    for (const auto& id : vr.unexpected_record_ids) msg += "; unexpected client " + id;
+    throw RunStop{ExitCode::DataProblem, msg};
+  }
+}
+
+void Pipeline::finish_database(Db& db) {
+  const Counts c = rep_.counts();
+  db.exec("BEGIN");
+  {
+    DbWriter writer(db, DbWriter::Schema::Existing);
+    for (std::size_t i = 0; i < rep_.files.size(); ++i) writer.write_report_row(rep_.files[i], rep_.verification_of(i));
+    const std::pair<const char*, std::string> meta[] = {
+        {"schema_version", std::to_string(kSchemaVersion)},
+        {"tool_version", opt_.tool_version},
+        {"command", rep_.command},
+        {"started_at", started_at_},
+        {"finished_at", iso_utc(std::time(nullptr))},
+        {"source", fs::absolute(opt_.source).string()},
+        {"target", rep_.target.value_or("")},
+        {"content_digest", rep_.content_digest.value_or("")},
+        {"allow_rejected", opt_.allow_rejected == AllowRejected::Yes ? "1" : "0"},
+        {"files_seen", std::to_string(c.files_seen)},
+        {"migrated", std::to_string(c.migrated)},
+        {"normalized", std::to_string(c.normalized)},
+        {"rejected", std::to_string(c.rejected)},
+        {"skipped", std::to_string(c.skipped)},
+        {"verified_passed", std::to_string(c.verified_passed)},
+        {"verified_failed", std::to_string(c.verified_failed)},
+    };
+    for (const auto& [k, v] : meta) writer.set_meta(k, v);
+  }
+  db.exec("COMMIT");
+  {
+    Stmt integrity(db, "PRAGMA integrity_check");
+    while (integrity.step()) {
+      if (integrity.text(0) != "ok") throw RunStop{ExitCode::Internal, "integrity_check failed: " + integrity.text(0)};
+    }
+    Stmt fk(db, "PRAGMA foreign_key_check");
+    if (fk.step()) throw RunStop{ExitCode::Internal, "foreign_key_check failed in table " + fk.text(0)};
+  }
+}
+
+void Pipeline::run() {
+  const bool upgrade = opt_.mode == RunMode::Upgrade;
+  rep_.command = upgrade ? "upgrade" : "rehearse";
+  rep_.source = opt_.source.string();
+  if (upgrade) rep_.target = opt_.target.string();
+  if (!upgrade && opt_.keep_db) rep_.target = opt_.keep_db->string();
+  try {
+    if (upgrade || opt_.keep_db) {
+      const std::string why = check_target(upgrade ? opt_.target : *opt_.keep_db,
+                                           upgrade && opt_.force == Overwrite::Yes,
+                                           opt_.source);
+      if (!why.empty()) throw RunStop{ExitCode::Usage, why};
+    }
+    analyse();
+    const Counts counts = rep_.counts();
+    rep_.blocked = counts.rejected > 0 && opt_.allow_rejected == AllowRejected::No;
+    if (upgrade && rep_.blocked) {
+      throw RunStop{ExitCode::DataProblem, std::to_string(counts.rejected) +
+                                               " record file(s) rejected; nothing was written at the target "
+                                               "(fix them, or accept their loss with --allow-rejected)"};
+    }
+    if (upgrade && hooks_.confirm && !hooks_.confirm(Plan{counts, opt_.target.string()})) throw Cancelled{};
+    check_cancel();
+
+    std::optional<ScratchFolder> scratch;
+    fs::path final_path;
+    if (upgrade) {
+      final_path = opt_.target;
+      for (const auto& n : remove_stale_temporaries(final_path)) {
+        res_.notes.push_back("removed the temporary file left by an earlier run that was stopped: " + n);
+      }
+    } else {
+      scratch.emplace();
+      final_path = scratch->path() / "rehearsal.db";
+    }
+    TemporaryDatabase temp(final_path);
+    {
+      Db db(temp.path().string(), OpenMode::ReadWriteCreate);
+      write(db);
+      if (hooks_.after_write) hooks_.after_write(db);
+      verify(temp.path());
+      finish_database(db);
+      db.close();
+    }
+    check_source_unchanged();
+    check_cancel();
+    temp.commit();
+    if (!upgrade && opt_.keep_db) fs::copy_file(final_path, *opt_.keep_db);
+    if (!upgrade && rep_.blocked) {
+      rep_.status = RunStatus::Failed;
+      rep_.message = "the upgrade would be blocked: " + std::to_string(counts.rejected) +
+                     " record file(s) rejected (without --allow-rejected nothing would be written)";
+      res_.exit_code = ExitCode::DataProblem;
+      return;
+    }
+    rep_.status = RunStatus::Succeeded;
+    res_.exit_code = ExitCode::Ok;
+  } catch (const RunStop& stop) {
+    rep_.status = RunStatus::Failed;
+    rep_.message = stop.message;
+    res_.exit_code = stop.code;
+  } catch (const Cancelled&) {
+    rep_.status = RunStatus::Cancelled;
+    rep_.message = "cancelled; nothing was written at the target";
+    res_.exit_code = ExitCode::Cancelled;
+  } catch (const DbError& e) {
+    rep_.status = RunStatus::Failed;
+    rep_.message = std::string("database error, nothing committed: ") + e.what();
+    res_.exit_code = ExitCode::Internal;
+  } catch (const std::exception& e) {
+    rep_.status = RunStatus::Failed;
+    rep_.message = std::string("I/O or internal error, nothing committed: ") + e.what();
+    res_.exit_code = ExitCode::Internal;
+  }
+  if (rep_.status != RunStatus::Succeeded) rep_.content_digest.reset();
+}
+
+void Pipeline::check_source_unchanged() {
+  std::vector<StoreEntry> now;
+  try {
+    now = list_store(clients_);
+  } catch (const fs::filesystem_error& e) {
+    throw RunStop{ExitCode::DataProblem, "source changed during the run: the store can no longer be listed"};
+  }
+  if (now.size() != entries_.size()) {
+    throw RunStop{ExitCode::DataProblem, "source changed during the run: files were added to or removed from the store"};
+  }
+  for (std::size_t i = 0; i < now.size(); ++i) {
+    if (now[i].name != entries_[i].name) {
+      throw RunStop{ExitCode::DataProblem, "source changed during the run: '" + now[i].name + "' appeared"};
+    }
+    const auto& before = rep_.files[i].stamp;
+    const auto after = stamp_of((clients_ / now[i].name).string());
+    if (before && after && !(*before == *after) && entries_[i].kind == EntryKind::RecordFile) {
+      throw RunStop{ExitCode::DataProblem, "source changed during the run: '" + now[i].name + "' was modified"};
+    }
+  }
+}
+
+}  // namespace
+
+UpgradeResult run_upgrade(const UpgradeOptions& options, const UpgradeHooks& hooks) {
+  UpgradeResult result;
+  const auto t0 = std::chrono::steady_clock::now();
+  Pipeline(options, hooks, result).run();
+  result.report.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return result;
+}
+
+}  // namespace kms::core

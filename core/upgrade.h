@@ -1,0 +1,59 @@
+// The migration pipeline shared by `upgrade` and `rehearse`:
+// analyse -> decide -> write a temporary database -> verify -> commit.
+#pragma once
+#include <boost/filesystem.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "report.h"
+#include "run_control.h"
+#include "sqlite_handle.h"
+
+namespace kms::core {
+
+enum class RunMode { Upgrade, Rehearse };
+enum class AllowRejected { No, Yes };
+enum class Overwrite { No, Yes };
+
+struct UpgradeOptions {
+  RunMode mode = RunMode::Upgrade;
+  boost::filesystem::path source;
+  boost::filesystem::path target;                  ///< upgrade only
+  std::optional<boost::filesystem::path> keep_db;  ///< rehearse only
+  AllowRejected allow_rejected = AllowRejected::No;
+  Overwrite force = Overwrite::No;
+  int jobs = 1;
+  std::int64_t max_record_bytes = 1 << 20;
+  std::string tool_version = "0";
+};
+
+/// What the analysis found, shown to the operator before anything is written.
+struct Plan {
+  Counts counts;
+  std::string target;
+};
+
+struct UpgradeHooks {
+  const CancelFlag* cancel = nullptr;
+  ProgressFn progress;
+  /// Asked once the plan is known (upgrade only); false cancels. Unset: proceed.
+  std::function<bool(const Plan&)> confirm;
+  /// Tests only: runs on the writing connection after the data is committed to
+  /// the temporary file and before it is verified.
+  std::function<void(Db&)> after_write;
+};
+
+enum class ExitCode : int { Ok = 0, DataProblem = 1, Usage = 2, Internal = 3, Cancelled = 130 };
+
+struct UpgradeResult {
+  ExitCode exit_code = ExitCode::Internal;
+  RunReport report;
+  std::vector<std::string> notes;  ///< things the operator should know (stale temporary files removed, ...)
+};
+
+UpgradeResult run_upgrade(const UpgradeOptions& options, const UpgradeHooks& hooks);
+
+}  // namespace kms::core

@@ -1,0 +1,38 @@
+// Record-by-record verification of a database against the store: the
+// upgrade's check before commit, and the heart of `verify`.
+#pragma once
+#include <ctime>
+#include <optional>
+#include <vector>
+
+#include "db_writer.h"
+#include "file_analysis.h"
+#include "run_control.h"
+#include "sqlite_handle.h"
+
+namespace kms::core {
+
+struct VerifySettings {
+  fs::path clients;
+  std::int64_t max_record_bytes = 1 << 20;
+  std::time_t now = 0;
+  int jobs = 1;
+  const CancelFlag* cancel = nullptr;
+  ProgressFn progress;
+};
+
+/// Each migrated/normalized file is re-read, checked against its SHA-256 from
+/// the analysis, re-analysed, and compared field by field with the record read
+/// back from `db` (its own connection, its own queries). Rejected and skipped
+/// files must be absent from `clients`, and `clients` must hold nothing else.
+/// Problems are added to the files' issues (source-changed, missing-in-target,
+/// field-mismatch, unexpected-in-target). Returns one verdict per file; the
+/// second member lists record ids in the database that no file accounts for.
+struct VerifyResult {
+  std::vector<std::optional<Verification>> verdicts;
+  std::vector<std::string> unexpected_record_ids;
+  std::size_t failed = 0;
+};
+VerifyResult verify_against_store(Db& db, std::vector<FileSummary>& files, const VerifySettings& s);
+
+}  // namespace kms::core

@@ -1,0 +1,25 @@
+// X.509 certificate facts through OpenSSL's libcrypto.
+#pragma once
+#include <optional>
+#include <string>
+
+#include "text_util.h"
+
+namespace kms::core {
+
+struct X509Facts {
+  std::string serial;  ///< upper-case hex, no leading zeros ("0" for zero)
+  std::string subject;  ///< RFC 2253 text
+  std::string issuer;
+  std::string not_before;  ///< ISO 8601 UTC
+  std::string not_after;
+  std::string sha1_thumbprint;  ///< lower-case hex of SHA-1 over the DER bytes
+};
+
+/// nullopt when `der` is not exactly one parseable DER certificate.
+std::optional<X509Facts> read_x509(const Bytes& der);
+
+/// Normalise a hex serial: upper-case, leading zeros removed; nullopt if not hex.
+std::optional<std::string> normalize_serial(std::string_view hex);
+
+}  // namespace kms::core

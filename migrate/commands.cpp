@@ -1,0 +1,69 @@
+#include "commands.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "signals.h"
+#include "terminal.h"
+#include "upgrade.h"
+
+namespace kms::cli {
+namespace {
+
+int write_report_if_asked(const Options& o, const core::RunReport& report, int code) {
+  if (!o.report) return code;
+  try {
+    core::write_report_file(*o.report, report);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kms-migrate: cannot write the report '%s': %s\n", o.report->c_str(), e.what());
+    return code == 0 ? 3 : code;
+  }
+  return code;
+}
+
+int run_pipeline(const Options& o, core::RunMode mode) {
+  core::CancelFlag cancel;
+  install_cancel_handlers(cancel);
+  ProgressLine progress(o.progress);
+  core::UpgradeOptions uo;
+  uo.mode = mode;
+  uo.source = o.source;
+  uo.target = o.target;
+  if (o.keep_db) uo.keep_db = *o.keep_db;
+  uo.allow_rejected = o.allow_rejected ? core::AllowRejected::Yes : core::AllowRejected::No;
+  uo.force = o.force ? core::Overwrite::Yes : core::Overwrite::No;
+  uo.jobs = o.jobs;
+  uo.max_record_bytes = o.max_record_size;
+  uo.tool_version = kToolVersion;
+  core::UpgradeHooks hooks;
+  hooks.cancel = &cancel;
+  hooks.progress = [&](const char* phase, std::size_t done, std::size_t total) { progress.update(phase, done, total); };
+  if (mode == core::RunMode::Upgrade && !o.yes && ::isatty(STDIN_FILENO)) {
+    hooks.confirm = [&](const core::Plan& plan) {
+      progress.clear();
+      return ask_to_proceed(plan);
+    };
+  }
+  const core::UpgradeResult result = core::run_upgrade(uo, hooks);
+  progress.clear();
+  print_run_summary(result.report.status == core::RunStatus::Succeeded ? stdout : stderr, result, o.quiet);
+  return write_report_if_asked(o, result.report, static_cast<int>(result.exit_code));
+}
+
+}  // namespace
+
+int run_command(const Options& o) {
+  switch (o.command) {
+    case Command::Upgrade: return run_pipeline(o, core::RunMode::Upgrade);
+    case Command::Rehearse: return run_pipeline(o, core::RunMode::Rehearse);
+    case Command::Scan:
+    case Command::Verify:
+      std::fprintf(stderr, "kms-migrate: '%s' is not built yet (see the README's status section)\n",
+                   command_name(o.command));
+      return 2;
+  }
+  return 2;
+}
+
+}  // namespace kms::cli

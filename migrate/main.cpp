@@ -1,0 +1,17 @@
+// kms-migrate: parse the options, run the command, exit with its code.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "options.h"
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  const kms::cli::ParseOutcome parsed = kms::cli::parse_options(args);
+  if (!parsed.options) {
+    std::fputs(parsed.text.c_str(), parsed.exit_code == 0 ? stdout : stderr);
+    return parsed.exit_code;
+  }
+  return kms::cli::run_command(*parsed.options);
+}

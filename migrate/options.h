@@ -1,0 +1,42 @@
+// Command-line options of kms-migrate (contract.md section 1) into a plain struct.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kms::cli {
+
+enum class Command { Scan, Rehearse, Upgrade, Verify };
+enum class ProgressMode { Auto, Always, Never };
+
+struct Options {
+  Command command = Command::Upgrade;
+  std::string source;
+  std::string target;
+  std::optional<std::string> report;
+  std::optional<std::string> keep_db;
+  std::optional<std::string> mailbox;
+  bool json = false;
+  bool allow_rejected = false;
+  bool force = false;
+  bool yes = false;
+  bool quiet = false;
+  int jobs = 1;
+  ProgressMode progress = ProgressMode::Auto;
+  std::int64_t max_record_size = 1 << 20;
+};
+
+/// What parsing decided: run the command, or print text (help, version, error) and exit.
+struct ParseOutcome {
+  std::optional<Options> options;
+  std::string text;   ///< help or version (stdout), or an error (stderr)
+  int exit_code = 0;  ///< when there are no options: 0 for help/version, 2 for errors
+};
+
+ParseOutcome parse_options(const std::vector<std::string>& args);
+
+const char* command_name(Command c);
+inline constexpr const char* kToolVersion = "0.1.0";
+
+}  // namespace kms::cli

@@ -1,0 +1,26 @@
+#include "signals.h"
+
+#include <signal.h>
+
+namespace kms::cli {
+namespace {
+
+core::CancelFlag* g_flag = nullptr;  // the one global: a signal handler has no other way in
+
+extern "C" void on_signal(int) {
+  if (g_flag) g_flag->request();
+}
+
+}  // namespace
+
+void install_cancel_handlers(core::CancelFlag& flag) {
+  g_flag = &flag;
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+}  // namespace kms::cli

@@ -1,0 +1,99 @@
+#include "terminal.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <iostream>
+
+#include "text_util.h"
+
+namespace kms::cli {
+
+ProgressLine::ProgressLine(ProgressMode mode)
+    : enabled_(mode == ProgressMode::Always || (mode == ProgressMode::Auto && ::isatty(STDERR_FILENO))) {}
+
+void ProgressLine::update(const char* phase, std::size_t done, std::size_t total) {
+  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (phase_ != phase) {
+    phase_ = phase;
+    phase_start_ = now;
+  } else if (done != total && now - last_draw_ < std::chrono::milliseconds(100)) {
+    return;
+  }
+  last_draw_ = now;
+  const double secs = std::chrono::duration<double>(now - phase_start_).count();
+  const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
+  const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
+  std::fprintf(stderr, "\r%-9s %zu/%zu files  %.0f/s  ETA %.0f s   ", phase, done, total, rate, eta);
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
+void ProgressLine::clear() {
+  if (!drawn_) return;
+  std::fprintf(stderr, "\r%-70s\r", "");
+  std::fflush(stderr);
+  drawn_ = false;
+}
+
+bool ask_to_proceed(const core::Plan& plan) {
+  const auto& c = plan.counts;
+  std::fprintf(stderr,
+               "kms-migrate upgrade will write %zu client record(s) (%zu migrated, %zu normalized) to\n"
+               "  %s\n"
+               "%zu file(s) rejected and %zu skipped will not be migrated (their bytes are archived).\n"
+               "Proceed? [y/N] ",
+               c.migrated + c.normalized, c.migrated, c.normalized, plan.target.c_str(), c.rejected, c.skipped);
+  std::fflush(stderr);
+  std::string answer;
+  char ch;
+  for (;;) {
+    const ssize_t n = ::read(STDIN_FILENO, &ch, 1);
+    if (n < 0 && errno == EINTR) return false;  // Ctrl-C at the prompt
+    if (n <= 0 || ch == '\n') break;
+    answer.push_back(ch);
+  }
+  const std::string a = core::to_lower_ascii(core::trim(answer));
+  return a == "y" || a == "yes";
+}
+
+void print_run_summary(std::FILE* out, const core::UpgradeResult& r, bool quiet) {
+  const core::RunReport& rep = r.report;
+  const core::Counts c = rep.counts();
+  std::fprintf(out, "kms-migrate %s: %s\n", rep.command.c_str(), core::status_name(rep.status));
+  if (!rep.message.empty()) std::fprintf(out, "  %s\n", rep.message.c_str());
+  if (quiet) return;
+  for (const auto& n : r.notes) std::fprintf(out, "  note: %s\n", n.c_str());
+  std::fprintf(out, "  source    %s\n", rep.source.c_str());
+  if (rep.target) std::fprintf(out, "  target    %s\n", rep.target->c_str());
+  std::fprintf(out, "  files     %zu seen: %zu migrated, %zu normalized, %zu rejected, %zu skipped\n", c.files_seen,
+               c.migrated, c.normalized, c.rejected, c.skipped);
+  std::fprintf(out, "  verified  %zu passed, %zu failed\n", c.verified_passed, c.verified_failed);
+  bool header = false;
+  for (const auto& f : rep.files) {
+    if (f.outcome != core::RecordOutcome::Normalized) continue;
+    if (!header) std::fprintf(out, "  normalized (KB Q198709, State 4 Recovery -> new):\n");
+    header = true;
+    for (const auto& i : f.issues) {
+      if (i.code == "recovery-never-enrolled") std::fprintf(out, "    %s  %s: %s\n", f.path.c_str(), f.mailbox_dn.c_str(), i.message.c_str());
+    }
+  }
+  header = false;
+  for (std::size_t k = 0; k < rep.files.size(); ++k) {
+    const auto& f = rep.files[k];
+    const bool failed_verify = rep.verification_of(k) == core::Verification::Failed;
+    if (f.outcome != core::RecordOutcome::Rejected && !failed_verify) continue;
+    if (!header) std::fprintf(out, "  rejected or failed:\n");
+    header = true;
+    for (const auto& i : f.issues) {
+      if (i.severity != core::Severity::Error) continue;
+      if (i.line > 0) std::fprintf(out, "    %s:%d: %s: %s\n", f.path.c_str(), i.line, i.code.c_str(), i.message.c_str());
+      else std::fprintf(out, "    %s: %s: %s\n", f.path.c_str(), i.code.c_str(), i.message.c_str());
+    }
+  }
+  if (rep.content_digest) std::fprintf(out, "  digest    %s\n", rep.content_digest->c_str());
+  std::fprintf(out, "  time      %.2f s\n", rep.elapsed_seconds);
+}
+
+}  // namespace kms::cli

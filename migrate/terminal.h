@@ -1,0 +1,35 @@
+// Everything kms-migrate says to the operator: progress, the question before
+// an upgrade, the closing summary. Secrets never reach these functions.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "options.h"
+#include "report.h"
+#include "upgrade.h"
+
+namespace kms::cli {
+
+/// A live progress line on stderr, redrawn at most ten times a second.
+class ProgressLine {
+ public:
+  explicit ProgressLine(ProgressMode mode);
+  void update(const char* phase, std::size_t done, std::size_t total);
+  void clear();
+
+ private:
+  bool enabled_;
+  std::string phase_;
+  std::chrono::steady_clock::time_point phase_start_, last_draw_;
+  bool drawn_ = false;
+};
+
+/// Shows the plan on stderr and reads the answer from stdin; true only for y/yes.
+bool ask_to_proceed(const core::Plan& plan);
+
+/// The closing summary of an upgrade or rehearsal, on stdout (status line only with --quiet).
+void print_run_summary(std::FILE* out, const core::UpgradeResult& r, bool quiet);
+
+}  // namespace kms::cli
