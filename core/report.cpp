@@ -8,12 +8,15 @@
 namespace kms::core {
 namespace {
 
-std::string dump(const nlohmann::json& j) {
+template <typename Json>
+std::string dump(const Json& j) {
   // Replace invalid UTF-8 (a file name from a foreign system) rather than fail.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-nlohmann::json null_or(const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); }
+nlohmann::ordered_json null_or(const std::string& s) {
+  return s.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s);
+}
 
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
@@ -79,24 +82,24 @@ std::string issues_json_text(const Issues& issues) {
   return dump(arr);
 }
 
-nlohmann::json record_json(const FileSummary& f, std::optional<Verification> v) {
-  nlohmann::json j;
+nlohmann::ordered_json record_json(const FileSummary& f, std::optional<Verification> v) {
+  nlohmann::ordered_json j;
   j["type"] = "record";
   j["path"] = f.path;
   j["record_id"] = null_or(f.record_id);
   j["mailbox_dn"] = null_or(f.mailbox_dn);
   j["sha256"] = null_or(f.sha256);
   j["outcome"] = outcome_name(f.outcome);
-  j["legacy_state"] = f.legacy_state ? nlohmann::json(*f.legacy_state) : nlohmann::json(nullptr);
-  j["state"] = f.state ? nlohmann::json(state_name(*f.state)) : nlohmann::json(nullptr);
-  j["issues"] = nlohmann::json::parse(issues_json_text(f.issues));
-  j["verification"] = v ? nlohmann::json(verification_name(*v)) : nlohmann::json(nullptr);
+  j["legacy_state"] = f.legacy_state ? nlohmann::ordered_json(*f.legacy_state) : nlohmann::ordered_json(nullptr);
+  j["state"] = f.state ? nlohmann::ordered_json(state_name(*f.state)) : nlohmann::ordered_json(nullptr);
+  j["issues"] = nlohmann::ordered_json::parse(issues_json_text(f.issues));
+  j["verification"] = v ? nlohmann::ordered_json(verification_name(*v)) : nlohmann::ordered_json(nullptr);
   return j;
 }
 
-nlohmann::json summary_json(const RunReport& r) {
+nlohmann::ordered_json summary_json(const RunReport& r) {
   const Counts c = r.counts();
-  nlohmann::json j;
+  nlohmann::ordered_json j;
   j["type"] = "summary";
   j["command"] = r.command;
   j["status"] = status_name(r.status);
@@ -108,8 +111,8 @@ nlohmann::json summary_json(const RunReport& r) {
   j["verified_passed"] = c.verified_passed;
   j["verified_failed"] = c.verified_failed;
   j["source"] = r.source;
-  j["target"] = r.target ? nlohmann::json(*r.target) : nlohmann::json(nullptr);
-  j["content_digest"] = r.content_digest ? nlohmann::json(*r.content_digest) : nlohmann::json(nullptr);
+  j["target"] = r.target ? nlohmann::ordered_json(*r.target) : nlohmann::ordered_json(nullptr);
+  j["content_digest"] = r.content_digest ? nlohmann::ordered_json(*r.content_digest) : nlohmann::ordered_json(nullptr);
   j["elapsed_seconds"] = static_cast<double>(static_cast<long long>(r.elapsed_seconds * 1000)) / 1000.0;
   j["blocked"] = r.blocked;
   j["message"] = null_or(r.message);

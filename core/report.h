@@ -37,8 +37,8 @@ struct RunReport {
 };
 
 std::string issues_json_text(const Issues& issues);
-nlohmann::json record_json(const FileSummary& f, std::optional<Verification> v);
-nlohmann::json summary_json(const RunReport& r);
+nlohmann::ordered_json record_json(const FileSummary& f, std::optional<Verification> v);
+nlohmann::ordered_json summary_json(const RunReport& r);
 
 enum class ReportFormat { JsonLines, Csv };
 /// By extension: ".jsonl" or ".csv"; nullopt for anything else.
