@@ -255,11 +255,7 @@ RuleResult RuleRun::run(const std::string& record_id) {
 
   bool ambiguous = false;
   if (state == 4 && nums_ok && (!nums || *nums == 0) && !has_scert_section) {
-    result.normalized = true;
-    add_issue(issues_, Severity::Warning, "recovery-never-enrolled",
-              std::string("State 4 (Recovery) with ") + (nums ? "NumSCerts=0" : "NumSCerts missing") +
-                  ": never enrolled; set to New",
-              state_line);
+    result.normalized = true;  // reported below, once the record is known to be valid
   } else if (state == 4 && !nums_entry && has_scert_section) {
     ambiguous = true;
     error("ambiguous-recovery",
@@ -282,7 +278,15 @@ RuleResult RuleRun::run(const std::string& record_id) {
 
   const std::size_t errors_after =
       static_cast<std::size_t>(std::count_if(issues_.begin(), issues_.end(), [](const Issue& i) { return i.severity == Severity::Error; }));
+  if (has_error(issues_)) result.normalized = false;  // parse errors of this file count too
   if (errors_after == errors_before && state) {
+    if (result.normalized) {
+      // A rejected record is not normalized, so the rule is reported only for valid ones.
+      add_issue(issues_, Severity::Warning, "recovery-never-enrolled",
+                std::string("State 4 (Recovery) with ") + (nums ? "NumSCerts=0" : "NumSCerts missing") +
+                    ": never enrolled; set to New",
+                state_line);
+    }
     rec.legacy_state = *state;
     rec.state = result.normalized ? ClientState::New : static_cast<ClientState>(*state);
     result.record = std::move(rec);

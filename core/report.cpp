@@ -73,10 +73,13 @@ std::optional<Verification> RunReport::verification_of(std::size_t i) const {
 }
 
 std::string issues_json_text(const Issues& issues) {
-  nlohmann::json arr = nlohmann::json::array();
+  nlohmann::ordered_json arr = nlohmann::ordered_json::array();
   for (const Issue& i : issues) {
-    nlohmann::json j = {{"severity", severity_name(i.severity)}, {"code", i.code}, {"message", i.message}};
-    j["line"] = i.line > 0 ? nlohmann::json(i.line) : nlohmann::json(nullptr);
+    nlohmann::ordered_json j;
+    j["severity"] = severity_name(i.severity);
+    j["code"] = i.code;
+    j["message"] = i.message;
+    j["line"] = i.line > 0 ? nlohmann::ordered_json(i.line) : nlohmann::ordered_json(nullptr);
     arr.push_back(std::move(j));
   }
   return dump(arr);
