@@ -50,6 +50,7 @@ class Pipeline {
   void run();
 
  private:
+  void locate();
   void analyse();
   void write(Db& db);
   void verify(const fs::path& db_path);
@@ -70,11 +71,14 @@ class Pipeline {
   std::string started_at_ = iso_utc(now_);
 };
 
-void Pipeline::analyse() {
+void Pipeline::locate() {
   std::string error;
   auto clients = find_clients_dir(opt_.source, error);
   if (!clients) throw RunStop{ExitCode::Usage, error};
   clients_ = *clients;
+}
+
+void Pipeline::analyse() {
   try {
     entries_ = list_store(clients_);
   } catch (const fs::filesystem_error& e) {
@@ -185,6 +189,7 @@ void Pipeline::run() {
   if (upgrade) rep_.target = opt_.target.string();
   if (!upgrade && opt_.keep_db) rep_.target = opt_.keep_db->string();
   try {
+    locate();
     if (upgrade || opt_.keep_db) {
       const std::string why = check_target(upgrade ? opt_.target : *opt_.keep_db,
                                            upgrade && opt_.force == Overwrite::Yes,

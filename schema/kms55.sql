@@ -1,7 +1,7 @@
 -- Exchange 5.5 Key Management Server database, as written by kms-migrate.
 -- Schema version 1. Documented in docs/database.md.
 -- application_id 0x4B4D3535 is 'KM55' in ASCII: the project's own constant.
-PRAGMA application_id = 1263350581;
+PRAGMA application_id = 1263351093;
 PRAGMA user_version = 1;
 
 -- One row per migrated or normalized client record.

@@ -1,0 +1,199 @@
+// The real kms-migrate binary: exit codes, reports, secrets, cancellation.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "test_util.h"
+
+namespace kms::test {
+namespace {
+
+const fs::path kFixtures = KMS_FIXTURES_DIR;
+
+ProcessResult kms(const std::vector<std::string>& args) { return run_process(KMS_MIGRATE_BIN, args); }
+
+std::vector<nlohmann::json> read_jsonl(const fs::path& p) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(read_file(p));
+  std::string line;
+  while (std::getline(in, line)) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
+/// Every Token and EscrowedKey value of a store.
+std::vector<std::string> secrets_of(const fs::path& clients) {
+  std::vector<std::string> out;
+  const std::regex re("^(Token|EscrowedKey)=(.+?)\r?$");
+  for (fs::directory_iterator it(clients), end; it != end; ++it) {
+    if (!fs::is_regular_file(it->symlink_status())) continue;
+    std::istringstream in(read_file(it->path()));
+    std::string line;
+    std::smatch m;
+    while (std::getline(in, line)) {
+      if (std::regex_match(line, m, re)) out.push_back(m[2].str().substr(0, 40));
+    }
+  }
+  return out;
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  TempDir tmp;
+  fs::path store(const std::string& fixture, const std::string& inner) {
+    const fs::path p = tmp / fixture;
+    if (!fs::exists(p)) copy_tree(kFixtures / fixture, p);
+    return p / inner;
+  }
+  fs::path sample() { return store("sample-store", "Security"); }
+  fs::path cases() { return store("cases/single", "Clients"); }
+};
+
+TEST_F(Cli, HelpForEveryCommand) {
+  for (const char* cmd : {"scan", "rehearse", "upgrade", "verify"}) {
+    const auto r = kms({cmd, "--help"});
+    EXPECT_EQ(r.exit_code, 0) << cmd;
+    EXPECT_NE(r.out.find("--source"), std::string::npos) << r.out;
+  }
+  EXPECT_EQ(kms({"--help"}).exit_code, 0);
+  EXPECT_EQ(kms({"--version"}).exit_code, 0);
+}
+
+TEST_F(Cli, UsageErrorsExitTwo) {
+  EXPECT_EQ(kms({}).exit_code, 2);
+  EXPECT_EQ(kms({"migrate"}).exit_code, 2);
+  EXPECT_EQ(kms({"upgrade", "--source", sample().string()}).exit_code, 2);  // no --target
+  EXPECT_EQ(kms({"upgrade", "--source", sample().string(), "--target", (tmp / "t.db").string(), "--report", (tmp / "r.txt").string()}).exit_code, 2);
+  const auto r = kms({"upgrade", "--source", (tmp / "nowhere").string(), "--target", (tmp / "t.db").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("no store at"), std::string::npos) << r.out;
+  EXPECT_EQ(kms({"upgrade", "--source", sample().string(), "--target", (tmp / "no" / "such" / "t.db").string()}).exit_code, 2);
+}
+
+TEST_F(Cli, UpgradeWritesVerifiedDatabaseAndReport) {
+  const fs::path db = tmp / "kms55.db", report = tmp / "upgrade.jsonl";
+  const auto r = kms({"upgrade", "--source", sample().string(), "--target", db.string(), "--report", report.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("kms-migrate upgrade: succeeded"), std::string::npos) << r.out;
+  const auto lines = read_jsonl(report);
+  ASSERT_GE(lines.size(), 2u);
+  const auto& summary = lines.back();
+  EXPECT_EQ(summary["type"], "summary");
+  EXPECT_EQ(summary["status"], "succeeded");
+  EXPECT_EQ(summary["files_seen"].get<int>(), static_cast<int>(lines.size() - 1));
+  EXPECT_EQ(summary["files_seen"].get<int>(), summary["migrated"].get<int>() + summary["normalized"].get<int>() +
+                                                  summary["rejected"].get<int>() + summary["skipped"].get<int>());
+  bool saw_q198709 = false;
+  for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
+    const auto& rec = lines[i];
+    EXPECT_EQ(rec["type"], "record");
+    if (rec["path"] == "Mxclfr4zqvktn.ini") {
+      saw_q198709 = true;
+      EXPECT_EQ(rec["outcome"], "normalized");
+      EXPECT_EQ(rec["legacy_state"], 4);
+      EXPECT_EQ(rec["state"], "new");
+      EXPECT_EQ(rec["verification"], "passed");
+      EXPECT_EQ(rec["issues"][0]["code"], "recovery-never-enrolled");
+      EXPECT_EQ(rec["issues"][0]["severity"], "warning");
+    }
+    if (rec["outcome"] == "skipped") {
+      EXPECT_EQ(rec["verification"], "not-applicable");
+    }
+  }
+  EXPECT_TRUE(saw_q198709);
+  EXPECT_EQ(summary["content_digest"].get<std::string>().size(), 64u);
+}
+
+TEST_F(Cli, SecretsNeverAppearInOutputOrReports) {
+  const fs::path c = cases();
+  const fs::path db = tmp / "kms55.db";
+  std::string everything;
+  for (const char* ext : {".jsonl", ".csv"}) {
+    const fs::path report = tmp / (std::string("r") + ext);
+    const auto r = kms({"upgrade", "--source", sample().string(), "--target", db.string(), "--report", report.string(), "--force"});
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    everything += r.out + read_file(report);
+    const auto bad = kms({"rehearse", "--source", c.string(), "--report", report.string()});
+    EXPECT_EQ(bad.exit_code, 1);
+    everything += bad.out + read_file(report);
+  }
+  auto secrets = secrets_of(sample() / "Mgrent" / "Clients");
+  const auto more = secrets_of(c);
+  secrets.insert(secrets.end(), more.begin(), more.end());
+  ASSERT_GT(secrets.size(), 10u);
+  for (const auto& s : secrets) EXPECT_EQ(everything.find(s), std::string::npos) << "secret leaked: " << s.substr(0, 6) << "...";
+}
+
+TEST_F(Cli, FailClosedWritesNothingAndNamesEveryReject) {
+  const fs::path db = tmp / "kms55.db", report = tmp / "r.jsonl";
+  const auto r = kms({"upgrade", "--source", cases().string(), "--target", db.string(), "--report", report.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_FALSE(fs::exists(db));
+  EXPECT_EQ(files_containing(tmp.path(), "kms-migrate"), std::vector<std::string>{});
+  const auto lines = read_jsonl(report);
+  EXPECT_EQ(lines.back()["status"], "failed");
+  int rejected = 0;
+  for (const auto& l : lines) {
+    if (l["type"] == "record" && l["outcome"] == "rejected") {
+      ++rejected;
+      EXPECT_FALSE(l["issues"].empty());
+      EXPECT_NE(r.out.find(l["path"].get<std::string>()), std::string::npos) << "terminal does not name " << l["path"];
+    }
+  }
+  EXPECT_EQ(rejected, lines.back()["rejected"].get<int>());
+  EXPECT_GT(rejected, 10);
+}
+
+TEST_F(Cli, AllowRejectedAndForceReplaceTheTargetOnlyWhenComplete) {
+  const fs::path db = tmp / "kms55.db";
+  write_file(db, "previous");
+  auto r = kms({"upgrade", "--source", cases().string(), "--target", db.string(), "--force"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(read_file(db), "previous");
+  r = kms({"upgrade", "--source", cases().string(), "--target", db.string(), "--allow-rejected"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("--force"), std::string::npos);
+  r = kms({"upgrade", "--source", cases().string(), "--target", db.string(), "--allow-rejected", "--force", "--report",
+           (tmp / "r.csv").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(read_file(db), "previous");
+  const std::string csv = read_file(tmp / "r.csv");
+  EXPECT_EQ(csv.rfind("path,record_id,mailbox_dn,sha256,outcome,legacy_state,state,issues,verification\r\n", 0), 0u);
+  EXPECT_NE(csv.find("Mbadcert00001.ini,mbadcert00001,"), std::string::npos);
+}
+
+TEST_F(Cli, SigintCancelsWithNothingWritten) {
+  const fs::path big = tmp / "big";
+  ASSERT_EQ(run_process(KMS_GEN_STORE_BIN, {"store", big.string(), "6000", "7"}).exit_code, 0);
+  for (int sig : {SIGINT, SIGTERM}) {
+    for (int delay_ms : {30, 400}) {
+      SCOPED_TRACE("signal " + std::to_string(sig) + " after " + std::to_string(delay_ms) + " ms");
+      const fs::path out = tmp / ("out" + std::to_string(sig) + "_" + std::to_string(delay_ms));
+      fs::create_directories(out);
+      const int pid = start_process(KMS_MIGRATE_BIN,
+                                    {"upgrade", "--source", (big / "Security").string(), "--target", (out / "kms55.db").string(),
+                                     "--report", (out / "r.jsonl").string(), "--jobs", "1"},
+                                    out / "log.txt");
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+      ::kill(pid, sig);
+      const int code = wait_process(pid);
+      const std::string log = read_file(out / "log.txt");
+      ASSERT_EQ(code, 130) << log;
+      EXPECT_FALSE(fs::exists(out / "kms55.db"));
+      EXPECT_EQ(files_containing(out, "kms-migrate"), std::vector<std::string>{});
+      EXPECT_EQ(log.find("succeeded"), std::string::npos) << log;
+      const auto lines = read_jsonl(out / "r.jsonl");
+      ASSERT_FALSE(lines.empty());
+      EXPECT_EQ(lines.back()["status"], "cancelled");
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kms::test

@@ -1,0 +1,117 @@
+// legacy-store.md section 3: every rule of the Win32 profile dialect, run
+// through the configured inih and the corrections around it.
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "profile_parser.h"
+
+namespace kms::core {
+namespace {
+
+std::vector<std::string> codes(const Issues& issues) {
+  std::vector<std::string> out;
+  for (const auto& i : issues) out.push_back(i.code + "@" + std::to_string(i.line));
+  return out;
+}
+
+struct DialectCase {
+  const char* rule;  // the bullet of section 3 it checks
+  std::string text;
+  std::string section;
+  std::string key;
+  std::optional<std::string> value;  // nullopt: the key must be absent
+  std::vector<std::string> issues;   // "code@line"
+};
+
+const std::vector<DialectCase> kCases = {
+    {"[Name] starts a section", "[Client]\nState=4\n", "Client", "State", "4", {}},
+    {"section names compare case-insensitively", "[CLIENT]\nState=4\n", "client", "State", "4", {}},
+    {"whitespace inside the brackets is trimmed", "[  Client  ]\nState=4\n", "Client", "State", "4", {}},
+    {"anything after ] is ignored", "[Client] ; old comment = x\nState=4\n", "Client", "State", "4", {}},
+    {"section names longer than inih's 50 bytes", "[" + std::string(80, 'S') + "]\nK=v\n", std::string(80, 'S'), "K", "v", {}},
+    {"whitespace around key and value is trimmed", "[Client]\n  State   =   4  \n", "Client", "State", "4", {}},
+    {"tabs are whitespace too", "[Client]\n\tState\t=\t4\t\n", "Client", "State", "4", {}},
+    {"value is everything after the first =", "[Client]\nMailboxDN=/o=Contoso/cn=a=b\n", "Client", "MailboxDN", "/o=Contoso/cn=a=b", {}},
+    {"':' is an ordinary character in a key", "[Client]\nCost:Center=42\n", "Client", "Cost:Center", "42", {}},
+    {"':' is an ordinary character in a value", "[Client]\nX=a:b\n", "Client", "X", "a:b", {}},
+    {"keys compare case-insensitively", "[Client]\nnumscerts=2\n", "Client", "NumSCerts", "2", {}},
+    {"double quotes are removed, spaces kept", "[Client]\nDisplayName = \"  Jane  \"\n", "Client", "DisplayName", "  Jane  ", {}},
+    {"single quotes are removed, spaces kept", "[Client]\nDisplayName = '  Jane  '\n", "Client", "DisplayName", "  Jane  ", {}},
+    {"unmatched quotes are kept", "[Client]\nDisplayName = \"Jane'\n", "Client", "DisplayName", "\"Jane'", {}},
+    {"a lone quote is kept", "[Client]\nDisplayName = \"\n", "Client", "DisplayName", "\"", {}},
+    {"no inline comments", "[Client]\nDisplayName = Smith ; Jones\n", "Client", "DisplayName", "Smith ; Jones", {}},
+    {"# is not a comment (key)", "[Client]\n#Note=x\n", "Client", "#Note", "x", {}},
+    {"# is not a comment (value)", "[Client]\nAlias=a # b\n", "Client", "Alias", "a # b", {}},
+    {"a ; line is a comment", "[Client]\n;State=4\n", "Client", "State", std::nullopt, {}},
+    {"an indented ; line is a comment", "[Client]\n   ; State=4\n", "Client", "State", std::nullopt, {}},
+    {"blank lines are ignored", "[Client]\n\n   \n\t\nState=4\n", "Client", "State", "4", {}},
+    {"leading whitespace never continues a line", "[Client]\nAlias=x\n   State = 4\n", "Client", "State", "4", {}},
+    {"indented line keeps the previous value whole", "[Client]\nAlias=x\n   State = 4\n", "Client", "Alias", "x", {}},
+    {"first occurrence of a key wins", "[Client]\nState=1\nState=4\n", "Client", "State", "1", {"duplicate-key@3"}},
+    {"repeat in another case is a repeat", "[Client]\nState=1\nSTATE=4\n", "Client", "State", "1", {"duplicate-key@3"}},
+    {"a repeated section is ignored", "[Client]\nState=1\n[client]\nAlias=x\n", "Client", "Alias", std::nullopt, {"duplicate-section@3"}},
+    {"keys before any section are ignored", "State=4\n[Client]\nAlias=x\n", "Client", "State", std::nullopt, {"key-outside-section@1"}},
+    {"a line without = is malformed", "[Client]\nState=4\nNumSCe\n", "Client", "State", "4", {"malformed-line@3"}},
+    {"name:value (no =) is malformed", "[Client]\nState:4\n", "Client", "State", std::nullopt, {"malformed-line@2"}},
+    {"an unterminated header is malformed", "[Client]\n[Other\nState=4\n", "Client", "State", "4", {"malformed-line@2"}},
+    {"= with no key is malformed", "[Client]\n=4\n", "Client", "", std::nullopt, {"malformed-line@2"}},
+    {"CR LF line ends", "[Client]\r\nState = 4\r\nAlias=x\r\n", "Client", "Alias", "x", {}},
+    {"a value may be empty", "[Client]\nAlias=\n", "Client", "Alias", "", {}},
+    {"a 64 KiB line is read exactly", "[Client]\nCertificate=" + std::string(65536 - 12, 'A') + "\n", "Client", "Certificate", std::string(65536 - 12, 'A'), {}},
+    {"a longer line is malformed, not split", "[Client]\nCertificate=" + std::string(70000, 'A') + "\n", "Client", "Certificate", std::nullopt, {"malformed-line@2"}},
+    {"the last line needs no line end", "[Client]\nState=4", "Client", "State", "4", {}},
+};
+
+TEST(ProfileDialect, EveryRuleOfSection3) {
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(std::string("rule: ") + c.rule + "\ninput: " + (c.text.size() > 200 ? c.text.substr(0, 200) + "..." : c.text));
+    Issues issues;
+    const ParsedProfile p = parse_profile(c.text, issues);
+    const ProfileSection* s = p.find(c.section);
+    ASSERT_NE(s, nullptr) << "section [" << c.section << "] not found";
+    const ProfileEntry* e = s->find(c.key);
+    if (c.value) {
+      ASSERT_NE(e, nullptr) << "key " << c.key << " not found";
+      EXPECT_EQ(e->value, *c.value);
+    } else {
+      EXPECT_EQ(e, nullptr) << "key " << c.key << " should be absent, has value " << (e ? e->value : "");
+    }
+    EXPECT_EQ(codes(issues), c.issues);
+  }
+}
+
+TEST(ProfileDialect, LineNumbersCountCommentsAndBlankLines) {
+  Issues issues;
+  const ParsedProfile p = parse_profile("; header\n\n[Client]\n\nState=4\n", issues);
+  ASSERT_NE(p.find("Client"), nullptr);
+  EXPECT_EQ(p.find("Client")->line, 3);
+  EXPECT_EQ(p.find("Client")->find("State")->line, 5);
+}
+
+TEST(ProfileDialect, OnlyCommentsAndBlanksHaveNoContent) {
+  Issues issues;
+  EXPECT_FALSE(parse_profile("; a\n\n   ; b\n", issues).has_content);
+  EXPECT_TRUE(parse_profile("[Client]\n", issues).has_content);
+  EXPECT_TRUE(issues.empty());
+}
+
+TEST(ProfileDialect, EveryMalformedLineIsReported) {
+  Issues issues;
+  parse_profile("[Client]\nbroken one\nState=4\nbroken two\n", issues);
+  EXPECT_EQ(codes(issues), (std::vector<std::string>{"malformed-line@2", "malformed-line@4"}));
+}
+
+TEST(ProfileDialect, SectionOrderAndKeyOrderAreKept) {
+  Issues issues;
+  const ParsedProfile p = parse_profile("[B]\nz=1\na=2\n[A]\nk=3\n", issues);
+  ASSERT_EQ(p.sections.size(), 2u);
+  EXPECT_EQ(p.sections[0].name, "B");
+  EXPECT_EQ(p.sections[0].entries[0].key, "z");
+  EXPECT_EQ(p.sections[1].name, "A");
+}
+
+}  // namespace
+}  // namespace kms::core

@@ -1,0 +1,128 @@
+#include "test_util.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+#include "cert_factory.h"
+
+extern char** environ;
+
+namespace kms::test {
+
+TempDir::TempDir() {
+  std::string templ = (fs::temp_directory_path() / "kms-test-XXXXXX").string();
+  if (!::mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = templ;
+}
+
+TempDir::~TempDir() {
+  boost::system::error_code ec;
+  // Make everything writable again so a read-only test folder can be removed.
+  for (fs::recursive_directory_iterator it(path_, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!fs::is_symlink(it->path())) fs::permissions(it->path(), fs::add_perms | fs::owner_write | fs::owner_exe, ec);
+  }
+  fs::remove_all(path_, ec);
+}
+
+void write_file(const fs::path& p, const std::string& bytes) {
+  fs::create_directories(p.parent_path());
+  std::ofstream f(p.string(), std::ios::binary | std::ios::trunc);
+  f << bytes;
+  if (!f) throw std::runtime_error("cannot write " + p.string());
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream f(p.string(), std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+namespace {
+
+std::vector<char*> argv_of(const std::string& program, const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(program.c_str()));
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  return argv;
+}
+
+int spawn(const std::string& program, const std::vector<std::string>& args, const std::string& log) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  auto argv = argv_of(program, args);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, program.c_str(), &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) throw std::runtime_error("cannot start " + program);
+  return pid;
+}
+
+}  // namespace
+
+int start_process(const std::string& program, const std::vector<std::string>& args, const fs::path& log) {
+  return spawn(program, args, log.string());
+}
+
+int wait_process(int pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+ProcessResult run_process(const std::string& program, const std::vector<std::string>& args) {
+  TempDir tmp;
+  const fs::path log = tmp / "output.txt";
+  ProcessResult r;
+  r.exit_code = wait_process(spawn(program, args, log.string()));
+  r.out = read_file(log);
+  return r;
+}
+
+void copy_tree(const fs::path& from, const fs::path& to) {
+  fs::create_directories(to);
+  for (fs::directory_iterator it(from), end; it != end; ++it) {
+    const fs::path dest = to / it->path().filename();
+    const auto st = fs::symlink_status(it->path());
+    if (st.type() == fs::symlink_file) {
+      fs::copy_symlink(it->path(), dest);
+    } else if (st.type() == fs::directory_file) {
+      copy_tree(it->path(), dest);
+    } else {
+      fs::copy_file(it->path(), dest);
+    }
+  }
+}
+
+std::string test_cert(const std::string& serial_hex, const std::string& cn) {
+  fixtures::CertSpec spec;
+  spec.serial_hex = serial_hex;
+  spec.common_name = cn;
+  return fixtures::base64(fixtures::make_certificate(spec));
+}
+
+std::vector<std::string> files_containing(const fs::path& dir, const std::string& part) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.find(part) != std::string::npos) out.push_back(name);
+  }
+  return out;
+}
+
+}  // namespace kms::test

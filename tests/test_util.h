@@ -1,0 +1,51 @@
+// Helpers shared by the tests: fresh folders, files, running the binary.
+#pragma once
+#include <boost/filesystem.hpp>
+
+#include <string>
+#include <vector>
+
+namespace kms::test {
+
+namespace fs = boost::filesystem;
+
+/// A fresh folder, removed at the end of the test.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  fs::path path_;
+};
+
+void write_file(const fs::path& p, const std::string& bytes);
+std::string read_file(const fs::path& p);
+
+struct ProcessResult {
+  int exit_code = -1;
+  std::string out;  ///< stdout and stderr, interleaved
+};
+
+/// Run the program with arguments, stdin from /dev/null, and wait for it.
+ProcessResult run_process(const std::string& program, const std::vector<std::string>& args);
+
+/// Start the program in the background; returns its pid (stdout/stderr to `log`).
+int start_process(const std::string& program, const std::vector<std::string>& args, const fs::path& log);
+/// Wait for a started process; returns its exit code (128+signal when killed).
+int wait_process(int pid);
+
+/// Copy a fixture store (symlinks copied as links) into `to`.
+void copy_tree(const fs::path& from, const fs::path& to);
+
+/// Base64 DER of a test certificate with this serial (valid to 2035).
+std::string test_cert(const std::string& serial_hex, const std::string& cn = "Test User");
+
+/// Files in `dir` whose names contain `part`.
+std::vector<std::string> files_containing(const fs::path& dir, const std::string& part);
+
+}  // namespace kms::test

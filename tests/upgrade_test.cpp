@@ -1,0 +1,201 @@
+// The upgrade pipeline through the library: fail-closed, verification that
+// can fail, atomic target, rehearsal digest, --jobs.
+#include <gtest/gtest.h>
+
+#include "test_util.h"
+#include "upgrade.h"
+
+namespace kms::core {
+namespace {
+
+const fs::path kFixtures = KMS_FIXTURES_DIR;
+
+UpgradeResult upgrade(const fs::path& source, const fs::path& target, AllowRejected allow = AllowRejected::No,
+                      std::function<void(Db&)> after_write = nullptr, int jobs = 1, Overwrite force = Overwrite::No) {
+  UpgradeOptions o;
+  o.source = source;
+  o.target = target;
+  o.allow_rejected = allow;
+  o.jobs = jobs;
+  o.force = force;
+  UpgradeHooks h;
+  h.after_write = std::move(after_write);
+  return run_upgrade(o, h);
+}
+
+std::int64_t count(const fs::path& db_path, const char* sql) {
+  Db db(db_path.string(), OpenMode::ReadOnly);
+  Stmt s(db, sql);
+  return s.step() ? s.integer(0) : -1;
+}
+
+class UpgradeTest : public ::testing::Test {
+ protected:
+  test::TempDir tmp;
+  fs::path sample() {
+    const fs::path p = tmp / "store";
+    if (!fs::exists(p)) test::copy_tree(kFixtures / "sample-store", p);
+    return p / "Security";
+  }
+  fs::path cases() {
+    const fs::path p = tmp / "cases";
+    if (!fs::exists(p)) test::copy_tree(kFixtures / "cases" / "single", p);
+    return p / "Clients";
+  }
+  fs::path target() { return tmp / "out" / "kms55.db"; }
+  void SetUp() override { fs::create_directories(tmp / "out"); }
+  void expect_nothing_at_target() {
+    EXPECT_FALSE(fs::exists(target()));
+    EXPECT_EQ(test::files_containing(tmp / "out", "kms-migrate"), std::vector<std::string>{}) << "temporary file left";
+  }
+};
+
+TEST_F(UpgradeTest, SampleStoreMigratesAndVerifies) {
+  const auto r = upgrade(sample(), target());
+  ASSERT_EQ(r.exit_code, ExitCode::Ok) << r.report.message;
+  const Counts c = r.report.counts();
+  EXPECT_EQ(c.files_seen, c.migrated + c.normalized + c.rejected + c.skipped);
+  EXPECT_EQ(c.verified_passed, c.migrated + c.normalized);
+  EXPECT_EQ(count(target(), "SELECT count(*) FROM clients"), static_cast<std::int64_t>(c.migrated + c.normalized));
+  EXPECT_EQ(count(target(), "SELECT count(*) FROM legacy_files"), static_cast<std::int64_t>(c.files_seen));
+  EXPECT_EQ(count(target(), "SELECT count(*) FROM migration_report"), static_cast<std::int64_t>(c.files_seen));
+  EXPECT_EQ(count(target(), "SELECT count(*) FROM clients WHERE record_id = 'mxclfr4zqvktn' AND state = 'new' AND legacy_state = 4"), 1);
+  EXPECT_EQ(count(target(), "SELECT count(*) FROM legacy_files WHERE path = 'desktop.ini' AND raw IS NULL AND outcome = 'skipped'"), 1);
+  EXPECT_EQ(count(target(), "SELECT count(*) FROM extra_attributes WHERE key = 'AdminNote'"), 1);
+  EXPECT_EQ(count(target(), "SELECT count(*) FROM clients WHERE display_name = 'Se\xC3\xA1n \xC3\x93 Riain'"), 1);
+  EXPECT_EQ(test::files_containing(tmp / "out", "kms-migrate"), std::vector<std::string>{});
+  EXPECT_FALSE(fs::exists(target().string() + "-journal"));
+}
+
+TEST_F(UpgradeTest, RejectedRecordsBlockTheUpgrade) {
+  const auto r = upgrade(cases(), target());
+  EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
+  EXPECT_EQ(r.report.status, RunStatus::Failed);
+  EXPECT_TRUE(r.report.blocked);
+  EXPECT_GT(r.report.counts().rejected, 0u);
+  expect_nothing_at_target();
+}
+
+TEST_F(UpgradeTest, AllowRejectedMigratesTheRestAndArchivesEveryFile) {
+  const auto r = upgrade(cases(), target(), AllowRejected::Yes);
+  ASSERT_EQ(r.exit_code, ExitCode::Ok) << r.report.message;
+  const Counts c = r.report.counts();
+  EXPECT_EQ(count(target(), "SELECT count(*) FROM clients"), static_cast<std::int64_t>(c.migrated + c.normalized));
+  // Rejected files that were read keep their bytes; links and skipped files have none.
+  EXPECT_EQ(count(target(), "SELECT count(*) FROM legacy_files WHERE path = 'Mbadcert00001.ini' AND raw IS NOT NULL AND outcome = 'rejected'"), 1);
+  EXPECT_EQ(count(target(), "SELECT count(*) FROM legacy_files WHERE path = 'Mempty0000001.ini' AND length(raw) = 0"), 1);
+  EXPECT_EQ(count(target(), "SELECT count(*) FROM legacy_files WHERE path = 'Msymlink00001.ini' AND raw IS NULL"), 1);
+  EXPECT_EQ(count(target(), "SELECT count(*) FROM clients WHERE record_id = 'mbadcert00001'"), 0);
+  EXPECT_EQ(count(target(), "SELECT count(*) FROM legacy_files WHERE sha256 IS NOT NULL AND length(sha256) <> 64"), 0);
+}
+
+TEST_F(UpgradeTest, VerificationFailsWhenARowIsCorruptedBeforeCommit) {
+  const std::vector<std::pair<const char*, const char*>> damage = {
+      {"flip one byte of an escrowed key", "UPDATE escrowed_keys SET key_blob = CAST(X'00' || substr(key_blob, 2) AS BLOB) WHERE rowid = 1"},
+      {"delete a certificate", "DELETE FROM certificates WHERE rowid = 1"},
+      {"change a display name", "UPDATE clients SET display_name = 'Mallory' WHERE rowid = 1"},
+      {"change a token", "UPDATE clients SET token = 'X' WHERE token IS NOT NULL AND rowid IN (SELECT rowid FROM clients WHERE token IS NOT NULL LIMIT 1)"},
+      {"add a client no file accounts for", "INSERT INTO clients (record_id, mailbox_dn, state, legacy_state) VALUES ('mghost0000001', '/o=x/cn=ghost', 'new', 1)"},
+  };
+  for (const auto& [what, sql] : damage) {
+    SCOPED_TRACE(what);
+    const std::string stmt = sql;
+    const auto r = upgrade(sample(), target(), AllowRejected::No, [&](Db& db) { db.exec(stmt.c_str()); });
+    EXPECT_EQ(r.exit_code, ExitCode::DataProblem) << r.report.message;
+    EXPECT_EQ(r.report.status, RunStatus::Failed);
+    EXPECT_NE(r.report.message.find("verification failed"), std::string::npos) << r.report.message;
+    expect_nothing_at_target();
+  }
+}
+
+TEST_F(UpgradeTest, SourceChangedDuringTheRunFailsIt) {
+  const fs::path store = sample();
+  const fs::path victim = store / "Mgrent" / "Clients" / "Mxclfr4zqvktn.ini";
+  const auto r = upgrade(store, target(), AllowRejected::No, [&](Db&) {
+    test::write_file(victim, test::read_file(victim) + "Alias=changed\r\n");
+  });
+  EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
+  EXPECT_NE(r.report.message.find("verification failed"), std::string::npos) << r.report.message;
+  bool named = false;
+  for (const auto& f : r.report.files) {
+    for (const auto& i : f.issues) named |= f.path == "Mxclfr4zqvktn.ini" && i.code == "source-changed";
+  }
+  EXPECT_TRUE(named);
+  expect_nothing_at_target();
+}
+
+TEST_F(UpgradeTest, ExistingTargetNeedsForceAndSurvivesAFailedRun) {
+  test::write_file(target(), "old database bytes");
+  auto r = upgrade(sample(), target());
+  EXPECT_EQ(r.exit_code, ExitCode::Usage);
+  EXPECT_NE(r.report.message.find("--force"), std::string::npos);
+  r = upgrade(cases(), target(), AllowRejected::No, nullptr, 1, Overwrite::Yes);
+  EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
+  EXPECT_EQ(test::read_file(target()), "old database bytes");
+  r = upgrade(sample(), target(), AllowRejected::No, [](Db& db) { db.exec("DELETE FROM escrowed_keys WHERE rowid = 1"); }, 1, Overwrite::Yes);
+  EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
+  EXPECT_EQ(test::read_file(target()), "old database bytes");
+  r = upgrade(sample(), target(), AllowRejected::No, nullptr, 1, Overwrite::Yes);
+  EXPECT_EQ(r.exit_code, ExitCode::Ok) << r.report.message;
+  EXPECT_GT(count(target(), "SELECT count(*) FROM clients"), 0);
+}
+
+TEST_F(UpgradeTest, TargetInsideTheSourceIsRefused) {
+  const fs::path store = sample();
+  const auto r = upgrade(store, store / "Mgrent" / "kms55.db");
+  EXPECT_EQ(r.exit_code, ExitCode::Usage);
+  EXPECT_FALSE(fs::exists(store / "Mgrent" / "kms55.db"));
+}
+
+TEST_F(UpgradeTest, NoStoreIsAUsageError) {
+  const auto r = upgrade(tmp / "out", target());
+  EXPECT_EQ(r.exit_code, ExitCode::Usage);
+  EXPECT_NE(r.report.message.find("no store at"), std::string::npos);
+}
+
+TEST_F(UpgradeTest, RehearsalPredictsTheUpgradeDigestAndLeavesNothing) {
+  UpgradeOptions o;
+  o.mode = RunMode::Rehearse;
+  o.source = sample();
+  const auto rehearsal = run_upgrade(o, {});
+  ASSERT_EQ(rehearsal.exit_code, ExitCode::Ok) << rehearsal.report.message;
+  const auto real = upgrade(sample(), target());
+  ASSERT_EQ(real.exit_code, ExitCode::Ok);
+  ASSERT_TRUE(rehearsal.report.content_digest);
+  EXPECT_EQ(rehearsal.report.content_digest, real.report.content_digest);
+
+  const fs::path victim = sample() / "Mgrent" / "Clients" / "M0a9b8c7d6e5f.ini";
+  test::write_file(victim, test::read_file(victim) + "Office=Cork\r\n");
+  const auto changed = run_upgrade(o, {});
+  ASSERT_EQ(changed.exit_code, ExitCode::Ok);
+  EXPECT_NE(changed.report.content_digest, real.report.content_digest);
+}
+
+TEST_F(UpgradeTest, RehearsalOfABlockedStoreExitsOneWithTheDigest) {
+  UpgradeOptions o;
+  o.mode = RunMode::Rehearse;
+  o.source = cases();
+  o.keep_db = tmp / "out" / "kept.db";
+  const auto r = run_upgrade(o, {});
+  EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
+  EXPECT_TRUE(r.report.blocked);
+  EXPECT_TRUE(r.report.content_digest);
+  const auto allowed = upgrade(cases(), target(), AllowRejected::Yes);
+  EXPECT_EQ(r.report.content_digest, allowed.report.content_digest);
+  EXPECT_GT(count(tmp / "out" / "kept.db", "SELECT count(*) FROM clients"), 0);
+}
+
+TEST_F(UpgradeTest, OutputIsTheSameForAnyNumberOfJobs) {
+  const auto one = upgrade(cases(), tmp / "out" / "one.db", AllowRejected::Yes, nullptr, 1);
+  const auto four = upgrade(cases(), tmp / "out" / "four.db", AllowRejected::Yes, nullptr, 4);
+  ASSERT_EQ(one.exit_code, ExitCode::Ok);
+  ASSERT_EQ(four.exit_code, ExitCode::Ok);
+  EXPECT_EQ(one.report.content_digest, four.report.content_digest);
+  RunReport a = one.report, b = four.report;
+  a.elapsed_seconds = b.elapsed_seconds = 0;
+  a.target = b.target;
+  EXPECT_EQ(jsonl_text(a), jsonl_text(b));
+}
+
+}  // namespace
+}  // namespace kms::core
