@@ -6,10 +6,10 @@
 #include <ctime>
 
 #include "content_digest.h"
-#include "cross_checks.h"
 #include "db_writer.h"
 #include "file_analysis.h"
 #include "ordered_pipeline.h"
+#include "store_analysis.h"
 #include "store_walker.h"
 #include "target_file.h"
 #include "timestamp.h"
@@ -17,12 +17,6 @@
 
 namespace kms::core {
 namespace {
-
-/// A run that stops early: the exit code and the operator's message.
-struct RunStop {
-  ExitCode code;
-  std::string message;
-};
 
 class ScratchFolder {
  public:
@@ -46,7 +40,7 @@ class ScratchFolder {
 
 class Pipeline {
  public:
-  Pipeline(const UpgradeOptions& o, const UpgradeHooks& h, UpgradeResult& r) : opt_(o), hooks_(h), res_(r) {}
+  Pipeline(const UpgradeOptions& o, const UpgradeHooks& h, RunResult& r) : opt_(o), hooks_(h), res_(r) {}
   void run();
 
  private:
@@ -63,7 +57,7 @@ class Pipeline {
 
   const UpgradeOptions& opt_;
   const UpgradeHooks& hooks_;
-  UpgradeResult& res_;
+  RunResult& res_;
   RunReport& rep_ = res_.report;
   fs::path clients_;
   std::vector<StoreEntry> entries_;
@@ -79,22 +73,19 @@ void Pipeline::locate() {
 }
 
 void Pipeline::analyse() {
+  AnalysisSettings as;
+  as.max_record_bytes = opt_.max_record_bytes;
+  as.now = now_;
+  as.jobs = opt_.jobs;
+  as.cancel = hooks_.cancel;
+  as.progress = hooks_.progress;
   try {
-    entries_ = list_store(clients_);
+    StoreAnalysis a = analyse_store(clients_, as);
+    entries_ = std::move(a.entries);
+    rep_.files = std::move(a.files);
   } catch (const fs::filesystem_error& e) {
     throw RunStop{ExitCode::Usage, "cannot list the store folder '" + clients_.string() + "': " + e.code().message()};
   }
-  rep_.files.resize(entries_.size());
-  std::function<FileSummary(std::size_t)> produce = [&](std::size_t i) {
-    throw_if_cancelled(hooks_.cancel);
-    return analyze_entry(clients_, entries_[i], opt_.max_record_bytes, now_).summary;
-  };
-  std::function<void(std::size_t, FileSummary&&)> consume = [&](std::size_t i, FileSummary&& s) {
-    rep_.files[i] = std::move(s);
-    progress("reading", i + 1, entries_.size());
-  };
-  for_each_ordered(entries_.size(), opt_.jobs, produce, consume);
-  apply_cross_file_rules(rep_.files);
 }
 
 void Pipeline::write(Db& db) {
@@ -284,8 +275,8 @@ void Pipeline::check_source_unchanged() {
 
 }  // namespace
 
-UpgradeResult run_upgrade(const UpgradeOptions& options, const UpgradeHooks& hooks) {
-  UpgradeResult result;
+RunResult run_upgrade(const UpgradeOptions& options, const UpgradeHooks& hooks) {
+  RunResult result;
   const auto t0 = std::chrono::steady_clock::now();
   Pipeline(options, hooks, result).run();
   result.report.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "report.h"
+#include "run_result.h"
 #include "run_control.h"
 #include "sqlite_handle.h"
 
@@ -46,14 +47,6 @@ struct UpgradeHooks {
   std::function<void(Db&)> after_write;
 };
 
-enum class ExitCode : int { Ok = 0, DataProblem = 1, Usage = 2, Internal = 3, Cancelled = 130 };
-
-struct UpgradeResult {
-  ExitCode exit_code = ExitCode::Internal;
-  RunReport report;
-  std::vector<std::string> notes;  ///< things the operator should know (stale temporary files removed, ...)
-};
-
-UpgradeResult run_upgrade(const UpgradeOptions& options, const UpgradeHooks& hooks);
+RunResult run_upgrade(const UpgradeOptions& options, const UpgradeHooks& hooks);
 
 }  // namespace kms::core

@@ -7,6 +7,7 @@
 #include "signals.h"
 #include "terminal.h"
 #include "upgrade.h"
+#include "verify_command.h"
 
 namespace kms::cli {
 namespace {
@@ -45,7 +46,23 @@ int run_pipeline(const Options& o, core::RunMode mode) {
       return ask_to_proceed(plan);
     };
   }
-  const core::UpgradeResult result = core::run_upgrade(uo, hooks);
+  const core::RunResult result = core::run_upgrade(uo, hooks);
+  progress.clear();
+  print_run_summary(result.report.status == core::RunStatus::Succeeded ? stdout : stderr, result, o.quiet);
+  return write_report_if_asked(o, result.report, static_cast<int>(result.exit_code));
+}
+
+int run_verify_command(const Options& o) {
+  core::CancelFlag cancel;
+  install_cancel_handlers(cancel);
+  ProgressLine progress(o.progress);
+  core::VerifyOptions vo;
+  vo.source = o.source;
+  vo.target = o.target;
+  vo.jobs = o.jobs;
+  vo.max_record_bytes = o.max_record_size;
+  const core::RunResult result = core::run_verify(
+      vo, &cancel, [&](const char* phase, std::size_t done, std::size_t total) { progress.update(phase, done, total); });
   progress.clear();
   print_run_summary(result.report.status == core::RunStatus::Succeeded ? stdout : stderr, result, o.quiet);
   return write_report_if_asked(o, result.report, static_cast<int>(result.exit_code));
@@ -57,8 +74,8 @@ int run_command(const Options& o) {
   switch (o.command) {
     case Command::Upgrade: return run_pipeline(o, core::RunMode::Upgrade);
     case Command::Rehearse: return run_pipeline(o, core::RunMode::Rehearse);
+    case Command::Verify: return run_verify_command(o);
     case Command::Scan:
-    case Command::Verify:
       std::fprintf(stderr, "kms-migrate: '%s' is not built yet (see the README's status section)\n",
                    command_name(o.command));
       return 2;

@@ -58,7 +58,7 @@ bool ask_to_proceed(const core::Plan& plan) {
   return a == "y" || a == "yes";
 }
 
-void print_run_summary(std::FILE* out, const core::UpgradeResult& r, bool quiet) {
+void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet) {
   const core::RunReport& rep = r.report;
   const core::Counts c = rep.counts();
   std::fprintf(out, "kms-migrate %s: %s\n", rep.command.c_str(), core::status_name(rep.status));

@@ -30,6 +30,6 @@ class ProgressLine {
 bool ask_to_proceed(const core::Plan& plan);
 
 /// The closing summary of an upgrade or rehearsal, on stdout (status line only with --quiet).
-void print_run_summary(std::FILE* out, const core::UpgradeResult& r, bool quiet);
+void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet);
 
 }  // namespace kms::cli

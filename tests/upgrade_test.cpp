@@ -10,7 +10,7 @@ namespace {
 
 const fs::path kFixtures = KMS_FIXTURES_DIR;
 
-UpgradeResult upgrade(const fs::path& source, const fs::path& target, AllowRejected allow = AllowRejected::No,
+RunResult upgrade(const fs::path& source, const fs::path& target, AllowRejected allow = AllowRejected::No,
                       std::function<void(Db&)> after_write = nullptr, int jobs = 1, Overwrite force = Overwrite::No) {
   UpgradeOptions o;
   o.source = source;

@@ -1,0 +1,26 @@
+#include "store_analysis.h"
+
+#include "cross_checks.h"
+#include "ordered_pipeline.h"
+
+namespace kms::core {
+
+StoreAnalysis analyse_store(const fs::path& clients, const AnalysisSettings& s) {
+  StoreAnalysis a;
+  a.clients = clients;
+  a.entries = list_store(clients);
+  a.files.resize(a.entries.size());
+  std::function<FileSummary(std::size_t)> produce = [&](std::size_t i) {
+    throw_if_cancelled(s.cancel);
+    return analyze_entry(clients, a.entries[i], s.max_record_bytes, s.now).summary;
+  };
+  std::function<void(std::size_t, FileSummary&&)> consume = [&](std::size_t i, FileSummary&& f) {
+    a.files[i] = std::move(f);
+    if (s.progress) s.progress("reading", i + 1, a.entries.size());
+  };
+  for_each_ordered(a.entries.size(), s.jobs, produce, consume);
+  apply_cross_file_rules(a.files);
+  return a;
+}
+
+}  // namespace kms::core

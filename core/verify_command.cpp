@@ -1,0 +1,199 @@
+#include "verify_command.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "content_digest.h"
+#include "db_writer.h"
+#include "sqlite_handle.h"
+#include "store_analysis.h"
+#include "verify_pass.h"
+
+namespace kms::core {
+namespace {
+
+struct ArchivedFile {
+  std::string record_id;
+  std::string sha256;
+  RecordOutcome outcome = RecordOutcome::Skipped;
+};
+
+RecordOutcome outcome_from(const std::string& s) {
+  if (s == "migrated") return RecordOutcome::Migrated;
+  if (s == "normalized") return RecordOutcome::Normalized;
+  if (s == "rejected") return RecordOutcome::Rejected;
+  return RecordOutcome::Skipped;
+}
+
+std::string single_text(Db& db, const char* sql) {
+  Stmt s(db, sql);
+  return s.step() && !s.is_null(0) ? s.text(0) : std::string();
+}
+
+/// Opens the target read-only and proves it is a kms-migrate database of this schema.
+std::unique_ptr<Db> open_target(const fs::path& target) {
+  boost::system::error_code ec;
+  if (!fs::is_regular_file(target, ec)) throw RunStop{ExitCode::Usage, "no database at '" + target.string() + "'"};
+  auto db = std::make_unique<Db>(target.string(), OpenMode::ReadOnly);
+  std::int64_t app = 0, version = 0;
+  try {
+    Stmt a(*db, "PRAGMA application_id");
+    if (a.step()) app = a.integer(0);
+    Stmt v(*db, "PRAGMA user_version");
+    if (v.step()) version = v.integer(0);
+  } catch (const DbError& e) {
+    throw RunStop{ExitCode::Usage, "'" + target.string() + "' is not a kms-migrate database: " + e.what()};
+  }
+  if (app != kApplicationId) {
+    throw RunStop{ExitCode::Usage, "'" + target.string() + "' is not a kms-migrate database (application_id " +
+                                       std::to_string(app) + ", expected " + std::to_string(kApplicationId) + ")"};
+  }
+  if (version != kSchemaVersion) {
+    throw RunStop{ExitCode::Usage, "'" + target.string() + "' has schema version " + std::to_string(version) +
+                                       "; this kms-migrate reads version " + std::to_string(kSchemaVersion)};
+  }
+  return db;
+}
+
+std::vector<std::string> database_problems(Db& db) {
+  std::vector<std::string> problems;
+  Stmt integrity(db, "PRAGMA integrity_check");
+  while (integrity.step()) {
+    if (integrity.text(0) != "ok") problems.push_back("integrity_check: " + integrity.text(0));
+  }
+  Stmt fk(db, "PRAGMA foreign_key_check");
+  while (fk.step()) problems.push_back("foreign_key_check: a row of " + fk.text(0) + " has no parent");
+  return problems;
+}
+
+std::map<std::string, ArchivedFile> archived_files(Db& db) {
+  std::map<std::string, ArchivedFile> out;
+  Stmt s(db, "SELECT path, record_id, sha256, outcome FROM legacy_files");
+  while (s.step()) out[s.text(0)] = ArchivedFile{s.text(1), s.text(2), outcome_from(s.text(3))};
+  return out;
+}
+
+}  // namespace
+
+RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const ProgressFn& progress) {
+  RunResult res;
+  RunReport& rep = res.report;
+  rep.command = "verify";
+  rep.source = o.source.string();
+  rep.target = o.target.string();
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    std::string error;
+    const auto clients = find_clients_dir(o.source, error);
+    if (!clients) throw RunStop{ExitCode::Usage, error};
+    auto db = open_target(o.target);
+    std::vector<std::string> problems = database_problems(*db);
+
+    AnalysisSettings as;
+    as.max_record_bytes = o.max_record_bytes;
+    as.now = std::time(nullptr);
+    as.jobs = o.jobs;
+    as.cancel = cancel;
+    as.progress = progress;
+    StoreAnalysis now = analyse_store(*clients, as);
+    auto archive = archived_files(*db);
+
+    // What the database says each present file should be, for the record-by-record pass.
+    std::vector<FileSummary> expected;
+    std::vector<std::size_t> index_of;  // expected[k] describes now.files[index_of[k]]
+    std::vector<std::optional<Verification>> verdicts(now.files.size());
+    for (std::size_t i = 0; i < now.files.size(); ++i) {
+      FileSummary& f = now.files[i];
+      auto it = archive.find(f.path);
+      if (it == archive.end()) {
+        add_issue(f.issues, Severity::Error, "missing-in-target",
+                  "this file is not in the database (added to the store after the upgrade?)");
+        verdicts[i] = Verification::Failed;
+        continue;
+      }
+      FileSummary e;
+      e.path = f.path;
+      e.record_id = it->second.record_id;
+      e.sha256 = it->second.sha256;
+      e.outcome = it->second.outcome;
+      expected.push_back(std::move(e));
+      index_of.push_back(i);
+      archive.erase(it);
+    }
+    VerifySettings vs;
+    vs.clients = *clients;
+    vs.max_record_bytes = o.max_record_bytes;
+    vs.now = as.now;
+    vs.jobs = o.jobs;
+    vs.cancel = cancel;
+    vs.progress = progress;
+    const VerifyResult vr = verify_against_store(*db, expected, vs);
+    for (std::size_t k = 0; k < expected.size(); ++k) {
+      FileSummary& f = now.files[index_of[k]];
+      f.issues.insert(f.issues.end(), expected[k].issues.begin(), expected[k].issues.end());
+      verdicts[index_of[k]] = vr.verdicts[k];
+    }
+    // Files the database archived that the store no longer has.
+    for (const auto& [path, a] : archive) {
+      FileSummary gone;
+      gone.path = path;
+      gone.record_id = a.record_id;
+      gone.sha256 = a.sha256;
+      gone.outcome = a.outcome;
+      add_issue(gone.issues, Severity::Error, "unexpected-in-target",
+                "the database holds this file" + std::string(a.outcome == RecordOutcome::Migrated || a.outcome == RecordOutcome::Normalized ? " and its client" : "") +
+                    ", but the store no longer has it");
+      now.files.push_back(std::move(gone));
+      verdicts.push_back(Verification::Failed);
+    }
+    for (const auto& id : vr.unexpected_record_ids) {
+      const bool named = std::any_of(now.files.begin(), now.files.end(), [&](const FileSummary& f) { return f.record_id == id; });
+      if (!named) problems.push_back("client " + id + " is in the database but no file accounts for it");
+    }
+    const std::string recorded = single_text(*db, "SELECT value FROM migration_meta WHERE key = 'content_digest'");
+    rep.content_digest = content_digest(*db);
+    if (recorded != *rep.content_digest) {
+      problems.push_back("content_digest recomputed from the tables (" + *rep.content_digest +
+                         ") differs from the one recorded at upgrade time (" + recorded + ")");
+    }
+    // One report row per file, in path order, whether present now or only archived.
+    std::vector<std::size_t> order(now.files.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return now.files[a].path < now.files[b].path; });
+    for (std::size_t i : order) {
+      rep.files.push_back(std::move(now.files[i]));
+      rep.verification.push_back(verdicts[i]);
+    }
+    const std::size_t failed = rep.counts().verified_failed;
+    if (failed == 0 && problems.empty()) {
+      rep.status = RunStatus::Succeeded;
+      res.exit_code = ExitCode::Ok;
+    } else {
+      rep.status = RunStatus::Failed;
+      res.exit_code = ExitCode::DataProblem;
+      rep.message = "verification failed: " + std::to_string(failed) + " file(s) differ";
+      for (const auto& p : problems) rep.message += "; " + p;
+    }
+  } catch (const RunStop& stop) {
+    rep.status = RunStatus::Failed;
+    rep.message = stop.message;
+    res.exit_code = stop.code;
+  } catch (const Cancelled&) {
+    rep.status = RunStatus::Cancelled;
+    rep.message = "cancelled before every record was checked";
+    res.exit_code = ExitCode::Cancelled;
+  } catch (const fs::filesystem_error& e) {
+    rep.status = RunStatus::Failed;
+    rep.message = std::string("cannot read the store: ") + e.what();
+    res.exit_code = ExitCode::Usage;
+  } catch (const std::exception& e) {
+    rep.status = RunStatus::Failed;
+    rep.message = std::string("verification could not finish: ") + e.what();
+    res.exit_code = ExitCode::Internal;
+  }
+  rep.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return res;
+}
+
+}  // namespace kms::core

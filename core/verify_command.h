@@ -1,0 +1,22 @@
+// `verify`: a 5.5 database checked against the store as it is now, record by
+// record, without writing to either (contract.md section 1).
+#pragma once
+#include <boost/filesystem.hpp>
+
+#include "run_control.h"
+#include "run_result.h"
+
+namespace kms::core {
+
+struct VerifyOptions {
+  boost::filesystem::path source;
+  boost::filesystem::path target;
+  int jobs = 1;
+  std::int64_t max_record_bytes = 1 << 20;
+};
+
+/// Exit 0 when everything passes, 1 when anything differs, 2 when the target
+/// is not a kms-migrate database (or the store is missing), 130 when cancelled.
+RunResult run_verify(const VerifyOptions& options, const CancelFlag* cancel, const ProgressFn& progress);
+
+}  // namespace kms::core

@@ -1,0 +1,147 @@
+// `verify` after the fact: a clean pass, then each kind of damage, caught and named.
+#include <gtest/gtest.h>
+
+#include "sqlite_handle.h"
+#include "test_util.h"
+#include "upgrade.h"
+#include "verify_command.h"
+
+namespace kms::core {
+namespace {
+
+class VerifyTest : public ::testing::Test {
+ protected:
+  test::TempDir tmp;
+  fs::path store() { return tmp / "store" / "Security"; }
+  fs::path clients() { return store() / "Mgrent" / "Clients"; }
+  fs::path db() { return tmp / "kms55.db"; }
+
+  void SetUp() override {
+    test::copy_tree(fs::path(KMS_FIXTURES_DIR) / "sample-store", tmp / "store");
+    UpgradeOptions o;
+    o.source = store();
+    o.target = db();
+    const auto r = run_upgrade(o, {});
+    ASSERT_EQ(r.exit_code, ExitCode::Ok) << r.report.message;
+  }
+
+  RunResult verify() {
+    VerifyOptions o;
+    o.source = store();
+    o.target = db();
+    return run_verify(o, nullptr, nullptr);
+  }
+
+  void damage_db(const std::string& sql) {
+    Db d(db().string(), OpenMode::ReadWriteCreate);
+    d.exec(sql.c_str());
+  }
+
+  /// The codes reported for `path` in a verify result.
+  static std::vector<std::string> codes_for(const RunResult& r, const std::string& path) {
+    std::vector<std::string> out;
+    for (const auto& f : r.report.files) {
+      if (f.path != path) continue;
+      for (const auto& i : f.issues) out.push_back(i.code);
+    }
+    return out;
+  }
+  static bool has(const std::vector<std::string>& v, const char* code) {
+    return std::find(v.begin(), v.end(), code) != v.end();
+  }
+};
+
+TEST_F(VerifyTest, UntouchedPairPasses) {
+  const auto r = verify();
+  EXPECT_EQ(r.exit_code, ExitCode::Ok) << r.report.message;
+  const Counts c = r.report.counts();
+  EXPECT_EQ(c.verified_failed, 0u);
+  EXPECT_EQ(c.verified_passed, c.migrated + c.normalized);
+  EXPECT_EQ(c.files_seen, c.migrated + c.normalized + c.rejected + c.skipped);
+}
+
+TEST_F(VerifyTest, EditedSourceFileIsSourceChanged) {
+  const fs::path f = clients() / "M0a9b8c7d6e5f.ini";
+  test::write_file(f, test::read_file(f) + "Office=Cork\r\n");
+  const auto r = verify();
+  EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
+  EXPECT_TRUE(has(codes_for(r, "M0a9b8c7d6e5f.ini"), "source-changed"));
+}
+
+TEST_F(VerifyTest, DeletedSourceFileIsNamed) {
+  fs::remove(clients() / "Mxclfr4zqvktn.ini");
+  const auto r = verify();
+  EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
+  EXPECT_TRUE(has(codes_for(r, "Mxclfr4zqvktn.ini"), "unexpected-in-target"));
+}
+
+TEST_F(VerifyTest, AddedSourceFileIsNamed) {
+  test::write_file(clients() / "Mnewcomer0001.ini", "[Client]\r\nMailboxDN=/o=x/cn=new\r\nState=1\r\n");
+  const auto r = verify();
+  EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
+  EXPECT_TRUE(has(codes_for(r, "Mnewcomer0001.ini"), "missing-in-target"));
+}
+
+TEST_F(VerifyTest, ChangedColumnIsFieldMismatchNamingTheField) {
+  damage_db("UPDATE clients SET alias = 'someone' WHERE record_id = 'mxclfr4zqvktn'");
+  const auto r = verify();
+  EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
+  ASSERT_TRUE(has(codes_for(r, "Mxclfr4zqvktn.ini"), "field-mismatch"));
+  for (const auto& f : r.report.files) {
+    if (f.path == "Mxclfr4zqvktn.ini") {
+      EXPECT_NE(f.issues.back().message.find("alias"), std::string::npos) << f.issues.back().message;
+    }
+  }
+  EXPECT_NE(r.report.message.find("content_digest"), std::string::npos) << r.report.message;
+}
+
+TEST_F(VerifyTest, DeletedCertificateRowIsCaught) {
+  damage_db("DELETE FROM certificates WHERE rowid = (SELECT min(rowid) FROM certificates)");
+  const auto r = verify();
+  EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
+  EXPECT_EQ(r.report.counts().verified_failed, 1u);
+}
+
+TEST_F(VerifyTest, FlippedEscrowedKeyByteIsCaughtWithoutPrintingTheKey) {
+  damage_db("UPDATE escrowed_keys SET key_blob = CAST(X'5A' || substr(key_blob, 2) AS BLOB) "
+            "WHERE rowid = (SELECT min(rowid) FROM escrowed_keys)");
+  const auto r = verify();
+  EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
+  bool found = false;
+  for (const auto& f : r.report.files) {
+    for (const auto& i : f.issues) {
+      if (i.code == "field-mismatch") {
+        found = true;
+        EXPECT_NE(i.message.find("key_blob"), std::string::npos) << i.message;
+      }
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(VerifyTest, ClientOfASkippedFileIsUnexpected) {
+  damage_db("INSERT INTO clients (record_id, mailbox_dn, state, legacy_state) VALUES ('mghost0000001', '/o=x/cn=ghost', 'new', 1)");
+  const auto r = verify();
+  EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
+  EXPECT_NE(r.report.message.find("mghost0000001"), std::string::npos) << r.report.message;
+}
+
+TEST_F(VerifyTest, NotAKmsMigrateDatabaseIsExitTwo) {
+  test::write_file(db(), "this is not SQLite");
+  EXPECT_EQ(verify().exit_code, ExitCode::Usage);
+  fs::remove(db());
+  { Db other(db().string(), OpenMode::ReadWriteCreate); other.exec("CREATE TABLE t (x)"); }
+  const auto r = verify();
+  EXPECT_EQ(r.exit_code, ExitCode::Usage);
+  EXPECT_NE(r.report.message.find("not a kms-migrate database"), std::string::npos) << r.report.message;
+}
+
+TEST_F(VerifyTest, VerifyWritesNothing) {
+  const std::string before = test::read_file(db());
+  verify();
+  EXPECT_EQ(test::read_file(db()), before);
+  EXPECT_FALSE(fs::exists(db().string() + "-journal"));
+}
+
+}  // namespace
+}  // namespace kms::core
