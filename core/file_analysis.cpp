@@ -26,6 +26,7 @@ AnalyzedFile analyze_record_bytes(const std::string& path, const std::string& re
       } else {
         RuleResult r = apply_record_rules(profile, record_id, now, s.issues);
         s.mailbox_dn = r.mailbox_dn;
+        s.alias = r.alias;
         s.mailbox_line = r.mailbox_line;
         s.legacy_state = r.legacy_state;
         if (r.record && !has_error(s.issues)) {

@@ -24,6 +24,7 @@ struct FileSummary {
   std::string sha256;                ///< of the bytes read; "" when not read
   std::optional<FileStamp> stamp;    ///< as read, to detect later changes
   std::string mailbox_dn;
+  std::string alias;
   int mailbox_line = 0;
   std::optional<int> legacy_state;
   std::optional<ClientState> state;  ///< the target state, for migrated/normalized

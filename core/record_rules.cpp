@@ -234,7 +234,10 @@ RuleResult RuleRun::run(const std::string& record_id) {
   const bool nums_ok = !nums_entry || nums;
   const bool nume_ok = !nume_entry || nume;
   if (const ProfileEntry* e = client->find("DisplayName")) rec.display_name = e->value;
-  if (const ProfileEntry* e = client->find("Alias")) rec.alias = e->value;
+  if (const ProfileEntry* e = client->find("Alias")) {
+    rec.alias = e->value;
+    result.alias = e->value;
+  }
   if (const ProfileEntry* e = client->find("Token")) rec.token = e->value;
   rec.created_at = timestamp(*client, "Created", rec);
   rec.modified_at = timestamp(*client, "Modified", rec);

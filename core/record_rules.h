@@ -18,6 +18,7 @@ struct RuleResult {
   std::optional<ClientRecord> record;
   bool normalized = false;  ///< the broken-Recovery rule applied
   std::string mailbox_dn;   ///< as read, even from a rejected record ("" when absent)
+  std::string alias;        ///< as read, even from a rejected record ("" when absent)
   int mailbox_line = 0;
   std::optional<int> legacy_state;  ///< when State was readable
 };

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "scan_command.h"
+#include "scan_view.h"
 #include "signals.h"
 #include "terminal.h"
 #include "upgrade.h"
@@ -68,6 +70,31 @@ int run_verify_command(const Options& o) {
   return write_report_if_asked(o, result.report, static_cast<int>(result.exit_code));
 }
 
+int run_scan_command(const Options& o) {
+  core::CancelFlag cancel;
+  install_cancel_handlers(cancel);
+  ProgressLine progress(o.progress);
+  core::ScanOptions so;
+  so.source = o.source;
+  so.mailbox = o.mailbox;
+  so.jobs = o.jobs;
+  so.max_record_bytes = o.max_record_size;
+  const core::ScanResult result = core::run_scan(
+      so, &cancel, [&](const char* phase, std::size_t done, std::size_t total) { progress.update(phase, done, total); });
+  progress.clear();
+  if (result.exit_code == core::ExitCode::Usage || result.exit_code == core::ExitCode::Cancelled) {
+    std::fprintf(stderr, "kms-migrate scan: %s\n", result.message.c_str());
+    return static_cast<int>(result.exit_code);
+  }
+  if (o.json) {
+    std::printf("%s\n", core::scan_json(so, result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  } else if (!o.quiet) {
+    print_scan(stdout, so, result);
+  }
+  if (!result.message.empty()) std::fprintf(stderr, "kms-migrate scan: %s\n", result.message.c_str());
+  return static_cast<int>(result.exit_code);
+}
+
 }  // namespace
 
 int run_command(const Options& o) {
@@ -75,10 +102,7 @@ int run_command(const Options& o) {
     case Command::Upgrade: return run_pipeline(o, core::RunMode::Upgrade);
     case Command::Rehearse: return run_pipeline(o, core::RunMode::Rehearse);
     case Command::Verify: return run_verify_command(o);
-    case Command::Scan:
-      std::fprintf(stderr, "kms-migrate: '%s' is not built yet (see the README's status section)\n",
-                   command_name(o.command));
-      return 2;
+    case Command::Scan: return run_scan_command(o);
   }
   return 2;
 }

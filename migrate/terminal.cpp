@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <iostream>
 
@@ -67,9 +68,24 @@ void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet) {
   for (const auto& n : r.notes) std::fprintf(out, "  note: %s\n", n.c_str());
   std::fprintf(out, "  source    %s\n", rep.source.c_str());
   if (rep.target) std::fprintf(out, "  target    %s\n", rep.target->c_str());
-  std::fprintf(out, "  files     %zu seen: %zu migrated, %zu normalized, %zu rejected, %zu skipped\n", c.files_seen,
-               c.migrated, c.normalized, c.rejected, c.skipped);
+  const bool rehearsal = rep.command == "rehearse";
+  std::fprintf(out, "  files     %zu seen: %zu %s, %zu %s, %zu rejected, %zu skipped\n", c.files_seen, c.migrated,
+               rehearsal ? "would migrate" : "migrated", c.normalized, rehearsal ? "would be normalized" : "normalized",
+               c.rejected, c.skipped);
+  std::size_t with_warnings = 0;
+  for (const auto& f : rep.files) {
+    if (f.outcome != core::RecordOutcome::Rejected &&
+        std::any_of(f.issues.begin(), f.issues.end(), [](const core::Issue& i) { return i.severity == core::Severity::Warning; })) {
+      ++with_warnings;
+    }
+  }
+  if (with_warnings) std::fprintf(out, "  warnings  %zu migrated file(s) carry warnings (see the report)\n", with_warnings);
   std::fprintf(out, "  verified  %zu passed, %zu failed\n", c.verified_passed, c.verified_failed);
+  if (rehearsal) {
+    std::fprintf(out, "  upgrade   %s\n",
+                 rep.blocked ? "would be BLOCKED by the rejected files (fix them, or run upgrade with --allow-rejected)"
+                             : "would not be blocked");
+  }
   bool header = false;
   for (const auto& f : rep.files) {
     if (f.outcome != core::RecordOutcome::Normalized) continue;
@@ -92,7 +108,10 @@ void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet) {
       else std::fprintf(out, "    %s: %s: %s\n", f.path.c_str(), i.code.c_str(), i.message.c_str());
     }
   }
-  if (rep.content_digest) std::fprintf(out, "  digest    %s\n", rep.content_digest->c_str());
+  if (rep.content_digest) {
+    std::fprintf(out, "  digest    %s%s\n", rep.content_digest->c_str(),
+                 rehearsal ? (rep.blocked ? " (what upgrade --allow-rejected will record)" : " (what the upgrade will record)") : "");
+  }
   std::fprintf(out, "  time      %.2f s\n", rep.elapsed_seconds);
 }
 

@@ -195,5 +195,86 @@ TEST_F(Cli, SigintCancelsWithNothingWritten) {
   }
 }
 
+/// Every file under `dir`: path, bytes and modification time.
+std::string fingerprint(const fs::path& dir) {
+  std::string out;
+  for (fs::recursive_directory_iterator it(dir), end; it != end; ++it) {
+    const auto st = it->symlink_status();
+    out += it->path().string() + "|";
+    if (st.type() == fs::regular_file) out += read_file(it->path()) + "|" + std::to_string(fs::last_write_time(it->path()));
+    if (st.type() == fs::symlink_file) out += fs::read_symlink(it->path()).string();
+    out += "\n";
+  }
+  return out;
+}
+
+TEST_F(Cli, ScanFindsAMailboxByAliasAndByDn) {
+  for (const char* query : {"janed", "/O=CONTOSO/ou=Redmond/cn=Recipients/cn=janed"}) {
+    const auto r = kms({"scan", "--source", sample().string(), "--mailbox", query});
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_NE(r.out.find("Mxclfr4zqvktn.ini  (normalized)"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("line 5: warning recovery-never-enrolled"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("QX7RTB2MNP4K"), std::string::npos) << "token printed";
+  }
+  const auto json = kms({"scan", "--source", sample().string(), "--mailbox", "JaneD", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.out;
+  const auto doc = nlohmann::json::parse(json.out);
+  EXPECT_EQ(doc["mailbox"]["matches"].size(), 1u);
+  EXPECT_EQ(doc["mailbox"]["matches"][0]["record"]["legacy_state"], 4);
+  EXPECT_EQ(doc["normalized"], 3);
+  EXPECT_EQ(json.out.find("QX7RTB2MNP4K"), std::string::npos);
+  EXPECT_EQ(kms({"scan", "--source", sample().string(), "--mailbox", "nobody"}).exit_code, 1);
+}
+
+TEST_F(Cli, ScanFindsRejectedFilesToo) {
+  const auto r = kms({"scan", "--source", cases().string(), "--mailbox", "/o=Contoso/ou=Redmond/cn=Recipients/cn=badcert"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("Mbadcert00001.ini  (rejected)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("error bad-certificate"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, NoCommandWritesToTheSource) {
+  const fs::path src = sample();
+  const fs::path bad = cases();
+  const std::string before = fingerprint(tmp / "sample-store") + fingerprint(tmp / "cases");
+  const fs::path db = tmp / "kms55.db";
+  kms({"scan", "--source", src.string()});
+  kms({"rehearse", "--source", src.string(), "--report", (tmp / "r.jsonl").string()});
+  kms({"upgrade", "--source", bad.string(), "--target", db.string()});
+  kms({"upgrade", "--source", src.string(), "--target", db.string()});
+  kms({"verify", "--source", src.string(), "--target", db.string()});
+  kms({"verify", "--source", bad.string(), "--target", db.string()});
+  EXPECT_EQ(fingerprint(tmp / "sample-store") + fingerprint(tmp / "cases"), before);
+}
+
+TEST_F(Cli, RehearsalLeavesNoScratchFilesAndKeepsOnlyWhenAsked) {
+  const fs::path scratch = tmp / "scratch";
+  fs::create_directories(scratch);
+  ::setenv("TMPDIR", scratch.c_str(), 1);
+  auto r = kms({"rehearse", "--source", sample().string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("would not be blocked"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::is_empty(scratch));
+  r = kms({"rehearse", "--source", sample().string(), "--keep-db", (tmp / "kept.db").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(fs::is_empty(scratch));
+  EXPECT_TRUE(fs::exists(tmp / "kept.db"));
+  r = kms({"verify", "--source", sample().string(), "--target", (tmp / "kept.db").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  ::unsetenv("TMPDIR");
+}
+
+TEST_F(Cli, VerifyExitCodes) {
+  const fs::path db = tmp / "kms55.db";
+  ASSERT_EQ(kms({"upgrade", "--source", sample().string(), "--target", db.string()}).exit_code, 0);
+  EXPECT_EQ(kms({"verify", "--source", sample().string(), "--target", db.string()}).exit_code, 0);
+  write_file(sample() / "Mgrent" / "Clients" / "Mlatecomer001.ini", "[Client]\r\nMailboxDN=/o=x/cn=late\r\nState=1\r\n");
+  const auto r = kms({"verify", "--source", sample().string(), "--target", db.string(), "--report", (tmp / "v.jsonl").string()});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(read_file(tmp / "v.jsonl").find("missing-in-target"), std::string::npos);
+  write_file(tmp / "plain.txt", "hello");
+  EXPECT_EQ(kms({"verify", "--source", sample().string(), "--target", (tmp / "plain.txt").string()}).exit_code, 2);
+}
+
 }  // namespace
 }  // namespace kms::test
