@@ -61,12 +61,7 @@ ScanResult run_scan(const ScanOptions& o, const CancelFlag* cancel, const Progre
     return res;
   }
   res.clients = clients->string();
-  AnalysisSettings as;
-  as.max_record_bytes = o.max_record_bytes;
-  as.now = std::time(nullptr);
-  as.jobs = o.jobs;
-  as.cancel = cancel;
-  as.progress = progress;
+  const PassSettings as{o.max_record_bytes, std::time(nullptr), o.jobs, cancel, progress};
   try {
     StoreAnalysis a = analyse_store(*clients, as);
     if (o.mailbox) {

@@ -5,7 +5,7 @@
 
 namespace kms::core {
 
-StoreAnalysis analyse_store(const fs::path& clients, const AnalysisSettings& s) {
+StoreAnalysis analyse_store(const fs::path& clients, const PassSettings& s) {
   StoreAnalysis a;
   a.clients = clients;
   a.entries = list_store(clients);

@@ -16,9 +16,10 @@ struct StoreAnalysis {
   std::vector<FileSummary> files;  ///< parallel to entries
 };
 
-struct AnalysisSettings {
+/// How a pass over the store runs: limits, clock, threads, cancel and progress.
+struct PassSettings {
   std::int64_t max_record_bytes = 1 << 20;
-  std::time_t now = 0;
+  std::time_t now = 0;  ///< decides certificate-expired
   int jobs = 1;
   const CancelFlag* cancel = nullptr;
   ProgressFn progress;
@@ -26,6 +27,6 @@ struct AnalysisSettings {
 
 /// Lists `clients` and analyses every entry. Throws fs::filesystem_error when
 /// the folder cannot be listed, Cancelled when asked to stop.
-StoreAnalysis analyse_store(const fs::path& clients, const AnalysisSettings& s);
+StoreAnalysis analyse_store(const fs::path& clients, const PassSettings& s);
 
 }  // namespace kms::core

@@ -40,7 +40,13 @@ class ScratchFolder {
 
 class Pipeline {
  public:
-  Pipeline(const UpgradeOptions& o, const UpgradeHooks& h, RunResult& r) : opt_(o), hooks_(h), res_(r) {}
+  Pipeline(const UpgradeOptions& o, const UpgradeHooks& h, RunResult& r) : opt_(o), hooks_(h), res_(r) {
+    pass_.max_record_bytes = o.max_record_bytes;
+    pass_.now = now_;
+    pass_.jobs = o.jobs;
+    pass_.cancel = h.cancel;
+    pass_.progress = h.progress;
+  }
   void run();
 
  private:
@@ -63,6 +69,7 @@ class Pipeline {
   std::vector<StoreEntry> entries_;
   std::time_t now_ = std::time(nullptr);
   std::string started_at_ = iso_utc(now_);
+  PassSettings pass_;
 };
 
 void Pipeline::locate() {
@@ -73,14 +80,8 @@ void Pipeline::locate() {
 }
 
 void Pipeline::analyse() {
-  AnalysisSettings as;
-  as.max_record_bytes = opt_.max_record_bytes;
-  as.now = now_;
-  as.jobs = opt_.jobs;
-  as.cancel = hooks_.cancel;
-  as.progress = hooks_.progress;
   try {
-    StoreAnalysis a = analyse_store(clients_, as);
+    StoreAnalysis a = analyse_store(clients_, pass_);
     entries_ = std::move(a.entries);
     rep_.files = std::move(a.files);
   } catch (const fs::filesystem_error& e) {
@@ -118,14 +119,7 @@ void Pipeline::write(Db& db) {
 
 void Pipeline::verify(const fs::path& db_path) {
   Db ro(db_path.string(), OpenMode::ReadOnly);
-  VerifySettings vs;
-  vs.clients = clients_;
-  vs.max_record_bytes = opt_.max_record_bytes;
-  vs.now = now_;
-  vs.jobs = opt_.jobs;
-  vs.cancel = hooks_.cancel;
-  vs.progress = hooks_.progress;
-  VerifyResult vr = verify_against_store(ro, rep_.files, vs);
+  VerifyResult vr = verify_against_store(ro, clients_, rep_.files, pass_);
   rep_.verification = std::move(vr.verdicts);
   rep_.content_digest = content_digest(ro);
   ro.close();

@@ -90,12 +90,7 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
     auto db = open_target(o.target);
     std::vector<std::string> problems = database_problems(*db);
 
-    AnalysisSettings as;
-    as.max_record_bytes = o.max_record_bytes;
-    as.now = std::time(nullptr);
-    as.jobs = o.jobs;
-    as.cancel = cancel;
-    as.progress = progress;
+    const PassSettings as{o.max_record_bytes, std::time(nullptr), o.jobs, cancel, progress};
     StoreAnalysis now = analyse_store(*clients, as);
     auto archive = archived_files(*db);
 
@@ -121,14 +116,7 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
       index_of.push_back(i);
       archive.erase(it);
     }
-    VerifySettings vs;
-    vs.clients = *clients;
-    vs.max_record_bytes = o.max_record_bytes;
-    vs.now = as.now;
-    vs.jobs = o.jobs;
-    vs.cancel = cancel;
-    vs.progress = progress;
-    const VerifyResult vr = verify_against_store(*db, expected, vs);
+    const VerifyResult vr = verify_against_store(*db, *clients, expected, as);
     for (std::size_t k = 0; k < expected.size(); ++k) {
       FileSummary& f = now.files[index_of[k]];
       f.issues.insert(f.issues.end(), expected[k].issues.begin(), expected[k].issues.end());

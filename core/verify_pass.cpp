@@ -39,7 +39,8 @@ Verification check_one(DbReader& reader, FileSummary& f, AnalyzedFile&& now_file
 
 }  // namespace
 
-VerifyResult verify_against_store(Db& db, std::vector<FileSummary>& files, const VerifySettings& s) {
+VerifyResult verify_against_store(Db& db, const fs::path& clients, std::vector<FileSummary>& files,
+                                  const PassSettings& s) {
   VerifyResult out;
   out.verdicts.resize(files.size());
   DbReader reader(db);
@@ -55,7 +56,7 @@ VerifyResult verify_against_store(Db& db, std::vector<FileSummary>& files, const
   std::function<std::optional<AnalyzedFile>(std::size_t)> produce = [&](std::size_t i) -> std::optional<AnalyzedFile> {
     throw_if_cancelled(s.cancel);
     if (!expects_client(files[i])) return std::nullopt;
-    return analyze_entry(s.clients, entries[i], s.max_record_bytes, s.now);
+    return analyze_entry(clients, entries[i], s.max_record_bytes, s.now);
   };
   std::function<void(std::size_t, std::optional<AnalyzedFile>&&)> consume = [&](std::size_t i, std::optional<AnalyzedFile>&& a) {
     throw_if_cancelled(s.cancel);

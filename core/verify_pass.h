@@ -9,17 +9,9 @@
 #include "file_analysis.h"
 #include "run_control.h"
 #include "sqlite_handle.h"
+#include "store_analysis.h"
 
 namespace kms::core {
-
-struct VerifySettings {
-  fs::path clients;
-  std::int64_t max_record_bytes = 1 << 20;
-  std::time_t now = 0;
-  int jobs = 1;
-  const CancelFlag* cancel = nullptr;
-  ProgressFn progress;
-};
 
 /// Each migrated/normalized file is re-read, checked against its SHA-256 from
 /// the analysis, re-analysed, and compared field by field with the record read
@@ -33,6 +25,7 @@ struct VerifyResult {
   std::vector<std::string> unexpected_record_ids;
   std::size_t failed = 0;
 };
-VerifyResult verify_against_store(Db& db, std::vector<FileSummary>& files, const VerifySettings& s);
+VerifyResult verify_against_store(Db& db, const fs::path& clients, std::vector<FileSummary>& files,
+                                  const PassSettings& s);
 
 }  // namespace kms::core

@@ -14,6 +14,16 @@
 namespace kms::cli {
 namespace {
 
+/// What every command sets up: Ctrl-C/SIGTERM routed to a cancel flag, and the progress line.
+struct RunContext {
+  explicit RunContext(const Options& o) : progress(o.progress) { install_cancel_handlers(cancel); }
+  core::ProgressFn progress_fn() {
+    return [this](const char* phase, std::size_t done, std::size_t total) { progress.update(phase, done, total); };
+  }
+  core::CancelFlag cancel;
+  ProgressLine progress;
+};
+
 int write_report_if_asked(const Options& o, const core::RunReport& report, int code) {
   if (!o.report) return code;
   try {
@@ -25,10 +35,15 @@ int write_report_if_asked(const Options& o, const core::RunReport& report, int c
   return code;
 }
 
+/// The summary on the terminal, the report file, the exit code.
+int finish(const Options& o, RunContext& ctx, const core::RunResult& result) {
+  ctx.progress.clear();
+  print_run_summary(result.report.status == core::RunStatus::Succeeded ? stdout : stderr, result, o.quiet);
+  return write_report_if_asked(o, result.report, static_cast<int>(result.exit_code));
+}
+
 int run_pipeline(const Options& o, core::RunMode mode) {
-  core::CancelFlag cancel;
-  install_cancel_handlers(cancel);
-  ProgressLine progress(o.progress);
+  RunContext ctx(o);
   core::UpgradeOptions uo;
   uo.mode = mode;
   uo.source = o.source;
@@ -40,48 +55,36 @@ int run_pipeline(const Options& o, core::RunMode mode) {
   uo.max_record_bytes = o.max_record_size;
   uo.tool_version = kToolVersion;
   core::UpgradeHooks hooks;
-  hooks.cancel = &cancel;
-  hooks.progress = [&](const char* phase, std::size_t done, std::size_t total) { progress.update(phase, done, total); };
+  hooks.cancel = &ctx.cancel;
+  hooks.progress = ctx.progress_fn();
   if (mode == core::RunMode::Upgrade && !o.yes && ::isatty(STDIN_FILENO)) {
     hooks.confirm = [&](const core::Plan& plan) {
-      progress.clear();
+      ctx.progress.clear();
       return ask_to_proceed(plan);
     };
   }
-  const core::RunResult result = core::run_upgrade(uo, hooks);
-  progress.clear();
-  print_run_summary(result.report.status == core::RunStatus::Succeeded ? stdout : stderr, result, o.quiet);
-  return write_report_if_asked(o, result.report, static_cast<int>(result.exit_code));
+  return finish(o, ctx, core::run_upgrade(uo, hooks));
 }
 
 int run_verify_command(const Options& o) {
-  core::CancelFlag cancel;
-  install_cancel_handlers(cancel);
-  ProgressLine progress(o.progress);
+  RunContext ctx(o);
   core::VerifyOptions vo;
   vo.source = o.source;
   vo.target = o.target;
   vo.jobs = o.jobs;
   vo.max_record_bytes = o.max_record_size;
-  const core::RunResult result = core::run_verify(
-      vo, &cancel, [&](const char* phase, std::size_t done, std::size_t total) { progress.update(phase, done, total); });
-  progress.clear();
-  print_run_summary(result.report.status == core::RunStatus::Succeeded ? stdout : stderr, result, o.quiet);
-  return write_report_if_asked(o, result.report, static_cast<int>(result.exit_code));
+  return finish(o, ctx, core::run_verify(vo, &ctx.cancel, ctx.progress_fn()));
 }
 
 int run_scan_command(const Options& o) {
-  core::CancelFlag cancel;
-  install_cancel_handlers(cancel);
-  ProgressLine progress(o.progress);
+  RunContext ctx(o);
   core::ScanOptions so;
   so.source = o.source;
   so.mailbox = o.mailbox;
   so.jobs = o.jobs;
   so.max_record_bytes = o.max_record_size;
-  const core::ScanResult result = core::run_scan(
-      so, &cancel, [&](const char* phase, std::size_t done, std::size_t total) { progress.update(phase, done, total); });
-  progress.clear();
+  const core::ScanResult result = core::run_scan(so, &ctx.cancel, ctx.progress_fn());
+  ctx.progress.clear();
   if (result.exit_code == core::ExitCode::Usage || result.exit_code == core::ExitCode::Cancelled) {
     std::fprintf(stderr, "kms-migrate scan: %s\n", result.message.c_str());
     return static_cast<int>(result.exit_code);
