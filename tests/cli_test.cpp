@@ -278,3 +278,64 @@ TEST_F(Cli, VerifyExitCodes) {
 
 }  // namespace
 }  // namespace kms::test
+
+#include <pty.h>
+#include <sys/wait.h>
+
+namespace kms::test {
+namespace {
+
+/// Runs kms-migrate on a pseudo-terminal, types `answer` at its prompt, returns (exit code, screen text).
+std::pair<int, std::string> run_on_terminal(const std::vector<std::string>& args, const std::string& answer) {
+  int master = -1;
+  const pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid == 0) {
+    std::vector<char*> argv{const_cast<char*>(KMS_MIGRATE_BIN)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(KMS_MIGRATE_BIN, argv.data());
+    ::_exit(127);
+  }
+  std::string screen;
+  char buf[4096];
+  bool answered = false;
+  for (;;) {
+    const ssize_t n = ::read(master, buf, sizeof buf);
+    if (n <= 0) break;  // EIO once the child has exited
+    screen.append(buf, static_cast<std::size_t>(n));
+    if (!answered && screen.find("Proceed? [y/N]") != std::string::npos) {
+      if (answer == "EOF") {
+        const char eot = 4;  // Ctrl-D: end of input
+        (void)!::write(master, &eot, 1);
+      } else {
+        (void)!::write(master, answer.data(), answer.size());
+      }
+      answered = true;
+    }
+  }
+  ::close(master);
+  return {wait_process(pid), screen};
+}
+
+TEST_F(Cli, OnATerminalOnlyYesProceeds) {
+  for (const char* answer : {"n\n", "\n", "yes please\n", "EOF"}) {
+    SCOPED_TRACE(std::string("answer: ") + answer);
+    const fs::path db = tmp / "kms55.db";
+    const auto [code, screen] = run_on_terminal({"upgrade", "--source", sample().string(), "--target", db.string(),
+                                                 "--report", (tmp / "r.jsonl").string()}, answer);
+    EXPECT_EQ(code, 130) << screen;
+    EXPECT_FALSE(fs::exists(db));
+    EXPECT_EQ(screen.find("succeeded"), std::string::npos) << screen;
+    EXPECT_NE(read_file(tmp / "r.jsonl").find("\"status\":\"cancelled\""), std::string::npos);
+  }
+  for (const char* answer : {"y\n", "YES\n"}) {
+    const fs::path db = tmp / (std::string("ok") + (answer[0] == 'y' ? "1" : "2") + ".db");
+    const auto [code, screen] = run_on_terminal({"upgrade", "--source", sample().string(), "--target", db.string()}, answer);
+    EXPECT_EQ(code, 0) << screen;
+    EXPECT_NE(screen.find("will write 38 client record(s)"), std::string::npos) << screen;
+    EXPECT_TRUE(fs::exists(db));
+  }
+}
+
+}  // namespace
+}  // namespace kms::test
