@@ -7,6 +7,8 @@ namespace {
 
 [[noreturn]] void fail(sqlite3* db, int rc, const std::string& what) {
   std::string msg = what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  // Name the operating system's cause too ("No space left on device", "File too large").
+  if (db && sqlite3_system_errno(db) != 0) msg += std::string(" (") + std::strerror(sqlite3_system_errno(db)) + ")";
   throw DbError(msg, rc);
 }
 
@@ -40,6 +42,7 @@ void Db::exec(const char* sql) {
   const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
   if (rc != SQLITE_OK) {
     std::string msg = std::string("SQL failed (") + (err ? err : sqlite3_errstr(rc)) + ")";
+    if (sqlite3_system_errno(db_) != 0) msg += std::string(" (") + std::strerror(sqlite3_system_errno(db_)) + ")";
     sqlite3_free(err);
     throw DbError(msg, rc);
   }

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -66,13 +68,47 @@ std::vector<std::string> remove_stale_temporaries(const fs::path& target) {
   for (fs::directory_iterator it(folder_of(target), ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (name.compare(0, prefix.size(), prefix) != 0) continue;
-    const std::string rest = name.substr(prefix.size());  // "<pid>.tmp" (or with -journal/-wal)
-    const long pid = std::strtol(rest.c_str(), nullptr, 10);
-    if (pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) continue;  // still running
     boost::system::error_code rm;
     if (fs::remove(it->path(), rm)) removed.push_back(name);
   }
   return removed;
+}
+
+TargetLock::TargetLock(const fs::path& target)
+    : path_(folder_of(target) / ("." + target.filename().string() + ".kms-migrate.lock")) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) throw std::runtime_error("cannot create the lock file '" + path_.string() + "': " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      const int err = errno;
+      char holder[32] = {0};
+      (void)!::pread(fd_, holder, sizeof holder - 1, 0);
+      ::close(fd_);
+      fd_ = -1;
+      if (err == EWOULDBLOCK) {
+        throw std::runtime_error("another kms-migrate run (pid " + std::string(holder[0] ? holder : "?") +
+                                 ") is writing '" + target.string() + "'; wait for it to finish");
+      }
+      throw std::runtime_error("cannot lock '" + path_.string() + "': " + std::strerror(err));
+    }
+    // The holder before us may have removed the file after we opened it: lock the one on disk.
+    struct stat a {}, b {};
+    if (::fstat(fd_, &a) == 0 && ::stat(path_.c_str(), &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+      const std::string pid = std::to_string(::getpid());
+      (void)!::ftruncate(fd_, 0);
+      (void)!::pwrite(fd_, pid.data(), pid.size(), 0);
+      return;
+    }
+    ::close(fd_);
+    fd_ = -1;
+  }
+  throw std::runtime_error("cannot lock '" + path_.string() + "': it keeps being replaced");
+}
+
+TargetLock::~TargetLock() {
+  if (fd_ < 0) return;
+  ::unlink(path_.c_str());  // while still holding the lock
+  ::close(fd_);
 }
 
 TemporaryDatabase::TemporaryDatabase(const fs::path& final_path)

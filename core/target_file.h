@@ -13,9 +13,26 @@ namespace fs = boost::filesystem;
 /// "" when the target may be written; otherwise why not (exit code 2 material).
 std::string check_target(const fs::path& target, bool force, const fs::path& source);
 
-/// Temporary files of killed runs for this target (".NAME.kms-migrate-PID.tmp"
-/// whose process is gone): removed, and their names returned for the report.
+/// Temporary files that killed runs left for this target (".NAME.kms-migrate-PID.tmp"
+/// and their -journal/-wal): removed, and their names returned. Call it only
+/// while holding the TargetLock: then no other run can own them.
 std::vector<std::string> remove_stale_temporaries(const fs::path& target);
+
+/// One upgrade per target at a time: an exclusive flock on ".NAME.kms-migrate.lock"
+/// beside the target. The kernel drops it when the process dies, so a killed
+/// run never leaves it stuck; the file is removed when the lock is released.
+class TargetLock {
+ public:
+  /// Throws std::runtime_error naming the other run when the target is busy.
+  explicit TargetLock(const fs::path& target);
+  ~TargetLock();
+  TargetLock(const TargetLock&) = delete;
+  TargetLock& operator=(const TargetLock&) = delete;
+
+ private:
+  fs::path path_;
+  int fd_ = -1;
+};
 
 class TemporaryDatabase {
  public:

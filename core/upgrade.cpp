@@ -181,6 +181,14 @@ void Pipeline::run() {
                                            opt_.source);
       if (!why.empty()) throw RunStop{ExitCode::Usage, why};
     }
+    std::optional<TargetLock> lock;  // held until the run ends, success or not
+    if (upgrade) {
+      try {
+        lock.emplace(opt_.target);
+      } catch (const std::runtime_error& e) {
+        throw RunStop{ExitCode::Usage, e.what()};
+      }
+    }
     analyse();
     const Counts counts = rep_.counts();
     rep_.blocked = counts.rejected > 0 && opt_.allow_rejected == AllowRejected::No;

@@ -1,4 +1,5 @@
 // kms-migrate: parse the options, run the command, exit with its code.
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -7,6 +8,8 @@
 #include "options.h"
 
 int main(int argc, char** argv) {
+  // Past a file-size limit, writes fail with EFBIG (reported, exit 3) instead of killing us.
+  std::signal(SIGXFSZ, SIG_IGN);
   const std::vector<std::string> args(argv + 1, argv + argc);
   const kms::cli::ParseOutcome parsed = kms::cli::parse_options(args);
   if (!parsed.options) {
