@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# File-system faults that a root test process cannot fake with chmod (issue 4):
+# a read-only source mount, a full file system, a read-only target folder, and
+# permission errors seen by an unprivileged user. Uses a private mount namespace
+# (unshare -m) and tmpfs; exits 77 (skipped) where the machine does not allow it.
+# tests/fs_faults.sh KMS_MIGRATE_BIN KMS_GEN_STORE_BIN FIXTURES_DIR WORK_DIR
+set -uo pipefail
+bin=$1 gen=$2 fixtures=$3 work=$4
+rm -rf "$work"; mkdir -p "$work"
+if ! unshare -m true 2>/dev/null; then echo "fs-faults: skipped (no mount namespaces here)"; exit 77; fi
+export bin gen fixtures work
+unshare -m bash -euo pipefail <<'INNER'
+pass=0; fail=0
+check() { if eval "$2"; then pass=$((pass+1)); else echo "FAIL: $1"; fail=$((fail+1)); fi; }
+mount --make-rprivate / 2>/dev/null || true
+
+# 1. The source on a read-only mount: everything works, nothing is written there.
+mkdir -p "$work/ro" "$work/out"
+mount -t tmpfs -o size=8m tmpfs "$work/ro"
+cp -a "$fixtures/sample-store/." "$work/ro/"
+mount -o remount,ro "$work/ro"
+set +e
+"$bin" upgrade --source "$work/ro/Security" --target "$work/out/kms55.db" --progress never > "$work/log1" 2>&1; c1=$?
+"$bin" verify --source "$work/ro/Security" --target "$work/out/kms55.db" --progress never > "$work/log2" 2>&1; c2=$?
+set -e
+check "upgrade from a read-only source exits 0 (got $c1: $(head -2 "$work/log1"))" '[ $c1 = 0 ]'
+check "verify from a read-only source exits 0 (got $c2)" '[ $c2 = 0 ]'
+
+# 2. A full file system at the target: exit 3 naming the cause, old target intact, no temporary file.
+mkdir -p "$work/small"
+mount -t tmpfs -o size=300k tmpfs "$work/small"
+echo "old target" > "$work/small/kms55.db"
+"$gen" store "$work/gen" 600 5 > /dev/null
+src=$work/gen/Security
+set +e
+"$bin" upgrade --source "$src" --target "$work/small/kms55.db" --force --progress never > "$work/log3" 2>&1; c3=$?
+set -e
+check "full disk exits 3 (got $c3: $(head -2 "$work/log3"))" '[ $c3 = 3 ]'
+check "full disk message names the cause" 'grep -qiE "disk is full|No space left" "$work/log3"'
+check "full disk leaves the old target intact" '[ "$(cat "$work/small/kms55.db")" = "old target" ]'
+check "full disk leaves no temporary file" '! ls -A "$work/small" | grep -q kms-migrate'
+
+# 3. A read-only target folder: exit 2 before anything is read.
+mkdir -p "$work/rot"
+mount -t tmpfs -o ro tmpfs "$work/rot"
+set +e
+"$bin" upgrade --source "$work/ro/Security" --target "$work/rot/kms55.db" --progress never > "$work/log4" 2>&1; c4=$?
+set -e
+check "read-only target folder exits 2 (got $c4)" '[ $c4 = 2 ]'
+check "read-only target folder is named as not writable" 'grep -q "not writable" "$work/log4"'
+
+# 4. Permission errors as an unprivileged user.
+if command -v setpriv > /dev/null; then
+  as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+  mkdir -p "$work/perm"
+  cp -a "$fixtures/sample-store/." "$work/perm/"
+  mkdir -p "$work/perm-out"
+  chmod a+rx "$work"; chmod -R a+rX "$work/perm"; chmod 777 "$work/perm-out"
+  victim=$work/perm/Security/Mgrent/Clients/Mxclfr4zqvktn.ini
+  chmod 000 "$victim"
+  set +e
+  as_nobody "$bin" upgrade --source "$work/perm/Security" --target "$work/perm-out/a.db" --progress never --report "$work/perm-out/a.jsonl" > "$work/log5" 2>&1; c5=$?
+  set -e
+  check "an unreadable record file blocks the upgrade (exit 1, got $c5)" '[ $c5 = 1 ]'
+  check "the unreadable file is reported as unreadable" 'grep -q "Mxclfr4zqvktn.ini.*\"unreadable\"" "$work/perm-out/a.jsonl"'
+  chmod 644 "$victim"
+  chmod 000 "$work/perm/Security/Mgrent/Clients"
+  set +e
+  as_nobody "$bin" upgrade --source "$work/perm/Security" --target "$work/perm-out/b.db" --progress never > "$work/log6" 2>&1; c6=$?
+  set -e
+  check "an unreadable Clients folder exits 2 (got $c6: $(head -2 "$work/log6"))" '[ $c6 = 2 ]'
+  chmod 755 "$work/perm/Security/Mgrent/Clients"
+  mkdir -p "$work/root-only"; chmod 755 "$work/root-only"
+  set +e
+  as_nobody "$bin" upgrade --source "$work/perm/Security" --target "$work/root-only/c.db" --progress never > "$work/log7" 2>&1; c7=$?
+  set -e
+  check "a target folder the user cannot write exits 2 (got $c7)" '[ $c7 = 2 ]'
+fi
+echo "fs-faults: $pass passed, $fail failed"
+[ $fail = 0 ]
+INNER
