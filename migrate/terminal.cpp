@@ -68,7 +68,9 @@ void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet) {
   for (const auto& n : r.notes) std::fprintf(out, "  note: %s\n", n.c_str());
   std::fprintf(out, "  source    %s\n", rep.source.c_str());
   if (rep.target) std::fprintf(out, "  target    %s\n", rep.target->c_str());
-  const bool rehearsal = rep.command == "rehearse";
+  // A rehearsal, or an upgrade that did not commit, speaks of what would happen.
+  const bool rehearsal = rep.command == "rehearse" ||
+                         (rep.command == "upgrade" && rep.status != core::RunStatus::Succeeded);
   std::fprintf(out, "  files     %zu seen: %zu %s, %zu %s, %zu rejected, %zu skipped\n", c.files_seen, c.migrated,
                rehearsal ? "would migrate" : "migrated", c.normalized, rehearsal ? "would be normalized" : "normalized",
                c.rejected, c.skipped);
@@ -81,36 +83,47 @@ void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet) {
   }
   if (with_warnings) std::fprintf(out, "  warnings  %zu migrated file(s) carry warnings (see the report)\n", with_warnings);
   std::fprintf(out, "  verified  %zu passed, %zu failed\n", c.verified_passed, c.verified_failed);
-  if (rehearsal) {
+  if (rep.command == "rehearse") {
     std::fprintf(out, "  upgrade   %s\n",
                  rep.blocked ? "would be BLOCKED by the rejected files (fix them, or run upgrade with --allow-rejected)"
                              : "would not be blocked");
   }
-  bool header = false;
+  // Lists are cut at kListLimit lines; the report always has every one.
+  constexpr std::size_t kListLimit = 25;
+  std::size_t shown = 0, more = 0;
   for (const auto& f : rep.files) {
     if (f.outcome != core::RecordOutcome::Normalized) continue;
-    if (!header) std::fprintf(out, "  normalized (KB Q198709, State 4 Recovery -> new):\n");
-    header = true;
+    if (shown == 0 && more == 0) std::fprintf(out, "  normalized (KB Q198709, State 4 Recovery -> new):\n");
     for (const auto& i : f.issues) {
-      if (i.code == "recovery-never-enrolled") std::fprintf(out, "    %s  %s: %s\n", f.path.c_str(), f.mailbox_dn.c_str(), i.message.c_str());
+      if (i.code != "recovery-never-enrolled") continue;
+      if (shown++ < kListLimit) std::fprintf(out, "    %s  %s: %s\n", f.path.c_str(), f.mailbox_dn.c_str(), i.message.c_str());
+      else ++more;
     }
   }
-  header = false;
+  if (more) std::fprintf(out, "    ... and %zu more (see the report)\n", more);
+  shown = more = 0;
   for (std::size_t k = 0; k < rep.files.size(); ++k) {
     const auto& f = rep.files[k];
     const bool failed_verify = rep.verification_of(k) == core::Verification::Failed;
     if (f.outcome != core::RecordOutcome::Rejected && !failed_verify) continue;
-    if (!header) std::fprintf(out, "  rejected or failed:\n");
-    header = true;
+    if (shown == 0 && more == 0) std::fprintf(out, "  rejected or failed:\n");
     for (const auto& i : f.issues) {
       if (i.severity != core::Severity::Error) continue;
-      if (i.line > 0) std::fprintf(out, "    %s:%d: %s: %s\n", f.path.c_str(), i.line, i.code.c_str(), i.message.c_str());
-      else std::fprintf(out, "    %s: %s: %s\n", f.path.c_str(), i.code.c_str(), i.message.c_str());
+      if (shown++ >= kListLimit) {
+        ++more;
+      } else if (i.line > 0) {
+        std::fprintf(out, "    %s:%d: %s: %s\n", f.path.c_str(), i.line, i.code.c_str(), i.message.c_str());
+      } else {
+        std::fprintf(out, "    %s: %s: %s\n", f.path.c_str(), i.code.c_str(), i.message.c_str());
+      }
     }
   }
+  if (more) std::fprintf(out, "    ... and %zu more (see the report)\n", more);
   if (rep.content_digest) {
     std::fprintf(out, "  digest    %s%s\n", rep.content_digest->c_str(),
-                 rehearsal ? (rep.blocked ? " (what upgrade --allow-rejected will record)" : " (what the upgrade will record)") : "");
+                 rep.command == "rehearse"
+                     ? (rep.blocked ? " (what upgrade --allow-rejected will record)" : " (what the upgrade will record)")
+                     : "");
   }
   std::fprintf(out, "  time      %.2f s\n", rep.elapsed_seconds);
 }
