@@ -112,16 +112,25 @@ void RuleRun::check_counts(CertKind kind, std::optional<std::int64_t> declared, 
     if (cs.kind == kind) present.push_back(cs.seq);
   }
   std::sort(present.begin(), present.end());
+  present.erase(std::unique(present.begin(), present.end()), present.end());
   std::string extra, missing;
-  int missing_count = 0;
+  std::int64_t in_range = 0;
   for (int n : present) {
-    if (n < 1 || n > c) extra += std::string(extra.empty() ? "" : ", ") + "[" + prefix + std::to_string(n) + "]";
+    if (n < 1 || n > c) {
+      extra += std::string(extra.empty() ? "" : ", ") + "[" + prefix + std::to_string(n) + "]";
+    } else {
+      ++in_range;
+    }
   }
-  for (std::int64_t n = 1; n <= c; ++n) {
+  // The count may be huge (NumECerts=888888889): name the first few missing, count the rest.
+  const std::int64_t missing_count = c - in_range;
+  int named = 0;
+  for (std::int64_t n = 1; n <= c && named < 5 && named < missing_count; ++n) {
     if (std::binary_search(present.begin(), present.end(), static_cast<int>(n))) continue;
-    if (++missing_count <= 5) missing += std::string(missing.empty() ? "" : ", ") + "[" + prefix + std::to_string(n) + "]";
+    missing += std::string(missing.empty() ? "" : ", ") + "[" + prefix + std::to_string(n) + "]";
+    ++named;
   }
-  if (missing_count > 5) missing += " and " + std::to_string(missing_count - 5) + " more";
+  if (missing_count > named) missing += " and " + std::to_string(missing_count - named) + " more";
   if (extra.empty() && missing.empty()) return;
   std::string msg = std::string(key) + (declared ? "=" + std::to_string(c) : " is absent (0)") + " but";
   if (!missing.empty()) msg += " " + missing + " missing";

@@ -168,3 +168,27 @@ TEST(RecordRules, ExpiredCertificateIsAnInfoNote) {
 
 }  // namespace
 }  // namespace kms::core
+
+namespace kms::core {
+namespace {
+
+TEST(RecordRules, HugeCountIsReportedNotEnumerated) {
+  const AnalyzedFile a = analyze("[Client]\r\nMailboxDN=/o=C/cn=J\r\nState=1\r\nNumECerts=888888889\r\n");
+  ASSERT_EQ(codes(a.summary.issues), "count-mismatch");
+  EXPECT_EQ(a.summary.issues[0].message, "NumECerts=888888889 but [ECert1], [ECert2], [ECert3], [ECert4], [ECert5] and 888888884 more missing");
+}
+
+// Every input the fuzzer once found troublesome (fixtures/fuzz-regressions) is handled, quickly.
+TEST(FuzzRegressions, EveryArtifactIsHandled) {
+  const fs::path dir = fs::path(KMS_FIXTURES_DIR) / "fuzz-regressions";
+  int n = 0;
+  for (fs::directory_iterator it(dir), end; it != end; ++it, ++n) {
+    SCOPED_TRACE(it->path().string());
+    const AnalyzedFile a = analyze(test::read_file(it->path()));
+    EXPECT_EQ(has_error(a.summary.issues), !a.record.has_value());
+  }
+  EXPECT_GT(n, 0);
+}
+
+}  // namespace
+}  // namespace kms::core
