@@ -8,6 +8,7 @@
 
 #include <memory>
 
+#include "der_x509.h"
 #include "hashing.h"
 #include "timestamp.h"
 
@@ -50,7 +51,7 @@ std::optional<std::string> normalize_serial(std::string_view hex) {
   return to_upper_ascii(out);
 }
 
-std::optional<X509Facts> read_x509(const Bytes& der) {
+std::optional<X509Facts> read_x509_openssl(const Bytes& der) {
   const unsigned char* p = der.data();
   std::unique_ptr<X509, X509Free> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (!cert || p != der.data() + der.size()) return std::nullopt;  // trailing bytes: not one certificate
@@ -76,5 +77,11 @@ std::optional<X509Facts> read_x509(const Bytes& der) {
   f.sha1_thumbprint = sha1_hex(der);
   return f;
 }
+
+}  // namespace kms::core
+
+namespace kms::core {
+
+std::optional<X509Facts> read_x509(const Bytes& der) { return read_x509_der(der); }
 
 }  // namespace kms::core

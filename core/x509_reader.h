@@ -17,7 +17,12 @@ struct X509Facts {
 };
 
 /// nullopt when `der` is not exactly one parseable DER certificate.
+/// This is the fast DER walker, read_x509_der (der_x509.h); tests and a fuzz
+/// target hold it to the same answers as read_x509_openssl.
 std::optional<X509Facts> read_x509(const Bytes& der);
+
+/// OpenSSL's d2i_X509: the reference the fast path is tested against.
+std::optional<X509Facts> read_x509_openssl(const Bytes& der);
 
 /// Normalise a hex serial: upper-case, leading zeros removed; nullopt if not hex.
 std::optional<std::string> normalize_serial(std::string_view hex);

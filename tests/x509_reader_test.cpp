@@ -42,3 +42,59 @@ TEST(X509Reader, RejectsNonCertificatesAndTrailingBytes) {
 
 }  // namespace
 }  // namespace kms::core
+
+#include <random>
+
+#include "der_x509.h"
+
+namespace kms::core {
+namespace {
+
+std::string describe(const std::optional<X509Facts>& f) {
+  if (!f) return "rejected";
+  return f->serial + " | " + f->subject + " | " + f->issuer + " | " + f->not_before + " | " + f->not_after + " | " + f->sha1_thumbprint;
+}
+
+// The fast DER walker must give OpenSSL's answer: same acceptance, same facts.
+TEST(X509FastPath, AgreesWithOpenSslOnCertificatesAndEveryMutation) {
+  std::mt19937 rng(1998);
+  std::vector<Bytes> certs;
+  for (const char* serial : {"1", "7F", "80", "00FF", "A1B2C3D4E5F60718293A4B5C6D7E8F90", "0000000000001"}) {
+    fixtures::CertSpec spec;
+    spec.serial_hex = serial;
+    spec.common_name = std::string("Ren\xC3\xA9" "e, \"Q\" + <x>; #") + serial;
+    spec.not_before = "19500101000000Z";
+    spec.not_after = std::string(serial) == "1" ? "20500101000000Z" : "20491231235959Z";
+    certs.push_back(fixtures::make_certificate(spec));
+  }
+  int disagreements = 0, mutations = 0;
+  const auto check = [&](const Bytes& der, const std::string& what) {
+    ++mutations;
+    const auto fast = read_x509_der(der);
+    const auto ref = read_x509_openssl(der);
+    if (describe(fast) != describe(ref) && ++disagreements <= 10) {
+      ADD_FAILURE() << what << "\n  fast:    " << describe(fast) << "\n  openssl: " << describe(ref);
+    }
+  };
+  for (std::size_t c = 0; c < certs.size(); ++c) {
+    const Bytes& der = certs[c];
+    check(der, "certificate " + std::to_string(c));
+    for (std::size_t i = 0; i < der.size(); ++i) {
+      for (std::uint8_t x : {0x01, 0x80, 0xFF}) {
+        Bytes m = der;
+        m[i] ^= x;
+        check(m, "cert " + std::to_string(c) + " byte " + std::to_string(i) + " xor " + std::to_string(x));
+      }
+    }
+    for (std::size_t n = 0; n < der.size(); n += 7) check(Bytes(der.begin(), der.begin() + n), "truncated to " + std::to_string(n));
+    for (int r = 0; r < 300; ++r) {
+      Bytes m = der;
+      for (int k = 0; k < 3; ++k) m[rng() % m.size()] = static_cast<std::uint8_t>(rng());
+      check(m, "random mutation " + std::to_string(r));
+    }
+  }
+  EXPECT_EQ(disagreements, 0) << "of " << mutations << " inputs";
+}
+
+}  // namespace
+}  // namespace kms::core

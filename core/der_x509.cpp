@@ -1,0 +1,219 @@
+#include "der_x509.h"
+
+#include <openssl/asn1.h>
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
+#include <cstdint>
+#include <memory>
+
+#include "hashing.h"
+#include "timestamp.h"
+
+namespace kms::core {
+namespace {
+
+constexpr std::uint8_t kInteger = 0x02, kBitString = 0x03, kOctetString = 0x04, kNull = 0x05, kOid = 0x06,
+                       kBoolean = 0x01, kSequence = 0x30, kUtcTime = 0x17, kGeneralizedTime = 0x18;
+
+struct Tlv {
+  std::uint8_t tag = 0;
+  const std::uint8_t* start = nullptr;  // the header's first byte
+  const std::uint8_t* content = nullptr;
+  std::size_t length = 0;
+  std::size_t total() const { return static_cast<std::size_t>(content - start) + length; }
+};
+
+/// Reads one TLV with a single-byte tag and a minimal definite DER length.
+class Cursor {
+ public:
+  Cursor(const std::uint8_t* p, std::size_t n) : p_(p), end_(p + n) {}
+  bool empty() const { return p_ == end_; }
+  std::uint8_t peek_tag() const { return empty() ? 0 : *p_; }
+
+  bool next(Tlv& t) {
+    if (end_ - p_ < 2) return false;
+    t.start = p_;
+    t.tag = p_[0];
+    if ((t.tag & 0x1F) == 0x1F) return false;  // multi-byte tags do not occur in a certificate
+    std::size_t len = p_[1];
+    const std::uint8_t* q = p_ + 2;
+    if (len & 0x80) {
+      const std::size_t nbytes = len & 0x7F;
+      if (nbytes == 0 || nbytes > 4 || static_cast<std::size_t>(end_ - q) < nbytes) return false;  // indefinite or absurd
+      if (q[0] == 0) return false;  // not minimal
+      len = 0;
+      for (std::size_t i = 0; i < nbytes; ++i) len = (len << 8) | q[i];
+      if (len < 0x80) return false;  // not minimal
+      q += nbytes;
+    }
+    if (static_cast<std::size_t>(end_ - q) < len) return false;
+    t.content = q;
+    t.length = len;
+    p_ = q + len;
+    return true;
+  }
+
+  bool next(Tlv& t, std::uint8_t tag) { return next(t) && t.tag == tag; }
+
+ private:
+  const std::uint8_t* p_;
+  const std::uint8_t* end_;
+};
+
+Cursor inside(const Tlv& t) { return Cursor(t.content, t.length); }
+
+bool valid_oid(const Tlv& t) {
+  if (t.tag != kOid || t.length == 0) return false;
+  if ((t.content[t.length - 1] & 0x80) != 0) return false;  // last arc unfinished
+  for (std::size_t i = 0; i < t.length; ++i) {
+    const bool arc_start = i == 0 || (t.content[i - 1] & 0x80) == 0;
+    if (arc_start && t.content[i] == 0x80) return false;  // non-minimal arc
+  }
+  return true;
+}
+
+bool valid_bit_string(const Tlv& t) {
+  if (t.tag != kBitString || t.length == 0 || t.content[0] > 7) return false;
+  return !(t.length == 1 && t.content[0] != 0);
+}
+
+// AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL }
+bool valid_algorithm(const Tlv& t) {
+  if (t.tag != kSequence) return false;
+  Cursor c = inside(t);
+  Tlv oid, params;
+  if (!c.next(oid) || !valid_oid(oid)) return false;
+  if (!c.empty() && !c.next(params)) return false;
+  return c.empty();
+}
+
+struct X509NameFree { void operator()(X509_NAME* p) const { X509_NAME_free(p); } };
+struct TimeFree { void operator()(ASN1_TIME* p) const { ASN1_TIME_free(p); } };
+struct IntegerFree { void operator()(ASN1_INTEGER* p) const { ASN1_INTEGER_free(p); } };
+struct BnFree { void operator()(BIGNUM* p) const { BN_free(p); } };
+struct BioFree { void operator()(BIO* p) const { BIO_free(p); } };
+
+std::optional<std::string> name_text(const Tlv& t) {
+  const unsigned char* p = t.start;
+  std::unique_ptr<X509_NAME, X509NameFree> name(d2i_X509_NAME(nullptr, &p, static_cast<long>(t.total())));
+  if (!name || p != t.start + t.total()) return std::nullopt;
+  std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+  if (!bio || X509_NAME_print_ex(bio.get(), name.get(), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0) {
+    return std::nullopt;
+  }
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(n));
+}
+
+std::optional<std::string> time_text(const Tlv& t) {
+  if (t.tag != kUtcTime && t.tag != kGeneralizedTime) return std::nullopt;
+  const unsigned char* p = t.start;
+  std::unique_ptr<ASN1_TIME, TimeFree> time(d2i_ASN1_TIME(nullptr, &p, static_cast<long>(t.total())));
+  std::tm tm{};
+  if (!time || p != t.start + t.total() || ASN1_TIME_to_tm(time.get(), &tm) != 1) return std::nullopt;
+  return format_iso(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+std::optional<std::string> serial_text(const Tlv& t) {
+  if (t.tag != kInteger || t.length == 0) return std::nullopt;
+  if (t.length > 1 && ((t.content[0] == 0x00 && !(t.content[1] & 0x80)) || (t.content[0] == 0xFF && (t.content[1] & 0x80)))) {
+    return std::nullopt;  // not minimal
+  }
+  if (!(t.content[0] & 0x80)) return normalize_serial(hex_lower(t.content, t.length));
+  // A negative serial (seen in old certificates): OpenSSL gives its magnitude.
+  const unsigned char* p = t.start;
+  std::unique_ptr<ASN1_INTEGER, IntegerFree> i(d2i_ASN1_INTEGER(nullptr, &p, static_cast<long>(t.total())));
+  if (!i) return std::nullopt;
+  std::unique_ptr<BIGNUM, BnFree> bn(ASN1_INTEGER_to_BN(i.get(), nullptr));
+  if (!bn) return std::nullopt;
+  char* hex = BN_bn2hex(bn.get());
+  std::string s = hex ? hex : "";
+  OPENSSL_free(hex);
+  if (!s.empty() && s[0] == '-') s.erase(0, 1);
+  return normalize_serial(s);
+}
+
+// Extensions ::= SEQUENCE SIZE (1..MAX) OF SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
+bool valid_extensions(const Tlv& explicit3) {
+  Cursor outer = inside(explicit3);
+  Tlv seq;
+  if (!outer.next(seq, kSequence) || !outer.empty() || seq.length == 0) return false;
+  Cursor list = inside(seq);
+  while (!list.empty()) {
+    Tlv ext, oid, x;
+    if (!list.next(ext, kSequence)) return false;
+    Cursor e = inside(ext);
+    if (!e.next(oid) || !valid_oid(oid) || !e.next(x)) return false;
+    if (x.tag == kBoolean) {
+      if (x.length != 1 || (x.content[0] != 0x00 && x.content[0] != 0xFF) || !e.next(x)) return false;
+    }
+    if (x.tag != kOctetString || !e.empty()) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<X509Facts> read_x509_der(const Bytes& der) {
+  Cursor top(der.data(), der.size());
+  Tlv cert, tbs, sig_alg, sig;
+  if (!top.next(cert, kSequence) || !top.empty()) return std::nullopt;
+  Cursor c = inside(cert);
+  if (!c.next(tbs, kSequence) || !c.next(sig_alg) || !valid_algorithm(sig_alg) || !c.next(sig) ||
+      !valid_bit_string(sig) || !c.empty()) {
+    return std::nullopt;
+  }
+  Cursor t = inside(tbs);
+  Tlv f;
+  if (!t.next(f)) return std::nullopt;
+  if (f.tag == 0xA0) {  // [0] EXPLICIT Version
+    Cursor v = inside(f);
+    Tlv ver;
+    if (!v.next(ver, kInteger) || !v.empty() || ver.length == 0) return std::nullopt;  // OpenSSL takes any value
+    if (!t.next(f)) return std::nullopt;
+  }
+  X509Facts facts;
+  auto serial = serial_text(f);
+  Tlv alg, issuer, validity, subject, spki;
+  if (!serial || !t.next(alg) || !valid_algorithm(alg) || !t.next(issuer, kSequence) || !t.next(validity, kSequence) ||
+      !t.next(subject, kSequence) || !t.next(spki, kSequence)) {
+    return std::nullopt;
+  }
+  Cursor k = inside(spki);
+  Tlv key_alg, key_bits;
+  if (!k.next(key_alg) || !valid_algorithm(key_alg) || !k.next(key_bits) || !valid_bit_string(key_bits) || !k.empty()) {
+    return std::nullopt;
+  }
+  std::uint8_t last_optional = 0;
+  while (!t.empty()) {  // [1] issuerUniqueID, [2] subjectUniqueID, [3] extensions, in order, each once
+    Tlv o;
+    if (!t.next(o)) return std::nullopt;
+    const bool unique_id = o.tag == 0x81 || o.tag == 0x82 || o.tag == 0xA1 || o.tag == 0xA2;
+    const std::uint8_t number = o.tag & 0x1F;
+    if (number <= last_optional) return std::nullopt;
+    last_optional = number;
+    if (unique_id) continue;
+    if (o.tag != 0xA3 || !valid_extensions(o)) return std::nullopt;
+  }
+  Cursor v = inside(validity);
+  Tlv nb, na;
+  if (!v.next(nb) || !v.next(na) || !v.empty()) return std::nullopt;
+  auto subject_text = name_text(subject);
+  auto issuer_text = name_text(issuer);
+  auto not_before = time_text(nb);
+  auto not_after = time_text(na);
+  if (!subject_text || !issuer_text || !not_before || !not_after) return std::nullopt;
+  facts.serial = *serial;
+  facts.subject = *subject_text;
+  facts.issuer = *issuer_text;
+  facts.not_before = *not_before;
+  facts.not_after = *not_after;
+  facts.sha1_thumbprint = sha1_hex(der);
+  (void)kNull;
+  return facts;
+}
+
+}  // namespace kms::core
