@@ -28,8 +28,10 @@ struct DbWriter::Statements {
         report(db,
                "INSERT INTO migration_report (path, record_id, mailbox_dn, outcome, state, legacy_state, issues, "
                "verification) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
-        meta(db, "INSERT OR REPLACE INTO migration_meta (key, value) VALUES (?1, ?2)") {}
-  Stmt client, cert, key, extra, file, report, meta;
+        meta(db, "INSERT OR REPLACE INTO migration_meta (key, value) VALUES (?1, ?2)"),
+        drop_client(db, "DELETE FROM clients WHERE record_id = ?1"),
+        file_outcome(db, "UPDATE legacy_files SET outcome = ?2 WHERE path = ?1") {}
+  Stmt client, cert, key, extra, file, report, meta, drop_client, file_outcome;
 };
 
 namespace {
@@ -99,6 +101,12 @@ void DbWriter::write_report_row(const FileSummary& f, std::optional<Verification
   s.bind(7, issues_json_text(f.issues));
   if (v) s.bind(8, std::string_view(verification_name(*v))); else s.bind_null(8);
   s.run();
+}
+
+void DbWriter::delete_client(const std::string& record_id) { st_->drop_client.bind(1, record_id).run(); }
+
+void DbWriter::set_legacy_outcome(const std::string& path, RecordOutcome outcome) {
+  st_->file_outcome.bind(1, path).bind(2, std::string_view(outcome_name(outcome))).run();
 }
 
 void DbWriter::set_meta(const std::string& key, const std::string& value) {

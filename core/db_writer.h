@@ -30,6 +30,9 @@ class DbWriter {
   void write_legacy_file(const FileSummary& f, const std::optional<std::string>& raw);
   void write_report_row(const FileSummary& f, std::optional<Verification> v);
   void set_meta(const std::string& key, const std::string& value);
+  /// A record rejected after it was written (a cross-file rule): its client rows go.
+  void delete_client(const std::string& record_id);
+  void set_legacy_outcome(const std::string& path, RecordOutcome outcome);
 
  private:
   struct Statements;

@@ -9,6 +9,7 @@
 #include "db_writer.h"
 #include "file_analysis.h"
 #include "ordered_pipeline.h"
+#include "cross_checks.h"
 #include "store_analysis.h"
 #include "store_walker.h"
 #include "target_file.h"
@@ -51,8 +52,7 @@ class Pipeline {
 
  private:
   void locate();
-  void analyse();
-  void write(Db& db);
+  void build(Db& db);
   void verify(const fs::path& db_path);
   void finish_database(Db& db);
   void check_source_unchanged();
@@ -79,41 +79,49 @@ void Pipeline::locate() {
   clients_ = *clients;
 }
 
-void Pipeline::analyse() {
+void Pipeline::build(Db& db) {
   try {
-    StoreAnalysis a = analyse_store(clients_, pass_);
-    entries_ = std::move(a.entries);
-    rep_.files = std::move(a.files);
+    entries_ = list_store(clients_);
   } catch (const fs::filesystem_error& e) {
     throw RunStop{ExitCode::Usage, "cannot list the store folder '" + clients_.string() + "': " + e.code().message()};
   }
-}
-
-void Pipeline::write(Db& db) {
+  rep_.files.assign(entries_.size(), FileSummary{});
+  // The temporary file is discarded on any failure, so a journal would protect nothing.
   db.exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON;");
   db.exec("BEGIN");
   DbWriter writer(db);
+  Stmt taken(db, "SELECT 1 FROM clients WHERE record_id = ?1 OR mailbox_dn = ?2");
+  std::vector<bool> client_written(entries_.size(), false);
   std::function<AnalyzedFile(std::size_t)> produce = [&](std::size_t i) {
     throw_if_cancelled(hooks_.cancel);
-    if (entries_[i].kind == EntryKind::RecordFile) {
-      return analyze_entry(clients_, entries_[i], opt_.max_record_bytes, now_);
-    }
-    return AnalyzedFile{};
+    return analyze_entry(clients_, entries_[i], opt_.max_record_bytes, now_);
   };
   std::function<void(std::size_t, AnalyzedFile&&)> consume = [&](std::size_t i, AnalyzedFile&& a) {
     check_cancel();
-    const FileSummary& s = rep_.files[i];
-    if (entries_[i].kind == EntryKind::RecordFile && a.summary.sha256 != s.sha256) {
-      throw RunStop{ExitCode::DataProblem, "source changed during the run: '" + s.path + "' is not what was read before"};
+    writer.write_legacy_file(a.summary, a.raw);
+    if (a.record) {
+      // A second file with the same record id or MailboxDN is rejected with the
+      // first by the cross-file rules below; only the first is written meanwhile.
+      taken.bind(1, a.record->record_id).bind(2, a.record->mailbox_dn);
+      const bool clash = taken.step();
+      taken.reset();
+      if (!clash) {
+        writer.write_client(*a.record);
+        client_written[i] = true;
+      }
     }
-    writer.write_legacy_file(s, a.raw);
-    if (s.outcome == RecordOutcome::Migrated || s.outcome == RecordOutcome::Normalized) {
-      if (!a.record) throw RunStop{ExitCode::DataProblem, "source changed during the run: '" + s.path + "'"};
-      writer.write_client(*a.record);
-    }
-    progress("writing", i + 1, entries_.size());
+    rep_.files[i] = std::move(a.summary);
+    progress("reading", i + 1, entries_.size());
   };
+  std::vector<RecordOutcome> before(entries_.size());
   for_each_ordered(entries_.size(), opt_.jobs, produce, consume);
+  for (std::size_t i = 0; i < rep_.files.size(); ++i) before[i] = rep_.files[i].outcome;
+  apply_cross_file_rules(rep_.files);
+  for (std::size_t i = 0; i < rep_.files.size(); ++i) {
+    if (rep_.files[i].outcome == before[i]) continue;
+    writer.set_legacy_outcome(rep_.files[i].path, rep_.files[i].outcome);
+    if (client_written[i]) writer.delete_client(rep_.files[i].record_id);
+  }
   db.exec("COMMIT");
 }
 
@@ -189,17 +197,6 @@ void Pipeline::run() {
         throw RunStop{ExitCode::Usage, e.what()};
       }
     }
-    analyse();
-    const Counts counts = rep_.counts();
-    rep_.blocked = counts.rejected > 0 && opt_.allow_rejected == AllowRejected::No;
-    if (upgrade && rep_.blocked) {
-      throw RunStop{ExitCode::DataProblem, std::to_string(counts.rejected) +
-                                               " record file(s) rejected; nothing was written at the target "
-                                               "(fix them, or accept their loss with --allow-rejected)"};
-    }
-    if (upgrade && hooks_.confirm && !hooks_.confirm(Plan{counts, opt_.target.string()})) throw Cancelled{};
-    check_cancel();
-
     std::optional<ScratchFolder> scratch;
     fs::path final_path;
     if (upgrade) {
@@ -212,14 +209,23 @@ void Pipeline::run() {
       final_path = scratch->path() / "rehearsal.db";
     }
     TemporaryDatabase temp(final_path);
+    Counts counts;
     {
       Db db(temp.path().string(), OpenMode::ReadWriteCreate);
-      write(db);
+      build(db);
+      counts = rep_.counts();
+      rep_.blocked = counts.rejected > 0 && opt_.allow_rejected == AllowRejected::No;
+      if (upgrade && rep_.blocked) {
+        throw RunStop{ExitCode::DataProblem, std::to_string(counts.rejected) +
+                                                 " record file(s) rejected; nothing was written at the target "
+                                                 "(fix them, or accept their loss with --allow-rejected)"};
+      }
       if (hooks_.after_write) hooks_.after_write(db);
       verify(temp.path());
       finish_database(db);
       db.close();
     }
+    if (upgrade && hooks_.confirm && !hooks_.confirm(Plan{counts, opt_.target.string()})) throw Cancelled{};
     check_source_unchanged();
     check_cancel();
     temp.commit();
