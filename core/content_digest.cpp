@@ -73,15 +73,32 @@ void digest_record(Sha256& h, const ClientRecord& r) {
   }
 }
 
-std::string content_digest(Db& db) {
+std::string record_digest(const ClientRecord& rec) {
   Sha256 h;
+  digest_record(h, rec);
+  return h.raw_final();
+}
+
+void ContentDigest::add(const std::string& record_id, std::string record_sha256) {
+  records_.emplace_back(record_id, std::move(record_sha256));
+}
+
+std::string ContentDigest::hex() {
+  std::sort(records_.begin(), records_.end());
+  Sha256 h;
+  for (const auto& [id, digest] : records_) h.update(digest);
+  return h.hex_final();
+}
+
+std::string content_digest(Db& db) {
+  ContentDigest d;
   DbReader reader(db);
-  Stmt ids(db, "SELECT record_id FROM clients ORDER BY record_id");
+  Stmt ids(db, "SELECT record_id FROM clients");
   while (ids.step()) {
     const auto rec = reader.read_client(ids.text(0));
-    if (rec) digest_record(h, *rec);
+    if (rec) d.add(rec->record_id, record_digest(*rec));
   }
-  return h.hex_final();
+  return d.hex();
 }
 
 }  // namespace kms::core

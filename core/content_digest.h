@@ -2,6 +2,8 @@
 // (contract.md section 2; the byte layout is in docs/database.md).
 #pragma once
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "hashing.h"
 #include "record.h"
@@ -9,10 +11,24 @@
 
 namespace kms::core {
 
-/// Feeds one record, canonically, into the digest.
+/// Feeds one record, canonically, into a hash.
 void digest_record(Sha256& h, const ClientRecord& rec);
 
-/// The digest of every client in the database, in record_id order, read through DbReader.
+/// SHA-256 (raw bytes) of one record's canonical serialization.
+std::string record_digest(const ClientRecord& rec);
+
+/// Collects per-record digests in any order; the result does not depend on it.
+class ContentDigest {
+ public:
+  void add(const std::string& record_id, std::string record_sha256);
+  /// SHA-256 over the per-record digests in record_id order (lower-case hex).
+  std::string hex();
+
+ private:
+  std::vector<std::pair<std::string, std::string>> records_;
+};
+
+/// The digest of every client in the database, read through DbReader.
 std::string content_digest(Db& db);
 
 }  // namespace kms::core

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <unordered_map>
 
 #include "hashing.h"
 #include "timestamp.h"
@@ -95,7 +97,7 @@ struct IntegerFree { void operator()(ASN1_INTEGER* p) const { ASN1_INTEGER_free(
 struct BnFree { void operator()(BIGNUM* p) const { BN_free(p); } };
 struct BioFree { void operator()(BIO* p) const { BIO_free(p); } };
 
-std::optional<std::string> name_text(const Tlv& t) {
+std::optional<std::string> decode_name(const Tlv& t) {
   const unsigned char* p = t.start;
   std::unique_ptr<X509_NAME, X509NameFree> name(d2i_X509_NAME(nullptr, &p, static_cast<long>(t.total())));
   if (!name || p != t.start + t.total()) return std::nullopt;
@@ -106,6 +108,21 @@ std::optional<std::string> name_text(const Tlv& t) {
   char* data = nullptr;
   const long n = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<std::size_t>(n));
+}
+
+// Decoding and printing a Name costs more than the rest of the certificate; the
+// issuer is the same CA for nearly every certificate, and a user's certificates
+// share a subject, so a small per-thread cache keyed by the Name's DER pays.
+std::optional<std::string> name_text(const Tlv& t) {
+  thread_local std::unordered_map<std::string, std::string> cache;
+  std::string key(reinterpret_cast<const char*>(t.start), t.total());
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  auto text = decode_name(t);
+  if (text) {
+    if (cache.size() >= 256) cache.clear();
+    cache.emplace(std::move(key), *text);
+  }
+  return text;
 }
 
 std::optional<std::string> time_text(const Tlv& t) {

@@ -7,6 +7,16 @@
 namespace kms::core {
 namespace {
 
+// OpenSSL 3 looks an implicitly named digest up (under a lock) on every call; fetch each once.
+const EVP_MD* sha256_md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+const EVP_MD* sha1_md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+  return md;
+}
+
 std::string digest_hex(const EVP_MD* md, const void* data, std::size_t n) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -16,8 +26,8 @@ std::string digest_hex(const EVP_MD* md, const void* data, std::size_t n) {
 
 }  // namespace
 
-std::string sha256_hex(std::string_view data) { return digest_hex(EVP_sha256(), data.data(), data.size()); }
-std::string sha1_hex(const Bytes& data) { return digest_hex(EVP_sha1(), data.data(), data.size()); }
+std::string sha256_hex(std::string_view data) { return digest_hex(sha256_md(), data.data(), data.size()); }
+std::string sha1_hex(const Bytes& data) { return digest_hex(sha1_md(), data.data(), data.size()); }
 
 struct Sha256::Impl {
   EVP_MD_CTX* ctx = nullptr;
@@ -25,7 +35,7 @@ struct Sha256::Impl {
 
 Sha256::Sha256() : impl_(std::make_unique<Impl>()) {
   impl_->ctx = EVP_MD_CTX_new();
-  if (!impl_->ctx || EVP_DigestInit_ex(impl_->ctx, EVP_sha256(), nullptr) != 1) {
+  if (!impl_->ctx || EVP_DigestInit_ex(impl_->ctx, sha256_md(), nullptr) != 1) {
     throw std::runtime_error("OpenSSL SHA-256 init failed");
   }
 }
@@ -36,11 +46,16 @@ void Sha256::update(const void* data, std::size_t n) {
   if (EVP_DigestUpdate(impl_->ctx, data, n) != 1) throw std::runtime_error("OpenSSL SHA-256 update failed");
 }
 
-std::string Sha256::hex_final() {
+std::string Sha256::raw_final() {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (EVP_DigestFinal_ex(impl_->ctx, out, &len) != 1) throw std::runtime_error("OpenSSL SHA-256 final failed");
-  return hex_lower(out, len);
+  return std::string(reinterpret_cast<const char*>(out), len);
+}
+
+std::string Sha256::hex_final() {
+  const std::string raw = raw_final();
+  return hex_lower(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size());
 }
 
 }  // namespace kms::core

@@ -21,6 +21,7 @@ class Sha256 {
   void update(const void* data, std::size_t n);
   void update(std::string_view s) { update(s.data(), s.size()); }
   std::string hex_final();
+  std::string raw_final();  ///< the 32 bytes
 
  private:
   struct Impl;

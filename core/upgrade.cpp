@@ -129,7 +129,7 @@ void Pipeline::verify(const fs::path& db_path) {
   Db ro(db_path.string(), OpenMode::ReadOnly);
   VerifyResult vr = verify_against_store(ro, clients_, rep_.files, pass_);
   rep_.verification = std::move(vr.verdicts);
-  rep_.content_digest = content_digest(ro);
+  rep_.content_digest = vr.content_digest;
   ro.close();
   if (vr.failed > 0) {
     std::string msg = "verification failed: " + std::to_string(vr.failed) + " record(s) differ between the database and the source";

@@ -140,7 +140,7 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
       if (!named) problems.push_back("client " + id + " is in the database but no file accounts for it");
     }
     const std::string recorded = single_text(*db, "SELECT value FROM migration_meta WHERE key = 'content_digest'");
-    rep.content_digest = content_digest(*db);
+    rep.content_digest = vr.content_digest;
     if (recorded != *rep.content_digest) {
       problems.push_back("content_digest recomputed from the tables (" + *rep.content_digest +
                          ") differs from the one recorded at upgrade time (" + recorded + ")");

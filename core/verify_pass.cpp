@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "content_digest.h"
 #include "db_reader.h"
 #include "ordered_pipeline.h"
 #include "record_compare.h"
@@ -13,14 +14,15 @@ bool expects_client(const FileSummary& f) {
   return f.outcome == RecordOutcome::Migrated || f.outcome == RecordOutcome::Normalized;
 }
 
-Verification check_one(DbReader& reader, FileSummary& f, AnalyzedFile&& now_file) {
+Verification check_one(DbReader& reader, ContentDigest& digest, FileSummary& f, AnalyzedFile&& now_file) {
+  const auto stored = reader.read_client(f.record_id);
+  if (stored) digest.add(stored->record_id, record_digest(*stored));  // the digest is of the database
   const FileSummary& fresh = now_file.summary;
   if (fresh.sha256 != f.sha256) {
     add_issue(f.issues, Severity::Error, "source-changed",
               fresh.sha256.empty() ? "the file can no longer be read" : "the file's bytes changed since they were read");
     return Verification::Failed;
   }
-  const auto stored = reader.read_client(f.record_id);
   if (!stored) {
     add_issue(f.issues, Severity::Error, "missing-in-target", "no client " + f.record_id + " in the database");
     return Verification::Failed;
@@ -44,6 +46,7 @@ VerifyResult verify_against_store(Db& db, const fs::path& clients, std::vector<F
   VerifyResult out;
   out.verdicts.resize(files.size());
   DbReader reader(db);
+  ContentDigest digest;
   Stmt exists(db, "SELECT 1 FROM clients WHERE record_id = ?1");
   std::set<std::string> accounted;
 
@@ -63,7 +66,7 @@ VerifyResult verify_against_store(Db& db, const fs::path& clients, std::vector<F
     FileSummary& f = files[i];
     if (a) {
       accounted.insert(f.record_id);
-      out.verdicts[i] = check_one(reader, f, std::move(*a));
+      out.verdicts[i] = check_one(reader, digest, f, std::move(*a));
     } else if (!f.record_id.empty() && !accounted.count(f.record_id)) {
       exists.bind(1, f.record_id);
       const bool present = exists.step();
@@ -86,9 +89,12 @@ VerifyResult verify_against_store(Db& db, const fs::path& clients, std::vector<F
   Stmt all(db, "SELECT record_id FROM clients ORDER BY record_id");
   while (all.step()) {
     const std::string id = all.text(0);
-    if (!accounted.count(id)) out.unexpected_record_ids.push_back(id);
+    if (accounted.count(id)) continue;
+    out.unexpected_record_ids.push_back(id);
+    if (const auto rec = reader.read_client(id)) digest.add(id, record_digest(*rec));
   }
   out.failed += out.unexpected_record_ids.size();
+  out.content_digest = digest.hex();
   return out;
 }
 

@@ -24,6 +24,7 @@ struct VerifyResult {
   std::vector<std::optional<Verification>> verdicts;
   std::vector<std::string> unexpected_record_ids;
   std::size_t failed = 0;
+  std::string content_digest;  ///< over every client read back (content_digest.h)
 };
 VerifyResult verify_against_store(Db& db, const fs::path& clients, std::vector<FileSummary>& files,
                                   const PassSettings& s);
