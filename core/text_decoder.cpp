@@ -1,5 +1,6 @@
 #include "text_decoder.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 
@@ -166,6 +167,9 @@ DecodedText decode_text(std::string_view bytes, Issues& issues) {
                     : "the file starts with a UTF-16LE byte order mark but holds an unpaired surrogate");
       return out;
     }
+  } else if (std::all_of(bytes.begin(), bytes.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    out.encoding = SourceEncoding::Windows1252;  // plain ASCII reads the same in every candidate encoding
+    out.utf8.assign(bytes);
   } else {
     bool multibyte = false;
     if (is_valid_utf8(bytes, &multibyte) && multibyte) {

@@ -45,6 +45,9 @@ VerifyResult verify_against_store(Db& db, const fs::path& clients, std::vector<F
                                   const PassSettings& s) {
   VerifyResult out;
   out.verdicts.resize(files.size());
+  // One read transaction for the whole pass: without it every SELECT takes and
+  // drops the shared lock and stats the file again.
+  db.exec("BEGIN");
   DbReader reader(db);
   ContentDigest digest;
   Stmt exists(db, "SELECT 1 FROM clients WHERE record_id = ?1");
@@ -95,6 +98,8 @@ VerifyResult verify_against_store(Db& db, const fs::path& clients, std::vector<F
   }
   out.failed += out.unexpected_record_ids.size();
   out.content_digest = digest.hex();
+  all.reset();
+  db.exec("COMMIT");
   return out;
 }
 
