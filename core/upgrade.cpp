@@ -66,7 +66,6 @@ class Pipeline {
   RunResult& res_;
   RunReport& rep_ = res_.report;
   fs::path clients_;
-  std::vector<StoreEntry> entries_;
   std::time_t now_ = std::time(nullptr);
   std::string started_at_ = iso_utc(now_);
   PassSettings pass_;
@@ -80,21 +79,22 @@ void Pipeline::locate() {
 }
 
 void Pipeline::build(Db& db) {
+  std::vector<StoreEntry> entries;  // only for this pass: the summaries keep what is needed later
   try {
-    entries_ = list_store(clients_);
+    entries = list_store(clients_);
   } catch (const fs::filesystem_error& e) {
     throw RunStop{ExitCode::Usage, "cannot list the store folder '" + clients_.string() + "': " + e.code().message()};
   }
-  rep_.files.assign(entries_.size(), FileSummary{});
+  rep_.files.assign(entries.size(), FileSummary{});
   // The temporary file is discarded on any failure, so a journal would protect nothing.
   db.exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON;");
   db.exec("BEGIN");
   DbWriter writer(db);
   Stmt taken(db, "SELECT 1 FROM clients WHERE record_id = ?1 OR mailbox_dn = ?2");
-  std::vector<bool> client_written(entries_.size(), false);
+  std::vector<bool> client_written(entries.size(), false);
   std::function<AnalyzedFile(std::size_t)> produce = [&](std::size_t i) {
     throw_if_cancelled(hooks_.cancel);
-    return analyze_entry(clients_, entries_[i], opt_.max_record_bytes, now_);
+    return analyze_entry(clients_, entries[i], opt_.max_record_bytes, now_);
   };
   std::function<void(std::size_t, AnalyzedFile&&)> consume = [&](std::size_t i, AnalyzedFile&& a) {
     check_cancel();
@@ -111,10 +111,10 @@ void Pipeline::build(Db& db) {
       }
     }
     rep_.files[i] = std::move(a.summary);
-    progress("reading", i + 1, entries_.size());
+    progress("reading", i + 1, entries.size());
   };
-  std::vector<RecordOutcome> before(entries_.size());
-  for_each_ordered(entries_.size(), opt_.jobs, produce, consume);
+  std::vector<RecordOutcome> before(entries.size());
+  for_each_ordered(entries.size(), opt_.jobs, produce, consume);
   for (std::size_t i = 0; i < rep_.files.size(); ++i) before[i] = rep_.files[i].outcome;
   apply_cross_file_rules(rep_.files);
   for (std::size_t i = 0; i < rep_.files.size(); ++i) {
@@ -266,16 +266,17 @@ void Pipeline::check_source_unchanged() {
   } catch (const fs::filesystem_error& e) {
     throw RunStop{ExitCode::DataProblem, "source changed during the run: the store can no longer be listed"};
   }
-  if (now.size() != entries_.size()) {
+  if (now.size() != rep_.files.size()) {
     throw RunStop{ExitCode::DataProblem, "source changed during the run: files were added to or removed from the store"};
   }
   for (std::size_t i = 0; i < now.size(); ++i) {
-    if (now[i].name != entries_[i].name) {
+    if (now[i].name != rep_.files[i].path) {
       throw RunStop{ExitCode::DataProblem, "source changed during the run: '" + now[i].name + "' appeared"};
     }
     const auto& before = rep_.files[i].stamp;
     const auto after = stamp_of((clients_ / now[i].name).string());
-    if (before && after && !(*before == *after) && entries_[i].kind == EntryKind::RecordFile) {
+    const bool was_read = !rep_.files[i].sha256.empty();
+    if (was_read && (!after || !before || !(*before == *after))) {
       throw RunStop{ExitCode::DataProblem, "source changed during the run: '" + now[i].name + "' was modified"};
     }
   }

@@ -53,16 +53,14 @@ VerifyResult verify_against_store(Db& db, const fs::path& clients, std::vector<F
   Stmt exists(db, "SELECT 1 FROM clients WHERE record_id = ?1");
   std::set<std::string> accounted;
 
-  std::vector<StoreEntry> entries(files.size());
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    entries[i].name = files[i].path;
-    entries[i].record_id = files[i].record_id;
-    entries[i].kind = expects_client(files[i]) ? EntryKind::RecordFile : EntryKind::NotRecord;
-  }
   std::function<std::optional<AnalyzedFile>(std::size_t)> produce = [&](std::size_t i) -> std::optional<AnalyzedFile> {
     throw_if_cancelled(s.cancel);
     if (!expects_client(files[i])) return std::nullopt;
-    return analyze_entry(clients, entries[i], s.max_record_bytes, s.now);
+    StoreEntry entry;
+    entry.name = files[i].path;
+    entry.record_id = files[i].record_id;
+    entry.kind = EntryKind::RecordFile;
+    return analyze_entry(clients, entry, s.max_record_bytes, s.now);
   };
   std::function<void(std::size_t, std::optional<AnalyzedFile>&&)> consume = [&](std::size_t i, std::optional<AnalyzedFile>&& a) {
     throw_if_cancelled(s.cancel);
