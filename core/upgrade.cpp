@@ -1,6 +1,8 @@
 #include "upgrade.h"
 
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/statvfs.h>
 
 #include <chrono>
 #include <ctime>
@@ -38,6 +40,26 @@ class ScratchFolder {
  private:
   fs::path path_;
 };
+
+/// For a write failure: what the file system and the limits say, so the message names the cause.
+std::string space_diagnosis(int sqlite_code, const fs::path& folder) {
+  const int primary = sqlite_code & 0xFF;
+  if (primary != SQLITE_IOERR && primary != SQLITE_FULL) return "";
+  std::string out;
+  struct statvfs vfs {};
+  if (!folder.empty() && ::statvfs(folder.c_str(), &vfs) == 0) {
+    const unsigned long long free_bytes = static_cast<unsigned long long>(vfs.f_bavail) * vfs.f_frsize;
+    if (free_bytes < (1ULL << 20)) {
+      out += "; the file system holding '" + folder.string() + "' is full (" + std::to_string(free_bytes) + " bytes free)";
+    }
+  }
+  struct rlimit rl {};
+  if (::getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+    out += "; the file-size limit (ulimit -f) is " + std::to_string(static_cast<unsigned long long>(rl.rlim_cur)) +
+           " bytes (File too large)";
+  }
+  return out;
+}
 
 class Pipeline {
  public:
@@ -249,7 +271,8 @@ void Pipeline::run() {
     res_.exit_code = ExitCode::Cancelled;
   } catch (const DbError& e) {
     rep_.status = RunStatus::Failed;
-    rep_.message = std::string("database error, nothing committed: ") + e.what();
+    rep_.message = std::string("database error, nothing committed: ") + e.what() +
+                   space_diagnosis(e.code(), upgrade ? fs::absolute(opt_.target).parent_path() : fs::path());
     res_.exit_code = ExitCode::Internal;
   } catch (const std::exception& e) {
     rep_.status = RunStatus::Failed;

@@ -1,6 +1,9 @@
 -- Exchange 5.5 Key Management Server database, as written by kms-migrate.
 -- Schema version 1. Documented in docs/database.md.
 -- application_id 0x4B4D3535 is 'KM55' in ASCII: the project's own constant.
+-- 16 KiB pages: records carry 1-4 KB blobs (the archived file, DER, key); measured
+-- 8% faster than 4 KiB at 100,000 records (docs/performance.md).
+PRAGMA page_size = 16384;
 PRAGMA application_id = 1263351093;
 PRAGMA user_version = 1;
 
