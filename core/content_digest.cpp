@@ -73,20 +73,23 @@ void digest_record(Sha256& h, const ClientRecord& r) {
   }
 }
 
-std::string record_digest(const ClientRecord& rec) {
+RecordDigest record_digest(const ClientRecord& rec) {
   Sha256 h;
   digest_record(h, rec);
-  return h.raw_final();
+  const std::string raw = h.raw_final();
+  RecordDigest d{};
+  std::copy(raw.begin(), raw.begin() + static_cast<std::ptrdiff_t>(d.size()), d.begin());
+  return d;
 }
 
-void ContentDigest::add(const std::string& record_id, std::string record_sha256) {
-  records_.emplace_back(record_id, std::move(record_sha256));
+void ContentDigest::add(const std::string& record_id, const RecordDigest& record_sha256) {
+  records_.emplace_back(record_id, record_sha256);
 }
 
 std::string ContentDigest::hex() {
   std::sort(records_.begin(), records_.end());
   Sha256 h;
-  for (const auto& [id, digest] : records_) h.update(digest);
+  for (const auto& [id, digest] : records_) h.update(digest.data(), digest.size());
   return h.hex_final();
 }
 

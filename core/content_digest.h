@@ -1,6 +1,8 @@
 // content_digest: SHA-256 over a canonical serialization of what was migrated
 // (contract.md section 2; the byte layout is in docs/database.md).
 #pragma once
+#include <array>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,18 +16,20 @@ namespace kms::core {
 /// Feeds one record, canonically, into a hash.
 void digest_record(Sha256& h, const ClientRecord& rec);
 
-/// SHA-256 (raw bytes) of one record's canonical serialization.
-std::string record_digest(const ClientRecord& rec);
+using RecordDigest = std::array<std::uint8_t, 32>;
+
+/// SHA-256 of one record's canonical serialization.
+RecordDigest record_digest(const ClientRecord& rec);
 
 /// Collects per-record digests in any order; the result does not depend on it.
 class ContentDigest {
  public:
-  void add(const std::string& record_id, std::string record_sha256);
+  void add(const std::string& record_id, const RecordDigest& record_sha256);
   /// SHA-256 over the per-record digests in record_id order (lower-case hex).
   std::string hex();
 
  private:
-  std::vector<std::pair<std::string, std::string>> records_;
+  std::vector<std::pair<std::string, RecordDigest>> records_;
 };
 
 /// The digest of every client in the database, read through DbReader.

@@ -1,5 +1,6 @@
 // One entry of Clients, from its bytes to an outcome with every issue.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <ctime>
 #include <optional>
@@ -28,6 +29,9 @@ struct FileSummary {
   int mailbox_line = 0;
   std::optional<int> legacy_state;
   std::optional<ClientState> state;  ///< the target state, for migrated/normalized
+  /// SHA-256 of the canonical record parsed from the source, set when the upgrade
+  /// writes it: the verification compares the record read back against it.
+  std::optional<std::array<std::uint8_t, 32>> written_digest;
 };
 
 /// A file analysed in full: its summary, its bytes (when read) and its record (when valid).

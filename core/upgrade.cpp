@@ -116,7 +116,9 @@ void Pipeline::build(Db& db) {
   std::vector<bool> client_written(entries.size(), false);
   std::function<AnalyzedFile(std::size_t)> produce = [&](std::size_t i) {
     throw_if_cancelled(hooks_.cancel);
-    return analyze_entry(clients_, entries[i], opt_.max_record_bytes, now_);
+    AnalyzedFile a = analyze_entry(clients_, entries[i], opt_.max_record_bytes, now_);
+    if (a.record) a.summary.written_digest = record_digest(*a.record);  // on the worker thread
+    return a;
   };
   std::function<void(std::size_t, AnalyzedFile&&)> consume = [&](std::size_t i, AnalyzedFile&& a) {
     check_cancel();
@@ -130,6 +132,8 @@ void Pipeline::build(Db& db) {
       if (!clash) {
         writer.write_client(*a.record);
         client_written[i] = true;
+      } else {
+        a.summary.written_digest.reset();
       }
     }
     rep_.files[i] = std::move(a.summary);
@@ -149,7 +153,7 @@ void Pipeline::build(Db& db) {
 
 void Pipeline::verify(const fs::path& db_path) {
   Db ro(db_path.string(), OpenMode::ReadOnly);
-  VerifyResult vr = verify_against_store(ro, clients_, rep_.files, pass_);
+  VerifyResult vr = verify_against_store(ro, clients_, rep_.files, pass_, SourceCheck::WrittenDigest);
   rep_.verification = std::move(vr.verdicts);
   rep_.content_digest = vr.content_digest;
   ro.close();
@@ -300,6 +304,8 @@ void Pipeline::check_source_unchanged() {
     const auto after = stamp_of((clients_ / now[i].name).string());
     const bool was_read = !rep_.files[i].sha256.empty();
     if (was_read && (!after || !before || !(*before == *after))) {
+      add_issue(rep_.files[i].issues, Severity::Error, "source-changed",
+                "the file was modified (size or modification time) while the upgrade ran");
       throw RunStop{ExitCode::DataProblem, "source changed during the run: '" + now[i].name + "' was modified"};
     }
   }

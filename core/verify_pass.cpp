@@ -1,6 +1,6 @@
 #include "verify_pass.h"
 
-#include <set>
+#include <algorithm>
 
 #include "content_digest.h"
 #include "db_reader.h"
@@ -14,9 +14,8 @@ bool expects_client(const FileSummary& f) {
   return f.outcome == RecordOutcome::Migrated || f.outcome == RecordOutcome::Normalized;
 }
 
-Verification check_one(DbReader& reader, ContentDigest& digest, FileSummary& f, AnalyzedFile&& now_file) {
-  const auto stored = reader.read_client(f.record_id);
-  if (stored) digest.add(stored->record_id, record_digest(*stored));  // the digest is of the database
+/// Compares a stored record with a fresh read of its source file and names what differs.
+Verification compare_with_source(const std::optional<ClientRecord>& stored, FileSummary& f, AnalyzedFile&& now_file) {
   const FileSummary& fresh = now_file.summary;
   if (fresh.sha256 != f.sha256) {
     add_issue(f.issues, Severity::Error, "source-changed",
@@ -39,10 +38,18 @@ Verification check_one(DbReader& reader, ContentDigest& digest, FileSummary& f, 
   return Verification::Failed;
 }
 
+AnalyzedFile read_source(const fs::path& clients, const FileSummary& f, const PassSettings& s) {
+  StoreEntry entry;
+  entry.name = f.path;
+  entry.record_id = f.record_id;
+  entry.kind = EntryKind::RecordFile;
+  return analyze_entry(clients, entry, s.max_record_bytes, s.now);
+}
+
 }  // namespace
 
 VerifyResult verify_against_store(Db& db, const fs::path& clients, std::vector<FileSummary>& files,
-                                  const PassSettings& s) {
+                                  const PassSettings& s, SourceCheck mode) {
   VerifyResult out;
   out.verdicts.resize(files.size());
   // One read transaction for the whole pass: without it every SELECT takes and
@@ -51,28 +58,43 @@ VerifyResult verify_against_store(Db& db, const fs::path& clients, std::vector<F
   DbReader reader(db);
   ContentDigest digest;
   Stmt exists(db, "SELECT 1 FROM clients WHERE record_id = ?1");
-  std::set<std::string> accounted;
+  std::vector<std::size_t> accounted;  // files whose client was looked for
 
+  const auto reread = [&](const FileSummary& f) {
+    return expects_client(f) && (mode == SourceCheck::Reread || !f.written_digest);
+  };
   std::function<std::optional<AnalyzedFile>(std::size_t)> produce = [&](std::size_t i) -> std::optional<AnalyzedFile> {
     throw_if_cancelled(s.cancel);
-    if (!expects_client(files[i])) return std::nullopt;
-    StoreEntry entry;
-    entry.name = files[i].path;
-    entry.record_id = files[i].record_id;
-    entry.kind = EntryKind::RecordFile;
-    return analyze_entry(clients, entry, s.max_record_bytes, s.now);
+    if (!reread(files[i])) return std::nullopt;
+    return read_source(clients, files[i], s);
   };
   std::function<void(std::size_t, std::optional<AnalyzedFile>&&)> consume = [&](std::size_t i, std::optional<AnalyzedFile>&& a) {
     throw_if_cancelled(s.cancel);
     FileSummary& f = files[i];
-    if (a) {
-      accounted.insert(f.record_id);
-      out.verdicts[i] = check_one(reader, digest, f, std::move(*a));
-    } else if (!f.record_id.empty() && !accounted.count(f.record_id)) {
+    if (expects_client(f)) {
+      accounted.push_back(i);
+      const auto stored = reader.read_client(f.record_id);
+      std::optional<RecordDigest> got;
+      if (stored) {
+        got = record_digest(*stored);
+        digest.add(stored->record_id, *got);  // the digest is of the database
+      }
+      if (a) {
+        out.verdicts[i] = compare_with_source(stored, f, std::move(*a));
+      } else if (got && got == f.written_digest) {
+        out.verdicts[i] = Verification::Passed;  // every field, byte for byte, as parsed from the source
+      } else {
+        out.verdicts[i] = compare_with_source(stored, f, read_source(clients, f, s));  // name what differs
+        if (out.verdicts[i] == Verification::Passed) {
+          out.verdicts[i] = Verification::Failed;
+          add_issue(f.issues, Severity::Error, "field-mismatch", "the record read back is not the record that was written");
+        }
+      }
+    } else if (!f.record_id.empty()) {
       exists.bind(1, f.record_id);
       const bool present = exists.step();
       exists.reset();
-      if (present) {
+      if (present) {  // files that share a record id are all rejected, so no client may carry it
         add_issue(f.issues, Severity::Error, "unexpected-in-target",
                   std::string("the database holds client ") + f.record_id + " though this file is " + outcome_name(f.outcome));
         out.verdicts[i] = Verification::Failed;
@@ -85,12 +107,16 @@ VerifyResult verify_against_store(Db& db, const fs::path& clients, std::vector<F
     if (out.verdicts[i] == Verification::Failed) ++out.failed;
     if (s.progress) s.progress("verifying", i + 1, files.size());
   };
-  for_each_ordered(files.size(), s.jobs, produce, consume);
+  for_each_ordered(files.size(), mode == SourceCheck::Reread ? s.jobs : 1, produce, consume);
 
+  std::sort(accounted.begin(), accounted.end(),
+            [&](std::size_t a, std::size_t b) { return files[a].record_id < files[b].record_id; });
   Stmt all(db, "SELECT record_id FROM clients ORDER BY record_id");
   while (all.step()) {
     const std::string id = all.text(0);
-    if (accounted.count(id)) continue;
+    const auto it = std::lower_bound(accounted.begin(), accounted.end(), id,
+                                     [&](std::size_t k, const std::string& v) { return files[k].record_id < v; });
+    if (it != accounted.end() && files[*it].record_id == id) continue;
     out.unexpected_record_ids.push_back(id);
     if (const auto rec = reader.read_client(id)) digest.add(id, record_digest(*rec));
   }

@@ -26,7 +26,13 @@ struct VerifyResult {
   std::size_t failed = 0;
   std::string content_digest;  ///< over every client read back (content_digest.h)
 };
+/// How a record read back is held to its source: by reading and parsing the
+/// file again (verify, after the fact), or, when the upgrade has just parsed it,
+/// by the SHA-256 of that parse (FileSummary::written_digest); on a difference
+/// the file is read again to name the fields.
+enum class SourceCheck { Reread, WrittenDigest };
+
 VerifyResult verify_against_store(Db& db, const fs::path& clients, std::vector<FileSummary>& files,
-                                  const PassSettings& s);
+                                  const PassSettings& s, SourceCheck mode = SourceCheck::Reread);
 
 }  // namespace kms::core
