@@ -48,8 +48,10 @@ AnalyzedFile analyze_entry(const fs::path& clients, const StoreEntry& entry, std
   FileSummary& s = a.summary;
   s.path = entry.name;
   s.record_id = entry.record_id;
-  s.stamp = stamp_of(full);
-  if (s.stamp) s.size = s.stamp->size;
+  if (entry.kind != EntryKind::RecordFile) {  // a record file is stamped from its open descriptor below
+    s.stamp = stamp_of(full);
+    if (s.stamp && entry.kind == EntryKind::NotRecord) s.size = s.stamp->size;
+  }
   if (entry.kind == EntryKind::NotRecord) {
     s.outcome = RecordOutcome::Skipped;
     add_issue(s.issues, Severity::Info, "not-a-record", "not a client record file: " + entry.skip_reason);
