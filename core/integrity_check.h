@@ -1,0 +1,36 @@
+// SQLite's own consistency checks, on a read-only connection of their own, so
+// the check of the bulk tables can run while the verification reads records.
+#pragma once
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sqlite_handle.h"
+
+namespace kms::core {
+
+/// PRAGMA integrity_check(TABLE) and foreign_key_check(TABLE) for each table
+/// (indexes included); with no tables, the whole-file integrity_check and
+/// foreign_key_check. Returns the problems found; empty means sound.
+std::vector<std::string> check_tables(Db& db, const std::vector<std::string>& tables);
+
+/// check_tables() on its own thread and connection. The destructor interrupts
+/// and joins; result() joins and returns the problems (rethrows its error).
+class BackgroundCheck {
+ public:
+  BackgroundCheck(const std::string& db_path, std::vector<std::string> tables);
+  ~BackgroundCheck();
+  BackgroundCheck(const BackgroundCheck&) = delete;
+  BackgroundCheck& operator=(const BackgroundCheck&) = delete;
+  std::vector<std::string> result();
+
+ private:
+  std::unique_ptr<Db> db_;
+  std::thread thread_;
+  std::vector<std::string> problems_;
+  std::exception_ptr error_;
+  bool joined_ = false;
+};
+
+}  // namespace kms::core
