@@ -121,3 +121,29 @@ TEST(ContentDigest, AnyFieldChangeChangesTheDigest) {
 
 }  // namespace
 }  // namespace kms::core
+
+#include "integrity_check.h"
+
+namespace kms::core {
+namespace {
+
+TEST(SqliteChecks, ForeignKeyViolationIsReported) {
+  test::TempDir tmp;
+  const std::string path = (tmp / "t.db").string();
+  {
+    Db db(path, OpenMode::ReadWriteCreate);
+    DbWriter w(db);
+    db.exec("PRAGMA foreign_keys = OFF");
+    db.exec("INSERT INTO escrowed_keys (record_id, seq, key_blob) VALUES ('orphan', 1, X'00')");
+  }
+  Db db(path, OpenMode::ReadOnly);
+  EXPECT_EQ(check_tables(db, {"clients"}), std::vector<std::string>{});
+  const auto whole = check_tables(db, {});
+  ASSERT_EQ(whole.size(), 1u);
+  EXPECT_NE(whole[0].find("escrowed_keys"), std::string::npos) << whole[0];
+  BackgroundCheck bg(path, {"escrowed_keys"});
+  EXPECT_EQ(bg.result().size(), 1u);
+}
+
+}  // namespace
+}  // namespace kms::core
