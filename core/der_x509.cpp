@@ -4,6 +4,7 @@
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <cstdint>
 #include <memory>
@@ -66,29 +67,39 @@ class Cursor {
 
 Cursor inside(const Tlv& t) { return Cursor(t.content, t.length); }
 
-bool valid_oid(const Tlv& t) {
-  if (t.tag != kOid || t.length == 0) return false;
-  if ((t.content[t.length - 1] & 0x80) != 0) return false;  // last arc unfinished
-  for (std::size_t i = 0; i < t.length; ++i) {
-    const bool arc_start = i == 0 || (t.content[i - 1] & 0x80) == 0;
-    if (arc_start && t.content[i] == 0x80) return false;  // non-minimal arc
-  }
-  return true;
+// The pieces are checked by OpenSSL's own decoders for each small type: cheap
+// (no provider look-ups), and they accept exactly what d2i_X509 accepts.
+template <typename T, typename Free>
+bool decodes_exactly(const Tlv& t, T* (*d2i)(T**, const unsigned char**, long), Free free_fn) {
+  const unsigned char* p = t.start;
+  T* obj = d2i(nullptr, &p, static_cast<long>(t.total()));
+  const bool ok = obj != nullptr && p == t.start + t.total();
+  if (obj) free_fn(obj);
+  return ok;
 }
+
+bool valid_algorithm(const Tlv& t) { return t.tag == kSequence && decodes_exactly(t, d2i_X509_ALGOR, X509_ALGOR_free); }
 
 bool valid_bit_string(const Tlv& t) {
-  if (t.tag != kBitString || t.length == 0 || t.content[0] > 7) return false;
-  return !(t.length == 1 && t.content[0] != 0);
+  return t.tag == kBitString && decodes_exactly(t, d2i_ASN1_BIT_STRING, ASN1_BIT_STRING_free);
 }
 
-// AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL }
-bool valid_algorithm(const Tlv& t) {
-  if (t.tag != kSequence) return false;
-  Cursor c = inside(t);
-  Tlv oid, params;
-  if (!c.next(oid) || !valid_oid(oid)) return false;
-  if (!c.empty() && !c.next(params)) return false;
-  return c.empty();
+// [1]/[2] IMPLICIT BIT STRING: the content is a BIT STRING's.
+bool valid_unique_id(const Tlv& t) {
+  if (t.tag & 0x20) return false;  // IMPLICIT BIT STRING is primitive in DER
+  Bytes universal{kBitString};      // the same content under the universal tag
+  if (t.length < 0x80) {
+    universal.push_back(static_cast<std::uint8_t>(t.length));
+  } else {
+    Bytes len;
+    for (std::size_t n = t.length; n > 0; n >>= 8) len.insert(len.begin(), static_cast<std::uint8_t>(n & 0xFF));
+    universal.push_back(static_cast<std::uint8_t>(0x80 | len.size()));
+    universal.insert(universal.end(), len.begin(), len.end());
+  }
+  universal.insert(universal.end(), t.content, t.content + t.length);
+  Cursor c(universal.data(), universal.size());
+  Tlv u;
+  return c.next(u) && valid_bit_string(u);
 }
 
 struct X509NameFree { void operator()(X509_NAME* p) const { X509_NAME_free(p); } };
@@ -135,15 +146,12 @@ std::optional<std::string> time_text(const Tlv& t) {
 }
 
 std::optional<std::string> serial_text(const Tlv& t) {
-  if (t.tag != kInteger || t.length == 0) return std::nullopt;
-  if (t.length > 1 && ((t.content[0] == 0x00 && !(t.content[1] & 0x80)) || (t.content[0] == 0xFF && (t.content[1] & 0x80)))) {
-    return std::nullopt;  // not minimal
-  }
-  if (!(t.content[0] & 0x80)) return normalize_serial(hex_lower(t.content, t.length));
-  // A negative serial (seen in old certificates): OpenSSL gives its magnitude.
+  if (t.tag != kInteger) return std::nullopt;
   const unsigned char* p = t.start;
   std::unique_ptr<ASN1_INTEGER, IntegerFree> i(d2i_ASN1_INTEGER(nullptr, &p, static_cast<long>(t.total())));
-  if (!i) return std::nullopt;
+  if (!i || p != t.start + t.total()) return std::nullopt;
+  if (!(t.content[0] & 0x80)) return normalize_serial(hex_lower(t.content, t.length));
+  // A negative serial (seen in old certificates): OpenSSL gives its magnitude.
   std::unique_ptr<BIGNUM, BnFree> bn(ASN1_INTEGER_to_BN(i.get(), nullptr));
   if (!bn) return std::nullopt;
   char* hex = BN_bn2hex(bn.get());
@@ -153,23 +161,16 @@ std::optional<std::string> serial_text(const Tlv& t) {
   return normalize_serial(s);
 }
 
-// Extensions ::= SEQUENCE SIZE (1..MAX) OF SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
+// [3] EXPLICIT Extensions
 bool valid_extensions(const Tlv& explicit3) {
   Cursor outer = inside(explicit3);
   Tlv seq;
-  if (!outer.next(seq, kSequence) || !outer.empty() || seq.length == 0) return false;
-  Cursor list = inside(seq);
-  while (!list.empty()) {
-    Tlv ext, oid, x;
-    if (!list.next(ext, kSequence)) return false;
-    Cursor e = inside(ext);
-    if (!e.next(oid) || !valid_oid(oid) || !e.next(x)) return false;
-    if (x.tag == kBoolean) {
-      if (x.length != 1 || (x.content[0] != 0x00 && x.content[0] != 0xFF) || !e.next(x)) return false;
-    }
-    if (x.tag != kOctetString || !e.empty()) return false;
-  }
-  return true;
+  if (!outer.next(seq, kSequence) || !outer.empty()) return false;
+  const unsigned char* p = seq.start;
+  STACK_OF(X509_EXTENSION)* exts = d2i_X509_EXTENSIONS(nullptr, &p, static_cast<long>(seq.total()));
+  const bool ok = exts != nullptr && p == seq.start + seq.total();
+  if (exts) sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+  return ok;
 }
 
 }  // namespace
@@ -189,14 +190,18 @@ std::optional<X509Facts> read_x509_der(const Bytes& der) {
   if (f.tag == 0xA0) {  // [0] EXPLICIT Version
     Cursor v = inside(f);
     Tlv ver;
-    if (!v.next(ver, kInteger) || !v.empty() || ver.length == 0) return std::nullopt;  // OpenSSL takes any value
+    if (!v.next(ver, kInteger) || !v.empty() || !decodes_exactly(ver, d2i_ASN1_INTEGER, ASN1_INTEGER_free)) {
+      return std::nullopt;  // OpenSSL takes any value
+    }
     if (!t.next(f)) return std::nullopt;
   }
   X509Facts facts;
   auto serial = serial_text(f);
   Tlv alg, issuer, validity, subject, spki;
-  if (!serial || !t.next(alg) || !valid_algorithm(alg) || !t.next(issuer, kSequence) || !t.next(validity, kSequence) ||
-      !t.next(subject, kSequence) || !t.next(spki, kSequence)) {
+  // OpenSSL's Name decoder takes the primitive form of the SEQUENCE tag (0x10) too; d2i_X509_NAME decides.
+  const auto name_tag = [](const Tlv& n) { return n.tag == kSequence || n.tag == 0x10; };
+  if (!serial || !t.next(alg) || !valid_algorithm(alg) || !t.next(issuer) || !name_tag(issuer) ||
+      !t.next(validity, kSequence) || !t.next(subject) || !name_tag(subject) || !t.next(spki, kSequence)) {
     return std::nullopt;
   }
   Cursor k = inside(spki);
@@ -212,7 +217,10 @@ std::optional<X509Facts> read_x509_der(const Bytes& der) {
     const std::uint8_t number = o.tag & 0x1F;
     if (number <= last_optional) return std::nullopt;
     last_optional = number;
-    if (unique_id) continue;
+    if (unique_id) {
+      if (!valid_unique_id(o)) return std::nullopt;
+      continue;
+    }
     if (o.tag != 0xA3 || !valid_extensions(o)) return std::nullopt;
   }
   Cursor v = inside(validity);

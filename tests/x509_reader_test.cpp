@@ -98,3 +98,23 @@ TEST(X509FastPath, AgreesWithOpenSslOnCertificatesAndEveryMutation) {
 
 }  // namespace
 }  // namespace kms::core
+
+#include "test_util.h"
+
+namespace kms::core {
+namespace {
+
+// Every input on which the differential fuzzer once found the two readers disagreeing.
+TEST(X509FastPath, AgreesOnEveryFuzzerFinding) {
+  const auto dir = boost::filesystem::path(KMS_FIXTURES_DIR) / "fuzz-regressions-x509";
+  int n = 0;
+  for (boost::filesystem::directory_iterator it(dir), end; it != end; ++it, ++n) {
+    const std::string bytes = test::read_file(it->path());
+    const Bytes der(bytes.begin(), bytes.end());
+    EXPECT_EQ(describe(read_x509_der(der)), describe(read_x509_openssl(der))) << it->path();
+  }
+  EXPECT_GE(n, 2);
+}
+
+}  // namespace
+}  // namespace kms::core
