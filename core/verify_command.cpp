@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
 
 #include "content_digest.h"
 #include "db_writer.h"
@@ -12,12 +11,6 @@
 
 namespace kms::core {
 namespace {
-
-struct ArchivedFile {
-  std::string record_id;
-  std::string sha256;
-  RecordOutcome outcome = RecordOutcome::Skipped;
-};
 
 RecordOutcome outcome_from(const std::string& s) {
   if (s == "migrated") return RecordOutcome::Migrated;
@@ -67,13 +60,6 @@ std::vector<std::string> database_problems(Db& db) {
   return problems;
 }
 
-std::map<std::string, ArchivedFile> archived_files(Db& db) {
-  std::map<std::string, ArchivedFile> out;
-  Stmt s(db, "SELECT path, record_id, sha256, outcome FROM legacy_files");
-  while (s.step()) out[s.text(0)] = ArchivedFile{s.text(1), s.text(2), outcome_from(s.text(3))};
-  return out;
-}
-
 }  // namespace
 
 RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const ProgressFn& progress) {
@@ -92,51 +78,54 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
 
     const PassSettings as{o.max_record_bytes, std::time(nullptr), o.jobs, cancel, progress};
     StoreAnalysis now = analyse_store(*clients, as);
-    auto archive = archived_files(*db);
-
-    // What the database says each present file should be, for the record-by-record pass.
-    std::vector<FileSummary> expected;
-    std::vector<std::size_t> index_of;  // expected[k] describes now.files[index_of[k]]
+    // The archive (legacy_files) and the store, both in path order, merged: files in
+    // both are checked, files only in the store or only in the archive are named.
     std::vector<std::optional<Verification>> verdicts(now.files.size());
-    for (std::size_t i = 0; i < now.files.size(); ++i) {
-      FileSummary& f = now.files[i];
-      auto it = archive.find(f.path);
-      if (it == archive.end()) {
-        add_issue(f.issues, Severity::Error, "missing-in-target",
-                  "this file is not in the database (added to the store after the upgrade?)");
-        verdicts[i] = Verification::Failed;
-        continue;
+    std::vector<bool> check(now.files.size(), false);
+    std::vector<FileSummary> gone;  // archived, no longer in the store
+    {
+      Stmt a(*db, "SELECT path, record_id, sha256, outcome FROM legacy_files ORDER BY path");
+      bool more = a.step();
+      std::size_t i = 0;
+      while (i < now.files.size() || more) {
+        if (more && (i == now.files.size() || a.text(0) < now.files[i].path)) {
+          FileSummary g;
+          g.path = a.text(0);
+          g.record_id = a.text(1);
+          g.sha256 = a.text(2);
+          g.outcome = outcome_from(a.text(3));
+          add_issue(g.issues, Severity::Error, "unexpected-in-target",
+                    "the database holds this file" +
+                        std::string(g.outcome == RecordOutcome::Migrated || g.outcome == RecordOutcome::Normalized ? " and its client" : "") +
+                        ", but the store no longer has it");
+          gone.push_back(std::move(g));
+          more = a.step();
+          continue;
+        }
+        FileSummary& f = now.files[i];
+        if (!more || f.path < a.text(0)) {
+          add_issue(f.issues, Severity::Error, "missing-in-target",
+                    "this file is not in the database (added to the store after the upgrade?)");
+          verdicts[i++] = Verification::Failed;
+          continue;
+        }
+        f.outcome = outcome_from(a.text(3));  // what the database holds for it
+        if (a.text(2) != f.sha256) {
+          add_issue(f.issues, Severity::Error, "source-changed", "the file's bytes differ from those archived at upgrade time");
+          verdicts[i] = Verification::Failed;
+        } else {
+          check[i] = true;
+        }
+        ++i;
+        more = a.step();
       }
-      FileSummary e;
-      e.path = f.path;
-      e.record_id = it->second.record_id;
-      e.sha256 = it->second.sha256;
-      e.outcome = it->second.outcome;
-      expected.push_back(std::move(e));
-      index_of.push_back(i);
-      archive.erase(it);
     }
-    const VerifyResult vr = verify_against_store(*db, *clients, expected, as);
-    for (std::size_t k = 0; k < expected.size(); ++k) {
-      FileSummary& f = now.files[index_of[k]];
-      f.issues.insert(f.issues.end(), expected[k].issues.begin(), expected[k].issues.end());
-      verdicts[index_of[k]] = vr.verdicts[k];
-    }
-    // Files the database archived that the store no longer has.
-    for (const auto& [path, a] : archive) {
-      FileSummary gone;
-      gone.path = path;
-      gone.record_id = a.record_id;
-      gone.sha256 = a.sha256;
-      gone.outcome = a.outcome;
-      add_issue(gone.issues, Severity::Error, "unexpected-in-target",
-                "the database holds this file" + std::string(a.outcome == RecordOutcome::Migrated || a.outcome == RecordOutcome::Normalized ? " and its client" : "") +
-                    ", but the store no longer has it");
-      now.files.push_back(std::move(gone));
-      verdicts.push_back(Verification::Failed);
+    const VerifyResult vr = verify_against_store(*db, *clients, now.files, as, SourceCheck::Reread, &check);
+    for (std::size_t i = 0; i < now.files.size(); ++i) {
+      if (check[i]) verdicts[i] = vr.verdicts[i];
     }
     for (const auto& id : vr.unexpected_record_ids) {
-      const bool named = std::any_of(now.files.begin(), now.files.end(), [&](const FileSummary& f) { return f.record_id == id; });
+      const bool named = std::any_of(gone.begin(), gone.end(), [&](const FileSummary& f) { return f.record_id == id; });
       if (!named) problems.push_back("client " + id + " is in the database but no file accounts for it");
     }
     const std::string recorded = single_text(*db, "SELECT value FROM migration_meta WHERE key = 'content_digest'");
@@ -146,10 +135,18 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
                          ") differs from the one recorded at upgrade time (" + recorded + ")");
     }
     // One report row per file, in path order, whether present now or only archived.
-    std::vector<std::size_t> order(now.files.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return now.files[a].path < now.files[b].path; });
-    for (std::size_t i : order) {
+    if (gone.empty()) {
+      rep.files = std::move(now.files);
+      rep.verification = std::move(verdicts);
+    }
+    rep.files.reserve(now.files.size() + gone.size());
+    std::size_t g = 0;
+    for (std::size_t i = 0; !gone.empty() && i <= now.files.size(); ++i) {
+      while (g < gone.size() && (i == now.files.size() || gone[g].path < now.files[i].path)) {
+        rep.files.push_back(std::move(gone[g++]));
+        rep.verification.push_back(Verification::Failed);
+      }
+      if (i == now.files.size()) break;
       rep.files.push_back(std::move(now.files[i]));
       rep.verification.push_back(verdicts[i]);
     }

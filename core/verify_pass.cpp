@@ -49,7 +49,7 @@ AnalyzedFile read_source(const fs::path& clients, const FileSummary& f, const Pa
 }  // namespace
 
 VerifyResult verify_against_store(Db& db, const fs::path& clients, std::vector<FileSummary>& files,
-                                  const PassSettings& s, SourceCheck mode) {
+                                  const PassSettings& s, SourceCheck mode, const std::vector<bool>* include) {
   VerifyResult out;
   out.verdicts.resize(files.size());
   // One read transaction for the whole pass: without it every SELECT takes and
@@ -60,12 +60,13 @@ VerifyResult verify_against_store(Db& db, const fs::path& clients, std::vector<F
   Stmt exists(db, "SELECT 1 FROM clients WHERE record_id = ?1");
   std::vector<std::size_t> accounted;  // files whose client was looked for
 
+  const auto included = [&](std::size_t i) { return include == nullptr || (*include)[i]; };
   const auto reread = [&](const FileSummary& f) {
     return expects_client(f) && (mode == SourceCheck::Reread || !f.written_digest);
   };
   std::function<std::optional<AnalyzedFile>(std::size_t)> produce = [&](std::size_t i) -> std::optional<AnalyzedFile> {
     throw_if_cancelled(s.cancel);
-    if (!reread(files[i])) return std::nullopt;
+    if (!included(i) || !reread(files[i])) return std::nullopt;
     return read_source(clients, files[i], s);
   };
   std::function<void(std::size_t, std::optional<AnalyzedFile>&&)> consume = [&](std::size_t i, std::optional<AnalyzedFile>&& a) {
@@ -79,7 +80,9 @@ VerifyResult verify_against_store(Db& db, const fs::path& clients, std::vector<F
         got = record_digest(*stored);
         digest.add(stored->record_id, *got);  // the digest is of the database
       }
-      if (a) {
+      if (!included(i)) {
+        // The caller has judged this file already.
+      } else if (a) {
         out.verdicts[i] = compare_with_source(stored, f, std::move(*a));
       } else if (got && got == f.written_digest) {
         out.verdicts[i] = Verification::Passed;  // every field, byte for byte, as parsed from the source
@@ -90,7 +93,7 @@ VerifyResult verify_against_store(Db& db, const fs::path& clients, std::vector<F
           add_issue(f.issues, Severity::Error, "field-mismatch", "the record read back is not the record that was written");
         }
       }
-    } else if (!f.record_id.empty()) {
+    } else if (!f.record_id.empty() && included(i)) {
       exists.bind(1, f.record_id);
       const bool present = exists.step();
       exists.reset();
@@ -101,7 +104,7 @@ VerifyResult verify_against_store(Db& db, const fs::path& clients, std::vector<F
       } else {
         out.verdicts[i] = Verification::NotApplicable;
       }
-    } else {
+    } else if (included(i)) {
       out.verdicts[i] = Verification::NotApplicable;
     }
     if (out.verdicts[i] == Verification::Failed) ++out.failed;
