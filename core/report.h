@@ -31,6 +31,7 @@ struct RunReport {
   std::optional<std::string> content_digest;
   double elapsed_seconds = 0;
   bool blocked = false;  ///< rejected records would stop (or stopped) the upgrade
+  std::vector<std::pair<std::string, double>> phases;  ///< seconds per phase of the run, in order
 
   Counts counts() const;
   std::optional<Verification> verification_of(std::size_t i) const;

@@ -83,6 +83,13 @@ class Pipeline {
     if (hooks_.progress) hooks_.progress(phase, done, total);
   }
   void check_cancel() const { throw_if_cancelled(hooks_.cancel); }
+  /// Runs one phase and records its duration (seconds) in the report's phase list.
+  template <typename F>
+  void timed(const char* phase, F&& f) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    rep_.phases.emplace_back(phase, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
 
   const UpgradeOptions& opt_;
   const UpgradeHooks& hooks_;
@@ -193,6 +200,7 @@ void Pipeline::finish_database(Db& db) {
         {"verified_failed", std::to_string(c.verified_failed)},
     };
     for (const auto& [k, v] : meta) writer.set_meta(k, v);
+    for (const auto& [phase, secs] : rep_.phases) writer.set_meta("seconds_" + phase, std::to_string(secs));
   }
   db.exec("COMMIT");
   // The whole file was checked during the verification (BackgroundCheck); these tables changed since.
@@ -238,7 +246,7 @@ void Pipeline::run() {
     Counts counts;
     {
       Db db(temp.path().string(), OpenMode::ReadWriteCreate);
-      build(db);
+      timed("read_check_write", [&] { build(db); });
       counts = rep_.counts();
       rep_.blocked = counts.rejected > 0 && opt_.allow_rejected == AllowRejected::No;
       if (upgrade && rep_.blocked) {
@@ -247,14 +255,14 @@ void Pipeline::run() {
                                                  "(fix them, or accept their loss with --allow-rejected)"};
       }
       if (hooks_.after_write) hooks_.after_write(db);
-      verify(temp.path());
-      finish_database(db);
+      timed("verify", [&] { verify(temp.path()); });
+      timed("report_and_checks", [&] { finish_database(db); });
       db.close();
     }
     if (upgrade && hooks_.confirm && !hooks_.confirm(Plan{counts, opt_.target.string()})) throw Cancelled{};
-    check_source_unchanged();
+    timed("source_recheck", [&] { check_source_unchanged(); });
     check_cancel();
-    temp.commit();
+    timed("commit", [&] { temp.commit(); });
     if (!upgrade && opt_.keep_db) fs::copy_file(final_path, *opt_.keep_db);
     if (!upgrade && rep_.blocked) {
       rep_.status = RunStatus::Failed;
