@@ -193,6 +193,8 @@ TEST_F(UpgradeTest, OutputIsTheSameForAnyNumberOfJobs) {
   EXPECT_EQ(one.report.content_digest, four.report.content_digest);
   RunReport a = one.report, b = four.report;
   a.elapsed_seconds = b.elapsed_seconds = 0;
+  a.phases.clear();
+  b.phases.clear();
   a.target = b.target;
   EXPECT_EQ(jsonl_text(a), jsonl_text(b));
 }
