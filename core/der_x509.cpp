@@ -17,8 +17,7 @@
 namespace kms::core {
 namespace {
 
-constexpr std::uint8_t kInteger = 0x02, kBitString = 0x03, kOctetString = 0x04, kNull = 0x05, kOid = 0x06,
-                       kBoolean = 0x01, kSequence = 0x30, kUtcTime = 0x17, kGeneralizedTime = 0x18;
+constexpr std::uint8_t kInteger = 0x02, kBitString = 0x03, kSequence = 0x30, kUtcTime = 0x17, kGeneralizedTime = 0x18;
 
 struct Tlv {
   std::uint8_t tag = 0;
@@ -237,7 +236,6 @@ std::optional<X509Facts> read_x509_der(const Bytes& der) {
   facts.not_before = *not_before;
   facts.not_after = *not_after;
   facts.sha1_thumbprint = sha1_hex(der);
-  (void)kNull;
   return facts;
 }
 
