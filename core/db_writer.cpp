@@ -17,7 +17,7 @@ const char* verification_name(Verification v) {
 struct DbWriter::Statements {
   explicit Statements(Db& db)
       : client(db,
-               "INSERT INTO clients (record_id, mailbox_dn, display_name, alias, state, legacy_state, token, "
+               "INSERT OR IGNORE INTO clients (record_id, mailbox_dn, display_name, alias, state, legacy_state, token, "
                "created_at, modified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
         cert(db,
              "INSERT INTO certificates (record_id, kind, seq, serial, subject, issuer, not_before, not_after, "
@@ -49,7 +49,7 @@ DbWriter::DbWriter(Db& db, Schema schema) : db_(db) {
 
 DbWriter::~DbWriter() = default;
 
-void DbWriter::write_client(const ClientRecord& rec) {
+bool DbWriter::write_client(const ClientRecord& rec) {
   st_->client.bind(1, rec.record_id)
       .bind(2, rec.mailbox_dn)
       .bind(3, rec.display_name)
@@ -60,6 +60,7 @@ void DbWriter::write_client(const ClientRecord& rec) {
       .bind(8, rec.created_at)
       .bind(9, rec.modified_at)
       .run();
+  if (sqlite3_changes(db_.get()) == 0) return false;  // its record id or MailboxDN is taken
   for (const Certificate& c : rec.certificates) {
     st_->cert.bind(1, rec.record_id)
         .bind(2, std::string_view(kind_name(c.kind)))
@@ -81,6 +82,7 @@ void DbWriter::write_client(const ClientRecord& rec) {
   for (const ExtraAttribute& e : rec.extras) {
     st_->extra.bind(1, rec.record_id).bind(2, e.section).bind(3, e.key).bind(4, e.value).run();
   }
+  return true;
 }
 
 void DbWriter::write_legacy_file(const FileSummary& f, const std::optional<std::string>& raw) {

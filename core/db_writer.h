@@ -25,7 +25,9 @@ class DbWriter {
   DbWriter(const DbWriter&) = delete;
   DbWriter& operator=(const DbWriter&) = delete;
 
-  void write_client(const ClientRecord& rec);
+  /// false (and nothing written) when a client with the same record id or
+  /// MailboxDN is already there; the cross-file rules reject both afterwards.
+  bool write_client(const ClientRecord& rec);
   /// `raw`: the file's bytes, for every record file that was read.
   void write_legacy_file(const FileSummary& f, const std::optional<std::string>& raw);
   void write_report_row(const FileSummary& f, std::optional<Verification> v);

@@ -89,6 +89,21 @@ TEST_F(UpgradeTest, AllowRejectedMigratesTheRestAndArchivesEveryFile) {
   EXPECT_EQ(count(target(), "SELECT count(*) FROM legacy_files WHERE sha256 IS NOT NULL AND length(sha256) <> 64"), 0);
 }
 
+TEST_F(UpgradeTest, DuplicateMailboxesAreAllRejectedAndNoneWritten) {
+  for (const char* store : {"duplicate-mailbox", "duplicate-record-id"}) {
+    SCOPED_TRACE(store);
+    const fs::path copy = tmp / store;
+    test::copy_tree(kFixtures / "cases" / store, copy);
+    const fs::path db = tmp / "out" / (std::string(store) + ".db");
+    const auto r = upgrade(copy / "Clients", db, AllowRejected::Yes);
+    ASSERT_EQ(r.exit_code, ExitCode::Ok) << r.report.message;
+    EXPECT_EQ(r.report.counts().rejected, 2u);
+    EXPECT_EQ(count(db, "SELECT count(*) FROM clients"), std::string(store) == "duplicate-mailbox" ? 1 : 0);
+    EXPECT_EQ(count(db, "SELECT count(*) FROM legacy_files WHERE outcome = 'rejected' AND raw IS NOT NULL"), 2);
+    EXPECT_EQ(count(db, "SELECT count(*) FROM migration_report WHERE outcome = 'rejected' AND issues LIKE '%duplicate-%'"), 2);
+  }
+}
+
 TEST_F(UpgradeTest, VerificationFailsWhenARowIsCorruptedBeforeCommit) {
   const std::vector<std::pair<const char*, const char*>> damage = {
       {"flip one byte of an escrowed key", "UPDATE escrowed_keys SET key_blob = CAST(X'00' || substr(key_blob, 2) AS BLOB) WHERE rowid = 1"},
