@@ -170,17 +170,24 @@ TEST_F(Cli, AllowRejectedAndForceReplaceTheTargetOnlyWhenComplete) {
 
 TEST_F(Cli, SigintCancelsWithNothingWritten) {
   const fs::path big = tmp / "big";
-  ASSERT_EQ(run_process(KMS_GEN_STORE_BIN, {"store", big.string(), "6000", "7"}).exit_code, 0);
+  ASSERT_EQ(run_process(KMS_GEN_STORE_BIN, {"store", big.string(), "15000", "7"}).exit_code, 0);
   for (int sig : {SIGINT, SIGTERM}) {
-    for (int delay_ms : {30, 400}) {
-      SCOPED_TRACE("signal " + std::to_string(sig) + " after " + std::to_string(delay_ms) + " ms");
-      const fs::path out = tmp / ("out" + std::to_string(sig) + "_" + std::to_string(delay_ms));
+    // Early: while the store is being read. Late: as soon as the temporary database exists.
+    for (const char* when : {"early", "late"}) {
+      SCOPED_TRACE("signal " + std::to_string(sig) + ", " + when);
+      const fs::path out = tmp / ("out" + std::to_string(sig) + "_" + when);
       fs::create_directories(out);
       const int pid = start_process(KMS_MIGRATE_BIN,
                                     {"upgrade", "--source", (big / "Security").string(), "--target", (out / "kms55.db").string(),
                                      "--report", (out / "r.jsonl").string(), "--jobs", "1"},
                                     out / "log.txt");
-      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+      if (std::string(when) == "early") {
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      } else {
+        for (int i = 0; i < 5000 && files_containing(out, ".tmp").empty(); ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+      }
       ::kill(pid, sig);
       const int code = wait_process(pid);
       const std::string log = read_file(out / "log.txt");

@@ -73,7 +73,7 @@ TEST_F(Reliability, DiskFullIsExitThreeWithTheCauseAndNothingLeft) {
 }
 
 TEST_F(Reliability, SecondUpgradeOfTheSameTargetIsRefusedAndAKilledRunLeavesNoStuckLock) {
-  const fs::path store = big_store(5000);
+  const fs::path store = big_store(10000);
   const fs::path out = tmp / "out";
   fs::create_directories(out);
   const std::vector<std::string> args = {"upgrade", "--source", store.string(), "--target", (out / "kms55.db").string(),
