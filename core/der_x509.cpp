@@ -1,7 +1,6 @@
 #include "der_x509.h"
 
 #include <openssl/asn1.h>
-#include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -11,8 +10,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "hashing.h"
-#include "timestamp.h"
+#include "x509_text.h"
 
 namespace kms::core {
 namespace {
@@ -104,20 +102,12 @@ bool valid_unique_id(const Tlv& t) {
 struct X509NameFree { void operator()(X509_NAME* p) const { X509_NAME_free(p); } };
 struct TimeFree { void operator()(ASN1_TIME* p) const { ASN1_TIME_free(p); } };
 struct IntegerFree { void operator()(ASN1_INTEGER* p) const { ASN1_INTEGER_free(p); } };
-struct BnFree { void operator()(BIGNUM* p) const { BN_free(p); } };
-struct BioFree { void operator()(BIO* p) const { BIO_free(p); } };
 
 std::optional<std::string> decode_name(const Tlv& t) {
   const unsigned char* p = t.start;
   std::unique_ptr<X509_NAME, X509NameFree> name(d2i_X509_NAME(nullptr, &p, static_cast<long>(t.total())));
   if (!name || p != t.start + t.total()) return std::nullopt;
-  std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
-  if (!bio || X509_NAME_print_ex(bio.get(), name.get(), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0) {
-    return std::nullopt;
-  }
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(n));
+  return x509_name_text(name.get());
 }
 
 // Decoding and printing a Name costs more than the rest of the certificate; the
@@ -139,9 +129,8 @@ std::optional<std::string> time_text(const Tlv& t) {
   if (t.tag != kUtcTime && t.tag != kGeneralizedTime) return std::nullopt;
   const unsigned char* p = t.start;
   std::unique_ptr<ASN1_TIME, TimeFree> time(d2i_ASN1_TIME(nullptr, &p, static_cast<long>(t.total())));
-  std::tm tm{};
-  if (!time || p != t.start + t.total() || ASN1_TIME_to_tm(time.get(), &tm) != 1) return std::nullopt;
-  return format_iso(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  if (!time || p != t.start + t.total()) return std::nullopt;
+  return asn1_time_text(time.get());
 }
 
 std::optional<std::string> serial_text(const Tlv& t) {
@@ -149,15 +138,8 @@ std::optional<std::string> serial_text(const Tlv& t) {
   const unsigned char* p = t.start;
   std::unique_ptr<ASN1_INTEGER, IntegerFree> i(d2i_ASN1_INTEGER(nullptr, &p, static_cast<long>(t.total())));
   if (!i || p != t.start + t.total()) return std::nullopt;
-  if (!(t.content[0] & 0x80)) return normalize_serial(hex_lower(t.content, t.length));
-  // A negative serial (seen in old certificates): OpenSSL gives its magnitude.
-  std::unique_ptr<BIGNUM, BnFree> bn(ASN1_INTEGER_to_BN(i.get(), nullptr));
-  if (!bn) return std::nullopt;
-  char* hex = BN_bn2hex(bn.get());
-  std::string s = hex ? hex : "";
-  OPENSSL_free(hex);
-  if (!s.empty() && s[0] == '-') s.erase(0, 1);
-  return normalize_serial(s);
+  if (!(t.content[0] & 0x80)) return normalize_serial(hex_lower(t.content, t.length));  // the common case, without a BIGNUM
+  return asn1_serial_text(i.get());
 }
 
 // [3] EXPLICIT Extensions
@@ -194,7 +176,6 @@ std::optional<X509Facts> read_x509_der(const Bytes& der) {
     }
     if (!t.next(f)) return std::nullopt;
   }
-  X509Facts facts;
   auto serial = serial_text(f);
   Tlv alg, issuer, validity, subject, spki;
   // OpenSSL's Name decoder takes the primitive form of the SEQUENCE tag (0x10) too; d2i_X509_NAME decides.
@@ -225,18 +206,7 @@ std::optional<X509Facts> read_x509_der(const Bytes& der) {
   Cursor v = inside(validity);
   Tlv nb, na;
   if (!v.next(nb) || !v.next(na) || !v.empty()) return std::nullopt;
-  auto subject_text = name_text(subject);
-  auto issuer_text = name_text(issuer);
-  auto not_before = time_text(nb);
-  auto not_after = time_text(na);
-  if (!subject_text || !issuer_text || !not_before || !not_after) return std::nullopt;
-  facts.serial = *serial;
-  facts.subject = *subject_text;
-  facts.issuer = *issuer_text;
-  facts.not_before = *not_before;
-  facts.not_after = *not_after;
-  facts.sha1_thumbprint = sha1_hex(der);
-  return facts;
+  return make_x509_facts(std::move(serial), name_text(subject), name_text(issuer), time_text(nb), time_text(na), der);
 }
 
 }  // namespace kms::core

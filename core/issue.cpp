@@ -18,8 +18,4 @@ bool has_error(const Issues& issues) {
                      [](const Issue& i) { return i.severity == Severity::Error; });
 }
 
-bool has_code(const Issues& issues, const std::string& code) {
-  return std::any_of(issues.begin(), issues.end(), [&](const Issue& i) { return i.code == code; });
-}
-
 }  // namespace kms::core

@@ -25,6 +25,5 @@ inline void add_issue(Issues& issues, Severity s, std::string code, std::string 
 }
 
 bool has_error(const Issues& issues);
-bool has_code(const Issues& issues, const std::string& code);
 
 }  // namespace kms::core

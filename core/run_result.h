@@ -22,4 +22,11 @@ struct RunStop {
   std::string message;
 };
 
+/// Records how a run ended early: status (cancelled for 130, failed otherwise), message, exit code.
+inline void end_run(RunResult& result, ExitCode code, std::string message) {
+  result.report.status = code == ExitCode::Cancelled ? RunStatus::Cancelled : RunStatus::Failed;
+  result.report.message = std::move(message);
+  result.exit_code = code;
+}
+
 }  // namespace kms::core

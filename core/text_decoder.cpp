@@ -97,16 +97,6 @@ int line_of_nul(std::string_view text) {
 
 }  // namespace
 
-const char* encoding_name(SourceEncoding e) {
-  switch (e) {
-    case SourceEncoding::Utf8Bom: return "utf-8 (BOM)";
-    case SourceEncoding::Utf16Le: return "utf-16le (BOM)";
-    case SourceEncoding::Utf8: return "utf-8";
-    case SourceEncoding::Windows1252: return "windows-1252";
-  }
-  return "?";
-}
-
 bool is_valid_utf8(std::string_view s, bool* has_multibyte) {
   bool multi = false;
   std::size_t i = 0;

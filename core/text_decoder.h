@@ -9,8 +9,6 @@ namespace kms::core {
 
 enum class SourceEncoding { Utf8Bom, Utf16Le, Utf8, Windows1252 };
 
-const char* encoding_name(SourceEncoding e);
-
 struct DecodedText {
   bool ok = false;  ///< false: bad-encoding or binary-content (an error issue was added)
   SourceEncoding encoding = SourceEncoding::Windows1252;

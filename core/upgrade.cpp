@@ -266,23 +266,17 @@ void Pipeline::run() {
     rep_.status = RunStatus::Succeeded;
     res_.exit_code = ExitCode::Ok;
   } catch (const RunStop& stop) {
-    rep_.status = RunStatus::Failed;
-    rep_.message = stop.message;
-    res_.exit_code = stop.code;
+    end_run(res_, stop.code, stop.message);
   } catch (const Cancelled&) {
-    rep_.status = RunStatus::Cancelled;
-    rep_.message = "cancelled; nothing was written at the target";
-    res_.exit_code = ExitCode::Cancelled;
+    end_run(res_, ExitCode::Cancelled, "cancelled; nothing was written at the target");
   } catch (const DbError& e) {
-    rep_.status = RunStatus::Failed;
-    rep_.message = std::string("database error, nothing committed: ") + e.what() +
-                   space_diagnosis(e.code(), upgrade ? fs::absolute(opt_.target).parent_path() : fs::path());
-    res_.exit_code = ExitCode::Internal;
+    end_run(res_, ExitCode::Internal,
+            std::string("database error, nothing committed: ") + e.what() +
+                space_diagnosis(e.code(), upgrade ? fs::absolute(opt_.target).parent_path() : fs::path()));
   } catch (const std::exception& e) {
-    rep_.status = RunStatus::Failed;
-    rep_.message = std::string("I/O or internal error, nothing committed: ") + e.what();
-    res_.exit_code = ExitCode::Internal;
+    end_run(res_, ExitCode::Internal, std::string("I/O or internal error, nothing committed: ") + e.what());
   }
+
   if (rep_.status != RunStatus::Succeeded) rep_.content_digest.reset();
 }
 

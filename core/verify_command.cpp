@@ -161,22 +161,15 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
       for (const auto& p : problems) rep.message += "; " + p;
     }
   } catch (const RunStop& stop) {
-    rep.status = RunStatus::Failed;
-    rep.message = stop.message;
-    res.exit_code = stop.code;
+    end_run(res, stop.code, stop.message);
   } catch (const Cancelled&) {
-    rep.status = RunStatus::Cancelled;
-    rep.message = "cancelled before every record was checked";
-    res.exit_code = ExitCode::Cancelled;
+    end_run(res, ExitCode::Cancelled, "cancelled before every record was checked");
   } catch (const fs::filesystem_error& e) {
-    rep.status = RunStatus::Failed;
-    rep.message = std::string("cannot read the store: ") + e.what();
-    res.exit_code = ExitCode::Usage;
+    end_run(res, ExitCode::Usage, std::string("cannot read the store: ") + e.what());
   } catch (const std::exception& e) {
-    rep.status = RunStatus::Failed;
-    rep.message = std::string("verification could not finish: ") + e.what();
-    res.exit_code = ExitCode::Internal;
+    end_run(res, ExitCode::Internal, std::string("verification could not finish: ") + e.what());
   }
+
   rep.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;
 }
