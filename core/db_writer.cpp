@@ -29,9 +29,16 @@ struct DbWriter::Statements {
                "INSERT INTO migration_report (path, record_id, mailbox_dn, outcome, state, legacy_state, issues, "
                "verification) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
         meta(db, "INSERT OR REPLACE INTO migration_meta (key, value) VALUES (?1, ?2)"),
+        // Foreign keys are not enforced while the temporary database is built (a parent look-up per
+        // row); the children are deleted here, and foreign_key_check proves the result before commit.
+        drop_children{Stmt(db, "DELETE FROM certificates WHERE record_id = ?1"),
+                      Stmt(db, "DELETE FROM escrowed_keys WHERE record_id = ?1"),
+                      Stmt(db, "DELETE FROM extra_attributes WHERE record_id = ?1")},
         drop_client(db, "DELETE FROM clients WHERE record_id = ?1"),
         file_outcome(db, "UPDATE legacy_files SET outcome = ?2 WHERE path = ?1") {}
-  Stmt client, cert, key, extra, file, report, meta, drop_client, file_outcome;
+  Stmt client, cert, key, extra, file, report, meta;
+  Stmt drop_children[3];
+  Stmt drop_client, file_outcome;
 };
 
 namespace {
@@ -105,7 +112,10 @@ void DbWriter::write_report_row(const FileSummary& f, std::optional<Verification
   s.run();
 }
 
-void DbWriter::delete_client(const std::string& record_id) { st_->drop_client.bind(1, record_id).run(); }
+void DbWriter::delete_client(const std::string& record_id) {
+  for (Stmt& s : st_->drop_children) s.bind(1, record_id).run();
+  st_->drop_client.bind(1, record_id).run();
+}
 
 void DbWriter::set_legacy_outcome(const std::string& path, RecordOutcome outcome) {
   st_->file_outcome.bind(1, path).bind(2, std::string_view(outcome_name(outcome))).run();

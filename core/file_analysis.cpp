@@ -41,15 +41,14 @@ AnalyzedFile analyze_record_bytes(const std::string& path, const std::string& re
   return a;
 }
 
-AnalyzedFile analyze_entry(const fs::path& clients, const StoreEntry& entry, std::int64_t max_record_bytes,
+AnalyzedFile analyze_entry(const StoreDir& clients, const StoreEntry& entry, std::int64_t max_record_bytes,
                            std::time_t now) {
-  const std::string full = (clients / entry.name).string();
   AnalyzedFile a;
   FileSummary& s = a.summary;
   s.path = entry.name;
   s.record_id = entry.record_id;
   if (entry.kind != EntryKind::RecordFile) {  // a record file is stamped from its open descriptor below
-    s.stamp = stamp_of(full);
+    s.stamp = stamp_of(clients.fd(), entry.name);
     if (s.stamp && entry.kind == EntryKind::NotRecord) s.size = s.stamp->size;
   }
   if (entry.kind == EntryKind::NotRecord) {
@@ -62,7 +61,7 @@ AnalyzedFile analyze_entry(const fs::path& clients, const StoreEntry& entry, std
     add_issue(s.issues, Severity::Error, "symlink", "a symbolic link; never followed");
     return a;
   }
-  ReadResult rr = read_record_file(full, max_record_bytes);
+  ReadResult rr = read_record_file(clients.fd(), entry.name, max_record_bytes);
   switch (rr.status) {
     case ReadResult::Status::Symlink:
       add_issue(s.issues, Severity::Error, "symlink", "a symbolic link; never followed");

@@ -46,7 +46,7 @@ AnalyzedFile analyze_record_bytes(const std::string& path, const std::string& re
                                   std::time_t now);
 
 /// Analyse one entry of `clients`, reading it when it is a record file.
-AnalyzedFile analyze_entry(const fs::path& clients, const StoreEntry& entry, std::int64_t max_record_bytes,
+AnalyzedFile analyze_entry(const StoreDir& clients, const StoreEntry& entry, std::int64_t max_record_bytes,
                            std::time_t now);
 
 }  // namespace kms::core

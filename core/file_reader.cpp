@@ -24,9 +24,9 @@ struct Fd {
 
 }  // namespace
 
-ReadResult read_record_file(const std::string& path, std::int64_t max_bytes) {
+ReadResult read_record_file(int dirfd, const std::string& name, std::int64_t max_bytes) {
   ReadResult r;
-  Fd f{::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)};
+  Fd f{::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)};
   if (f.fd < 0) {
     if (errno == ELOOP) {
       r.status = ReadResult::Status::Symlink;
@@ -75,9 +75,9 @@ ReadResult read_record_file(const std::string& path, std::int64_t max_bytes) {
   return r;
 }
 
-std::optional<FileStamp> stamp_of(const std::string& path) {
+std::optional<FileStamp> stamp_of(int dirfd, const std::string& name) {
   struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) return std::nullopt;
+  if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return std::nullopt;
   return stamp_from(st);
 }
 

@@ -19,10 +19,12 @@ struct ReadResult {
   std::string error;    ///< why, for Unreadable
 };
 
-/// Read `path` whole unless it is larger than `max_bytes`; never follows a link.
-ReadResult read_record_file(const std::string& path, std::int64_t max_bytes);
+/// Read `name` in the folder open as `dirfd` whole unless it is larger than
+/// `max_bytes`; never follows a link.
+ReadResult read_record_file(int dirfd, const std::string& name, std::int64_t max_bytes);
 
-/// Size and modification time, without following a link; nullopt when it cannot be examined.
-std::optional<FileStamp> stamp_of(const std::string& path);
+/// Size and modification time of `name` in the folder open as `dirfd`, without
+/// following a link; nullopt when it cannot be examined.
+std::optional<FileStamp> stamp_of(int dirfd, const std::string& name);
 
 }  // namespace kms::core

@@ -63,13 +63,14 @@ ScanResult run_scan(const ScanOptions& o, const CancelFlag* cancel, const Progre
   res.clients = clients->string();
   const PassSettings as{o.max_record_bytes, std::time(nullptr), o.jobs, cancel, progress};
   try {
-    StoreAnalysis a = analyse_store(*clients, as);
+    const StoreDir dir(*clients);
+    StoreAnalysis a = analyse_store(dir, as);
     if (o.mailbox) {
       for (std::size_t i = 0; i < a.files.size(); ++i) {
         if (!matches_mailbox(a.files[i], *o.mailbox)) continue;
         MailboxMatch m{a.files[i], std::nullopt};
         if (a.files[i].outcome == RecordOutcome::Migrated || a.files[i].outcome == RecordOutcome::Normalized) {
-          m.record = analyze_entry(*clients, a.entries[i], o.max_record_bytes, as.now).record;
+          m.record = analyze_entry(dir, a.entries[i], o.max_record_bytes, as.now).record;
         }
         res.matches.push_back(std::move(m));
       }

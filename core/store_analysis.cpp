@@ -5,9 +5,9 @@
 
 namespace kms::core {
 
-StoreAnalysis analyse_store(const fs::path& clients, const PassSettings& s) {
+StoreAnalysis analyse_store(const StoreDir& clients, const PassSettings& s) {
   StoreAnalysis a;
-  a.clients = clients;
+  a.clients = clients.path();
   a.entries = list_store(clients);
   a.files.resize(a.entries.size());
   std::function<FileSummary(std::size_t)> produce = [&](std::size_t i) {

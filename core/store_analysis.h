@@ -27,6 +27,6 @@ struct PassSettings {
 
 /// Lists `clients` and analyses every entry. Throws fs::filesystem_error when
 /// the folder cannot be listed, Cancelled when asked to stop.
-StoreAnalysis analyse_store(const fs::path& clients, const PassSettings& s);
+StoreAnalysis analyse_store(const StoreDir& clients, const PassSettings& s);
 
 }  // namespace kms::core

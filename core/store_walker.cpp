@@ -1,6 +1,12 @@
 #include "store_walker.h"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 
 #include "text_util.h"
 
@@ -49,34 +55,90 @@ bool is_record_file_name(const std::string& name) {
   return iequals(std::string_view(name).substr(13), ".ini");
 }
 
-std::vector<StoreEntry> list_store(const fs::path& clients) {
+StoreDir::StoreDir(fs::path clients) : path_(std::move(clients)) {
+  fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd_ < 0) {
+    throw fs::filesystem_error("cannot open the folder", path_,
+                               boost::system::error_code(errno, boost::system::system_category()));
+  }
+}
+
+StoreDir::~StoreDir() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+namespace {
+
+enum class Type { Regular, Symlink, Directory, Other, Unknown };
+
+/// The entry's type from readdir, or from fstatat (never following a link) when the
+/// file system does not say.
+Type type_of(const StoreDir& dir, const struct dirent& d) {
+  switch (d.d_type) {
+    case DT_REG: return Type::Regular;
+    case DT_LNK: return Type::Symlink;
+    case DT_DIR: return Type::Directory;
+    case DT_UNKNOWN: break;
+    default: return Type::Other;
+  }
+  struct stat st {};
+  if (::fstatat(dir.fd(), d.d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) return Type::Unknown;
+  if (S_ISREG(st.st_mode)) return Type::Regular;
+  if (S_ISLNK(st.st_mode)) return Type::Symlink;
+  if (S_ISDIR(st.st_mode)) return Type::Directory;
+  return Type::Other;
+}
+
+StoreEntry classify(std::string name, Type type) {
+  StoreEntry e;
+  e.name = std::move(name);
+  const bool record_name = is_record_file_name(e.name);
+  if (type == Type::Unknown) {
+    e.kind = record_name ? EntryKind::RecordFile : EntryKind::NotRecord;  // the reader reports why
+    e.skip_reason = "cannot be examined";
+  } else if (type == Type::Symlink) {
+    e.kind = record_name ? EntryKind::RecordSymlink : EntryKind::NotRecord;
+    e.skip_reason = "a symbolic link, not followed";
+  } else if (!record_name) {
+    e.kind = EntryKind::NotRecord;
+    e.skip_reason = type == Type::Directory ? "a folder" : "not named M<12 letters or digits>.ini";
+  } else if (type != Type::Regular) {
+    e.kind = EntryKind::NotRecord;
+    e.skip_reason = type == Type::Directory ? "a folder with a record's name" : "not a regular file";
+  } else {
+    e.kind = EntryKind::RecordFile;
+  }
+  if (e.kind != EntryKind::NotRecord) {
+    e.record_id = to_lower_ascii(e.name.substr(0, 13));
+    e.skip_reason.clear();
+  }
+  return e;
+}
+
+}  // namespace
+
+std::vector<StoreEntry> list_store(const StoreDir& clients) {
+  // A descriptor of its own, so that each listing starts at the beginning.
+  const int fd = ::openat(clients.fd(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR* dir = fd < 0 ? nullptr : ::fdopendir(fd);
+  if (!dir) {
+    const int err = errno;
+    if (fd >= 0) ::close(fd);
+    throw fs::filesystem_error("cannot list the folder", clients.path(),
+                               boost::system::error_code(err, boost::system::system_category()));
+  }
   std::vector<StoreEntry> out;
-  for (fs::directory_iterator it(clients), end; it != end; ++it) {
-    StoreEntry e;
-    e.name = it->path().filename().string();
-    boost::system::error_code ec;
-    const auto st = fs::symlink_status(it->path(), ec);
-    const bool record_name = is_record_file_name(e.name);
-    if (ec) {
-      e.kind = record_name ? EntryKind::RecordFile : EntryKind::NotRecord;  // the reader reports why
-      e.skip_reason = "cannot be examined";
-    } else if (st.type() == fs::symlink_file) {
-      e.kind = record_name ? EntryKind::RecordSymlink : EntryKind::NotRecord;
-      e.skip_reason = "a symbolic link, not followed";
-    } else if (!record_name) {
-      e.kind = EntryKind::NotRecord;
-      e.skip_reason = st.type() == fs::directory_file ? "a folder" : "not named M<12 letters or digits>.ini";
-    } else if (st.type() != fs::regular_file) {
-      e.kind = EntryKind::NotRecord;
-      e.skip_reason = st.type() == fs::directory_file ? "a folder with a record's name" : "not a regular file";
-    } else {
-      e.kind = EntryKind::RecordFile;
-    }
-    if (e.kind != EntryKind::NotRecord) {
-      e.record_id = to_lower_ascii(e.name.substr(0, 13));
-      e.skip_reason.clear();
-    }
-    out.push_back(std::move(e));
+  errno = 0;
+  while (const struct dirent* d = ::readdir(dir)) {
+    const std::string_view name(d->d_name);
+    if (name != "." && name != "..") out.push_back(classify(std::string(name), type_of(clients, *d)));
+    errno = 0;
+  }
+  const int err = errno;
+  ::closedir(dir);
+  if (err != 0) {
+    throw fs::filesystem_error("cannot list the folder", clients.path(),
+                               boost::system::error_code(err, boost::system::system_category()));
   }
   std::sort(out.begin(), out.end(), [](const StoreEntry& a, const StoreEntry& b) { return a.name < b.name; });
   return out;

@@ -27,11 +27,28 @@ struct StoreEntry {
   std::string skip_reason;  ///< for NotRecord
 };
 
+/// The Clients folder, held open for the run: entries are examined and opened
+/// relative to it (openat/fstatat), one path component each instead of the full path.
+class StoreDir {
+ public:
+  /// Throws fs::filesystem_error when the folder cannot be opened.
+  explicit StoreDir(fs::path clients);
+  ~StoreDir();
+  StoreDir(const StoreDir&) = delete;
+  StoreDir& operator=(const StoreDir&) = delete;
+  const fs::path& path() const { return path_; }
+  int fd() const { return fd_; }
+
+ private:
+  fs::path path_;
+  int fd_ = -1;
+};
+
 /// True for "M" + 12 of [a-z0-9] + ".ini", case-insensitively.
 bool is_record_file_name(const std::string& name);
 
 /// Every entry of `clients`, sorted by name (bytewise), classified.
 /// Throws fs::filesystem_error when the folder cannot be listed.
-std::vector<StoreEntry> list_store(const fs::path& clients);
+std::vector<StoreEntry> list_store(const StoreDir& clients);
 
 }  // namespace kms::core

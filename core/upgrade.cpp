@@ -96,6 +96,7 @@ class Pipeline {
   RunResult& res_;
   RunReport& rep_ = res_.report;
   fs::path clients_;
+  std::optional<StoreDir> store_;  // clients_, held open for the run
   std::time_t now_ = std::time(nullptr);
   std::string started_at_ = iso_utc(now_);
   PassSettings pass_;
@@ -111,19 +112,22 @@ void Pipeline::locate() {
 void Pipeline::build(Db& db) {
   std::vector<StoreEntry> entries;  // only for this pass: the summaries keep what is needed later
   try {
-    entries = list_store(clients_);
+    store_.emplace(clients_);
+    entries = list_store(*store_);
   } catch (const fs::filesystem_error& e) {
     throw RunStop{ExitCode::Usage, "cannot list the store folder '" + clients_.string() + "': " + e.code().message()};
   }
   rep_.files.assign(entries.size(), FileSummary{});
-  // The temporary file is discarded on any failure, so a journal would protect nothing.
-  db.exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON;");
+  // The temporary file is discarded on any failure, so a journal would protect nothing. Foreign
+  // keys are not enforced row by row (DbWriter deletes children itself); foreign_key_check
+  // proves them over the whole file before the commit.
+  db.exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF;");
   db.exec("BEGIN");
   DbWriter writer(db);
   std::vector<bool> client_written(entries.size(), false);
   std::function<AnalyzedFile(std::size_t)> produce = [&](std::size_t i) {
     throw_if_cancelled(hooks_.cancel);
-    AnalyzedFile a = analyze_entry(clients_, entries[i], opt_.max_record_bytes, now_);
+    AnalyzedFile a = analyze_entry(*store_, entries[i], opt_.max_record_bytes, now_);
     if (a.record) a.summary.written_digest = record_digest(*a.record);  // on the worker thread
     return a;
   };
@@ -155,7 +159,7 @@ void Pipeline::verify(const fs::path& db_path) {
   // SQLite's whole-file integrity and foreign-key checks run meanwhile, on their own connection.
   BackgroundCheck sqlite_checks(db_path.string(), {});
   Db ro(db_path.string(), OpenMode::ReadOnly);
-  VerifyResult vr = verify_against_store(ro, clients_, rep_.files, pass_, SourceCheck::WrittenDigest);
+  VerifyResult vr = verify_against_store(ro, *store_, rep_.files, pass_, SourceCheck::WrittenDigest);
   rep_.verification = std::move(vr.verdicts);
   rep_.content_digest = vr.content_digest;
   ro.close();
@@ -283,7 +287,7 @@ void Pipeline::run() {
 void Pipeline::check_source_unchanged() {
   std::vector<StoreEntry> now;
   try {
-    now = list_store(clients_);
+    now = list_store(*store_);
   } catch (const fs::filesystem_error& e) {
     throw RunStop{ExitCode::DataProblem, "source changed during the run: the store can no longer be listed"};
   }
@@ -295,7 +299,7 @@ void Pipeline::check_source_unchanged() {
       throw RunStop{ExitCode::DataProblem, "source changed during the run: '" + now[i].name + "' appeared"};
     }
     const auto& before = rep_.files[i].stamp;
-    const auto after = stamp_of((clients_ / now[i].name).string());
+    const auto after = stamp_of(store_->fd(), now[i].name);
     const bool was_read = !rep_.files[i].sha256.empty();
     if (was_read && (!after || !before || !(*before == *after))) {
       add_issue(rep_.files[i].issues, Severity::Error, "source-changed",

@@ -77,7 +77,8 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
     std::vector<std::string> problems = database_problems(*db);
 
     const PassSettings as{o.max_record_bytes, std::time(nullptr), o.jobs, cancel, progress};
-    StoreAnalysis now = analyse_store(*clients, as);
+    const StoreDir dir(*clients);
+    StoreAnalysis now = analyse_store(dir, as);
     // The archive (legacy_files) and the store, both in path order, merged: files in
     // both are checked, files only in the store or only in the archive are named.
     std::vector<std::optional<Verification>> verdicts(now.files.size());
@@ -120,7 +121,7 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
         more = a.step();
       }
     }
-    const VerifyResult vr = verify_against_store(*db, *clients, now.files, as, SourceCheck::Reread, &check);
+    const VerifyResult vr = verify_against_store(*db, dir, now.files, as, SourceCheck::Reread, &check);
     for (std::size_t i = 0; i < now.files.size(); ++i) {
       if (check[i]) verdicts[i] = vr.verdicts[i];
     }

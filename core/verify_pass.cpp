@@ -38,7 +38,7 @@ Verification compare_with_source(const std::optional<ClientRecord>& stored, File
   return Verification::Failed;
 }
 
-AnalyzedFile read_source(const fs::path& clients, const FileSummary& f, const PassSettings& s) {
+AnalyzedFile read_source(const StoreDir& clients, const FileSummary& f, const PassSettings& s) {
   StoreEntry entry;
   entry.name = f.path;
   entry.record_id = f.record_id;
@@ -48,7 +48,7 @@ AnalyzedFile read_source(const fs::path& clients, const FileSummary& f, const Pa
 
 }  // namespace
 
-VerifyResult verify_against_store(Db& db, const fs::path& clients, std::vector<FileSummary>& files,
+VerifyResult verify_against_store(Db& db, const StoreDir& clients, std::vector<FileSummary>& files,
                                   const PassSettings& s, SourceCheck mode, const std::vector<bool>* include) {
   VerifyResult out;
   out.verdicts.resize(files.size());

@@ -34,7 +34,7 @@ enum class SourceCheck { Reread, WrittenDigest };
 
 /// `include`, when given, names the files to check; the others are only
 /// accounted for (their client is expected and digested) and keep no verdict.
-VerifyResult verify_against_store(Db& db, const fs::path& clients, std::vector<FileSummary>& files,
+VerifyResult verify_against_store(Db& db, const StoreDir& clients, std::vector<FileSummary>& files,
                                   const PassSettings& s, SourceCheck mode = SourceCheck::Reread,
                                   const std::vector<bool>* include = nullptr);
 

@@ -45,7 +45,8 @@ std::map<std::string, Expected> read_expected(const fs::path& tsv) {
 
 std::vector<FileSummary> analyse_store(const fs::path& clients) {
   std::vector<FileSummary> files;
-  for (const auto& e : list_store(clients)) files.push_back(analyze_entry(clients, e, 1 << 20, kNow).summary);
+  const StoreDir dir(clients);
+  for (const auto& e : list_store(dir)) files.push_back(analyze_entry(dir, e, 1 << 20, kNow).summary);
   apply_cross_file_rules(files);
   return files;
 }
@@ -119,12 +120,13 @@ TEST(StoreLayout, TooLargeFileIsNotRead) {
   test::TempDir tmp;
   test::write_file(tmp / "Mbig000000001.ini", std::string(2000, ';'));
   test::write_file(tmp / "Mexact0000001.ini", "[Client]\r\nMailboxDN=x\r\nState=1\r\n" + std::string(1000 - 32, ';'));
-  const auto entries = list_store(tmp.path());
+  const StoreDir dir(tmp.path());
+  const auto entries = list_store(dir);
   ASSERT_EQ(entries.size(), 2u);
-  const auto big = analyze_entry(tmp.path(), entries[0], 1000, kNow);
+  const auto big = analyze_entry(dir, entries[0], 1000, kNow);
   EXPECT_EQ(big.summary.issues.at(0).code, "too-large");
   EXPECT_FALSE(big.raw);
-  const auto exact = analyze_entry(tmp.path(), entries[1], 1000, kNow);
+  const auto exact = analyze_entry(dir, entries[1], 1000, kNow);
   EXPECT_EQ(exact.summary.outcome, RecordOutcome::Migrated) << exact.summary.issues.at(0).message;
 }
 
@@ -134,7 +136,7 @@ TEST(StoreLayout, FileThatVanishedIsUnreadable) {
   e.name = "Mgone00000001.ini";
   e.record_id = "mgone00000001";
   e.kind = EntryKind::RecordFile;
-  const auto a = analyze_entry(tmp.path(), e, 1000, kNow);
+  const auto a = analyze_entry(StoreDir(tmp.path()), e, 1000, kNow);
   ASSERT_EQ(a.summary.issues.size(), 1u);
   EXPECT_EQ(a.summary.issues[0].code, "unreadable");
   EXPECT_EQ(a.summary.outcome, RecordOutcome::Rejected);
