@@ -25,4 +25,27 @@ class DbReader {
   std::unique_ptr<Statements> st_;
 };
 
+/// Reads every client in rowid order with its certificates, keys and extras,
+/// each table scanned once in rowid order: far cheaper than a keyed look-up per
+/// table per client. It relies on how kms-migrate writes (a client, then its
+/// rows, client after client); take(id) answers only when the next client is
+/// `id`, and a record it assembles from rows out of that order differs from the
+/// source, so the caller re-reads it by key (DbReader) before judging.
+class DbScanner {
+ public:
+  explicit DbScanner(Db& db);
+  ~DbScanner();
+  DbScanner(const DbScanner&) = delete;
+  DbScanner& operator=(const DbScanner&) = delete;
+
+  /// The next client, when it is `record_id`; nullopt (and nothing consumed) otherwise.
+  std::optional<ClientRecord> take(const std::string& record_id);
+  /// True when every client row has been taken.
+  bool at_end() const;
+
+ private:
+  struct Cursors;
+  std::unique_ptr<Cursors> c_;
+};
+
 }  // namespace kms::core

@@ -10,59 +10,14 @@
 #include <string>
 #include <unordered_map>
 
+#include "der_text.h"
+#include "der_tlv.h"
 #include "x509_text.h"
 
 namespace kms::core {
 namespace {
 
-constexpr std::uint8_t kInteger = 0x02, kBitString = 0x03, kSequence = 0x30, kUtcTime = 0x17, kGeneralizedTime = 0x18;
-
-struct Tlv {
-  std::uint8_t tag = 0;
-  const std::uint8_t* start = nullptr;  // the header's first byte
-  const std::uint8_t* content = nullptr;
-  std::size_t length = 0;
-  std::size_t total() const { return static_cast<std::size_t>(content - start) + length; }
-};
-
-/// Reads one TLV with a single-byte tag and a minimal definite DER length.
-class Cursor {
- public:
-  Cursor(const std::uint8_t* p, std::size_t n) : p_(p), end_(p + n) {}
-  bool empty() const { return p_ == end_; }
-  std::uint8_t peek_tag() const { return empty() ? 0 : *p_; }
-
-  bool next(Tlv& t) {
-    if (end_ - p_ < 2) return false;
-    t.start = p_;
-    t.tag = p_[0];
-    if ((t.tag & 0x1F) == 0x1F) return false;  // multi-byte tags do not occur in a certificate
-    std::size_t len = p_[1];
-    const std::uint8_t* q = p_ + 2;
-    if (len & 0x80) {
-      const std::size_t nbytes = len & 0x7F;
-      if (nbytes == 0 || nbytes > 4 || static_cast<std::size_t>(end_ - q) < nbytes) return false;  // indefinite or absurd
-      if (q[0] == 0) return false;  // not minimal
-      len = 0;
-      for (std::size_t i = 0; i < nbytes; ++i) len = (len << 8) | q[i];
-      if (len < 0x80) return false;  // not minimal
-      q += nbytes;
-    }
-    if (static_cast<std::size_t>(end_ - q) < len) return false;
-    t.content = q;
-    t.length = len;
-    p_ = q + len;
-    return true;
-  }
-
-  bool next(Tlv& t, std::uint8_t tag) { return next(t) && t.tag == tag; }
-
- private:
-  const std::uint8_t* p_;
-  const std::uint8_t* end_;
-};
-
-Cursor inside(const Tlv& t) { return Cursor(t.content, t.length); }
+using namespace der;
 
 // The pieces are checked by OpenSSL's own decoders for each small type: cheap
 // (no provider look-ups), and they accept exactly what d2i_X509 accepts.
@@ -75,10 +30,16 @@ bool decodes_exactly(const Tlv& t, T* (*d2i)(T**, const unsigned char**, long), 
   return ok;
 }
 
-bool valid_algorithm(const Tlv& t) { return t.tag == kSequence && decodes_exactly(t, d2i_X509_ALGOR, X509_ALGOR_free); }
+bool valid_algorithm(const Tlv& t) {
+  return simple_algorithm(t) || (t.tag == kSequence && decodes_exactly(t, d2i_X509_ALGOR, X509_ALGOR_free));
+}
 
 bool valid_bit_string(const Tlv& t) {
-  return t.tag == kBitString && decodes_exactly(t, d2i_ASN1_BIT_STRING, ASN1_BIT_STRING_free);
+  return simple_bit_string(t) || (t.tag == kBitString && decodes_exactly(t, d2i_ASN1_BIT_STRING, ASN1_BIT_STRING_free));
+}
+
+bool valid_integer(const Tlv& t) {
+  return simple_positive_integer(t) || (t.tag == kInteger && decodes_exactly(t, d2i_ASN1_INTEGER, ASN1_INTEGER_free));
 }
 
 // [1]/[2] IMPLICIT BIT STRING: the content is a BIT STRING's.
@@ -114,6 +75,7 @@ std::optional<std::string> decode_name(const Tlv& t) {
 // issuer is the same CA for nearly every certificate, and a user's certificates
 // share a subject, so a small per-thread cache keyed by the Name's DER pays.
 std::optional<std::string> name_text(const Tlv& t) {
+  if (auto simple = simple_name_text(t)) return simple;
   thread_local std::unordered_map<std::string, std::string> cache;
   std::string key(reinterpret_cast<const char*>(t.start), t.total());
   if (auto it = cache.find(key); it != cache.end()) return it->second;
@@ -127,6 +89,7 @@ std::optional<std::string> name_text(const Tlv& t) {
 
 std::optional<std::string> time_text(const Tlv& t) {
   if (t.tag != kUtcTime && t.tag != kGeneralizedTime) return std::nullopt;
+  if (auto simple = simple_time_text(t)) return simple;
   const unsigned char* p = t.start;
   std::unique_ptr<ASN1_TIME, TimeFree> time(d2i_ASN1_TIME(nullptr, &p, static_cast<long>(t.total())));
   if (!time || p != t.start + t.total()) return std::nullopt;
@@ -135,6 +98,7 @@ std::optional<std::string> time_text(const Tlv& t) {
 
 std::optional<std::string> serial_text(const Tlv& t) {
   if (t.tag != kInteger) return std::nullopt;
+  if (simple_positive_integer(t)) return normalize_serial(hex_lower(t.content, t.length));
   const unsigned char* p = t.start;
   std::unique_ptr<ASN1_INTEGER, IntegerFree> i(d2i_ASN1_INTEGER(nullptr, &p, static_cast<long>(t.total())));
   if (!i || p != t.start + t.total()) return std::nullopt;
@@ -171,7 +135,7 @@ std::optional<X509Facts> read_x509_der(const Bytes& der) {
   if (f.tag == 0xA0) {  // [0] EXPLICIT Version
     Cursor v = inside(f);
     Tlv ver;
-    if (!v.next(ver, kInteger) || !v.empty() || !decodes_exactly(ver, d2i_ASN1_INTEGER, ASN1_INTEGER_free)) {
+    if (!v.next(ver, kInteger) || !v.empty() || !valid_integer(ver)) {
       return std::nullopt;  // OpenSSL takes any value
     }
     if (!t.next(f)) return std::nullopt;

@@ -121,6 +121,12 @@ std::string Stmt::text(int col) const {
   return p ? std::string(p, static_cast<std::size_t>(n)) : std::string();
 }
 
+std::string_view Stmt::text_view(int col) const {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  const int n = sqlite3_column_bytes(stmt_, col);
+  return p ? std::string_view(p, static_cast<std::size_t>(n)) : std::string_view();
+}
+
 std::optional<std::string> Stmt::opt_text(int col) const {
   if (is_null(col)) return std::nullopt;
   return text(col);

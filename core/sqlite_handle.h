@@ -61,6 +61,8 @@ class Stmt {
 
   bool is_null(int col) const;
   std::string text(int col) const;
+  /// The column's text, valid until the next step or reset.
+  std::string_view text_view(int col) const;
   std::optional<std::string> opt_text(int col) const;
   std::int64_t integer(int col) const;
   Bytes blob(int col) const;

@@ -62,7 +62,9 @@ TEST(X509FastPath, AgreesWithOpenSslOnCertificatesAndEveryMutation) {
   for (const char* serial : {"1", "7F", "80", "00FF", "A1B2C3D4E5F60718293A4B5C6D7E8F90", "0000000000001"}) {
     fixtures::CertSpec spec;
     spec.serial_hex = serial;
-    spec.common_name = std::string("Ren\xC3\xA9" "e, \"Q\" + <x>; #") + serial;
+    // Names that need escaping go to OpenSSL; plain ones take der_text's fast path: both are mutated.
+    const bool plain = certs.size() % 2 == 1;
+    spec.common_name = plain ? std::string("user ") + serial : std::string("Ren\xC3\xA9" "e, \"Q\" + <x>; #") + serial;
     spec.not_before = "19500101000000Z";
     spec.not_after = std::string(serial) == "1" ? "20500101000000Z" : "20491231235959Z";
     certs.push_back(fixtures::make_certificate(spec));
