@@ -1,6 +1,7 @@
 #include "content_digest.h"
 
 #include <algorithm>
+#include <charconv>
 #include <tuple>
 
 #include "db_reader.h"
@@ -9,56 +10,61 @@ namespace kms::core {
 namespace {
 
 // Each field: one tag byte ('N' null, 'V' value), 8-byte big-endian length, the bytes.
-void put(Sha256& h, const void* data, std::size_t n) {
-  unsigned char head[9];
+void put(std::string& out, const void* data, std::size_t n) {
+  char head[9];
   head[0] = 'V';
-  for (int i = 0; i < 8; ++i) head[1 + i] = static_cast<unsigned char>((static_cast<std::uint64_t>(n) >> (56 - 8 * i)) & 0xFF);
-  h.update(head, sizeof head);
-  h.update(data, n);
+  for (int i = 0; i < 8; ++i) head[1 + i] = static_cast<char>((static_cast<std::uint64_t>(n) >> (56 - 8 * i)) & 0xFF);
+  out.append(head, sizeof head);
+  out.append(static_cast<const char*>(data), n);
 }
-void put(Sha256& h, const std::string& s) { put(h, s.data(), s.size()); }
-void put(Sha256& h, const Bytes& b) { put(h, b.data(), b.size()); }
-void put(Sha256& h, std::int64_t v) { put(h, std::to_string(v)); }
-void put(Sha256& h, const std::optional<std::string>& s) {
+void put(std::string& out, std::string_view s) { put(out, s.data(), s.size()); }
+void put(std::string& out, const std::string& s) { put(out, s.data(), s.size()); }
+void put(std::string& out, const char* s) { put(out, std::string_view(s)); }
+void put(std::string& out, const Bytes& b) { put(out, b.data(), b.size()); }
+void put(std::string& out, std::int64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  put(out, buf, static_cast<std::size_t>(r.ptr - buf));
+}
+void put(std::string& out, const std::optional<std::string>& s) {
   if (s) {
-    put(h, *s);
+    put(out, *s);
   } else {
-    const unsigned char tag = 'N';
-    h.update(&tag, 1);
+    out.push_back('N');
   }
 }
 
 }  // namespace
 
-void digest_record(Sha256& h, const ClientRecord& r) {
-  put(h, std::string("client"));
-  put(h, r.record_id);
-  put(h, r.mailbox_dn);
-  put(h, r.display_name);
-  put(h, r.alias);
-  put(h, std::string(state_name(r.state)));
-  put(h, static_cast<std::int64_t>(r.legacy_state));
-  put(h, r.token);
-  put(h, r.created_at);
-  put(h, r.modified_at);
+void serialize_record(std::string& out, const ClientRecord& r) {
+  put(out, "client");
+  put(out, r.record_id);
+  put(out, r.mailbox_dn);
+  put(out, r.display_name);
+  put(out, r.alias);
+  put(out, state_name(r.state));
+  put(out, static_cast<std::int64_t>(r.legacy_state));
+  put(out, r.token);
+  put(out, r.created_at);
+  put(out, r.modified_at);
   for (const Certificate& c : r.certificates) {  // signing then encryption, by seq
-    put(h, std::string("certificate"));
-    put(h, std::string(kind_name(c.kind)));
-    put(h, static_cast<std::int64_t>(c.seq));
-    put(h, c.serial);
-    put(h, c.subject);
-    put(h, c.issuer);
-    put(h, c.not_before);
-    put(h, c.not_after);
-    put(h, c.sha1_thumbprint);
-    put(h, static_cast<std::int64_t>(c.revoked ? 1 : 0));
-    put(h, c.revoked_at);
-    put(h, c.der);
+    put(out, "certificate");
+    put(out, kind_name(c.kind));
+    put(out, static_cast<std::int64_t>(c.seq));
+    put(out, c.serial);
+    put(out, c.subject);
+    put(out, c.issuer);
+    put(out, c.not_before);
+    put(out, c.not_after);
+    put(out, c.sha1_thumbprint);
+    put(out, static_cast<std::int64_t>(c.revoked ? 1 : 0));
+    put(out, c.revoked_at);
+    put(out, c.der);
   }
   for (const EscrowedKey& k : r.keys) {
-    put(h, std::string("key"));
-    put(h, static_cast<std::int64_t>(k.seq));
-    put(h, k.key_blob);
+    put(out, "key");
+    put(out, static_cast<std::int64_t>(k.seq));
+    put(out, k.key_blob);
   }
   std::vector<const ExtraAttribute*> extras;
   for (const auto& x : r.extras) extras.push_back(&x);
@@ -66,20 +72,18 @@ void digest_record(Sha256& h, const ClientRecord& r) {
     return std::tie(a->section, a->key) < std::tie(b->section, b->key);
   });
   for (const ExtraAttribute* x : extras) {
-    put(h, std::string("extra"));
-    put(h, x->section);
-    put(h, x->key);
-    put(h, x->value);
+    put(out, "extra");
+    put(out, x->section);
+    put(out, x->key);
+    put(out, x->value);
   }
 }
 
 RecordDigest record_digest(const ClientRecord& rec) {
-  Sha256 h;
-  digest_record(h, rec);
-  const std::string raw = h.raw_final();
-  RecordDigest d{};
-  std::copy(raw.begin(), raw.begin() + static_cast<std::ptrdiff_t>(d.size()), d.begin());
-  return d;
+  thread_local std::string buffer;  // reused: one allocation per thread, one hash call per record
+  buffer.clear();
+  serialize_record(buffer, rec);
+  return sha256_bytes(buffer.data(), buffer.size());
 }
 
 void ContentDigest::add(const std::string& record_id, const RecordDigest& record_sha256) {

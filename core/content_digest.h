@@ -13,8 +13,8 @@
 
 namespace kms::core {
 
-/// Feeds one record, canonically, into a hash.
-void digest_record(Sha256& h, const ClientRecord& rec);
+/// Appends one record's canonical serialization (docs/database.md) to `out`.
+void serialize_record(std::string& out, const ClientRecord& rec);
 
 using RecordDigest = std::array<std::uint8_t, 32>;
 

@@ -26,6 +26,15 @@ std::string digest_hex(const EVP_MD* md, const void* data, std::size_t n) {
 
 }  // namespace
 
+std::array<std::uint8_t, 32> sha256_bytes(const void* data, std::size_t n) {
+  std::array<std::uint8_t, 32> out{};
+  unsigned int len = 0;
+  if (EVP_Digest(data, n, out.data(), &len, sha256_md(), nullptr) != 1 || len != out.size()) {
+    throw std::runtime_error("OpenSSL SHA-256 failed");
+  }
+  return out;
+}
+
 std::string sha256_hex(std::string_view data) { return digest_hex(sha256_md(), data.data(), data.size()); }
 std::string sha1_hex(const Bytes& data) { return digest_hex(sha1_md(), data.data(), data.size()); }
 

@@ -1,5 +1,7 @@
 // SHA-1 / SHA-256 through OpenSSL's libcrypto.
 #pragma once
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -12,6 +14,9 @@ std::string sha256_hex(std::string_view data);
 std::string sha1_hex(const Bytes& data);
 
 /// Incremental SHA-256 (for content_digest).
+/// SHA-256 of the bytes, raw.
+std::array<std::uint8_t, 32> sha256_bytes(const void* data, std::size_t n);
+
 class Sha256 {
  public:
   Sha256();

@@ -13,11 +13,13 @@ namespace kms::core {
 /// produce(i) runs on up to `jobs` threads; consume(i, value) runs on the
 /// caller's thread for i = 0, 1, ... n-1 in order. At most jobs * 16 results
 /// wait at once, so memory stays bounded. The first exception stops the work
-/// and is rethrown here.
+/// and is rethrown here. What consume leaves in a value is destroyed on a
+/// worker thread: the memory was allocated there, and freeing it on the
+/// caller's thread contended for the workers' malloc arenas (docs/performance.md).
 template <typename T>
 void for_each_ordered(std::size_t n, int jobs, const std::function<T(std::size_t)>& produce,
                       const std::function<void(std::size_t, T&&)>& consume) {
-  if (jobs <= 1 || n < 2) {
+  if (jobs < 1 || n < 2) {
     for (std::size_t i = 0; i < n; ++i) consume(i, produce(i));
     return;
   }
@@ -26,6 +28,7 @@ void for_each_ordered(std::size_t n, int jobs, const std::function<T(std::size_t
   std::condition_variable ready;  // the consumer waits here for slot `consumed`
   std::condition_variable space;  // workers wait here for room in the window
   std::vector<std::optional<T>> slots(window);
+  std::vector<T> trash;  // consumed values, for a worker to destroy
   std::size_t next = 0, consumed = 0;
   int waiting_for_space = 0;
   bool stop = false;
@@ -34,6 +37,7 @@ void for_each_ordered(std::size_t n, int jobs, const std::function<T(std::size_t
   // Wake-ups are targeted (notify_one, and only when someone waits for exactly
   // this): broadcasting on every item cost about a tenth of a run in futex calls.
   auto worker = [&] {
+    std::vector<T> leftovers;
     for (;;) {
       std::size_t i;
       {
@@ -43,7 +47,9 @@ void for_each_ordered(std::size_t n, int jobs, const std::function<T(std::size_t
         --waiting_for_space;
         if (stop || next >= n) return;
         i = next++;
+        leftovers.swap(trash);
       }
+      leftovers.clear();
       bool wake_consumer = false;
       try {
         T v = produce(i);
@@ -63,11 +69,13 @@ void for_each_ordered(std::size_t n, int jobs, const std::function<T(std::size_t
   std::vector<std::thread> threads;
   for (int t = 0; t < jobs; ++t) threads.emplace_back(worker);
   try {
+    std::optional<T> v;
     for (std::size_t i = 0; i < n; ++i) {
-      std::optional<T> v;
       bool wake_worker = false;
       {
         std::unique_lock<std::mutex> lock(m);
+        if (v) trash.push_back(std::move(*v));
+        v.reset();
         ready.wait(lock, [&] { return stop || slots[i % window].has_value(); });
         if (!slots[i % window]) break;  // stopped by a worker's error
         v.swap(slots[i % window]);

@@ -83,8 +83,9 @@ Stmt& Stmt::bind(int i, std::int64_t v) {
 }
 
 Stmt& Stmt::bind_blob(int i, const void* data, std::size_t n) {
-  // A zero-length blob must still be a blob, not NULL.
-  const int rc = sqlite3_bind_blob64(stmt_, i, n ? data : "", n, SQLITE_TRANSIENT);
+  // A zero-length blob must still be a blob, not NULL. Not copied (the caller keeps
+  // the bytes until the statement has run): blobs are most of what is written.
+  const int rc = sqlite3_bind_blob64(stmt_, i, n ? data : "", n, SQLITE_STATIC);
   if (rc != SQLITE_OK) fail(db_, rc, "binding a blob");
   return *this;
 }

@@ -51,6 +51,7 @@ class Stmt {
   Stmt& bind(int i, const char* text) { return bind(i, std::string_view(text)); }
   Stmt& bind(int i, const std::optional<std::string>& text);
   Stmt& bind(int i, std::int64_t v);
+  /// The bytes are not copied: they must stay valid until the statement has run.
   Stmt& bind_blob(int i, const void* data, std::size_t n);
   Stmt& bind_null(int i);
   /// true while there is a row.
