@@ -90,11 +90,18 @@ void ContentDigest::add(const std::string& record_id, const RecordDigest& record
   records_.emplace_back(record_id, record_sha256);
 }
 
+std::string content_digest_hex(const std::vector<const RecordDigest*>& in_record_id_order) {
+  Sha256 h;
+  for (const RecordDigest* d : in_record_id_order) h.update(d->data(), d->size());
+  return h.hex_final();
+}
+
 std::string ContentDigest::hex() {
   std::sort(records_.begin(), records_.end());
-  Sha256 h;
-  for (const auto& [id, digest] : records_) h.update(digest.data(), digest.size());
-  return h.hex_final();
+  std::vector<const RecordDigest*> ordered;
+  ordered.reserve(records_.size());
+  for (const auto& r : records_) ordered.push_back(&r.second);
+  return content_digest_hex(ordered);
 }
 
 std::string content_digest(Db& db) {

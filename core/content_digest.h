@@ -32,6 +32,9 @@ class ContentDigest {
   std::vector<std::pair<std::string, RecordDigest>> records_;
 };
 
+/// content_digest from per-record digests already in record_id order.
+std::string content_digest_hex(const std::vector<const RecordDigest*>& in_record_id_order);
+
 /// The digest of every client in the database, read through DbReader.
 std::string content_digest(Db& db);
 

@@ -28,6 +28,9 @@ struct DbWriter::Statements {
         report(db,
                "INSERT INTO migration_report (path, record_id, mailbox_dn, outcome, state, legacy_state, issues, "
                "verification) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+        report_update(db,
+                      "UPDATE migration_report SET outcome = ?2, state = ?3, issues = ?4, verification = ?5 "
+                      "WHERE path = ?1"),
         meta(db, "INSERT OR REPLACE INTO migration_meta (key, value) VALUES (?1, ?2)"),
         // Foreign keys are not enforced while the temporary database is built (a parent look-up per
         // row); the children are deleted here, and foreign_key_check proves the result before commit.
@@ -36,7 +39,7 @@ struct DbWriter::Statements {
                       Stmt(db, "DELETE FROM extra_attributes WHERE record_id = ?1")},
         drop_client(db, "DELETE FROM clients WHERE record_id = ?1"),
         file_outcome(db, "UPDATE legacy_files SET outcome = ?2 WHERE path = ?1") {}
-  Stmt client, cert, key, extra, file, report, meta;
+  Stmt client, cert, key, extra, file, report, report_update, meta;
   Stmt drop_children[3];
   Stmt drop_client, file_outcome;
 };
@@ -109,6 +112,15 @@ void DbWriter::write_report_row(const FileSummary& f, std::optional<Verification
   if (f.legacy_state) s.bind(6, static_cast<std::int64_t>(*f.legacy_state)); else s.bind_null(6);
   s.bind(7, issues_json_text(f.issues));
   if (v) s.bind(8, std::string_view(verification_name(*v))); else s.bind_null(8);
+  s.run();
+}
+
+void DbWriter::update_report_row(const FileSummary& f, std::optional<Verification> v) {
+  Stmt& s = st_->report_update;
+  s.bind(1, f.path).bind(2, std::string_view(outcome_name(f.outcome)));
+  if (f.state) s.bind(3, std::string_view(state_name(*f.state))); else s.bind_null(3);
+  s.bind(4, issues_json_text(f.issues));
+  if (v) s.bind(5, std::string_view(verification_name(*v))); else s.bind_null(5);
   s.run();
 }
 

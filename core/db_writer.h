@@ -1,5 +1,6 @@
 // Writing the 5.5 database (contract.md section 2) through one connection.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,7 +11,7 @@
 
 namespace kms::core {
 
-enum class Verification { Passed, Failed, NotApplicable };
+enum class Verification : std::uint8_t { Passed, Failed, NotApplicable };
 const char* verification_name(Verification v);
 
 inline constexpr int kSchemaVersion = 1;
@@ -31,6 +32,8 @@ class DbWriter {
   /// `raw`: the file's bytes, for every record file that was read.
   void write_legacy_file(const FileSummary& f, const std::optional<std::string>& raw);
   void write_report_row(const FileSummary& f, std::optional<Verification> v);
+  /// Rewrites the report row of `f.path` (outcome, state, issues, verification).
+  void update_report_row(const FileSummary& f, std::optional<Verification> v);
   void set_meta(const std::string& key, const std::string& value);
   /// A record rejected after it was written (a cross-file rule): its client rows go.
   void delete_client(const std::string& record_id);

@@ -1,5 +1,6 @@
 // Sections 4 and 5 of legacy-store.md: from a parsed profile to a client record.
 #pragma once
+#include <cstdint>
 #include <ctime>
 #include <optional>
 #include <string>
@@ -10,7 +11,7 @@
 
 namespace kms::core {
 
-enum class RecordOutcome { Migrated, Normalized, Rejected, Skipped };
+enum class RecordOutcome : std::uint8_t { Migrated, Normalized, Rejected, Skipped };
 const char* outcome_name(RecordOutcome o);
 
 struct RuleResult {

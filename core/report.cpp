@@ -1,7 +1,5 @@
 #include "report.h"
 
-#include <fstream>
-#include <sstream>
 
 #include "text_util.h"
 
@@ -46,29 +44,27 @@ const char* status_name(RunStatus s) {
   return "failed";
 }
 
-Counts RunReport::counts() const {
-  Counts c;
-  c.files_seen = files.size();
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    switch (files[i].outcome) {
-      case RecordOutcome::Migrated: ++c.migrated; break;
-      case RecordOutcome::Normalized: ++c.normalized; break;
-      case RecordOutcome::Rejected: ++c.rejected; break;
-      case RecordOutcome::Skipped: ++c.skipped; break;
-    }
-    const auto v = verification_of(i);
-    if (v == Verification::Passed) ++c.verified_passed;
-    if (v == Verification::Failed) ++c.verified_failed;
+void count_file(Counts& c, RecordOutcome outcome, std::optional<Verification> v) {
+  ++c.files_seen;
+  switch (outcome) {
+    case RecordOutcome::Migrated: ++c.migrated; break;
+    case RecordOutcome::Normalized: ++c.normalized; break;
+    case RecordOutcome::Rejected: ++c.rejected; break;
+    case RecordOutcome::Skipped: ++c.skipped; break;
   }
+  if (v == Verification::Passed) ++c.verified_passed;
+  if (v == Verification::Failed) ++c.verified_failed;
+}
+
+Counts count_outcomes(const std::vector<FileSummary>& files) {
+  Counts c;
+  for (const FileSummary& f : files) count_file(c, f.outcome, std::nullopt);
   return c;
 }
 
-std::optional<Verification> RunReport::verification_of(std::size_t i) const {
-  if (i < verification.size() && verification[i]) return verification[i];
-  if (i < files.size() &&
-      (files[i].outcome == RecordOutcome::Rejected || files[i].outcome == RecordOutcome::Skipped)) {
-    return Verification::NotApplicable;
-  }
+std::optional<Verification> effective_verification(const FileSummary& f, std::optional<Verification> v) {
+  if (v) return v;
+  if (f.outcome == RecordOutcome::Rejected || f.outcome == RecordOutcome::Skipped) return Verification::NotApplicable;
   return std::nullopt;
 }
 
@@ -83,6 +79,21 @@ std::string issues_json_text(const Issues& issues) {
     arr.push_back(std::move(j));
   }
   return dump(arr);
+}
+
+Issues issues_from_json(const std::string& text) {
+  Issues out;
+  if (text == "[]") return out;  // nearly every file
+  for (const auto& j : nlohmann::json::parse(text)) {
+    Issue i;
+    const std::string sev = j.at("severity").get<std::string>();
+    i.severity = sev == "warning" ? Severity::Warning : sev == "info" ? Severity::Info : Severity::Error;
+    i.code = j.at("code").get<std::string>();
+    i.message = j.at("message").get<std::string>();
+    i.line = j.at("line").is_null() ? 0 : j.at("line").get<int>();
+    out.push_back(std::move(i));
+  }
+  return out;
 }
 
 nlohmann::ordered_json record_json(const FileSummary& f, std::optional<Verification> v) {
@@ -132,43 +143,26 @@ std::optional<ReportFormat> report_format_for(const boost::filesystem::path& p) 
   return std::nullopt;
 }
 
-std::string jsonl_text(const RunReport& r) {
-  std::string out;
-  for (std::size_t i = 0; i < r.files.size(); ++i) {
-    out += dump(record_json(r.files[i], r.verification_of(i)));
-    out += '\n';
-  }
-  out += dump(summary_json(r));
-  out += '\n';
-  return out;
+std::string jsonl_record(const FileSummary& f, std::optional<Verification> v) {
+  return dump(record_json(f, v)) + '\n';
 }
 
-std::string csv_text(const RunReport& r) {
-  std::string out = "path,record_id,mailbox_dn,sha256,outcome,legacy_state,state,issues,verification\r\n";
-  for (std::size_t i = 0; i < r.files.size(); ++i) {
-    const FileSummary& f = r.files[i];
-    std::string issues;
-    for (const Issue& is : f.issues) issues += (issues.empty() ? "" : " | ") + issue_text(is);
-    const auto v = r.verification_of(i);
-    out += csv_field(f.path) + ',' + csv_field(f.record_id) + ',' + csv_field(f.mailbox_dn) + ',' + f.sha256 + ',' +
-           outcome_name(f.outcome) + ',' + (f.legacy_state ? std::to_string(*f.legacy_state) : "") + ',' +
-           (f.state ? state_name(*f.state) : "") + ',' + csv_field(issues) + ',' + (v ? verification_name(*v) : "") +
-           "\r\n";
-  }
-  return out;
+std::string csv_record(const FileSummary& f, std::optional<Verification> v) {
+  std::string issues;
+  for (const Issue& is : f.issues) issues += (issues.empty() ? "" : " | ") + issue_text(is);
+  return csv_field(f.path) + ',' + csv_field(f.record_id) + ',' + csv_field(f.mailbox_dn) + ',' + f.sha256 + ',' +
+         outcome_name(f.outcome) + ',' + (f.legacy_state ? std::to_string(*f.legacy_state) : "") + ',' +
+         (f.state ? state_name(*f.state) : "") + ',' + csv_field(issues) + ',' + (v ? verification_name(*v) : "") +
+         "\r\n";
 }
 
-void write_report_file(const boost::filesystem::path& p, const RunReport& r) {
-  const auto fmt = report_format_for(p);
-  const std::string text = fmt == ReportFormat::Csv ? csv_text(r) : jsonl_text(r);
-  const boost::filesystem::path tmp = p.string() + ".partial";
-  {
-    std::ofstream out(tmp.string(), std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw std::runtime_error("cannot write the report '" + tmp.string() + "'");
-  }
-  boost::filesystem::rename(tmp, p);
+std::string report_head(ReportFormat format) {
+  return format == ReportFormat::Csv ? "path,record_id,mailbox_dn,sha256,outcome,legacy_state,state,issues,verification\r\n"
+                                     : "";
+}
+
+std::string report_tail(ReportFormat format, const RunReport& r) {
+  return format == ReportFormat::JsonLines ? dump(summary_json(r)) + '\n' : "";
 }
 
 }  // namespace kms::core

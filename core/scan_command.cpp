@@ -89,9 +89,7 @@ ScanResult run_scan(const ScanOptions& o, const CancelFlag* cancel, const Progre
 }
 
 nlohmann::ordered_json scan_json(const ScanOptions& o, const ScanResult& r) {
-  RunReport counts_only;
-  counts_only.files = r.files;
-  const Counts c = counts_only.counts();
+  const Counts c = count_outcomes(r.files);
   nlohmann::ordered_json j;
   j["source"] = o.source.string();
   j["clients_folder"] = r.clients;

@@ -15,6 +15,8 @@
 
 namespace kms::core {
 
+class ReportSink;
+
 enum class RunMode { Upgrade, Rehearse };
 enum class AllowRejected { No, Yes };
 enum class Overwrite { No, Yes };
@@ -45,6 +47,8 @@ struct UpgradeHooks {
   /// Tests only: runs on the writing connection after the data is committed to
   /// the temporary file and before it is verified.
   std::function<void(Db&)> after_write;
+  /// Where each file's record goes once final (the report file); none: counted only.
+  ReportSink* report = nullptr;
 };
 
 RunResult run_upgrade(const UpgradeOptions& options, const UpgradeHooks& hooks);

@@ -5,6 +5,7 @@
 
 #include "content_digest.h"
 #include "db_writer.h"
+#include "report_sink.h"
 #include "sqlite_handle.h"
 #include "store_analysis.h"
 #include "verify_pass.h"
@@ -62,7 +63,9 @@ std::vector<std::string> database_problems(Db& db) {
 
 }  // namespace
 
-RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const ProgressFn& progress) {
+RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const ProgressFn& progress, ReportSink* report) {
+  ReportSink counts_only;
+  ReportSink& sink = report ? *report : counts_only;
   RunResult res;
   RunReport& rep = res.report;
   rep.command = "verify";
@@ -121,7 +124,7 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
         more = a.step();
       }
     }
-    const VerifyResult vr = verify_against_store(*db, dir, now.files, as, SourceCheck::Reread, &check);
+    const VerifyResult vr = verify_against_store(*db, dir, now.files, as, &check);
     for (std::size_t i = 0; i < now.files.size(); ++i) {
       if (check[i]) verdicts[i] = vr.verdicts[i];
     }
@@ -136,21 +139,14 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
                          ") differs from the one recorded at upgrade time (" + recorded + ")");
     }
     // One report row per file, in path order, whether present now or only archived.
-    if (gone.empty()) {
-      rep.files = std::move(now.files);
-      rep.verification = std::move(verdicts);
-    }
-    rep.files.reserve(now.files.size() + gone.size());
     std::size_t g = 0;
-    for (std::size_t i = 0; !gone.empty() && i <= now.files.size(); ++i) {
+    for (std::size_t i = 0; i <= now.files.size(); ++i) {
       while (g < gone.size() && (i == now.files.size() || gone[g].path < now.files[i].path)) {
-        rep.files.push_back(std::move(gone[g++]));
-        rep.verification.push_back(Verification::Failed);
+        sink.add(gone[g++], Verification::Failed);
       }
-      if (i == now.files.size()) break;
-      rep.files.push_back(std::move(now.files[i]));
-      rep.verification.push_back(verdicts[i]);
+      if (i < now.files.size()) sink.add(now.files[i], verdicts[i]);
     }
+    sink.fill(rep);
     const std::size_t failed = rep.counts().verified_failed;
     if (failed == 0 && problems.empty()) {
       rep.status = RunStatus::Succeeded;

@@ -8,6 +8,8 @@
 
 namespace kms::core {
 
+class ReportSink;
+
 struct VerifyOptions {
   boost::filesystem::path source;
   boost::filesystem::path target;
@@ -17,6 +19,8 @@ struct VerifyOptions {
 
 /// Exit 0 when everything passes, 1 when anything differs, 2 when the target
 /// is not a kms-migrate database (or the store is missing), 130 when cancelled.
-RunResult run_verify(const VerifyOptions& options, const CancelFlag* cancel, const ProgressFn& progress);
+/// Each file's record goes to `report` (none: counted only).
+RunResult run_verify(const VerifyOptions& options, const CancelFlag* cancel, const ProgressFn& progress,
+                     ReportSink* report = nullptr);
 
 }  // namespace kms::core

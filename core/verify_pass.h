@@ -2,9 +2,13 @@
 // upgrade's check before commit, and the heart of `verify`.
 #pragma once
 #include <ctime>
+#include <functional>
+#include <string>
 #include <optional>
 #include <vector>
 
+#include "content_digest.h"
+#include "db_reader.h"
 #include "db_writer.h"
 #include "file_analysis.h"
 #include "run_control.h"
@@ -12,6 +16,46 @@
 #include "store_analysis.h"
 
 namespace kms::core {
+
+/// The database's clients read back on their own connection, in one read
+/// transaction: scanned in the order they were written (DbScanner), read by key
+/// (DbReader) where the scan cannot answer, each with its record digest.
+class ClientReadBack {
+ public:
+  explicit ClientReadBack(Db& db);
+  ~ClientReadBack();
+  ClientReadBack(const ClientReadBack&) = delete;
+  ClientReadBack& operator=(const ClientReadBack&) = delete;
+
+  struct Stored {
+    ClientRecord record;
+    RecordDigest digest;
+  };
+  /// Whether a record as assembled by the scan is the one expected; if not, it is
+  /// read again by key before anyone judges it (rows out of the usual order).
+  using Agrees = std::function<bool(const ClientRecord&, const RecordDigest&)>;
+  /// The client `record_id` as stored, nullopt when there is none.
+  std::optional<Stored> read(const std::string& record_id, const Agrees& agrees);
+  /// Whether a client `record_id` exists.
+  bool exists(const std::string& record_id);
+  /// The clients nobody read (`accounted` says which ids read() was asked for),
+  /// with their record digests.
+  std::vector<std::pair<std::string, RecordDigest>> unexpected(const std::function<bool(const std::string&)>& accounted);
+
+ private:
+  Db& db_;
+  DbReader reader_;
+  DbScanner scanner_;
+  Stmt exists_;
+  bool all_from_scan_ = true;
+};
+
+/// The verdict on a stored record that differs from what was expected, naming
+/// the fields (by re-reading and re-parsing the source file) or the cause.
+Verification judge_against_source(const std::optional<ClientRecord>& stored, FileSummary& f, AnalyzedFile&& now_file);
+
+/// Reads one file of the store again, as a record file.
+AnalyzedFile read_source(const StoreDir& clients, const FileSummary& f, const PassSettings& s);
 
 /// Each migrated/normalized file is re-read, checked against its SHA-256 from
 /// the analysis, re-analysed, and compared field by field with the record read
@@ -26,16 +70,9 @@ struct VerifyResult {
   std::size_t failed = 0;
   std::string content_digest;  ///< over every client read back (content_digest.h)
 };
-/// How a record read back is held to its source: by reading and parsing the
-/// file again (verify, after the fact), or, when the upgrade has just parsed it,
-/// by the SHA-256 of that parse (FileSummary::written_digest); on a difference
-/// the file is read again to name the fields.
-enum class SourceCheck { Reread, WrittenDigest };
-
 /// `include`, when given, names the files to check; the others are only
 /// accounted for (their client is expected and digested) and keep no verdict.
 VerifyResult verify_against_store(Db& db, const StoreDir& clients, std::vector<FileSummary>& files,
-                                  const PassSettings& s, SourceCheck mode = SourceCheck::Reread,
-                                  const std::vector<bool>* include = nullptr);
+                                  const PassSettings& s, const std::vector<bool>* include = nullptr);
 
 }  // namespace kms::core

@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <optional>
 
+#include "report_sink.h"
 #include "scan_command.h"
 #include "scan_view.h"
 #include "signals.h"
@@ -14,36 +16,46 @@
 namespace kms::cli {
 namespace {
 
-/// What every command sets up: Ctrl-C/SIGTERM routed to a cancel flag, and the progress line.
+/// What every command sets up: Ctrl-C/SIGTERM routed to a cancel flag, the
+/// progress line, and the report file (--report), written as the run goes.
 struct RunContext {
-  explicit RunContext(const Options& o) : progress(o.progress) { install_cancel_handlers(cancel); }
+  explicit RunContext(const Options& o) : progress(o.progress), report(o.report) { install_cancel_handlers(cancel); }
   core::ProgressFn progress_fn() {
     return [this](const char* phase, std::size_t done, std::size_t total) { progress.update(phase, done, total); };
   }
   core::CancelFlag cancel;
   ProgressLine progress;
+  core::ReportSink report;
 };
 
-int write_report_if_asked(const Options& o, const core::RunReport& report, int code) {
-  if (!o.report) return code;
+/// The summary on the terminal, the end of the report file, the exit code.
+int finish(const Options& o, RunContext& ctx, const core::RunResult& result) {
+  ctx.progress.clear();
+  print_run_summary(result.report.status == core::RunStatus::Succeeded ? stdout : stderr, result, o.quiet);
+  const int code = static_cast<int>(result.exit_code);
   try {
-    core::write_report_file(*o.report, report);
+    ctx.report.finish(result.report);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "kms-migrate: cannot write the report '%s': %s\n", o.report->c_str(), e.what());
+    std::fprintf(stderr, "kms-migrate: %s\n", e.what());
     return code == 0 ? 3 : code;
   }
   return code;
 }
 
-/// The summary on the terminal, the report file, the exit code.
-int finish(const Options& o, RunContext& ctx, const core::RunResult& result) {
-  ctx.progress.clear();
-  print_run_summary(result.report.status == core::RunStatus::Succeeded ? stdout : stderr, result, o.quiet);
-  return write_report_if_asked(o, result.report, static_cast<int>(result.exit_code));
+/// Runs `command` with a RunContext; a report file that cannot be created stops it first (exit 2).
+template <typename F>
+int with_context(const Options& o, F&& command) {
+  std::optional<RunContext> ctx;
+  try {
+    ctx.emplace(o);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kms-migrate: %s\n", e.what());
+    return 2;
+  }
+  return command(*ctx);
 }
 
-int run_pipeline(const Options& o, core::RunMode mode) {
-  RunContext ctx(o);
+int run_pipeline(const Options& o, core::RunMode mode, RunContext& ctx) {
   core::UpgradeOptions uo;
   uo.mode = mode;
   uo.source = o.source;
@@ -57,6 +69,7 @@ int run_pipeline(const Options& o, core::RunMode mode) {
   core::UpgradeHooks hooks;
   hooks.cancel = &ctx.cancel;
   hooks.progress = ctx.progress_fn();
+  hooks.report = &ctx.report;
   if (mode == core::RunMode::Upgrade && !o.yes && ::isatty(STDIN_FILENO)) {
     hooks.confirm = [&](const core::Plan& plan) {
       ctx.progress.clear();
@@ -66,18 +79,16 @@ int run_pipeline(const Options& o, core::RunMode mode) {
   return finish(o, ctx, core::run_upgrade(uo, hooks));
 }
 
-int run_verify_command(const Options& o) {
-  RunContext ctx(o);
+int run_verify_command(const Options& o, RunContext& ctx) {
   core::VerifyOptions vo;
   vo.source = o.source;
   vo.target = o.target;
   vo.jobs = o.jobs;
   vo.max_record_bytes = o.max_record_size;
-  return finish(o, ctx, core::run_verify(vo, &ctx.cancel, ctx.progress_fn()));
+  return finish(o, ctx, core::run_verify(vo, &ctx.cancel, ctx.progress_fn(), &ctx.report));
 }
 
-int run_scan_command(const Options& o) {
-  RunContext ctx(o);
+int run_scan_command(const Options& o, RunContext& ctx) {
   core::ScanOptions so;
   so.source = o.source;
   so.mailbox = o.mailbox;
@@ -102,10 +113,10 @@ int run_scan_command(const Options& o) {
 
 int run_command(const Options& o) {
   switch (o.command) {
-    case Command::Upgrade: return run_pipeline(o, core::RunMode::Upgrade);
-    case Command::Rehearse: return run_pipeline(o, core::RunMode::Rehearse);
-    case Command::Verify: return run_verify_command(o);
-    case Command::Scan: return run_scan_command(o);
+    case Command::Upgrade: return with_context(o, [&](RunContext& c) { return run_pipeline(o, core::RunMode::Upgrade, c); });
+    case Command::Rehearse: return with_context(o, [&](RunContext& c) { return run_pipeline(o, core::RunMode::Rehearse, c); });
+    case Command::Verify: return with_context(o, [&](RunContext& c) { return run_verify_command(o, c); });
+    case Command::Scan: return with_context(o, [&](RunContext& c) { return run_scan_command(o, c); });
   }
   return 2;
 }

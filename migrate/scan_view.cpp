@@ -43,9 +43,7 @@ void print_record(std::FILE* out, const core::ClientRecord& r) {
 }  // namespace
 
 void print_scan(std::FILE* out, const core::ScanOptions& o, const core::ScanResult& r) {
-  core::RunReport counts_only;
-  counts_only.files = r.files;
-  const core::Counts c = counts_only.counts();
+  const core::Counts c = core::count_outcomes(r.files);
   std::fprintf(out, "kms-migrate scan: %s\n", r.clients.c_str());
   std::fprintf(out, "  files     %zu seen: %zu would migrate, %zu would be normalized, %zu rejected, %zu skipped\n",
                c.files_seen, c.migrated, c.normalized, c.rejected, c.skipped);

@@ -74,51 +74,21 @@ void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet) {
   std::fprintf(out, "  files     %zu seen: %zu %s, %zu %s, %zu rejected, %zu skipped\n", c.files_seen, c.migrated,
                rehearsal ? "would migrate" : "migrated", c.normalized, rehearsal ? "would be normalized" : "normalized",
                c.rejected, c.skipped);
-  std::size_t with_warnings = 0;
-  for (const auto& f : rep.files) {
-    if (f.outcome != core::RecordOutcome::Rejected &&
-        std::any_of(f.issues.begin(), f.issues.end(), [](const core::Issue& i) { return i.severity == core::Severity::Warning; })) {
-      ++with_warnings;
-    }
-  }
-  if (with_warnings) std::fprintf(out, "  warnings  %zu migrated file(s) carry warnings (see the report)\n", with_warnings);
+  const core::TerminalLists& l = rep.lists;
+  if (l.with_warnings) std::fprintf(out, "  warnings  %zu migrated file(s) carry warnings (see the report)\n", l.with_warnings);
   std::fprintf(out, "  verified  %zu passed, %zu failed\n", c.verified_passed, c.verified_failed);
   if (rep.command == "rehearse") {
     std::fprintf(out, "  upgrade   %s\n",
                  rep.blocked ? "would be BLOCKED by the rejected files (fix them, or run upgrade with --allow-rejected)"
                              : "would not be blocked");
   }
-  // Lists are cut at kListLimit lines; the report always has every one.
-  constexpr std::size_t kListLimit = 25;
-  std::size_t shown = 0, more = 0;
-  for (const auto& f : rep.files) {
-    if (f.outcome != core::RecordOutcome::Normalized) continue;
-    if (shown == 0 && more == 0) std::fprintf(out, "  normalized (KB Q198709, State 4 Recovery -> new):\n");
-    for (const auto& i : f.issues) {
-      if (i.code != "recovery-never-enrolled") continue;
-      if (shown++ < kListLimit) std::fprintf(out, "    %s  %s: %s\n", f.path.c_str(), f.mailbox_dn.c_str(), i.message.c_str());
-      else ++more;
-    }
-  }
-  if (more) std::fprintf(out, "    ... and %zu more (see the report)\n", more);
-  shown = more = 0;
-  for (std::size_t k = 0; k < rep.files.size(); ++k) {
-    const auto& f = rep.files[k];
-    const bool failed_verify = rep.verification_of(k) == core::Verification::Failed;
-    if (f.outcome != core::RecordOutcome::Rejected && !failed_verify) continue;
-    if (shown == 0 && more == 0) std::fprintf(out, "  rejected or failed:\n");
-    for (const auto& i : f.issues) {
-      if (i.severity != core::Severity::Error) continue;
-      if (shown++ >= kListLimit) {
-        ++more;
-      } else if (i.line > 0) {
-        std::fprintf(out, "    %s:%d: %s: %s\n", f.path.c_str(), i.line, i.code.c_str(), i.message.c_str());
-      } else {
-        std::fprintf(out, "    %s: %s: %s\n", f.path.c_str(), i.code.c_str(), i.message.c_str());
-      }
-    }
-  }
-  if (more) std::fprintf(out, "    ... and %zu more (see the report)\n", more);
+  // Lists are cut at TerminalLists::kLimit lines; the report always has every one.
+  if (!l.normalized.empty()) std::fprintf(out, "  normalized (KB Q198709, State 4 Recovery -> new):\n");
+  for (const auto& line : l.normalized) std::fprintf(out, "    %s\n", line.c_str());
+  if (l.normalized_more) std::fprintf(out, "    ... and %zu more (see the report)\n", l.normalized_more);
+  if (!l.problems.empty()) std::fprintf(out, "  rejected or failed:\n");
+  for (const auto& line : l.problems) std::fprintf(out, "    %s\n", line.c_str());
+  if (l.problems_more) std::fprintf(out, "    ... and %zu more (see the report)\n", l.problems_more);
   if (rep.content_digest) {
     std::fprintf(out, "  digest    %s%s\n", rep.content_digest->c_str(),
                  rep.command == "rehearse"

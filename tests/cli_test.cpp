@@ -19,14 +19,6 @@ const fs::path kFixtures = KMS_FIXTURES_DIR;
 
 ProcessResult kms(const std::vector<std::string>& args) { return run_process(KMS_MIGRATE_BIN, args); }
 
-std::vector<nlohmann::json> read_jsonl(const fs::path& p) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(read_file(p));
-  std::string line;
-  while (std::getline(in, line)) out.push_back(nlohmann::json::parse(line));
-  return out;
-}
-
 /// Every Token and EscrowedKey value of a store.
 std::vector<std::string> secrets_of(const fs::path& clients) {
   std::vector<std::string> out;

@@ -38,6 +38,14 @@ void write_file(const fs::path& p, const std::string& bytes) {
   if (!f) throw std::runtime_error("cannot write " + p.string());
 }
 
+std::vector<nlohmann::json> read_jsonl(const fs::path& p) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(read_file(p));
+  std::string line;
+  while (std::getline(in, line)) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
 std::string read_file(const fs::path& p) {
   std::ifstream f(p.string(), std::ios::binary);
   std::ostringstream s;

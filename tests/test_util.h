@@ -2,6 +2,8 @@
 #pragma once
 #include <boost/filesystem.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <vector>
 
@@ -25,6 +27,8 @@ class TempDir {
 
 void write_file(const fs::path& p, const std::string& bytes);
 std::string read_file(const fs::path& p);
+/// The lines of a JSON Lines report, parsed (the summary line last).
+std::vector<nlohmann::json> read_jsonl(const fs::path& p);
 
 struct ProcessResult {
   int exit_code = -1;

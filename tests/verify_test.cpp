@@ -1,6 +1,7 @@
 // `verify` after the fact: a clean pass, then each kind of damage, caught and named.
 #include <gtest/gtest.h>
 
+#include "report_sink.h"
 #include "sqlite_handle.h"
 #include "test_util.h"
 #include "upgrade.h"
@@ -25,24 +26,42 @@ class VerifyTest : public ::testing::Test {
     ASSERT_EQ(r.exit_code, ExitCode::Ok) << r.report.message;
   }
 
+  /// Runs verify with a JSON Lines report; its records are kept in `records`.
   RunResult verify() {
     VerifyOptions o;
     o.source = store();
     o.target = db();
-    return run_verify(o, nullptr, nullptr);
+    const fs::path report = tmp / "verify.jsonl";
+    ReportSink sink(report);
+    RunResult r = run_verify(o, nullptr, nullptr, &sink);
+    sink.finish(r.report);
+    records = test::read_jsonl(report);
+    records.pop_back();  // the summary
+    return r;
   }
+  std::vector<nlohmann::json> records;
 
   void damage_db(const std::string& sql) {
     Db d(db().string(), OpenMode::ReadWriteCreate);
     d.exec(sql.c_str());
   }
 
-  /// The codes reported for `path` in a verify result.
-  static std::vector<std::string> codes_for(const RunResult& r, const std::string& path) {
+  /// The codes reported for `path` by the last verify().
+  std::vector<std::string> codes_for(const RunResult&, const std::string& path) const {
     std::vector<std::string> out;
-    for (const auto& f : r.report.files) {
-      if (f.path != path) continue;
-      for (const auto& i : f.issues) out.push_back(i.code);
+    for (const auto& f : records) {
+      if (f["path"] != path) continue;
+      for (const auto& i : f["issues"]) out.push_back(i["code"]);
+    }
+    return out;
+  }
+  /// The messages of `code` reported by the last verify().
+  std::vector<std::string> messages_of(const std::string& code) const {
+    std::vector<std::string> out;
+    for (const auto& f : records) {
+      for (const auto& i : f["issues"]) {
+        if (i["code"] == code) out.push_back(i["message"]);
+      }
     }
     return out;
   }
@@ -87,11 +106,7 @@ TEST_F(VerifyTest, ChangedColumnIsFieldMismatchNamingTheField) {
   const auto r = verify();
   EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
   ASSERT_TRUE(has(codes_for(r, "Mxclfr4zqvktn.ini"), "field-mismatch"));
-  for (const auto& f : r.report.files) {
-    if (f.path == "Mxclfr4zqvktn.ini") {
-      EXPECT_NE(f.issues.back().message.find("alias"), std::string::npos) << f.issues.back().message;
-    }
-  }
+  for (const auto& m : messages_of("field-mismatch")) EXPECT_NE(m.find("alias"), std::string::npos) << m;
   EXPECT_NE(r.report.message.find("content_digest"), std::string::npos) << r.report.message;
 }
 
@@ -125,16 +140,9 @@ TEST_F(VerifyTest, FlippedEscrowedKeyByteIsCaughtWithoutPrintingTheKey) {
             "WHERE rowid = (SELECT min(rowid) FROM escrowed_keys)");
   const auto r = verify();
   EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
-  bool found = false;
-  for (const auto& f : r.report.files) {
-    for (const auto& i : f.issues) {
-      if (i.code == "field-mismatch") {
-        found = true;
-        EXPECT_NE(i.message.find("key_blob"), std::string::npos) << i.message;
-      }
-    }
-  }
-  EXPECT_TRUE(found);
+  const auto messages = messages_of("field-mismatch");
+  EXPECT_FALSE(messages.empty());
+  for (const auto& m : messages) EXPECT_NE(m.find("key_blob"), std::string::npos) << m;
 }
 
 TEST_F(VerifyTest, ClientOfASkippedFileIsUnexpected) {

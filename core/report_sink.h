@@ -1,0 +1,42 @@
+// The per-file report, streamed (contract.md section 3): each file's record is
+// written to the report file once it is final, in path order, and only what the
+// terminal shows is kept (counts, the first lines of each list). Memory does not
+// grow with the store.
+#pragma once
+#include <boost/filesystem.hpp>
+
+#include <cstdio>
+#include <optional>
+
+#include "report.h"
+
+namespace kms::core {
+
+class ReportSink {
+ public:
+  /// `file`: the report to write (.jsonl or .csv), built in FILE.partial until
+  /// finish(); none: counts and lists only. Throws when the file cannot be created.
+  explicit ReportSink(std::optional<boost::filesystem::path> file = std::nullopt);
+  ~ReportSink();  // an unfinished .partial file is removed
+  ReportSink(const ReportSink&) = delete;
+  ReportSink& operator=(const ReportSink&) = delete;
+
+  /// The next file, in path order, with its final verification (nullopt: not known).
+  void add(const FileSummary& f, std::optional<Verification> v);
+  /// Counts and lists so far, into `r` (totals, lists).
+  void fill(RunReport& r) const;
+  /// Ends the file with the summary and renames it into place. Throws on I/O failure.
+  void finish(const RunReport& r);
+
+ private:
+  void write(const std::string& text);
+
+  std::optional<boost::filesystem::path> path_;
+  boost::filesystem::path partial_;
+  std::FILE* out_ = nullptr;
+  ReportFormat format_ = ReportFormat::JsonLines;
+  Counts totals_;
+  TerminalLists lists_;
+};
+
+}  // namespace kms::core

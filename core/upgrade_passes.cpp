@@ -1,0 +1,241 @@
+// The passes of `upgrade` and `rehearse` over the store and the temporary
+// database (upgrade_pipeline.h). Each file's rows, report row included, are
+// written as it is read; what the later passes need is kept in its FileTrack.
+#include <algorithm>
+#include <unordered_map>
+
+#include "cross_checks.h"
+#include "integrity_check.h"
+#include "ordered_pipeline.h"
+#include "report_rows.h"
+#include "upgrade_pipeline.h"
+#include "verify_pass.h"
+
+namespace kms::core::detail {
+
+void Pipeline::build(Db& db) {
+  std::vector<StoreEntry> entries;  // only for this pass: the tracks keep what is needed later
+  try {
+    store_.emplace(clients_);
+    entries = list_store(*store_);
+  } catch (const fs::filesystem_error& e) {
+    throw RunStop{ExitCode::Usage, "cannot list the store folder '" + clients_.string() + "': " + e.code().message()};
+  }
+  tracks_.reset(entries.size());
+  // The temporary file is discarded on any failure, so a journal would protect nothing. Foreign
+  // keys are not enforced row by row (DbWriter deletes children itself); foreign_key_check
+  // proves them over the whole file before the commit.
+  db.exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF;");
+  db.exec("BEGIN");
+  DbWriter writer(db);
+  std::function<AnalyzedFile(std::size_t)> produce = [&](std::size_t i) {
+    throw_if_cancelled(hooks_.cancel);
+    AnalyzedFile a = analyze_entry(*store_, entries[i], opt_.max_record_bytes, now_);
+    if (a.record) a.summary.written_digest = record_digest(*a.record);  // on the worker thread
+    return a;
+  };
+  std::function<void(std::size_t, AnalyzedFile&&)> consume = [&](std::size_t i, AnalyzedFile&& a) {
+    check_cancel();
+    writer.write_legacy_file(a.summary, a.raw);
+    // A second file with the same record id or MailboxDN is rejected with the
+    // first by reject_duplicates(); only the first is written meanwhile.
+    const bool written = a.record && writer.write_client(*a.record);
+    // The verification column says 'passed' for a migrated record from the start: the
+    // verification turns it to 'failed' if the record does not hold, and a database
+    // with any failure is never committed. The report itself takes the verdict from the track.
+    const bool migrated = expects_client(a.summary.outcome);
+    writer.write_report_row(a.summary, migrated ? Verification::Passed : Verification::NotApplicable);
+    tracks_.set(i, a.summary, written);
+    progress("reading", i + 1, entries.size());
+  };
+  for_each_ordered(entries.size(), opt_.jobs, produce, consume);
+  reject_duplicates(db, writer);
+  db.exec("COMMIT");
+  built_ = true;
+}
+
+// The cross-file rules (duplicate-record-id, duplicate-mailbox) of legacy-store.md,
+// applied by the same code as scan and verify use (apply_cross_file_rules) to the
+// few files that share a record id or a MailboxDN key with another.
+void Pipeline::reject_duplicates(Db& db, DbWriter& writer) {
+  // Candidates: files whose record id, or MailboxDN key, another file shares; found
+  // by sorting file numbers (4 bytes each) rather than by a map of every key.
+  std::vector<std::uint32_t> candidates;
+  const auto collect = [&](auto key_of) {
+    std::vector<std::uint32_t> order;
+    for (std::uint32_t i = 0; i < tracks_.size(); ++i) {
+      if (key_of(i)) order.push_back(i);
+    }
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return *key_of(a) < *key_of(b); });
+    for (std::size_t k = 1; k < order.size(); ++k) {
+      if (*key_of(order[k]) != *key_of(order[k - 1])) continue;
+      candidates.push_back(order[k - 1]);
+      candidates.push_back(order[k]);
+    }
+  };
+  collect([&](std::uint32_t i) {  // the record id is the name's first 13 characters, in any case
+    return tracks_[i].has_record_id ? std::optional<std::uint64_t>(ascii_ci_key(tracks_.path(i).substr(0, 13)))
+                                    : std::nullopt;
+  });
+  collect([&](std::uint32_t i) {
+    return tracks_[i].mailbox_key != 0 ? std::optional<std::uint64_t>(tracks_[i].mailbox_key) : std::nullopt;
+  });
+  if (candidates.empty()) return;
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  std::vector<FileSummary> group;
+  for (std::uint32_t i : candidates) {
+    group.push_back(read_report_row(db, std::string(tracks_.path(i))).value());
+    group.back().mailbox_line = tracks_[i].mailbox_line;
+  }
+  std::vector<std::size_t> issues_before;
+  for (const auto& f : group) issues_before.push_back(f.issues.size());
+  apply_cross_file_rules(group);  // the exact rules, on the files that may break them
+  for (std::size_t k = 0; k < group.size(); ++k) {
+    if (group[k].issues.size() == issues_before[k]) continue;  // a hash collision, not a duplicate
+    FileTrack& t = tracks_[candidates[k]];
+    writer.update_report_row(group[k], Verification::NotApplicable);
+    writer.set_legacy_outcome(group[k].path, group[k].outcome);
+    if (t.client_written) writer.delete_client(group[k].record_id);
+    t.outcome = group[k].outcome;
+    t.client_written = false;
+  }
+}
+
+// Every record read back on a connection of its own and held to the SHA-256 of
+// the record parsed from its file; a difference is named field by field by
+// reading the file again. SQLite's integrity and foreign-key checks of the whole
+// file run meanwhile on a third connection.
+void Pipeline::verify(Db& db, const fs::path& db_path) {
+  BackgroundCheck sqlite_checks(db_path.string(), {});
+  std::vector<FileSummary> failed;
+  std::vector<std::pair<std::string, RecordDigest>> unexpected;
+  {
+    Db ro(db_path.string(), OpenMode::ReadOnly);
+    ClientReadBack back(ro);
+    for (std::size_t i = 0; i < tracks_.size(); ++i) {
+      check_cancel();
+      FileTrack& t = tracks_[i];
+      const std::string record_id = tracks_.record_id(i);
+      t.verification = Verification::NotApplicable;
+      if (expects_client(t.outcome)) {
+        const auto as_written = [&](const ClientRecord&, const RecordDigest& d) { return d == t.written_digest; };
+        auto stored = back.read(record_id, as_written);
+        if (stored && t.client_written && stored->digest == t.written_digest) {
+          t.verification = Verification::Passed;  // every field, byte for byte, as parsed from the source
+        } else {
+          FileSummary f = read_report_row(ro, std::string(tracks_.path(i))).value();
+          std::optional<ClientRecord> rec;
+          if (stored) rec = std::move(stored->record);
+          t.verification = judge_against_source(rec, f, read_source(*store_, f, pass_));
+          if (t.verification == Verification::Passed) {
+            t.verification = Verification::Failed;
+            add_issue(f.issues, Severity::Error, "field-mismatch", "the record read back is not the record that was written");
+          }
+          failed.push_back(std::move(f));
+        }
+      } else if (t.has_record_id && back.exists(record_id)) {
+        // Files that share a record id are all rejected, so no client may carry it.
+        FileSummary f = read_report_row(ro, std::string(tracks_.path(i))).value();
+        add_issue(f.issues, Severity::Error, "unexpected-in-target",
+                  "the database holds client " + record_id + " though this file is " + outcome_name(t.outcome));
+        t.verification = Verification::Failed;
+        failed.push_back(std::move(f));
+      }
+      progress("verifying", i + 1, tracks_.size());
+    }
+    unexpected = back.unexpected([&](const std::string& id) { return client_of(id).has_value(); });
+  }
+  for (const auto& p : sqlite_checks.result()) throw RunStop{ExitCode::Internal, p};
+  if (failed.empty() && unexpected.empty()) {
+    // Every record read back hashed to the digest of its source record, so the
+    // digest of what was written is the digest of the database. Record ids are the
+    // lower-cased first 13 characters of the names: ordered without building them.
+    std::vector<std::uint32_t> order;
+    for (std::uint32_t i = 0; i < tracks_.size(); ++i) {
+      if (tracks_[i].verification == Verification::Passed) order.push_back(i);
+    }
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return ascii_ci_less(tracks_.path(a).substr(0, 13), tracks_.path(b).substr(0, 13));
+    });
+    std::vector<const RecordDigest*> digests;
+    digests.reserve(order.size());
+    for (std::uint32_t i : order) digests.push_back(&tracks_[i].written_digest);
+    rep_.content_digest = content_digest_hex(digests);
+    return;
+  }
+  {  // the report rows say what failed, for the report of this failed run
+    DbWriter writer(db, DbWriter::Schema::Existing);
+    db.exec("BEGIN");
+    for (const auto& f : failed) writer.update_report_row(f, Verification::Failed);
+    db.exec("COMMIT");
+  }
+  std::string msg = "verification failed: " + std::to_string(failed.size() + unexpected.size()) +
+                    " record(s) differ between the database and the source";
+  for (const auto& u : unexpected) msg += "; unexpected client " + u.first;
+  throw RunStop{ExitCode::DataProblem, msg};
+}
+
+std::optional<std::size_t> Pipeline::client_of(const std::string& record_id) {
+  if (clients_by_id_.empty()) {  // built only when the scan could not account for every client
+    for (std::uint32_t i = 0; i < tracks_.size(); ++i) {
+      if (expects_client(tracks_[i].outcome)) clients_by_id_.push_back(i);
+    }
+    std::sort(clients_by_id_.begin(), clients_by_id_.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return tracks_.record_id(a) < tracks_.record_id(b); });
+  }
+  const auto it = std::lower_bound(clients_by_id_.begin(), clients_by_id_.end(), record_id,
+                                   [&](std::uint32_t k, const std::string& id) { return tracks_.record_id(k) < id; });
+  if (it == clients_by_id_.end() || tracks_.record_id(*it) != record_id) return std::nullopt;
+  return *it;
+}
+
+void Pipeline::finish_database(Db& db) {
+  const Counts c = tracks_.counts();
+  db.exec("BEGIN");
+  {
+    DbWriter writer(db, DbWriter::Schema::Existing);
+    const std::pair<const char*, std::string> meta[] = {
+        {"schema_version", std::to_string(kSchemaVersion)},
+        {"tool_version", opt_.tool_version},
+        {"command", rep_.command},
+        {"started_at", started_at_},
+        {"finished_at", iso_utc(std::time(nullptr))},
+        {"source", fs::absolute(opt_.source).string()},
+        {"target", rep_.target.value_or("")},
+        {"content_digest", rep_.content_digest.value_or("")},
+        {"allow_rejected", opt_.allow_rejected == AllowRejected::Yes ? "1" : "0"},
+        {"files_seen", std::to_string(c.files_seen)},
+        {"migrated", std::to_string(c.migrated)},
+        {"normalized", std::to_string(c.normalized)},
+        {"rejected", std::to_string(c.rejected)},
+        {"skipped", std::to_string(c.skipped)},
+        {"verified_passed", std::to_string(c.verified_passed)},
+        {"verified_failed", std::to_string(c.verified_failed)},
+    };
+    for (const auto& [k, v] : meta) writer.set_meta(k, v);
+    for (const auto& [phase, secs] : rep_.phases) writer.set_meta("seconds_" + phase, std::to_string(secs));
+  }
+  db.exec("COMMIT");
+  // The whole file was checked during the verification (BackgroundCheck); these tables changed since.
+  for (const auto& p : check_tables(db, {"migration_meta", "password_policy"})) throw RunStop{ExitCode::Internal, p};
+}
+
+void Pipeline::report_files(Db& db) {
+  std::size_t i = 0;
+  for_each_report_row(db, [&](const FileSummary& f, std::optional<Verification>) {
+    if (i >= tracks_.size() || tracks_.path(i) != f.path) throw std::runtime_error("the report rows are out of order");
+    // The verdict of this run (the column holds 'passed' until the verification has spoken).
+    sink_.add(f, tracks_[i++].verification);
+  });
+  reported_ = true;
+}
+
+void Pipeline::add_row_issue(Db& db, std::size_t i, const std::string& code, const std::string& message, Verification v) {
+  FileSummary f = read_report_row(db, std::string(tracks_.path(i))).value();
+  add_issue(f.issues, Severity::Error, code, message);
+  DbWriter(db, DbWriter::Schema::Existing).update_report_row(f, v);
+  tracks_[i].verification = v;
+}
+
+}  // namespace kms::core::detail

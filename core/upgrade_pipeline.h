@@ -1,0 +1,69 @@
+// Internal to upgrade*.cpp: the stages of `upgrade` and `rehearse`.
+//   upgrade.cpp         the run: target, lock, temporary file, order of stages, commit
+//   upgrade_passes.cpp  the passes over the store and the temporary database
+#pragma once
+#include <chrono>
+#include <ctime>
+#include <optional>
+#include <vector>
+
+#include "db_writer.h"
+#include "file_track.h"
+#include "report_sink.h"
+#include "store_analysis.h"
+#include "store_walker.h"
+#include "timestamp.h"
+#include "upgrade.h"
+
+namespace kms::core::detail {
+
+class Pipeline {
+ public:
+  Pipeline(const UpgradeOptions& o, const UpgradeHooks& h, RunResult& r, ReportSink& sink);
+  void run();
+
+ private:
+  // upgrade.cpp
+  void locate();
+  void check_source_unchanged(Db& db);
+  void report_totals();
+  // upgrade_passes.cpp
+  void build(Db& db);
+  void reject_duplicates(Db& db, DbWriter& writer);
+  void verify(Db& db, const fs::path& db_path);
+  void finish_database(Db& db);
+  void report_files(Db& db);
+  /// The file whose client `record_id` is, if any (for the verification's last check).
+  std::optional<std::size_t> client_of(const std::string& record_id);
+  /// A file's report row gets one more error (verification, source check), then `v`.
+  void add_row_issue(Db& db, std::size_t i, const std::string& code, const std::string& message, Verification v);
+
+  void progress(const char* phase, std::size_t done, std::size_t total) {
+    if (hooks_.progress) hooks_.progress(phase, done, total);
+  }
+  void check_cancel() const { throw_if_cancelled(hooks_.cancel); }
+  /// Runs one phase and records its duration (seconds) in the report's phase list.
+  template <typename F>
+  void timed(const char* phase, F&& f) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    rep_.phases.emplace_back(phase, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+
+  const UpgradeOptions& opt_;
+  const UpgradeHooks& hooks_;
+  RunResult& res_;
+  RunReport& rep_ = res_.report;
+  ReportSink& sink_;
+  fs::path clients_;
+  std::optional<StoreDir> store_;  // clients_, held open for the run
+  std::time_t now_ = std::time(nullptr);
+  std::string started_at_ = iso_utc(now_);
+  PassSettings pass_;
+  Tracks tracks_;  // one per entry of the store, in path order
+  std::vector<std::uint32_t> clients_by_id_;  // client_of(): files with a client, by record id
+  bool built_ = false;             // every file is in the temporary database
+  bool reported_ = false;          // every file went to the sink
+};
+
+}  // namespace kms::core::detail
