@@ -1,5 +1,7 @@
 #include "report.h"
 
+#include <algorithm>
+
 
 #include "text_util.h"
 
@@ -143,8 +145,55 @@ std::optional<ReportFormat> report_format_for(const boost::filesystem::path& p) 
   return std::nullopt;
 }
 
+namespace {
+
+// JSON text as nlohmann's dump() writes it (UTF-8 kept, invalid bytes replaced),
+// without building a JSON value for the common case of plain ASCII.
+void append_string(std::string& out, const std::string& s) {
+  const bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+    return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7F && c != '"' && c != '\\';
+  });
+  if (!plain) {
+    out += dump(nlohmann::ordered_json(s));
+    return;
+  }
+  out.push_back('"');
+  out += s;
+  out.push_back('"');
+}
+
+void append_text_or_null(std::string& out, const std::string& s) {
+  if (s.empty()) {
+    out += "null";
+  } else {
+    append_string(out, s);
+  }
+}
+
+}  // namespace
+
 std::string jsonl_record(const FileSummary& f, std::optional<Verification> v) {
-  return dump(record_json(f, v)) + '\n';
+  std::string out = "{\"type\":\"record\",\"path\":";
+  out.reserve(256);
+  append_string(out, f.path);
+  out += ",\"record_id\":";
+  append_text_or_null(out, f.record_id);
+  out += ",\"mailbox_dn\":";
+  append_text_or_null(out, f.mailbox_dn);
+  out += ",\"sha256\":";
+  append_text_or_null(out, f.sha256);
+  out += ",\"outcome\":\"";
+  out += outcome_name(f.outcome);
+  out += "\",\"legacy_state\":";
+  out += f.legacy_state ? std::to_string(*f.legacy_state) : "null";
+  out += ",\"state\":";
+  out += f.state ? std::string("\"") + state_name(*f.state) + "\"" : "null";
+  out += ",\"issues\":";
+  out += f.issues.empty() ? "[]" : issues_json_text(f.issues);
+  out += ",\"verification\":";
+  out += v ? std::string("\"") + verification_name(*v) + "\"" : "null";
+  out += "}\n";
+  return out;
 }
 
 std::string csv_record(const FileSummary& f, std::optional<Verification> v) {

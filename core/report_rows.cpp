@@ -49,8 +49,10 @@ std::optional<FileSummary> read_report_row(Db& db, const std::string& path) {
   return summary_of(q);
 }
 
-void for_each_report_row(Db& db, const std::function<void(const FileSummary&, std::optional<Verification>)>& fn) {
-  Stmt q(db, (std::string(kColumns) + " ORDER BY r.rowid").c_str());
+void for_each_report_row(Db& db, RowFilter filter,
+                         const std::function<void(const FileSummary&, std::optional<Verification>)>& fn) {
+  const char* where = filter == RowFilter::WithIssues ? " WHERE r.issues <> '[]'" : "";
+  Stmt q(db, (std::string(kColumns) + where + " ORDER BY r.rowid").c_str());
   while (q.step()) fn(summary_of(q), verification_of(q));
 }
 

@@ -16,7 +16,9 @@ namespace kms::core {
 /// no digests: those are not part of the report.
 std::optional<FileSummary> read_report_row(Db& db, const std::string& path);
 
-/// Every report row in the order written (path order), with its verification column.
-void for_each_report_row(Db& db, const std::function<void(const FileSummary&, std::optional<Verification>)>& fn);
+enum class RowFilter { All, WithIssues };
+/// Every report row (or those with issues) in the order written (path order), with its verification column.
+void for_each_report_row(Db& db, RowFilter filter,
+                         const std::function<void(const FileSummary&, std::optional<Verification>)>& fn);
 
 }  // namespace kms::core

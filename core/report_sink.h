@@ -23,6 +23,8 @@ class ReportSink {
 
   /// The next file, in path order, with its final verification (nullopt: not known).
   void add(const FileSummary& f, std::optional<Verification> v);
+  /// Whether every file's record is wanted (a report file), or only what the terminal lists.
+  bool writes_file() const { return out_ != nullptr; }
   /// Counts and lists so far, into `r` (totals, lists).
   void fill(RunReport& r) const;
   /// Ends the file with the summary and renames it into place. Throws on I/O failure.

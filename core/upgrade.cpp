@@ -168,11 +168,8 @@ void Pipeline::run() {
 }
 
 void Pipeline::report_totals() {
-  if (reported_) {
-    sink_.fill(rep_);
-  } else if (built_) {
-    rep_.totals = tracks_.counts();
-  }
+  if (reported_) sink_.fill(rep_);  // the lists
+  if (built_) rep_.totals = tracks_.counts();
 }
 
 void Pipeline::check_source_unchanged(Db& db) {

@@ -221,10 +221,14 @@ void Pipeline::finish_database(Db& db) {
   for (const auto& p : check_tables(db, {"migration_meta", "password_policy"})) throw RunStop{ExitCode::Internal, p};
 }
 
+// Without a report file only the rows with issues matter (the terminal's lists);
+// the counts come from the tracks.
 void Pipeline::report_files(Db& db) {
   std::size_t i = 0;
-  for_each_report_row(db, [&](const FileSummary& f, std::optional<Verification>) {
-    if (i >= tracks_.size() || tracks_.path(i) != f.path) throw std::runtime_error("the report rows are out of order");
+  const RowFilter filter = sink_.writes_file() ? RowFilter::All : RowFilter::WithIssues;
+  for_each_report_row(db, filter, [&](const FileSummary& f, std::optional<Verification>) {
+    while (i < tracks_.size() && tracks_.path(i) != f.path) ++i;
+    if (i == tracks_.size()) throw std::runtime_error("the report rows are out of order");
     // The verdict of this run (the column holds 'passed' until the verification has spoken).
     sink_.add(f, tracks_[i++].verification);
   });
