@@ -27,7 +27,7 @@ struct DbWriter::Statements {
         file(db, "INSERT INTO legacy_files (path, record_id, size, sha256, raw, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
         report(db,
                "INSERT INTO migration_report (path, record_id, mailbox_dn, outcome, state, legacy_state, issues, "
-               "verification) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+               "verification, sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
         report_update(db,
                       "UPDATE migration_report SET outcome = ?2, state = ?3, issues = ?4, verification = ?5 "
                       "WHERE path = ?1"),
@@ -112,6 +112,7 @@ void DbWriter::write_report_row(const FileSummary& f, std::optional<Verification
   if (f.legacy_state) s.bind(6, static_cast<std::int64_t>(*f.legacy_state)); else s.bind_null(6);
   s.bind(7, issues_json_text(f.issues));
   if (v) s.bind(8, std::string_view(verification_name(*v))); else s.bind_null(8);
+  s.bind(9, non_empty(f.sha256));
   s.run();
 }
 

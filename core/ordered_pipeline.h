@@ -1,5 +1,6 @@
 // Work on N workers, results consumed in input order on the calling thread.
 #pragma once
+#include <algorithm>
 #include <condition_variable>
 #include <exception>
 #include <functional>
@@ -11,8 +12,9 @@
 namespace kms::core {
 
 /// produce(i) runs on up to `jobs` threads; consume(i, value) runs on the
-/// caller's thread for i = 0, 1, ... n-1 in order. At most jobs * 16 results
-/// wait at once, so memory stays bounded. The first exception stops the work
+/// caller's thread for i = 0, 1, ... n-1 in order. A worker claims and publishes
+/// a batch of items at a time (one wake-up of the caller per batch, not per
+/// item); at most jobs * 32 results wait at once, so memory stays bounded. The first exception stops the work
 /// and is rethrown here. What consume leaves in a value is destroyed on a
 /// worker thread: the memory was allocated there, and freeing it on the
 /// caller's thread contended for the workers' malloc arenas (docs/performance.md).
@@ -23,7 +25,8 @@ void for_each_ordered(std::size_t n, int jobs, const std::function<T(std::size_t
     for (std::size_t i = 0; i < n; ++i) consume(i, produce(i));
     return;
   }
-  const std::size_t window = static_cast<std::size_t>(jobs) * 16;
+  constexpr std::size_t kBatch = 8;
+  const std::size_t window = static_cast<std::size_t>(jobs) * kBatch * 4;
   std::mutex m;
   std::condition_variable ready;  // the consumer waits here for slot `consumed`
   std::condition_variable space;  // workers wait here for room in the window
@@ -37,25 +40,28 @@ void for_each_ordered(std::size_t n, int jobs, const std::function<T(std::size_t
   // Wake-ups are targeted (notify_one, and only when someone waits for exactly
   // this): broadcasting on every item cost about a tenth of a run in futex calls.
   auto worker = [&] {
-    std::vector<T> leftovers;
+    std::vector<T> leftovers, done;
     for (;;) {
-      std::size_t i;
+      std::size_t first, last;
       {
         std::unique_lock<std::mutex> lock(m);
         ++waiting_for_space;
         space.wait(lock, [&] { return stop || next >= n || next < consumed + window; });
         --waiting_for_space;
         if (stop || next >= n) return;
-        i = next++;
+        first = next;
+        last = std::min(std::min(n, first + kBatch), consumed + window);
+        next = last;
         leftovers.swap(trash);
       }
       leftovers.clear();
+      done.clear();
       bool wake_consumer = false;
       try {
-        T v = produce(i);
+        for (std::size_t i = first; i < last; ++i) done.push_back(produce(i));
         std::lock_guard<std::mutex> lock(m);
-        slots[i % window] = std::move(v);
-        wake_consumer = i == consumed;
+        for (std::size_t i = first; i < last; ++i) slots[i % window] = std::move(done[i - first]);
+        wake_consumer = consumed >= first && consumed < last;
       } catch (...) {
         std::lock_guard<std::mutex> lock(m);
         if (!error) error = std::current_exception();

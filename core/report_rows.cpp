@@ -6,8 +6,8 @@ namespace kms::core {
 namespace {
 
 constexpr const char* kColumns =
-    "SELECT r.path, r.record_id, r.mailbox_dn, l.sha256, r.outcome, r.legacy_state, r.state, r.issues, "
-    "r.verification FROM migration_report r LEFT JOIN legacy_files l USING (path)";
+    "SELECT r.path, r.record_id, r.mailbox_dn, r.sha256, r.outcome, r.legacy_state, r.state, r.issues, "
+    "r.verification FROM migration_report r";
 
 template <typename E>
 std::optional<E> named(const std::string& text, std::initializer_list<E> values, const char* (*name)(E)) {

@@ -61,25 +61,22 @@ void Pipeline::reject_duplicates(Db& db, DbWriter& writer) {
   // Candidates: files whose record id, or MailboxDN key, another file shares; found
   // by sorting file numbers (4 bytes each) rather than by a map of every key.
   std::vector<std::uint32_t> candidates;
-  const auto collect = [&](auto key_of) {
-    std::vector<std::uint32_t> order;
+  const auto collect = [&](auto key_of) {  // key_of(i): 0 for none
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> keyed;
     for (std::uint32_t i = 0; i < tracks_.size(); ++i) {
-      if (key_of(i)) order.push_back(i);
+      if (const std::uint64_t k = key_of(i)) keyed.emplace_back(k, i);
     }
-    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return *key_of(a) < *key_of(b); });
-    for (std::size_t k = 1; k < order.size(); ++k) {
-      if (*key_of(order[k]) != *key_of(order[k - 1])) continue;
-      candidates.push_back(order[k - 1]);
-      candidates.push_back(order[k]);
+    std::sort(keyed.begin(), keyed.end());
+    for (std::size_t k = 1; k < keyed.size(); ++k) {
+      if (keyed[k].first != keyed[k - 1].first) continue;
+      candidates.push_back(keyed[k - 1].second);
+      candidates.push_back(keyed[k].second);
     }
   };
   collect([&](std::uint32_t i) {  // the record id is the name's first 13 characters, in any case
-    return tracks_[i].has_record_id ? std::optional<std::uint64_t>(ascii_ci_key(tracks_.path(i).substr(0, 13)))
-                                    : std::nullopt;
+    return tracks_[i].has_record_id ? ascii_ci_key(tracks_.path(i).substr(0, 13)) : 0;
   });
-  collect([&](std::uint32_t i) {
-    return tracks_[i].mailbox_key != 0 ? std::optional<std::uint64_t>(tracks_[i].mailbox_key) : std::nullopt;
-  });
+  collect([&](std::uint32_t i) { return tracks_[i].mailbox_key; });
   if (candidates.empty()) return;
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());

@@ -69,6 +69,7 @@ CREATE TABLE migration_report (
   path          TEXT PRIMARY KEY,
   record_id     TEXT,
   mailbox_dn    TEXT,
+  sha256        TEXT,  -- as in legacy_files: the report reads from this table alone
   outcome       TEXT NOT NULL CHECK (outcome IN ('migrated', 'normalized', 'rejected', 'skipped')),
   state         TEXT,
   legacy_state  INTEGER,
