@@ -7,6 +7,9 @@
 #include "db_writer.h"
 #include "report_sink.h"
 #include "sqlite_handle.h"
+#include "file_track.h"
+#include "integrity_check.h"
+#include "ordered_pipeline.h"
 #include "store_analysis.h"
 #include "verify_pass.h"
 
@@ -50,16 +53,44 @@ std::unique_ptr<Db> open_target(const fs::path& target) {
   return db;
 }
 
-std::vector<std::string> database_problems(Db& db) {
-  std::vector<std::string> problems;
-  Stmt integrity(db, "PRAGMA integrity_check");
-  while (integrity.step()) {
-    if (integrity.text(0) != "ok") problems.push_back("integrity_check: " + integrity.text(0));
+/// One file of the store, read and parsed on a worker, with its record's digest.
+struct SourceFile {
+  AnalyzedFile file;
+  std::optional<RecordDigest> digest;
+};
+
+/// The archive of the database (legacy_files), read in path order beside the store.
+class Archive {
+ public:
+  explicit Archive(Db& db) : rows_(db, "SELECT path, record_id, sha256, outcome FROM legacy_files ORDER BY path") {
+    more_ = rows_.step();
   }
-  Stmt fk(db, "PRAGMA foreign_key_check");
-  while (fk.step()) problems.push_back("foreign_key_check: a row of " + fk.text(0) + " has no parent");
-  return problems;
-}
+  bool more() const { return more_; }
+  std::string path() const { return rows_.text(0); }
+  /// The current row as the report shows a file the store no longer has; then the next row.
+  FileSummary take_gone() {
+    FileSummary g;
+    g.path = rows_.text(0);
+    g.record_id = rows_.text(1);
+    g.sha256 = rows_.text(2);
+    g.outcome = outcome_from(rows_.text(3));
+    add_issue(g.issues, Severity::Error, "unexpected-in-target",
+              "the database holds this file" + std::string(expects_client(g.outcome) ? " and its client" : "") +
+                  ", but the store no longer has it");
+    more_ = rows_.step();
+    return g;
+  }
+  /// The current row's sha256 and outcome; then the next row.
+  std::pair<std::string, RecordOutcome> take() {
+    auto r = std::make_pair(rows_.text(2), outcome_from(rows_.text(3)));
+    more_ = rows_.step();
+    return r;
+  }
+
+ private:
+  Stmt rows_;
+  bool more_ = false;
+};
 
 }  // namespace
 
@@ -77,84 +108,107 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
     const auto clients = find_clients_dir(o.source, error);
     if (!clients) throw RunStop{ExitCode::Usage, error};
     auto db = open_target(o.target);
-    std::vector<std::string> problems = database_problems(*db);
-
-    const PassSettings as{o.max_record_bytes, std::time(nullptr), o.jobs, cancel, progress};
+    // SQLite's whole-file checks run meanwhile, on their own connection and thread.
+    BackgroundCheck sqlite_checks(o.target.string(), {});
     const StoreDir dir(*clients);
-    StoreAnalysis now = analyse_store(dir, as);
-    // The archive (legacy_files) and the store, both in path order, merged: files in
-    // both are checked, files only in the store or only in the archive are named.
-    std::vector<std::optional<Verification>> verdicts(now.files.size());
-    std::vector<bool> check(now.files.size(), false);
-    std::vector<FileSummary> gone;  // archived, no longer in the store
+    const std::vector<StoreEntry> entries = list_store(dir);
+    const std::time_t now = std::time(nullptr);
+    std::vector<std::string> problems;
+    std::size_t failed = 0;
+    std::vector<std::pair<std::uint32_t, RecordDigest>> digests;  // entry, digest of its client as stored
+    ContentDigest others;  // clients no file of the store accounts for
     {
-      Stmt a(*db, "SELECT path, record_id, sha256, outcome FROM legacy_files ORDER BY path");
-      bool more = a.step();
-      std::size_t i = 0;
-      while (i < now.files.size() || more) {
-        if (more && (i == now.files.size() || a.text(0) < now.files[i].path)) {
-          FileSummary g;
-          g.path = a.text(0);
-          g.record_id = a.text(1);
-          g.sha256 = a.text(2);
-          g.outcome = outcome_from(a.text(3));
-          add_issue(g.issues, Severity::Error, "unexpected-in-target",
-                    "the database holds this file" +
-                        std::string(g.outcome == RecordOutcome::Migrated || g.outcome == RecordOutcome::Normalized ? " and its client" : "") +
-                        ", but the store no longer has it");
-          gone.push_back(std::move(g));
-          more = a.step();
-          continue;
-        }
-        FileSummary& f = now.files[i];
-        if (!more || f.path < a.text(0)) {
+      // One pass: each file of the store is read and parsed once (in parallel, in
+      // order) and held to its archived bytes and its client; the archive and the
+      // clients are read in the same order beside it.
+      ClientReadBack back(*db);  // first: it opens the read transaction
+      Archive archive(*db);
+      const auto emit = [&](const FileSummary& f, Verification v) {
+        if (v == Verification::Failed) ++failed;
+        sink.add(f, v);
+      };
+      std::function<SourceFile(std::size_t)> produce = [&](std::size_t i) {
+        throw_if_cancelled(cancel);
+        SourceFile s{analyze_entry(dir, entries[i], o.max_record_bytes, now), std::nullopt};
+        if (s.file.record) s.digest = record_digest(*s.file.record);
+        return s;
+      };
+      std::function<void(std::size_t, SourceFile&&)> consume = [&](std::size_t i, SourceFile&& s) {
+        throw_if_cancelled(cancel);
+        if (progress) progress("verifying", i + 1, entries.size());
+        FileSummary& f = s.file.summary;
+        while (archive.more() && archive.path() < f.path) emit(archive.take_gone(), Verification::Failed);
+        if (!archive.more() || f.path < archive.path()) {
           add_issue(f.issues, Severity::Error, "missing-in-target",
                     "this file is not in the database (added to the store after the upgrade?)");
-          verdicts[i++] = Verification::Failed;
-          continue;
+          return emit(f, Verification::Failed);
         }
-        f.outcome = outcome_from(a.text(3));  // what the database holds for it
-        if (a.text(2) != f.sha256) {
+        const auto [archived_sha256, outcome] = archive.take();
+        f.outcome = outcome;  // what the database holds for it
+        if (archived_sha256 != f.sha256) {
           add_issue(f.issues, Severity::Error, "source-changed", "the file's bytes differ from those archived at upgrade time");
-          verdicts[i] = Verification::Failed;
-        } else {
-          check[i] = true;
+          return emit(f, Verification::Failed);
         }
-        ++i;
-        more = a.step();
+        if (expects_client(outcome)) {
+          const auto as_parsed = [&](const ClientRecord&, const RecordDigest& d) { return d == s.digest; };
+          auto stored = back.read(f.record_id, as_parsed);
+          if (stored) digests.emplace_back(static_cast<std::uint32_t>(i), stored->digest);
+          if (stored && stored->digest == s.digest) return emit(f, Verification::Passed);
+          std::optional<ClientRecord> rec;
+          if (stored) rec = std::move(stored->record);
+          const FileSummary as_read = f;  // the file as read now is the source
+          return emit(f, judge_against_source(rec, f, AnalyzedFile{as_read, std::nullopt, std::move(s.file.record)}));
+        }
+        if (!f.record_id.empty() && back.exists(f.record_id)) {  // no client may carry the id of a rejected file
+          add_issue(f.issues, Severity::Error, "unexpected-in-target",
+                    "the database holds client " + f.record_id + " though this file is " + outcome_name(outcome));
+          return emit(f, Verification::Failed);
+        }
+        emit(f, Verification::NotApplicable);
+      };
+      for_each_ordered(entries.size(), o.jobs, produce, consume);
+      std::vector<std::string> gone_ids;
+      while (archive.more()) {
+        FileSummary g = archive.take_gone();
+        if (!g.record_id.empty()) gone_ids.push_back(g.record_id);
+        emit(g, Verification::Failed);
+      }
+      std::vector<std::uint32_t> by_id;  // files whose client was read, by record id (only if needed)
+      const auto accounted = [&](const std::string& id) {
+        if (by_id.empty()) {
+          for (const auto& d : digests) by_id.push_back(d.first);
+          std::sort(by_id.begin(), by_id.end(),
+                    [&](std::uint32_t a, std::uint32_t b) { return entries[a].record_id < entries[b].record_id; });
+        }
+        const auto it = std::lower_bound(by_id.begin(), by_id.end(), id,
+                                         [&](std::uint32_t k, const std::string& v) { return entries[k].record_id < v; });
+        return it != by_id.end() && entries[*it].record_id == id;
+      };
+      for (auto& [id, d] : back.unexpected(accounted)) {
+        others.add(id, d);
+        if (std::find(gone_ids.begin(), gone_ids.end(), id) == gone_ids.end()) {
+          problems.push_back("client " + id + " is in the database but no file accounts for it");
+        }
       }
     }
-    const VerifyResult vr = verify_against_store(*db, dir, now.files, as, &check);
-    for (std::size_t i = 0; i < now.files.size(); ++i) {
-      if (check[i]) verdicts[i] = vr.verdicts[i];
-    }
-    for (const auto& id : vr.unexpected_record_ids) {
-      const bool named = std::any_of(gone.begin(), gone.end(), [&](const FileSummary& f) { return f.record_id == id; });
-      if (!named) problems.push_back("client " + id + " is in the database but no file accounts for it");
-    }
+    // content_digest: every client read back, in record id order.
+    ContentDigest all = std::move(others);
+    for (const auto& [i, d] : digests) all.add(entries[i].record_id, d);
+    rep.content_digest = all.hex();
     const std::string recorded = single_text(*db, "SELECT value FROM migration_meta WHERE key = 'content_digest'");
-    rep.content_digest = vr.content_digest;
     if (recorded != *rep.content_digest) {
       problems.push_back("content_digest recomputed from the tables (" + *rep.content_digest +
                          ") differs from the one recorded at upgrade time (" + recorded + ")");
     }
-    // One report row per file, in path order, whether present now or only archived.
-    std::size_t g = 0;
-    for (std::size_t i = 0; i <= now.files.size(); ++i) {
-      while (g < gone.size() && (i == now.files.size() || gone[g].path < now.files[i].path)) {
-        sink.add(gone[g++], Verification::Failed);
-      }
-      if (i < now.files.size()) sink.add(now.files[i], verdicts[i]);
-    }
+    for (auto& p : sqlite_checks.result()) problems.insert(problems.begin(), std::move(p));
     sink.fill(rep);
-    const std::size_t failed = rep.counts().verified_failed;
     if (failed == 0 && problems.empty()) {
       rep.status = RunStatus::Succeeded;
       res.exit_code = ExitCode::Ok;
     } else {
       rep.status = RunStatus::Failed;
       res.exit_code = ExitCode::DataProblem;
-      rep.message = "verification failed: " + std::to_string(failed) + " file(s) differ";
+      rep.message = "verification failed: " + std::to_string(rep.totals.verified_failed) + " file(s) differ";
       for (const auto& p : problems) rep.message += "; " + p;
     }
   } catch (const RunStop& stop) {

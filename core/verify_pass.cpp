@@ -4,17 +4,9 @@
 
 #include "content_digest.h"
 #include "db_reader.h"
-#include "ordered_pipeline.h"
 #include "record_compare.h"
 
 namespace kms::core {
-namespace {
-
-bool expects_client(const FileSummary& f) {
-  return f.outcome == RecordOutcome::Migrated || f.outcome == RecordOutcome::Normalized;
-}
-
-}  // namespace
 
 ClientReadBack::ClientReadBack(Db& db)
     : db_((db.exec("BEGIN"), db)),  // one read transaction: without it every SELECT locks and stats the file
@@ -96,62 +88,6 @@ AnalyzedFile read_source(const StoreDir& clients, const FileSummary& f, const Pa
   entry.record_id = f.record_id;
   entry.kind = EntryKind::RecordFile;
   return analyze_entry(clients, entry, s.max_record_bytes, s.now);
-}
-
-VerifyResult verify_against_store(Db& db, const StoreDir& clients, std::vector<FileSummary>& files,
-                                  const PassSettings& s, const std::vector<bool>* include) {
-  VerifyResult out;
-  out.verdicts.resize(files.size());
-  ClientReadBack back(db);
-  ContentDigest digest;                // of the database: every client read back
-  std::vector<std::string> accounted;  // record ids whose client was looked for
-  const auto included = [&](std::size_t i) { return include == nullptr || (*include)[i]; };
-  std::function<std::optional<AnalyzedFile>(std::size_t)> produce = [&](std::size_t i) -> std::optional<AnalyzedFile> {
-    throw_if_cancelled(s.cancel);
-    if (!included(i) || !expects_client(files[i])) return std::nullopt;
-    return read_source(clients, files[i], s);
-  };
-  std::function<void(std::size_t, std::optional<AnalyzedFile>&&)> consume = [&](std::size_t i, std::optional<AnalyzedFile>&& a) {
-    throw_if_cancelled(s.cancel);
-    FileSummary& f = files[i];
-    if (expects_client(f)) {
-      accounted.push_back(f.record_id);
-      // A scanned record that matches the source as re-read cannot be judged otherwise by key.
-      const auto agrees = [&](const ClientRecord& rec, const RecordDigest&) {
-        return a && a->record && a->summary.sha256 == f.sha256 && compare_records(*a->record, rec).empty();
-      };
-      auto stored = back.read(f.record_id, agrees);
-      if (stored) digest.add(f.record_id, stored->digest);
-      if (included(i)) {
-        std::optional<ClientRecord> rec;
-        if (stored) rec = std::move(stored->record);
-        out.verdicts[i] = judge_against_source(rec, f, std::move(*a));
-      }
-    } else if (!f.record_id.empty() && included(i)) {
-      if (back.exists(f.record_id)) {  // files that share a record id are all rejected, so no client may carry it
-        add_issue(f.issues, Severity::Error, "unexpected-in-target",
-                  std::string("the database holds client ") + f.record_id + " though this file is " + outcome_name(f.outcome));
-        out.verdicts[i] = Verification::Failed;
-      } else {
-        out.verdicts[i] = Verification::NotApplicable;
-      }
-    } else if (included(i)) {
-      out.verdicts[i] = Verification::NotApplicable;
-    }
-    if (out.verdicts[i] == Verification::Failed) ++out.failed;
-    if (s.progress) s.progress("verifying", i + 1, files.size());
-  };
-  for_each_ordered(files.size(), s.jobs, produce, consume);
-  std::sort(accounted.begin(), accounted.end());
-  for (auto& [id, d] : back.unexpected([&](const std::string& id) {
-         return std::binary_search(accounted.begin(), accounted.end(), id);
-       })) {
-    digest.add(id, d);
-    out.unexpected_record_ids.push_back(std::move(id));
-  }
-  out.failed += out.unexpected_record_ids.size();
-  out.content_digest = digest.hex();
-  return out;
 }
 
 }  // namespace kms::core

@@ -1,5 +1,5 @@
-// Record-by-record verification of a database against the store: the
-// upgrade's check before commit, and the heart of `verify`.
+// Record-by-record verification of a database against the store, shared by
+// the upgrade's check before commit and by `verify`.
 #pragma once
 #include <ctime>
 #include <functional>
@@ -50,29 +50,11 @@ class ClientReadBack {
   bool all_from_scan_ = true;
 };
 
-/// The verdict on a stored record that differs from what was expected, naming
-/// the fields (by re-reading and re-parsing the source file) or the cause.
+/// The verdict on a stored record against the file as read now (`now_file`):
+/// source-changed, missing-in-target or field-mismatch naming the fields, added to `f`.
 Verification judge_against_source(const std::optional<ClientRecord>& stored, FileSummary& f, AnalyzedFile&& now_file);
 
 /// Reads one file of the store again, as a record file.
 AnalyzedFile read_source(const StoreDir& clients, const FileSummary& f, const PassSettings& s);
-
-/// Each migrated/normalized file is re-read, checked against its SHA-256 from
-/// the analysis, re-analysed, and compared field by field with the record read
-/// back from `db` (its own connection, its own queries). Rejected and skipped
-/// files must be absent from `clients`, and `clients` must hold nothing else.
-/// Problems are added to the files' issues (source-changed, missing-in-target,
-/// field-mismatch, unexpected-in-target). Returns one verdict per file; the
-/// second member lists record ids in the database that no file accounts for.
-struct VerifyResult {
-  std::vector<std::optional<Verification>> verdicts;
-  std::vector<std::string> unexpected_record_ids;
-  std::size_t failed = 0;
-  std::string content_digest;  ///< over every client read back (content_digest.h)
-};
-/// `include`, when given, names the files to check; the others are only
-/// accounted for (their client is expected and digested) and keep no verdict.
-VerifyResult verify_against_store(Db& db, const StoreDir& clients, std::vector<FileSummary>& files,
-                                  const PassSettings& s, const std::vector<bool>* include = nullptr);
 
 }  // namespace kms::core

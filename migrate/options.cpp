@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 
 #include <sstream>
+#include <algorithm>
 #include <thread>
 
 namespace kms::cli {
@@ -29,18 +30,22 @@ const char* kAbout[] = {
     "verify: check a 5.5 database against the store, record by record.",
 };
 
-// One thread writes SQLite and is the busiest; the other cores parse for it
-// (measured on 2 cores: 1 worker beats 2, docs/performance.md).
-int default_jobs() {
-  const unsigned cores = std::thread::hardware_concurrency();
-  return static_cast<int>(cores > 2 ? cores - 1 : 1);
+// upgrade and rehearse: one thread writes SQLite and is the busiest, the other
+// cores parse for it (on 2 cores 1 worker beats 2); scan and verify only read,
+// and parsing is their larger part: a worker per core (docs/performance.md).
+bool writes(Command c) { return c == Command::Upgrade || c == Command::Rehearse; }
+
+int default_jobs(Command c) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return writes(c) ? std::max(1, cores - 1) : cores;
 }
 
-po::options_description common_options(Options& o) {
+po::options_description common_options(Command c, Options& o) {
   po::options_description d("Common options");
   d.add_options()
-      ("jobs", po::value<int>(&o.jobs)->default_value(default_jobs()),
-       "worker threads for reading and checking records, beside the one that writes (default: cores - 1)")
+      ("jobs", po::value<int>(&o.jobs)->default_value(default_jobs(c)),
+       writes(c) ? "worker threads reading and checking records, beside the one writing (default: cores - 1)"
+                 : "worker threads reading and checking records (default: one per core)")
       ("progress", po::value<std::string>()->default_value("auto"), "auto|always|never: live progress line on stderr")
       ("max-record-size", po::value<std::int64_t>(&o.max_record_size)->default_value(1 << 20),
        "record files larger than this many bytes are rejected as too-large")
@@ -120,7 +125,7 @@ ParseOutcome parse_options(const std::vector<std::string>& args) {
   Options o;
   o.command = *cmd;
   po::options_description all;
-  all.add(command_options(*cmd, o)).add(common_options(o));
+  all.add(command_options(*cmd, o)).add(common_options(*cmd, o));
   all.add_options()("version", "print the version");
   po::variables_map vm;
   try {
