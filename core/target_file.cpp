@@ -129,7 +129,14 @@ void TemporaryDatabase::discard() noexcept {
   done_ = true;
 }
 
-void TemporaryDatabase::commit() {
+void TemporaryDatabase::start_writeback() noexcept {
+  const int fd = ::open(temp_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  ::close(fd);
+}
+
+void TemporaryDatabase::sync() {
   boost::system::error_code ec;
   for (const char* suffix : {"-journal", "-wal"}) {
     if (fs::exists(temp_.string() + suffix, ec)) {
@@ -138,6 +145,9 @@ void TemporaryDatabase::commit() {
     }
   }
   fsync_path(temp_, O_RDONLY);
+}
+
+void TemporaryDatabase::publish() {
   if (::rename(temp_.c_str(), final_.c_str()) != 0) {
     throw std::runtime_error("cannot rename '" + temp_.string() + "' to '" + final_.string() + "': " +
                              std::strerror(errno));

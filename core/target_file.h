@@ -43,9 +43,18 @@ class TemporaryDatabase {
   TemporaryDatabase& operator=(const TemporaryDatabase&) = delete;
 
   const fs::path& path() const { return temp_; }
-  /// fsync the file, refuse if a -journal or -wal is left, rename over the
-  /// final path, fsync the folder. Throws std::runtime_error on failure.
-  void commit();
+  /// Asks the kernel to start writing the file's dirty pages now (sync_file_range),
+  /// so that the fsync before the commit has little left to wait for. Best effort.
+  void start_writeback() noexcept;
+  /// Refuse if a -journal or -wal is left; fsync the file. Throws std::runtime_error.
+  void sync();
+  /// After sync(): rename over the final path, fsync the folder. Throws std::runtime_error.
+  void publish();
+  /// sync(), then publish().
+  void commit() {
+    sync();
+    publish();
+  }
   /// Remove the temporary file now.
   void discard() noexcept;
 
