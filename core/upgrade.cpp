@@ -5,7 +5,6 @@
 #include <sys/statvfs.h>
 
 #include <chrono>
-#include <future>
 #include <ctime>
 
 #include "target_file.h"
@@ -120,19 +119,16 @@ void Pipeline::run() {
         }
         if (hooks_.after_write) hooks_.after_write(db);
         timed("verify", [&] { verify(db, temp.path()); });
-        timed("report_and_checks", [&] { finish_database(db); });
+        // SQLite's whole-file checks go on meanwhile (verify() started them).
         if (upgrade && hooks_.confirm && !hooks_.confirm(Plan{tracks_.counts(), opt_.target.string()})) {
           throw Cancelled{};
         }
-        // The file is fsynced on its own thread meanwhile: the source is checked as
-        // late as it can be, and the report rows are read, while the disk works.
-        timed("sync", [&] {
-          auto synced = std::async(std::launch::async, [&] { temp.sync(); });
-          timed("source_recheck", [&] { check_source_unchanged(db); });
-          check_cancel();
-          timed("report", [&] { report_files(db); });
-          synced.get();
-        });
+        timed("source_recheck", [&] { check_source_unchanged(db); });
+        check_cancel();
+        timed("report", [&] { report_files(db); });
+        timed("sqlite_checks", [&] { sqlite_checks(); });
+        timed("meta", [&] { finish_database(db); });
+        timed("sync", [&] { temp.sync(); });  // the kernel has been writing since the build
       } catch (...) {
         // The report still names every file and what became of it, unless the
         // operator interrupted (then nothing more is done) or the database failed.

@@ -102,9 +102,10 @@ void Pipeline::reject_duplicates(Db& db, DbWriter& writer) {
 // Every record read back on a connection of its own and held to the SHA-256 of
 // the record parsed from its file; a difference is named field by field by
 // reading the file again. SQLite's integrity and foreign-key checks of the whole
-// file run meanwhile on a third connection.
+// file start on a third connection and run on until sqlite_checks() asks for
+// their result: beside this pass, the source re-check and the report.
 void Pipeline::verify(Db& db, const fs::path& db_path) {
-  BackgroundCheck sqlite_checks(db_path.string(), {});
+  sqlite_checks_.emplace(db_path.string(), std::vector<std::string>{});
   std::vector<FileSummary> failed;
   std::vector<std::pair<std::string, RecordDigest>> unexpected;
   {
@@ -143,7 +144,6 @@ void Pipeline::verify(Db& db, const fs::path& db_path) {
     }
     unexpected = back.unexpected([&](const std::string& id) { return client_of(id).has_value(); });
   }
-  for (const auto& p : sqlite_checks.result()) throw RunStop{ExitCode::Internal, p};
   if (failed.empty() && unexpected.empty()) {
     // Every record read back hashed to the digest of its source record, so the
     // digest of what was written is the digest of the database. Record ids are the
@@ -161,6 +161,7 @@ void Pipeline::verify(Db& db, const fs::path& db_path) {
     rep_.content_digest = content_digest_hex(digests);
     return;
   }
+  sqlite_checks_.reset();  // a writer waits for no reader: the run fails anyway
   {  // the report rows say what failed, for the report of this failed run
     DbWriter writer(db, DbWriter::Schema::Existing);
     db.exec("BEGIN");
@@ -214,8 +215,14 @@ void Pipeline::finish_database(Db& db) {
     for (const auto& [phase, secs] : rep_.phases) writer.set_meta("seconds_" + phase, std::to_string(secs));
   }
   db.exec("COMMIT");
-  // The whole file was checked during the verification (BackgroundCheck); these tables changed since.
+  // The whole file was checked before (sqlite_checks()); these tables changed since.
   for (const auto& p : check_tables(db, {"migration_meta", "password_policy"})) throw RunStop{ExitCode::Internal, p};
+}
+
+void Pipeline::sqlite_checks() {
+  const auto problems = sqlite_checks_->result();
+  sqlite_checks_.reset();
+  for (const auto& p : problems) throw RunStop{ExitCode::Internal, p};
 }
 
 // Without a report file only the rows with issues matter (the terminal's lists);
@@ -233,6 +240,7 @@ void Pipeline::report_files(Db& db) {
 }
 
 void Pipeline::add_row_issue(Db& db, std::size_t i, const std::string& code, const std::string& message, Verification v) {
+  sqlite_checks_.reset();  // a writer waits for no reader: the run fails anyway
   FileSummary f = read_report_row(db, std::string(tracks_.path(i))).value();
   add_issue(f.issues, Severity::Error, code, message);
   DbWriter(db, DbWriter::Schema::Existing).update_report_row(f, v);

@@ -9,6 +9,7 @@
 
 #include "db_writer.h"
 #include "file_track.h"
+#include "integrity_check.h"
 #include "report_sink.h"
 #include "store_analysis.h"
 #include "store_walker.h"
@@ -32,6 +33,8 @@ class Pipeline {
   void reject_duplicates(Db& db, DbWriter& writer);
   void verify(Db& db, const fs::path& db_path);
   void finish_database(Db& db);
+  /// Waits for SQLite's whole-file checks started by verify(); throws on a problem.
+  void sqlite_checks();
   void report_files(Db& db);
   /// The file whose client `record_id` is, if any (for the verification's last check).
   std::optional<std::size_t> client_of(const std::string& record_id);
@@ -61,6 +64,7 @@ class Pipeline {
   std::string started_at_ = iso_utc(now_);
   PassSettings pass_;
   Tracks tracks_;  // one per entry of the store, in path order
+  std::optional<BackgroundCheck> sqlite_checks_;  // from verify() to sqlite_checks()
   std::vector<std::uint32_t> clients_by_id_;  // client_of(): files with a client, by record id
   bool built_ = false;             // every file is in the temporary database
   bool reported_ = false;          // every file went to the sink
