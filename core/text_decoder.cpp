@@ -1,5 +1,7 @@
 #include "text_decoder.h"
 
+#include <cstring>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -87,12 +89,10 @@ bool decode_utf16le(std::string_view bytes, std::string& out) {
 }
 
 int line_of_nul(std::string_view text) {
-  int line = 1;
-  for (char c : text) {
-    if (c == '\0') return line;
-    if (c == '\n') ++line;
-  }
-  return 0;
+  const void* nul = std::memchr(text.data(), '\0', text.size());  // nearly always none: one fast scan
+  if (nul == nullptr) return 0;
+  const auto at = static_cast<std::size_t>(static_cast<const char*>(nul) - text.data());
+  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
 }
 
 }  // namespace
@@ -137,6 +137,24 @@ bool is_valid_utf8(std::string_view s, bool* has_multibyte) {
   return true;
 }
 
+namespace {
+
+/// No byte of 0x80 or above; eight bytes at a time (this runs over every file).
+bool is_ascii(std::string_view bytes) {
+  std::size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, bytes.data() + i, sizeof word);
+    if (word & 0x8080808080808080ULL) return false;
+  }
+  for (; i < bytes.size(); ++i) {
+    if (static_cast<unsigned char>(bytes[i]) >= 0x80) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 DecodedText decode_text(std::string_view bytes, Issues& issues) {
   DecodedText out;
   if (bytes.size() >= 3 && bytes.substr(0, 3) == "\xEF\xBB\xBF") {
@@ -157,7 +175,7 @@ DecodedText decode_text(std::string_view bytes, Issues& issues) {
                     : "the file starts with a UTF-16LE byte order mark but holds an unpaired surrogate");
       return out;
     }
-  } else if (std::all_of(bytes.begin(), bytes.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+  } else if (is_ascii(bytes)) {
     out.encoding = SourceEncoding::Windows1252;  // plain ASCII reads the same in every candidate encoding
     out.utf8.assign(bytes);
   } else {

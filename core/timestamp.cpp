@@ -23,9 +23,24 @@ std::optional<std::string> legacy_time_to_iso(std::string_view s) {
 }
 
 std::string format_iso(int year, int month, int day, int hour, int minute, int second) {
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", year, month, day, hour, minute, second);
-  return buf;
+  if (year < 0 || year > 9999 || month < 0 || month > 99 || day < 0 || day > 99 || hour < 0 || hour > 99 ||
+      minute < 0 || minute > 99 || second < 0 || second > 99) {
+    char buf[80];  // out of the usual widths: as printf pads them
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", year, month, day, hour, minute, second);
+    return buf;
+  }
+  // Several per record: written digit by digit rather than through printf.
+  std::string out = "0000-00-00T00:00:00Z";
+  const auto put = [&](std::size_t at, int value, int width) {
+    for (int k = width - 1; k >= 0; --k, value /= 10) out[at + static_cast<std::size_t>(k)] = static_cast<char>('0' + value % 10);
+  };
+  put(0, year, 4);
+  put(5, month, 2);
+  put(8, day, 2);
+  put(11, hour, 2);
+  put(14, minute, 2);
+  put(17, second, 2);
+  return out;
 }
 
 std::string iso_utc(std::time_t t) {

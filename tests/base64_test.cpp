@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "base64.h"
 #include "timestamp.h"
 #include "x509_reader.h"
@@ -73,6 +75,17 @@ TEST(Timestamp, LegacyToIso) {
   for (const char* bad : {"19990229000000Z", "19981301000000Z", "19980314091255", "1998031409125Z", "19980314241255Z",
                           "1998-03-14T09:12:55Z", "19980314091260Z", ""}) {
     EXPECT_FALSE(legacy_time_to_iso(bad)) << "input: " << bad;
+  }
+}
+
+// format_iso writes digits itself; it must print what printf("%04d-%02d-...") prints.
+TEST(Timestamp, FormatIsoIsPrintfs) {
+  for (int year : {0, 7, 99, 1950, 1998, 2049, 9999, 10000, -1}) {
+    for (int v : {0, 1, 9, 10, 59, 99, 100}) {
+      char buf[80];
+      std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", year, v, v, v, v, v);
+      EXPECT_EQ(format_iso(year, v, v, v, v, v), buf) << year << " " << v;
+    }
   }
 }
 
