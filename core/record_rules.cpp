@@ -37,6 +37,17 @@ class RuleRun {
  public:
   RuleRun(const ParsedProfile& p, std::time_t now, Issues& issues) : p_(p), now_(now), issues_(issues) {}
 
+  /// `now` as ISO text, formatted once per thread and clock value (every certificate compares with it).
+  const std::string& now_text() const {
+    thread_local std::time_t cached_for = -1;
+    thread_local std::string cached;
+    if (cached_for != now_) {
+      cached = iso_utc(now_);
+      cached_for = now_;
+    }
+    return cached;
+  }
+
   RuleResult run(const std::string& record_id);
 
  private:
@@ -200,7 +211,7 @@ void RuleRun::read_certificate(const CertSection& cs, ClientRecord& rec) {
     cert.not_before = facts->not_before;
     cert.not_after = facts->not_after;
     cert.sha1_thumbprint = facts->sha1_thumbprint;
-    if (cert.not_after < iso_utc(now_)) {
+    if (cert.not_after < now_text()) {
       add_issue(issues_, Severity::Info, "certificate-expired",
                 "the certificate in [" + s.name + "] expired on " + cert.not_after, body->line);
     }
