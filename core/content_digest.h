@@ -25,6 +25,7 @@ RecordDigest record_digest(const ClientRecord& rec);
 class ContentDigest {
  public:
   void add(const std::string& record_id, const RecordDigest& record_sha256);
+  bool empty() const { return records_.empty(); }
   /// SHA-256 over the per-record digests in record_id order (lower-case hex).
   std::string hex();
 

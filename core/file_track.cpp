@@ -24,18 +24,14 @@ bool ascii_ci_less(std::string_view a, std::string_view b) {
 
 bool expects_client(RecordOutcome o) { return o == RecordOutcome::Migrated || o == RecordOutcome::Normalized; }
 
-void Tracks::reset(std::size_t n) {
-  tracks_.assign(n, FileTrack{});
-  names_.clear();
-  names_.reserve(n * 18);  // record files are named M + 12 + ".ini"
+void Tracks::reset(const StoreListing& listing) {
+  listing_ = &listing;
+  tracks_.assign(listing.size(), FileTrack{});
 }
 
 void Tracks::set(std::size_t i, const FileSummary& f, bool client_written) {
-  if (f.path.size() > 0xFFFF || names_.size() + f.path.size() > 0xFFFFFFFFu) throw std::length_error("file name too long");
+  if (path(i) != f.path) throw std::logic_error("a summary for another file");
   FileTrack& t = tracks_[i];
-  t.name_at = static_cast<std::uint32_t>(names_.size());
-  t.name_length = static_cast<std::uint16_t>(f.path.size());
-  names_ += f.path;
   t.has_record_id = !f.record_id.empty();
   if (t.has_record_id && record_id(i) != f.record_id) throw std::logic_error("record id is not derived from the name");
   t.read = !f.sha256.empty();

@@ -13,12 +13,11 @@
 #include "db_writer.h"
 #include "file_analysis.h"
 #include "report.h"
+#include "store_walker.h"
 
 namespace kms::core {
 
 struct FileTrack {
-  std::uint32_t name_at = 0;  ///< the path, in Tracks' name arena
-  std::uint16_t name_length = 0;
   bool has_record_id = false;   ///< a record file (its record id is its lower-cased name without ".ini")
   bool read = false;            ///< its bytes were read: its stamp must hold until the commit
   bool client_written = false;  ///< its client rows are in the database (and written_digest is theirs)
@@ -31,16 +30,17 @@ struct FileTrack {
   RecordDigest written_digest{};  ///< when client_written
 };
 
-/// One FileTrack per file of the store, in path order, the paths in one arena.
+/// One FileTrack per entry of a StoreListing, in its (path) order; the names are the listing's.
 class Tracks {
  public:
-  void reset(std::size_t n);
-  /// Track `i` from its summary; set in increasing order of i.
+  /// A default track for every entry of `listing`, which must outlive the tracks.
+  void reset(const StoreListing& listing);
+  /// Track `i` from the summary of the listing's entry `i`.
   void set(std::size_t i, const FileSummary& f, bool client_written);
   std::size_t size() const { return tracks_.size(); }
   FileTrack& operator[](std::size_t i) { return tracks_[i]; }
   const FileTrack& operator[](std::size_t i) const { return tracks_[i]; }
-  std::string_view path(std::size_t i) const { return {names_.data() + tracks_[i].name_at, tracks_[i].name_length}; }
+  std::string_view path(std::size_t i) const { return listing_->name(i); }
   /// "" for a file that is not a record file.
   std::string record_id(std::size_t i) const;
   /// Counts as the report gives them.
@@ -48,7 +48,7 @@ class Tracks {
 
  private:
   std::vector<FileTrack> tracks_;
-  std::string names_;
+  const StoreListing* listing_ = nullptr;
 };
 
 /// A text compared ASCII case-insensitively (a MailboxDN, a record id), hashed; never 0.

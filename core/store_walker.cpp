@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 #include "text_util.h"
 
@@ -69,7 +70,7 @@ StoreDir::~StoreDir() {
 
 namespace {
 
-enum class Type { Regular, Symlink, Directory, Other, Unknown };
+using Type = StoreListing::Type;
 
 /// The entry's type from readdir, or from fstatat (never following a link) when the
 /// file system does not say.
@@ -89,9 +90,39 @@ Type type_of(const StoreDir& dir, const struct dirent& d) {
   return Type::Other;
 }
 
-StoreEntry classify(std::string name, Type type) {
+[[noreturn]] void cannot_list(const StoreDir& clients, int err) {
+  throw fs::filesystem_error("cannot list the folder", clients.path(),
+                             boost::system::error_code(err, boost::system::system_category()));
+}
+
+/// Calls fn(dirent) for every entry but "." and "..".
+template <typename F>
+void read_folder(const StoreDir& clients, F&& fn) {
+  // A descriptor of its own, so that each listing starts at the beginning.
+  const int fd = ::openat(clients.fd(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR* dir = fd < 0 ? nullptr : ::fdopendir(fd);
+  if (!dir) {
+    const int err = errno;
+    if (fd >= 0) ::close(fd);
+    cannot_list(clients, err);
+  }
+  errno = 0;
+  while (const struct dirent* d = ::readdir(dir)) {
+    const std::string_view name(d->d_name);
+    if (name != "." && name != "..") fn(*d);
+    errno = 0;
+  }
+  const int err = errno;
+  ::closedir(dir);
+  if (err != 0) cannot_list(clients, err);
+}
+
+}  // namespace
+
+StoreEntry StoreListing::entry(std::size_t i) const {
+  const Type type = items_[i].type;
   StoreEntry e;
-  e.name = std::move(name);
+  e.name = std::string(name(i));
   const bool record_name = is_record_file_name(e.name);
   if (type == Type::Unknown) {
     e.kind = record_name ? EntryKind::RecordFile : EntryKind::NotRecord;  // the reader reports why
@@ -115,33 +146,32 @@ StoreEntry classify(std::string name, Type type) {
   return e;
 }
 
-}  // namespace
+StoreListing list_names(const StoreDir& clients) {
+  StoreListing l;
+  read_folder(clients, [&](const struct dirent& d) {
+    const std::size_t length = std::strlen(d.d_name);
+    if (length > 0xFFFF || l.names_.size() + length > 0xFFFFFFFFu) cannot_list(clients, ENAMETOOLONG);
+    l.items_.push_back({static_cast<std::uint32_t>(l.names_.size()), static_cast<std::uint16_t>(length), type_of(clients, d)});
+    l.names_.append(d.d_name, length);
+  });
+  const auto name_of = [&](const StoreListing::Item& it) { return std::string_view(l.names_.data() + it.at, it.length); };
+  std::sort(l.items_.begin(), l.items_.end(),
+            [&](const StoreListing::Item& a, const StoreListing::Item& b) { return name_of(a) < name_of(b); });
+  return l;
+}
 
 std::vector<StoreEntry> list_store(const StoreDir& clients) {
-  // A descriptor of its own, so that each listing starts at the beginning.
-  const int fd = ::openat(clients.fd(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR* dir = fd < 0 ? nullptr : ::fdopendir(fd);
-  if (!dir) {
-    const int err = errno;
-    if (fd >= 0) ::close(fd);
-    throw fs::filesystem_error("cannot list the folder", clients.path(),
-                               boost::system::error_code(err, boost::system::system_category()));
-  }
+  const StoreListing l = list_names(clients);
   std::vector<StoreEntry> out;
-  errno = 0;
-  while (const struct dirent* d = ::readdir(dir)) {
-    const std::string_view name(d->d_name);
-    if (name != "." && name != "..") out.push_back(classify(std::string(name), type_of(clients, *d)));
-    errno = 0;
-  }
-  const int err = errno;
-  ::closedir(dir);
-  if (err != 0) {
-    throw fs::filesystem_error("cannot list the folder", clients.path(),
-                               boost::system::error_code(err, boost::system::system_category()));
-  }
-  std::sort(out.begin(), out.end(), [](const StoreEntry& a, const StoreEntry& b) { return a.name < b.name; });
+  out.reserve(l.size());
+  for (std::size_t i = 0; i < l.size(); ++i) out.push_back(l.entry(i));
   return out;
+}
+
+std::size_t count_entries(const StoreDir& clients) {
+  std::size_t n = 0;
+  read_folder(clients, [&](const struct dirent&) { ++n; });
+  return n;
 }
 
 }  // namespace kms::core

@@ -176,28 +176,34 @@ void Pipeline::report_totals() {
   if (built_) rep_.totals = tracks_.counts();
 }
 
+// Every entry first listed must still be there with the same type, and every file
+// read with the same size and modification time; and the folder must hold no more
+// entries than then (so none was added). No second listing is kept in memory.
 void Pipeline::check_source_unchanged(Db& db) {
-  std::vector<StoreEntry> now;
-  try {
-    now = list_store(*store_);
-  } catch (const fs::filesystem_error& e) {
-    throw RunStop{ExitCode::DataProblem, "source changed during the run: the store can no longer be listed"};
-  }
-  if (now.size() != tracks_.size()) {
-    throw RunStop{ExitCode::DataProblem, "source changed during the run: files were added to or removed from the store"};
-  }
-  for (std::size_t i = 0; i < now.size(); ++i) {
-    if (now[i].name != tracks_.path(i)) {
-      throw RunStop{ExitCode::DataProblem, "source changed during the run: '" + now[i].name + "' appeared"};
-    }
+  const auto changed = [&](const std::string& what) {
+    throw RunStop{ExitCode::DataProblem, "source changed during the run: " + what};
+  };
+  for (std::size_t i = 0; i < tracks_.size(); ++i) {
     const FileTrack& t = tracks_[i];
-    const auto after = stamp_of(store_->fd(), now[i].name);
-    if (t.read && (!after || !t.has_stamp || !(t.stamp == *after))) {
+    const std::string name(tracks_.path(i));
+    const auto after = stamp_of(store_->fd(), name);
+    if (!after) {
+      if (!t.has_stamp) continue;  // it could not be examined then either: count_entries() still sees it
+      changed("'" + name + "' is gone");
+    }
+    if (t.read && (!t.has_stamp || !(t.stamp == *after))) {
       add_row_issue(db, i, "source-changed", "the file was modified (size or modification time) while the upgrade ran",
                     Verification::Failed);
-      throw RunStop{ExitCode::DataProblem, "source changed during the run: '" + now[i].name + "' was modified"};
+      changed("'" + name + "' was modified");
     }
   }
+  std::size_t now = 0;
+  try {
+    now = count_entries(*store_);
+  } catch (const fs::filesystem_error&) {
+    changed("the store can no longer be listed");
+  }
+  if (now != tracks_.size()) changed("files were added to or removed from the store");
 }
 
 }  // namespace kms::core::detail

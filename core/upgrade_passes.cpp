@@ -14,14 +14,13 @@
 namespace kms::core::detail {
 
 void Pipeline::build(Db& db) {
-  std::vector<StoreEntry> entries;  // only for this pass: the tracks keep what is needed later
   try {
     store_.emplace(clients_);
-    entries = list_store(*store_);
+    listing_ = list_names(*store_);
   } catch (const fs::filesystem_error& e) {
     throw RunStop{ExitCode::Usage, "cannot list the store folder '" + clients_.string() + "': " + e.code().message()};
   }
-  tracks_.reset(entries.size());
+  tracks_.reset(listing_);
   // The temporary file is discarded on any failure, so a journal would protect nothing. Foreign
   // keys are not enforced row by row (DbWriter deletes children itself); foreign_key_check
   // proves them over the whole file before the commit.
@@ -30,7 +29,7 @@ void Pipeline::build(Db& db) {
   DbWriter writer(db);
   std::function<AnalyzedFile(std::size_t)> produce = [&](std::size_t i) {
     throw_if_cancelled(hooks_.cancel);
-    AnalyzedFile a = analyze_entry(*store_, entries[i], opt_.max_record_bytes, now_);
+    AnalyzedFile a = analyze_entry(*store_, listing_.entry(i), opt_.max_record_bytes, now_);
     if (a.record) a.summary.written_digest = record_digest(*a.record);  // on the worker thread
     return a;
   };
@@ -46,9 +45,9 @@ void Pipeline::build(Db& db) {
     const bool migrated = expects_client(a.summary.outcome);
     writer.write_report_row(a.summary, migrated ? Verification::Passed : Verification::NotApplicable);
     tracks_.set(i, a.summary, written);
-    progress("reading", i + 1, entries.size());
+    progress("reading", i + 1, listing_.size());
   };
-  for_each_ordered(entries.size(), opt_.jobs, produce, consume);
+  for_each_ordered(listing_.size(), opt_.jobs, produce, consume);
   reject_duplicates(db, writer);
   db.exec("COMMIT");
   built_ = true;

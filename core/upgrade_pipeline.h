@@ -63,7 +63,8 @@ class Pipeline {
   std::time_t now_ = std::time(nullptr);
   std::string started_at_ = iso_utc(now_);
   PassSettings pass_;
-  Tracks tracks_;  // one per entry of the store, in path order
+  StoreListing listing_;  // the store's entries as first listed, in path order
+  Tracks tracks_;        // one per entry of the listing
   std::optional<BackgroundCheck> sqlite_checks_;  // from verify() to sqlite_checks()
   std::vector<std::uint32_t> clients_by_id_;  // client_of(): files with a client, by record id
   bool built_ = false;             // every file is in the temporary database

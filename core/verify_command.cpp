@@ -11,6 +11,7 @@
 #include "integrity_check.h"
 #include "ordered_pipeline.h"
 #include "store_analysis.h"
+#include "text_util.h"
 #include "verify_pass.h"
 
 namespace kms::core {
@@ -111,7 +112,9 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
     // SQLite's whole-file checks run meanwhile, on their own connection and thread.
     BackgroundCheck sqlite_checks(o.target.string(), {});
     const StoreDir dir(*clients);
-    const std::vector<StoreEntry> entries = list_store(dir);
+    const StoreListing entries = list_names(dir);
+    // The record id of a record file is its lower-cased name without ".ini".
+    const auto record_id_of = [&](std::uint32_t i) { return to_lower_ascii(entries.name(i).substr(0, 13)); };
     const std::time_t now = std::time(nullptr);
     std::vector<std::string> problems;
     std::size_t failed = 0;
@@ -129,7 +132,7 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
       };
       std::function<SourceFile(std::size_t)> produce = [&](std::size_t i) {
         throw_if_cancelled(cancel);
-        SourceFile s{analyze_entry(dir, entries[i], o.max_record_bytes, now), std::nullopt};
+        SourceFile s{analyze_entry(dir, entries.entry(i), o.max_record_bytes, now), std::nullopt};
         if (s.file.record) s.digest = record_digest(*s.file.record);
         return s;
       };
@@ -178,11 +181,11 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
         if (by_id.empty()) {
           for (const auto& d : digests) by_id.push_back(d.first);
           std::sort(by_id.begin(), by_id.end(),
-                    [&](std::uint32_t a, std::uint32_t b) { return entries[a].record_id < entries[b].record_id; });
+                    [&](std::uint32_t a, std::uint32_t b) { return record_id_of(a) < record_id_of(b); });
         }
         const auto it = std::lower_bound(by_id.begin(), by_id.end(), id,
-                                         [&](std::uint32_t k, const std::string& v) { return entries[k].record_id < v; });
-        return it != by_id.end() && entries[*it].record_id == id;
+                                         [&](std::uint32_t k, const std::string& v) { return record_id_of(k) < v; });
+        return it != by_id.end() && record_id_of(*it) == id;
       };
       for (auto& [id, d] : back.unexpected(accounted)) {
         others.add(id, d);
@@ -191,10 +194,21 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
         }
       }
     }
-    // content_digest: every client read back, in record id order.
-    ContentDigest all = std::move(others);
-    for (const auto& [i, d] : digests) all.add(entries[i].record_id, d);
-    rep.content_digest = all.hex();
+    // content_digest: every client read back, in record id order. Normally every
+    // client belongs to a file: ordered by the files' names, without building ids.
+    if (others.empty()) {
+      std::sort(digests.begin(), digests.end(), [&](const auto& a, const auto& b) {
+        return ascii_ci_less(entries.name(a.first).substr(0, 13), entries.name(b.first).substr(0, 13));
+      });
+      std::vector<const RecordDigest*> ordered;
+      ordered.reserve(digests.size());
+      for (const auto& d : digests) ordered.push_back(&d.second);
+      rep.content_digest = content_digest_hex(ordered);
+    } else {
+      ContentDigest all = std::move(others);
+      for (const auto& [i, d] : digests) all.add(record_id_of(i), d);
+      rep.content_digest = all.hex();
+    }
     const std::string recorded = single_text(*db, "SELECT value FROM migration_meta WHERE key = 'content_digest'");
     if (recorded != *rep.content_digest) {
       problems.push_back("content_digest recomputed from the tables (" + *rep.content_digest +

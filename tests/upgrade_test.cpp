@@ -150,6 +150,22 @@ TEST_F(UpgradeTest, SourceChangedDuringTheRunFailsIt) {
   expect_nothing_at_target();
 }
 
+// contract.md guarantee 3: a file added to or removed from the store between the
+// read and the commit fails the run too, whatever the file.
+TEST_F(UpgradeTest, FileAddedOrRemovedDuringTheRunFailsIt) {
+  const fs::path clients = sample() / "Mgrent" / "Clients";
+  for (const auto& [what, change] : std::vector<std::pair<std::string, std::function<void()>>>{
+           {"added", [&] { test::write_file(clients / "Mnew000000001.ini", "[Client]\r\n"); }},
+           {"removed", [&] { fs::remove(clients / "desktop.ini"); }},
+           {"renamed", [&] { fs::rename(clients / "Mxclfr4zqvktn.ini", clients / "Mxclfr4zqvktm.ini"); }}}) {
+    const auto r = upgrade(sample(), target(), AllowRejected::No, [&](Db&) { change(); });
+    EXPECT_EQ(r.exit_code, ExitCode::DataProblem) << what;
+    EXPECT_NE(r.report.message.find("source changed during the run"), std::string::npos) << what << ": " << r.report.message;
+    expect_nothing_at_target();
+    fs::remove_all(tmp / "store");  // a fresh copy for the next change
+  }
+}
+
 TEST_F(UpgradeTest, ExistingTargetNeedsForceAndSurvivesAFailedRun) {
   test::write_file(target(), "old database bytes");
   auto r = upgrade(sample(), target());
