@@ -19,11 +19,11 @@ namespace {
 /// What every command sets up: Ctrl-C/SIGTERM routed to a cancel flag, the
 /// progress line, and the report file (--report), written as the run goes.
 struct RunContext {
-  explicit RunContext(const Options& o) : progress(o.progress), report(o.report) { install_cancel_handlers(cancel); }
+  explicit RunContext(const Options& o) : progress(o.progress), report(o.report) {}
   core::ProgressFn progress_fn() {
     return [this](const char* phase, std::size_t done, std::size_t total) { progress.update(phase, done, total); };
   }
-  core::CancelFlag cancel;
+  core::CancelFlag& cancel = cancel_flag();
   ProgressLine progress;
   core::ReportSink report;
 };

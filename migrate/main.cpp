@@ -6,10 +6,12 @@
 
 #include "commands.h"
 #include "options.h"
+#include "signals.h"
 
 int main(int argc, char** argv) {
   // Past a file-size limit, writes fail with EFBIG (reported, exit 3) instead of killing us.
   std::signal(SIGXFSZ, SIG_IGN);
+  kms::cli::install_cancel_handlers();
   const std::vector<std::string> args(argv + 1, argv + argc);
   const kms::cli::ParseOutcome parsed = kms::cli::parse_options(args);
   if (!parsed.options) {

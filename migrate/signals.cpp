@@ -5,16 +5,15 @@
 namespace kms::cli {
 namespace {
 
-core::CancelFlag* g_flag = nullptr;  // the one global: a signal handler has no other way in
+core::CancelFlag g_flag;  // the one global: a signal handler has no other way in
 
-extern "C" void on_signal(int) {
-  if (g_flag) g_flag->request();
-}
+extern "C" void on_signal(int) { g_flag.request(); }
 
 }  // namespace
 
-void install_cancel_handlers(core::CancelFlag& flag) {
-  g_flag = &flag;
+core::CancelFlag& cancel_flag() { return g_flag; }
+
+void install_cancel_handlers() {
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
