@@ -71,6 +71,7 @@ std::optional<Verification> effective_verification(const FileSummary& f, std::op
 }
 
 std::string issues_json_text(const Issues& issues) {
+  if (issues.empty()) return "[]";  // nearly every file: no JSON value built
   nlohmann::ordered_json arr = nlohmann::ordered_json::array();
   for (const Issue& i : issues) {
     nlohmann::ordered_json j;
