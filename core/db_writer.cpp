@@ -1,6 +1,7 @@
 #include "db_writer.h"
 
 #include "report.h"
+#include "row_batch.h"
 #include "schema_sql.h"
 
 namespace kms::core {
@@ -16,18 +17,23 @@ const char* verification_name(Verification v) {
 
 struct DbWriter::Statements {
   explicit Statements(Db& db)
+      // A taken record id or MailboxDN is ignored, children included (OR IGNORE): such a
+      // record has a duplicate, and the cross-file rules reject and delete them all.
       : client(db,
                "INSERT OR IGNORE INTO clients (record_id, mailbox_dn, display_name, alias, state, legacy_state, token, "
-               "created_at, modified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+               "created_at, modified_at)",
+               9),
         cert(db,
-             "INSERT INTO certificates (record_id, kind, seq, serial, subject, issuer, not_before, not_after, "
-             "sha1_thumbprint, revoked, revoked_at, der) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
-        key(db, "INSERT INTO escrowed_keys (record_id, seq, key_blob) VALUES (?1, ?2, ?3)"),
-        extra(db, "INSERT INTO extra_attributes (record_id, section, key, value) VALUES (?1, ?2, ?3, ?4)"),
-        file(db, "INSERT INTO legacy_files (path, record_id, size, sha256, raw, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
+             "INSERT OR IGNORE INTO certificates (record_id, kind, seq, serial, subject, issuer, not_before, not_after, "
+             "sha1_thumbprint, revoked, revoked_at, der)",
+             12),
+        key(db, "INSERT OR IGNORE INTO escrowed_keys (record_id, seq, key_blob)", 3),
+        extra(db, "INSERT OR IGNORE INTO extra_attributes (record_id, section, key, value)", 4),
+        file(db, "INSERT INTO legacy_files (path, record_id, size, sha256, raw, outcome)", 6),
         report(db,
                "INSERT INTO migration_report (path, record_id, mailbox_dn, outcome, state, legacy_state, issues, "
-               "verification, sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+               "verification, sha256)",
+               9),
         report_update(db,
                       "UPDATE migration_report SET outcome = ?2, state = ?3, issues = ?4, verification = ?5 "
                       "WHERE path = ?1"),
@@ -39,7 +45,8 @@ struct DbWriter::Statements {
                       Stmt(db, "DELETE FROM extra_attributes WHERE record_id = ?1")},
         drop_client(db, "DELETE FROM clients WHERE record_id = ?1"),
         file_outcome(db, "UPDATE legacy_files SET outcome = ?2 WHERE path = ?1") {}
-  Stmt client, cert, key, extra, file, report, report_update, meta;
+  RowBatch client, cert, key, extra, file, report;
+  Stmt report_update, meta;
   Stmt drop_children[3];
   Stmt drop_client, file_outcome;
 };
@@ -59,61 +66,59 @@ DbWriter::DbWriter(Db& db, Schema schema) : db_(db) {
 
 DbWriter::~DbWriter() = default;
 
-bool DbWriter::write_client(const ClientRecord& rec) {
-  st_->client.bind(1, rec.record_id)
-      .bind(2, rec.mailbox_dn)
-      .bind(3, rec.display_name)
-      .bind(4, rec.alias)
-      .bind(5, std::string_view(state_name(rec.state)))
-      .bind(6, static_cast<std::int64_t>(rec.legacy_state))
-      .bind(7, rec.token)
-      .bind(8, rec.created_at)
-      .bind(9, rec.modified_at)
-      .run();
-  if (sqlite3_changes(db_.get()) == 0) return false;  // its record id or MailboxDN is taken
+void DbWriter::write_client(const ClientRecord& rec) {
+  st_->client.text(rec.record_id)
+      .text(rec.mailbox_dn)
+      .text(rec.display_name)
+      .text(rec.alias)
+      .text(state_name(rec.state))
+      .integer(rec.legacy_state)
+      .text(rec.token)
+      .text(rec.created_at)
+      .text(rec.modified_at)
+      .end_row();
   for (const Certificate& c : rec.certificates) {
-    st_->cert.bind(1, rec.record_id)
-        .bind(2, std::string_view(kind_name(c.kind)))
-        .bind(3, static_cast<std::int64_t>(c.seq))
-        .bind(4, c.serial)
-        .bind(5, c.subject)
-        .bind(6, c.issuer)
-        .bind(7, c.not_before)
-        .bind(8, c.not_after)
-        .bind(9, c.sha1_thumbprint)
-        .bind(10, static_cast<std::int64_t>(c.revoked ? 1 : 0))
-        .bind(11, c.revoked_at)
-        .bind_blob(12, c.der.data(), c.der.size())
-        .run();
+    st_->cert.text(rec.record_id)
+        .text(kind_name(c.kind))
+        .integer(c.seq)
+        .text(c.serial)
+        .text(c.subject)
+        .text(c.issuer)
+        .text(c.not_before)
+        .text(c.not_after)
+        .text(c.sha1_thumbprint)
+        .integer(c.revoked ? 1 : 0)
+        .text(c.revoked_at)
+        .blob(c.der.data(), c.der.size())
+        .end_row();
   }
   for (const EscrowedKey& k : rec.keys) {
-    st_->key.bind(1, rec.record_id).bind(2, static_cast<std::int64_t>(k.seq)).bind_blob(3, k.key_blob.data(), k.key_blob.size()).run();
+    st_->key.text(rec.record_id).integer(k.seq).blob(k.key_blob.data(), k.key_blob.size()).end_row();
   }
-  for (const ExtraAttribute& e : rec.extras) {
-    st_->extra.bind(1, rec.record_id).bind(2, e.section).bind(3, e.key).bind(4, e.value).run();
-  }
-  return true;
+  for (const ExtraAttribute& e : rec.extras) st_->extra.text(rec.record_id).text(e.section).text(e.key).text(e.value).end_row();
 }
 
 void DbWriter::write_legacy_file(const FileSummary& f, const std::optional<std::string>& raw) {
-  Stmt& s = st_->file;
-  s.bind(1, f.path).bind(2, non_empty(f.record_id));
-  if (f.size) s.bind(3, *f.size); else s.bind_null(3);
-  s.bind(4, non_empty(f.sha256));
-  if (raw) s.bind_blob(5, raw->data(), raw->size()); else s.bind_null(5);
-  s.bind(6, std::string_view(outcome_name(f.outcome))).run();
+  RowBatch& r = st_->file;
+  r.text(f.path).text(non_empty(f.record_id));
+  if (f.size) r.integer(*f.size); else r.null();
+  r.text(non_empty(f.sha256));
+  if (raw) r.blob(raw->data(), raw->size()); else r.null();
+  r.text(outcome_name(f.outcome)).end_row();
 }
 
 void DbWriter::write_report_row(const FileSummary& f, std::optional<Verification> v) {
-  Stmt& s = st_->report;
-  s.bind(1, f.path).bind(2, non_empty(f.record_id)).bind(3, non_empty(f.mailbox_dn));
-  s.bind(4, std::string_view(outcome_name(f.outcome)));
-  if (f.state) s.bind(5, std::string_view(state_name(*f.state))); else s.bind_null(5);
-  if (f.legacy_state) s.bind(6, static_cast<std::int64_t>(*f.legacy_state)); else s.bind_null(6);
-  s.bind(7, issues_json_text(f.issues));
-  if (v) s.bind(8, std::string_view(verification_name(*v))); else s.bind_null(8);
-  s.bind(9, non_empty(f.sha256));
-  s.run();
+  RowBatch& r = st_->report;
+  r.text(f.path).text(non_empty(f.record_id)).text(non_empty(f.mailbox_dn)).text(outcome_name(f.outcome));
+  if (f.state) r.text(state_name(*f.state)); else r.null();
+  if (f.legacy_state) r.integer(*f.legacy_state); else r.null();
+  r.text(issues_json_text(f.issues));
+  if (v) r.text(verification_name(*v)); else r.null();
+  r.text(non_empty(f.sha256)).end_row();
+}
+
+void DbWriter::flush() {
+  for (RowBatch* b : {&st_->client, &st_->cert, &st_->key, &st_->extra, &st_->file, &st_->report}) b->flush();
 }
 
 void DbWriter::update_report_row(const FileSummary& f, std::optional<Verification> v) {

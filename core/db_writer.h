@@ -26,12 +26,19 @@ class DbWriter {
   DbWriter(const DbWriter&) = delete;
   DbWriter& operator=(const DbWriter&) = delete;
 
-  /// false (and nothing written) when a client with the same record id or
-  /// MailboxDN is already there; the cross-file rules reject both afterwards.
-  bool write_client(const ClientRecord& rec);
+  // Rows are buffered and inserted several at a time (RowBatch): flush() before
+  // reading the tables back. Children may reach the file before their client, so
+  // foreign keys must not be enforced row by row (the upgrade turns them off).
+
+  /// A client with its certificates, keys and extras. One whose record id or
+  /// MailboxDN is taken is ignored (it has a duplicate: the cross-file rules
+  /// reject both afterwards, and delete_client() removes what was written).
+  void write_client(const ClientRecord& rec);
   /// `raw`: the file's bytes, for every record file that was read.
   void write_legacy_file(const FileSummary& f, const std::optional<std::string>& raw);
   void write_report_row(const FileSummary& f, std::optional<Verification> v);
+  /// Inserts every buffered row.
+  void flush();
   /// Rewrites the report row of `f.path` (outcome, state, issues, verification).
   void update_report_row(const FileSummary& f, std::optional<Verification> v);
   void set_meta(const std::string& key, const std::string& value);

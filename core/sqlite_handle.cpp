@@ -72,6 +72,12 @@ Stmt& Stmt::bind(int i, std::string_view text) {
   return *this;
 }
 
+Stmt& Stmt::bind_text_static(int i, const std::string& text) {
+  const int rc = sqlite3_bind_text64(stmt_, i, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+  if (rc != SQLITE_OK) fail(db_, rc, "binding text");
+  return *this;
+}
+
 Stmt& Stmt::bind(int i, const std::optional<std::string>& text) {
   return text ? bind(i, std::string_view(*text)) : bind_null(i);
 }

@@ -53,6 +53,9 @@ class Stmt {
   Stmt& bind(int i, std::int64_t v);
   /// The bytes are not copied: they must stay valid until the statement has run.
   Stmt& bind_blob(int i, const void* data, std::size_t n);
+  /// Text not copied either: `text` must stay valid until the statement has run.
+  Stmt& bind_text_static(int i, const std::string& text);
+  Stmt& bind_text_static(int i, const std::string&& text) = delete;
   Stmt& bind_null(int i);
   /// true while there is a row.
   bool step();

@@ -38,7 +38,8 @@ void Pipeline::build(Db& db) {
     writer.write_legacy_file(a.summary, a.raw);
     // A second file with the same record id or MailboxDN is rejected with the
     // first by reject_duplicates(); only the first is written meanwhile.
-    const bool written = a.record && writer.write_client(*a.record);
+    if (a.record) writer.write_client(*a.record);
+    const bool written = a.record.has_value();
     // The verification column says 'passed' for a migrated record from the start: the
     // verification turns it to 'failed' if the record does not hold, and a database
     // with any failure is never committed. The report itself takes the verdict from the track.
@@ -48,6 +49,7 @@ void Pipeline::build(Db& db) {
     progress("reading", i + 1, listing_.size());
   };
   for_each_ordered(listing_.size(), opt_.jobs, produce, consume);
+  writer.flush();
   reject_duplicates(db, writer);
   db.exec("COMMIT");
   built_ = true;

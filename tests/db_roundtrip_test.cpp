@@ -5,6 +5,7 @@
 #include "content_digest.h"
 #include "db_reader.h"
 #include "db_writer.h"
+#include "row_batch.h"
 #include "record_compare.h"
 #include "test_util.h"
 
@@ -47,6 +48,7 @@ TEST(DatabaseRoundTrip, EveryFieldReadsBackEqual) {
   DbWriter w(db);
   const ClientRecord r = sample_record("mabc000000001");
   w.write_client(r);
+  w.flush();
   DbReader reader(db);
   const auto back = reader.read_client(r.record_id);
   ASSERT_TRUE(back);
@@ -95,6 +97,7 @@ TEST(ContentDigest, SameContentSameDigestAnyInsertOrder) {
     const char* ids[2] = {"ma", "mb"};
     w.write_client(sample_record(ids[run]));
     w.write_client(sample_record(ids[1 - run]));
+    w.flush();
     digests[run] = content_digest(db);
   }
   EXPECT_EQ(digests[0], digests[1]);
@@ -139,6 +142,40 @@ TEST(SqliteChecks, ForeignKeyViolationIsReported) {
   EXPECT_NE(whole[0].find("escrowed_keys"), std::string::npos) << whole[0];
   BackgroundCheck bg(path, {"escrowed_keys"});
   EXPECT_EQ(bg.result().size(), 1u);
+}
+
+}  // namespace
+}  // namespace kms::core
+
+namespace kms::core {
+namespace {
+
+// RowBatch inserts kRows rows per statement and the rest one by one at flush():
+// every row must arrive once, in order, with its values (NULL, integer, text, blob).
+TEST(RowBatch, EveryRowOnceInOrderAtEveryBatchBoundary) {
+  for (int n : {0, 1, RowBatch::kRows - 1, RowBatch::kRows, RowBatch::kRows + 1, 2 * RowBatch::kRows + 1}) {
+    test::TempDir tmp;
+    Db db((tmp / "b.db").string(), OpenMode::ReadWriteCreate);
+    db.exec("CREATE TABLE t (i INTEGER, s TEXT, b BLOB, z TEXT) STRICT");
+    {
+      RowBatch batch(db, "INSERT INTO t (i, s, b, z)", 4);
+      for (int i = 0; i < n; ++i) {
+        const std::string s = "row " + std::to_string(i);
+        const unsigned char bytes[2] = {static_cast<unsigned char>(i), 0};
+        batch.integer(i).text(s).blob(bytes, 2).null().end_row();
+      }
+      batch.flush();
+    }
+    Stmt q(db, "SELECT i, s, b, z IS NULL FROM t ORDER BY rowid");
+    int i = 0;
+    for (; q.step(); ++i) {
+      ASSERT_EQ(q.integer(0), i) << "rows " << n;
+      EXPECT_EQ(q.text(1), "row " + std::to_string(i));
+      EXPECT_EQ(q.blob(2), (Bytes{static_cast<std::uint8_t>(i), 0}));
+      EXPECT_EQ(q.integer(3), 1);
+    }
+    EXPECT_EQ(i, n);
+  }
 }
 
 }  // namespace
