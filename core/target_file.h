@@ -50,11 +50,6 @@ class TemporaryDatabase {
   void sync();
   /// After sync(): rename over the final path, fsync the folder. Throws std::runtime_error.
   void publish();
-  /// sync(), then publish().
-  void commit() {
-    sync();
-    publish();
-  }
   /// Remove the temporary file now.
   void discard() noexcept;
 
