@@ -5,6 +5,8 @@
 #include <tuple>
 
 #include "db_reader.h"
+#include "store_walker.h"
+#include "text_util.h"
 
 namespace kms::core {
 namespace {
@@ -94,6 +96,16 @@ std::string content_digest_hex(const std::vector<const RecordDigest*>& in_record
   Sha256 h;
   for (const RecordDigest* d : in_record_id_order) h.update(d->data(), d->size());
   return h.hex_final();
+}
+
+std::string content_digest_of_files(std::vector<std::pair<std::string_view, const RecordDigest*>> by_file_name) {
+  std::sort(by_file_name.begin(), by_file_name.end(), [](const auto& a, const auto& b) {
+    return ascii_ci_less(record_id_part(a.first), record_id_part(b.first));
+  });
+  std::vector<const RecordDigest*> ordered;
+  ordered.reserve(by_file_name.size());
+  for (const auto& f : by_file_name) ordered.push_back(f.second);
+  return content_digest_hex(ordered);
 }
 
 std::string ContentDigest::hex() {

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -35,6 +36,10 @@ class ContentDigest {
 
 /// content_digest from per-record digests already in record_id order.
 std::string content_digest_hex(const std::vector<const RecordDigest*>& in_record_id_order);
+
+/// content_digest of clients that each belong to a file of the store: ordered by
+/// record id (the name's record_id_part, case-insensitively) without building the ids.
+std::string content_digest_of_files(std::vector<std::pair<std::string_view, const RecordDigest*>> by_file_name);
 
 /// The digest of every client in the database, read through DbReader.
 std::string content_digest(Db& db);

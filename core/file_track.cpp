@@ -7,21 +7,6 @@
 
 namespace kms::core {
 
-std::uint64_t ascii_ci_key(std::string_view text) {
-  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a over the lower-case bytes
-  for (unsigned char c : text) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c - 'A' + 'a');
-    h = (h ^ c) * 1099511628211ULL;
-  }
-  return h == 0 ? 1 : h;
-}
-
-bool ascii_ci_less(std::string_view a, std::string_view b) {
-  const auto lower = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c - 'A' + 'a') : c; };
-  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
-                                      [&](char x, char y) { return lower(static_cast<unsigned char>(x)) < lower(static_cast<unsigned char>(y)); });
-}
-
 bool expects_client(RecordOutcome o) { return o == RecordOutcome::Migrated || o == RecordOutcome::Normalized; }
 
 void Tracks::reset(const StoreListing& listing) {
@@ -47,7 +32,7 @@ void Tracks::set(std::size_t i, const FileSummary& f, bool client_written) {
 
 std::string Tracks::record_id(std::size_t i) const {
   if (!tracks_[i].has_record_id) return {};
-  return to_lower_ascii(path(i).substr(0, 13));
+  return record_id_of_name(path(i));
 }
 
 Counts Tracks::counts() const {

@@ -51,12 +51,6 @@ class Tracks {
   const StoreListing* listing_ = nullptr;
 };
 
-/// A text compared ASCII case-insensitively (a MailboxDN, a record id), hashed; never 0.
-std::uint64_t ascii_ci_key(std::string_view text);
-
-/// Orders as the lower-case ASCII forms would, without building them.
-bool ascii_ci_less(std::string_view a, std::string_view b);
-
 bool expects_client(RecordOutcome o);
 
 }  // namespace kms::core

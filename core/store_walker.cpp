@@ -119,6 +119,8 @@ void read_folder(const StoreDir& clients, F&& fn) {
 
 }  // namespace
 
+std::string record_id_of_name(std::string_view name) { return to_lower_ascii(record_id_part(name)); }
+
 StoreEntry StoreListing::entry(std::size_t i) const {
   const Type type = items_[i].type;
   StoreEntry e;
@@ -140,7 +142,7 @@ StoreEntry StoreListing::entry(std::size_t i) const {
     e.kind = EntryKind::RecordFile;
   }
   if (e.kind != EntryKind::NotRecord) {
-    e.record_id = to_lower_ascii(e.name.substr(0, 13));
+    e.record_id = record_id_of_name(e.name);
     e.skip_reason.clear();
   }
   return e;

@@ -46,6 +46,11 @@ class StoreDir {
   int fd_ = -1;
 };
 
+/// The part of a record file's name its record id is made of (the first 13
+/// characters), and the record id itself (that part in lower case).
+inline std::string_view record_id_part(std::string_view name) { return name.substr(0, 13); }
+std::string record_id_of_name(std::string_view name);
+
 /// True for "M" + 12 of [a-z0-9] + ".ini", case-insensitively.
 bool is_record_file_name(const std::string& name);
 

@@ -1,5 +1,7 @@
 #include "text_util.h"
 
+#include <algorithm>
+
 #include <limits>
 
 namespace kms::core {
@@ -39,6 +41,21 @@ bool iequals(std::string_view a, std::string_view b) {
     if (x != y) return false;
   }
   return true;
+}
+
+std::uint64_t ascii_ci_key(std::string_view text) {
+  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a over the lower-case bytes
+  for (unsigned char c : text) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c - 'A' + 'a');
+    h = (h ^ c) * 1099511628211ULL;
+  }
+  return h == 0 ? 1 : h;
+}
+
+bool ascii_ci_less(std::string_view a, std::string_view b) {
+  const auto lower = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c - 'A' + 'a') : c; };
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                      [&](char x, char y) { return lower(static_cast<unsigned char>(x)) < lower(static_cast<unsigned char>(y)); });
 }
 
 std::string hex_lower(const std::uint8_t* data, std::size_t n) {

@@ -16,6 +16,10 @@ std::string_view trim(std::string_view s);
 std::string to_lower_ascii(std::string_view s);
 std::string to_upper_ascii(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
+/// A text compared ASCII case-insensitively (a MailboxDN, a record id), hashed; never 0.
+std::uint64_t ascii_ci_key(std::string_view text);
+/// Orders as the lower-case ASCII forms would, without building them.
+bool ascii_ci_less(std::string_view a, std::string_view b);
 std::string hex_lower(const std::uint8_t* data, std::size_t n);
 inline std::string hex_lower(const Bytes& b) { return hex_lower(b.data(), b.size()); }
 /// A decimal integer of digits only (no sign, no blanks); nullopt on anything else or overflow.

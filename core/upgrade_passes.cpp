@@ -75,7 +75,7 @@ void Pipeline::reject_duplicates(Db& db, DbWriter& writer) {
     }
   };
   collect([&](std::uint32_t i) {  // the record id is the name's first 13 characters, in any case
-    return tracks_[i].has_record_id ? ascii_ci_key(tracks_.path(i).substr(0, 13)) : 0;
+    return tracks_[i].has_record_id ? ascii_ci_key(record_id_part(tracks_.path(i))) : 0;
   });
   collect([&](std::uint32_t i) { return tracks_[i].mailbox_key; });
   if (candidates.empty()) return;
@@ -148,18 +148,12 @@ void Pipeline::verify(Db& db, const fs::path& db_path) {
   if (failed.empty() && unexpected.empty()) {
     // Every record read back hashed to the digest of its source record, so the
     // digest of what was written is the digest of the database. Record ids are the
-    // lower-cased first 13 characters of the names: ordered without building them.
-    std::vector<std::uint32_t> order;
-    for (std::uint32_t i = 0; i < tracks_.size(); ++i) {
-      if (tracks_[i].verification == Verification::Passed) order.push_back(i);
+    // lower-cased first 13 characters of the names.
+    std::vector<std::pair<std::string_view, const RecordDigest*>> digests;
+    for (std::size_t i = 0; i < tracks_.size(); ++i) {
+      if (tracks_[i].verification == Verification::Passed) digests.emplace_back(tracks_.path(i), &tracks_[i].written_digest);
     }
-    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-      return ascii_ci_less(tracks_.path(a).substr(0, 13), tracks_.path(b).substr(0, 13));
-    });
-    std::vector<const RecordDigest*> digests;
-    digests.reserve(order.size());
-    for (std::uint32_t i : order) digests.push_back(&tracks_[i].written_digest);
-    rep_.content_digest = content_digest_hex(digests);
+    rep_.content_digest = content_digest_of_files(std::move(digests));
     return;
   }
   sqlite_checks_.reset();  // a writer waits for no reader: the run fails anyway

@@ -67,7 +67,8 @@ class Archive {
     more_ = rows_.step();
   }
   bool more() const { return more_; }
-  std::string path() const { return rows_.text(0); }
+  /// Valid until the next take.
+  std::string_view path() const { return rows_.text_view(0); }
   /// The current row as the report shows a file the store no longer has; then the next row.
   FileSummary take_gone() {
     FileSummary g;
@@ -114,7 +115,7 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
     const StoreDir dir(*clients);
     const StoreListing entries = list_names(dir);
     // The record id of a record file is its lower-cased name without ".ini".
-    const auto record_id_of = [&](std::uint32_t i) { return to_lower_ascii(entries.name(i).substr(0, 13)); };
+    const auto record_id_of = [&](std::uint32_t i) { return record_id_of_name(entries.name(i)); };
     const std::time_t now = std::time(nullptr);
     std::vector<std::string> problems;
     std::size_t failed = 0;
@@ -197,13 +198,10 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
     // content_digest: every client read back, in record id order. Normally every
     // client belongs to a file: ordered by the files' names, without building ids.
     if (others.empty()) {
-      std::sort(digests.begin(), digests.end(), [&](const auto& a, const auto& b) {
-        return ascii_ci_less(entries.name(a.first).substr(0, 13), entries.name(b.first).substr(0, 13));
-      });
-      std::vector<const RecordDigest*> ordered;
-      ordered.reserve(digests.size());
-      for (const auto& d : digests) ordered.push_back(&d.second);
-      rep.content_digest = content_digest_hex(ordered);
+      std::vector<std::pair<std::string_view, const RecordDigest*>> by_name;
+      by_name.reserve(digests.size());
+      for (const auto& [i, d] : digests) by_name.emplace_back(entries.name(i), &d);
+      rep.content_digest = content_digest_of_files(std::move(by_name));
     } else {
       ContentDigest all = std::move(others);
       for (const auto& [i, d] : digests) all.add(record_id_of(i), d);
