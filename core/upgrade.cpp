@@ -107,9 +107,10 @@ void Pipeline::run() {
     TemporaryDatabase temp(final_path);
     {
       Db db(temp.path().string(), OpenMode::ReadWriteCreate);
+      temp.start_writeback();  // the disk writes while the build goes on
       try {
         timed("read_check_write", [&] { build(db); });
-        temp.start_writeback();  // the kernel writes while the verification reads
+        temp.finish_writeback();
         const Counts counts = tracks_.counts();
         rep_.blocked = counts.rejected > 0 && opt_.allow_rejected == AllowRejected::No;
         if (upgrade && rep_.blocked) {
