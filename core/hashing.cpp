@@ -17,26 +17,50 @@ const EVP_MD* sha1_md() {
   return md;
 }
 
-std::string digest_hex(const EVP_MD* md, const void* data, std::size_t n) {
-  unsigned char out[EVP_MAX_MD_SIZE];
+// One-shot digests on a context kept per thread and algorithm: EVP_Digest() made
+// and freed a context (several allocations, and reference counts on the
+// algorithm) for every call, three or four times per record file.
+struct ThreadContext {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ~ThreadContext() { EVP_MD_CTX_free(ctx); }
+};
+
+unsigned int digest_into(const EVP_MD* md, EVP_MD_CTX* ctx, const void* data, std::size_t n, unsigned char* out) {
   unsigned int len = 0;
-  if (EVP_Digest(data, n, out, &len, md, nullptr) != 1) throw std::runtime_error("OpenSSL digest failed");
-  return hex_lower(out, len);
+  if (!ctx || EVP_DigestInit_ex2(ctx, md, nullptr) != 1 || EVP_DigestUpdate(ctx, data, n) != 1 ||
+      EVP_DigestFinal_ex(ctx, out, &len) != 1) {
+    throw std::runtime_error("OpenSSL digest failed");
+  }
+  return len;
+}
+
+unsigned int sha256_into(const void* data, std::size_t n, unsigned char* out) {
+  thread_local ThreadContext t;
+  return digest_into(sha256_md(), t.ctx, data, n, out);
+}
+
+unsigned int sha1_into(const void* data, std::size_t n, unsigned char* out) {
+  thread_local ThreadContext t;
+  return digest_into(sha1_md(), t.ctx, data, n, out);
 }
 
 }  // namespace
 
 std::array<std::uint8_t, 32> sha256_bytes(const void* data, std::size_t n) {
   std::array<std::uint8_t, 32> out{};
-  unsigned int len = 0;
-  if (EVP_Digest(data, n, out.data(), &len, sha256_md(), nullptr) != 1 || len != out.size()) {
-    throw std::runtime_error("OpenSSL SHA-256 failed");
-  }
+  if (sha256_into(data, n, out.data()) != out.size()) throw std::runtime_error("OpenSSL SHA-256 failed");
   return out;
 }
 
-std::string sha256_hex(std::string_view data) { return digest_hex(sha256_md(), data.data(), data.size()); }
-std::string sha1_hex(const Bytes& data) { return digest_hex(sha1_md(), data.data(), data.size()); }
+std::string sha256_hex(std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  return hex_lower(out, sha256_into(data.data(), data.size(), out));
+}
+
+std::string sha1_hex(const Bytes& data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  return hex_lower(out, sha1_into(data.data(), data.size(), out));
+}
 
 struct Sha256::Impl {
   EVP_MD_CTX* ctx = nullptr;
