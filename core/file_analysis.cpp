@@ -20,7 +20,7 @@ AnalyzedFile analyze_record_bytes(const std::string& path, const std::string& re
   } else {
     DecodedText text = decode_text(bytes, s.issues);
     if (text.ok) {
-      const ParsedProfile profile = parse_profile(text.utf8, s.issues);
+      const ParsedProfile profile = parse_profile(text.utf8(), s.issues);
       if (!profile.has_content) {
         add_issue(s.issues, Severity::Error, "empty-file", "the file holds nothing but blank lines and comments");
       } else {

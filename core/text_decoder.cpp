@@ -165,32 +165,34 @@ DecodedText decode_text(std::string_view bytes, Issues& issues) {
                 "the file starts with a UTF-8 byte order mark but is not valid UTF-8");
       return out;
     }
-    out.utf8.assign(body);
+    out.as_given = body;
   } else if (bytes.size() >= 2 && bytes.substr(0, 2) == "\xFF\xFE") {
     out.encoding = SourceEncoding::Utf16Le;
-    if (!decode_utf16le(bytes.substr(2), out.utf8)) {
+    if (!decode_utf16le(bytes.substr(2), out.decoded)) {
       add_issue(issues, Severity::Error, "bad-encoding",
                 bytes.size() % 2 != 0
                     ? "the file starts with a UTF-16LE byte order mark but has an odd number of bytes"
                     : "the file starts with a UTF-16LE byte order mark but holds an unpaired surrogate");
       return out;
     }
+    out.converted = true;
   } else if (is_ascii(bytes)) {
     out.encoding = SourceEncoding::Windows1252;  // plain ASCII reads the same in every candidate encoding
-    out.utf8.assign(bytes);
+    out.as_given = bytes;
   } else {
     bool multibyte = false;
     if (is_valid_utf8(bytes, &multibyte) && multibyte) {
       out.encoding = SourceEncoding::Utf8;
-      out.utf8.assign(bytes);
+      out.as_given = bytes;
       add_issue(issues, Severity::Info, "decoded-as-utf8",
                 "no byte order mark; the bytes are valid UTF-8 with non-ASCII characters, read as UTF-8");
     } else {
       out.encoding = SourceEncoding::Windows1252;
-      out.utf8 = decode_cp1252(bytes, issues);
+      out.decoded = decode_cp1252(bytes, issues);
+      out.converted = true;
     }
   }
-  if (const int line = line_of_nul(out.utf8); line != 0) {
+  if (const int line = line_of_nul(out.utf8()); line != 0) {
     add_issue(issues, Severity::Error, "binary-content", "the text holds a NUL character", line);
     return out;
   }

@@ -46,7 +46,7 @@ TEST(TextDecoder, EncodingsOfSection2) {
     const DecodedText d = decode_text(c.bytes, issues);
     EXPECT_EQ(d.ok, c.ok);
     if (c.ok) {
-      EXPECT_EQ(d.utf8, c.utf8);
+      EXPECT_EQ(d.utf8(), c.utf8);
     }
     EXPECT_EQ(codes(issues), c.issues);
   }
