@@ -153,7 +153,7 @@ int on_key(void* user, const char* /*section*/, const char* /*name*/, const char
               st.line_no);
     return 1;
   }
-  st.current->entries.push_back(ProfileEntry{std::string(key), std::string(value), st.line_no});
+  st.current->entries.push_back(ProfileEntry{key, value, st.line_no});
   return 1;
 }
 

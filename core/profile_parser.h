@@ -12,14 +12,17 @@ namespace kms::core {
 /// Longest physical line read exactly (legacy-store.md section 2).
 inline constexpr std::size_t kMaxLineBytes = 64 * 1024;
 
+// Keys and values view the text given to parse_profile(): a
+// ParsedProfile must not outlive that text. (Copying them cost two allocations
+// of 1-2 KB per record file: the certificates' and keys' base64.)
 struct ProfileEntry {
-  std::string key;    ///< as written (first occurrence)
-  std::string value;  ///< trimmed, one pair of matching quotes removed
+  std::string_view key;    ///< as written (first occurrence)
+  std::string_view value;  ///< trimmed, one pair of matching quotes removed
   int line = 0;
 };
 
 struct ProfileSection {
-  std::string name;  ///< as written in its first header, trimmed
+  std::string name;  ///< as written in its first header, trimmed (short: no allocation)
   int line = 0;
   std::vector<ProfileEntry> entries;  ///< first occurrence of each key only
 
@@ -34,7 +37,7 @@ struct ParsedProfile {
   const ProfileSection* find(std::string_view name) const;
 };
 
-/// Parse decoded text. Adds malformed-line (error) and duplicate-key,
+/// Parse decoded text (which must outlive the result). Adds malformed-line (error) and duplicate-key,
 /// duplicate-section, key-outside-section (warnings), each with its line.
 ParsedProfile parse_profile(std::string_view text, Issues& issues);
 

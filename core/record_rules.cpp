@@ -99,7 +99,7 @@ std::optional<std::string> RuleRun::timestamp(const ProfileSection& s, const cha
     warn("bad-timestamp",
          std::string(key) + " is " + quoted(e->value) + ", expected YYYYMMDDHHMMSSZ; stored as NULL, raw text kept",
          e->line);
-    rec.extras.push_back(ExtraAttribute{s.name, e->key, e->value});
+    rec.extras.push_back(ExtraAttribute{s.name, std::string(e->key), std::string(e->value)});
   }
   return iso;
 }
@@ -109,7 +109,7 @@ void RuleRun::unknown_keys(const ProfileSection& s, std::initializer_list<const 
     if (is_known(e.key, known)) continue;
     // The value is never quoted: an unknown key may hold anything, secrets included.
     warn("unknown-key", "unknown key " + quoted(e.key) + " in [" + s.name + "], kept verbatim", e.line);
-    rec.extras.push_back(ExtraAttribute{s.name, e.key, e.value});
+    rec.extras.push_back(ExtraAttribute{s.name, std::string(e.key), std::string(e.value)});
   }
 }
 
