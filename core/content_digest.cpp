@@ -98,14 +98,19 @@ std::string content_digest_hex(const std::vector<const RecordDigest*>& in_record
   return h.hex_final();
 }
 
-std::string content_digest_of_files(std::vector<std::pair<std::string_view, const RecordDigest*>> by_file_name) {
-  std::sort(by_file_name.begin(), by_file_name.end(), [](const auto& a, const auto& b) {
-    return ascii_ci_less(record_id_part(a.first), record_id_part(b.first));
-  });
-  std::vector<const RecordDigest*> ordered;
-  ordered.reserve(by_file_name.size());
-  for (const auto& f : by_file_name) ordered.push_back(f.second);
-  return content_digest_hex(ordered);
+std::string content_digest_of_files(std::vector<std::uint32_t> files,
+                                    const std::function<std::string_view(std::uint32_t)>& name_of,
+                                    const std::function<const RecordDigest&(std::uint32_t)>& digest_of) {
+  const auto by_record_id = [&](std::uint32_t a, std::uint32_t b) {
+    return ascii_ci_less(record_id_part(name_of(a)), record_id_part(name_of(b)));
+  };
+  if (!std::is_sorted(files.begin(), files.end(), by_record_id)) std::sort(files.begin(), files.end(), by_record_id);
+  Sha256 h;
+  for (std::uint32_t f : files) {
+    const RecordDigest& d = digest_of(f);
+    h.update(d.data(), d.size());
+  }
+  return h.hex_final();
 }
 
 std::string ContentDigest::hex() {

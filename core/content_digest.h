@@ -3,6 +3,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,9 +38,13 @@ class ContentDigest {
 /// content_digest from per-record digests already in record_id order.
 std::string content_digest_hex(const std::vector<const RecordDigest*>& in_record_id_order);
 
-/// content_digest of clients that each belong to a file of the store: ordered by
-/// record id (the name's record_id_part, case-insensitively) without building the ids.
-std::string content_digest_of_files(std::vector<std::pair<std::string_view, const RecordDigest*>> by_file_name);
+/// content_digest of clients that each belong to a file of the store: `files`
+/// (4 bytes each) ordered by record id (the name's record_id_part,
+/// case-insensitively) without building the ids; a store listed in name order
+/// is usually in that order already, and is then not sorted.
+std::string content_digest_of_files(std::vector<std::uint32_t> files,
+                                    const std::function<std::string_view(std::uint32_t)>& name_of,
+                                    const std::function<const RecordDigest&(std::uint32_t)>& digest_of);
 
 /// The digest of every client in the database, read through DbReader.
 std::string content_digest(Db& db);

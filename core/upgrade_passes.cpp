@@ -6,6 +6,7 @@
 
 #include "cross_checks.h"
 #include "integrity_check.h"
+#include "memory_release.h"
 #include "ordered_pipeline.h"
 #include "report_rows.h"
 #include "upgrade_pipeline.h"
@@ -49,9 +50,11 @@ void Pipeline::build(Db& db) {
     progress("reading", i + 1, listing_.size());
   };
   for_each_ordered(listing_.size(), opt_.jobs, produce, consume);
+  release_free_memory();  // the workers' buffers, before the verification's caches
   writer.flush();
   reject_duplicates(db, writer);
   db.exec("COMMIT");
+  sqlite3_db_release_memory(db.get());  // the writer's page cache: it writes little from here on
   built_ = true;
 }
 
@@ -149,11 +152,13 @@ void Pipeline::verify(Db& db, const fs::path& db_path) {
     // Every record read back hashed to the digest of its source record, so the
     // digest of what was written is the digest of the database. Record ids are the
     // lower-cased first 13 characters of the names.
-    std::vector<std::pair<std::string_view, const RecordDigest*>> digests;
-    for (std::size_t i = 0; i < tracks_.size(); ++i) {
-      if (tracks_[i].verification == Verification::Passed) digests.emplace_back(tracks_.path(i), &tracks_[i].written_digest);
+    std::vector<std::uint32_t> passed;
+    for (std::uint32_t i = 0; i < tracks_.size(); ++i) {
+      if (tracks_[i].verification == Verification::Passed) passed.push_back(i);
     }
-    rep_.content_digest = content_digest_of_files(std::move(digests));
+    rep_.content_digest = content_digest_of_files(
+        std::move(passed), [&](std::uint32_t i) { return tracks_.path(i); },
+        [&](std::uint32_t i) -> const RecordDigest& { return tracks_[i].written_digest; });
     return;
   }
   sqlite_checks_.reset();  // a writer waits for no reader: the run fails anyway

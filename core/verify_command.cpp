@@ -198,10 +198,11 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
     // content_digest: every client read back, in record id order. Normally every
     // client belongs to a file: ordered by the files' names, without building ids.
     if (others.empty()) {
-      std::vector<std::pair<std::string_view, const RecordDigest*>> by_name;
-      by_name.reserve(digests.size());
-      for (const auto& [i, d] : digests) by_name.emplace_back(entries.name(i), &d);
-      rep.content_digest = content_digest_of_files(std::move(by_name));
+      std::vector<std::uint32_t> read_back(digests.size());
+      for (std::uint32_t k = 0; k < read_back.size(); ++k) read_back[k] = k;
+      rep.content_digest = content_digest_of_files(
+          std::move(read_back), [&](std::uint32_t k) { return std::string_view(entries.name(digests[k].first)); },
+          [&](std::uint32_t k) -> const RecordDigest& { return digests[k].second; });
     } else {
       ContentDigest all = std::move(others);
       for (const auto& [i, d] : digests) all.add(record_id_of(i), d);
