@@ -42,7 +42,10 @@ struct ParseState {
   std::string buffer;
   ParsedProfile* out = nullptr;
   Issues* issues = nullptr;
-  ProfileSection* current = nullptr;  // nullptr: before any header, or in a repeated section
+  // The section keys go to, as an index into out->sections (which grows);
+  // kNone before any header and in a repeated section.
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::size_t current = kNone;
   bool in_repeated_section = false;
   bool seen_section = false;
 };
@@ -61,12 +64,12 @@ void start_section(ParseState& st, std::string_view name) {
               "section [" + std::string(name) + "] repeats the one at line " + std::to_string(first->line) +
                   "; its keys are ignored, as the profile API ignores them",
               st.line_no);
-    st.current = nullptr;
+    st.current = ParseState::kNone;
     st.in_repeated_section = true;
     return;
   }
   st.out->sections.push_back(ProfileSection{std::string(name), st.line_no, {}});
-  st.current = &st.out->sections.back();
+  st.current = st.out->sections.size() - 1;
   st.in_repeated_section = false;
 }
 
@@ -145,15 +148,16 @@ int on_key(void* user, const char* /*section*/, const char* /*name*/, const char
               "key " + quoted(key) + " comes before any section header; ignored", st.line_no);
     return 1;
   }
-  if (st.current == nullptr) return 1;  // inside a repeated section: ignored (warned at its header)
-  if (const ProfileEntry* first = st.current->find(key)) {
+  if (st.current == ParseState::kNone) return 1;  // inside a repeated section: ignored (warned at its header)
+  ProfileSection& section = st.out->sections[st.current];
+  if (const ProfileEntry* first = section.find(key)) {
     add_issue(*st.issues, Severity::Warning, "duplicate-key",
-              "key " + quoted(key) + " repeats in [" + st.current->name + "]; the first, at line " +
+              "key " + quoted(key) + " repeats in [" + section.name + "]; the first, at line " +
                   std::to_string(first->line) + ", is used",
               st.line_no);
     return 1;
   }
-  st.current->entries.push_back(ProfileEntry{key, value, st.line_no});
+  section.entries.push_back(ProfileEntry{key, value, st.line_no});
   return 1;
 }
 
@@ -180,9 +184,7 @@ ParsedProfile parse_profile(std::string_view text, Issues& issues) {
   st.rest = text;
   st.out = &out;
   st.issues = &issues;
-  // `current` points into `sections`: every header holds a '[', so this
-  // reservation means the vector never reallocates while parsing.
-  out.sections.reserve(1 + static_cast<std::size_t>(std::count(text.begin(), text.end(), '[')));
+  out.sections.reserve(8);  // a client record has [Client] and a few certificate sections
   ini_parse_stream(read_line, &st, on_key, &st);
   return out;
 }

@@ -60,11 +60,10 @@ bool ascii_ci_less(std::string_view a, std::string_view b) {
 
 std::string hex_lower(const std::uint8_t* data, std::size_t n) {
   static const char* digits = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
+  std::string out(n * 2, '\0');  // written in place: push_back checked the capacity per digit
   for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(digits[data[i] >> 4]);
-    out.push_back(digits[data[i] & 0xF]);
+    out[2 * i] = digits[data[i] >> 4];
+    out[2 * i + 1] = digits[data[i] & 0xF];
   }
   return out;
 }

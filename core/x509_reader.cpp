@@ -15,16 +15,19 @@ struct X509Free { void operator()(X509* p) const { X509_free(p); } };
 }  // namespace
 
 std::optional<std::string> normalize_serial(std::string_view hex) {
+  if (hex.empty()) return std::nullopt;
+  std::size_t first = 0;  // leading zeros dropped
+  while (first < hex.size() && hex[first] == '0') ++first;
   std::string out;
-  for (char c : hex) {
+  out.reserve(hex.size() - first);
+  for (std::size_t i = 0; i < hex.size(); ++i) {
+    const char c = hex[i];
     const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     if (!ok) return std::nullopt;
-    if (out.empty() && c == '0') continue;
-    out.push_back(c);
+    if (i >= first) out.push_back(c >= 'a' ? static_cast<char>(c - 'a' + 'A') : c);
   }
-  if (hex.empty()) return std::nullopt;
-  if (out.empty()) return std::string("0");
-  return to_upper_ascii(out);
+  if (out.empty()) out = "0";
+  return out;
 }
 
 std::optional<X509Facts> read_x509_openssl(const Bytes& der) {
