@@ -159,6 +159,8 @@ StoreListing list_names(const StoreDir& clients) {
   const auto name_of = [&](const StoreListing::Item& it) { return std::string_view(l.names_.data() + it.at, it.length); };
   std::sort(l.items_.begin(), l.items_.end(),
             [&](const StoreListing::Item& a, const StoreListing::Item& b) { return name_of(a) < name_of(b); });
+  l.names_.shrink_to_fit();  // kept for the whole run: its exact size, not the last doubling
+  l.items_.shrink_to_fit();
   return l;
 }
 
