@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -13,6 +14,21 @@ namespace {
 FileStamp stamp_from(const struct stat& st) {
   return FileStamp{static_cast<std::int64_t>(st.st_size),
                    static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+// O_NOATIME: reading the store does not even update the files' access times (a
+// first read after a change would otherwise dirty every inode). The kernel allows
+// it only to the files' owner (or root); after one refusal it is not asked again.
+std::atomic<bool> noatime_allowed{true};
+
+int open_for_reading(int dirfd, const char* name) {
+  constexpr int kFlags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+  if (noatime_allowed.load(std::memory_order_relaxed)) {
+    const int fd = ::openat(dirfd, name, kFlags | O_NOATIME);
+    if (fd >= 0 || errno != EPERM) return fd;
+    noatime_allowed.store(false, std::memory_order_relaxed);
+  }
+  return ::openat(dirfd, name, kFlags);
 }
 
 struct Fd {
@@ -26,7 +42,7 @@ struct Fd {
 
 ReadResult read_record_file(int dirfd, const std::string& name, std::int64_t max_bytes) {
   ReadResult r;
-  Fd f{::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)};
+  Fd f{open_for_reading(dirfd, name.c_str())};
   if (f.fd < 0) {
     if (errno == ELOOP) {
       r.status = ReadResult::Status::Symlink;

@@ -1,5 +1,8 @@
 // The upgrade pipeline through the library: fail-closed, verification that
 // can fail, atomic target, rehearsal digest, --jobs.
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include "test_util.h"
@@ -73,6 +76,27 @@ TEST_F(UpgradeTest, SampleStoreMigratesAndVerifies) {
   EXPECT_EQ(count(target(), "SELECT count(*) FROM clients WHERE display_name = 'Se\xC3\xA1n \xC3\x93 Riain'"), 1);
   EXPECT_EQ(test::files_containing(tmp / "out", "kms-migrate"), std::vector<std::string>{});
   EXPECT_FALSE(fs::exists(target().string() + "-journal"));
+}
+
+// contract.md, upgrade guarantee 3 (source untouched): reading the store does not
+// even move the files' access times (O_NOATIME, allowed to the files' owner).
+TEST_F(UpgradeTest, ReadingTheStoreLeavesAccessTimesAlone) {
+  const fs::path clients = sample() / "Mgrent" / "Clients";
+  const struct timespec long_ago[2] = {{946684800, 0}, {UTIME_OMIT, 0}};  // atime 2000-01-01, mtime kept
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(clients)) {
+    if (!fs::is_regular_file(e.status())) continue;
+    ASSERT_EQ(::utimensat(AT_FDCWD, e.path().c_str(), long_ago, 0), 0) << e.path();
+    names.push_back(e.path().string());
+  }
+  ASSERT_FALSE(names.empty());
+  const auto r = upgrade(sample(), target());
+  ASSERT_EQ(r.exit_code, ExitCode::Ok) << r.report.message;
+  for (const auto& n : names) {
+    struct stat st {};
+    ASSERT_EQ(::stat(n.c_str(), &st), 0) << n;
+    EXPECT_EQ(st.st_atim.tv_sec, 946684800) << n << ": its access time moved";
+  }
 }
 
 TEST_F(UpgradeTest, RejectedRecordsBlockTheUpgrade) {
