@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <stdexcept>
+#include <system_error>
 
 namespace kms::core {
 namespace {
@@ -118,12 +118,12 @@ TemporaryDatabase::TemporaryDatabase(const fs::path& final_path)
             ("." + final_path.filename().string() + kTempMarker + std::to_string(::getpid()) + ".tmp")) {}
 
 TemporaryDatabase::~TemporaryDatabase() {
-  stop_writeback();
+  join_writeback();
   if (!done_) discard();
 }
 
 void TemporaryDatabase::discard() noexcept {
-  stop_writeback();
+  join_writeback();
   boost::system::error_code ec;
   fs::remove(temp_, ec);
   fs::remove(temp_.string() + "-journal", ec);
@@ -132,37 +132,27 @@ void TemporaryDatabase::discard() noexcept {
   done_ = true;
 }
 
-void TemporaryDatabase::start_writeback(int period_ms) {
+void TemporaryDatabase::start_writeback() {
+  join_writeback();
   const int fd = ::open(temp_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
-  writeback_ = std::thread([this, fd, period_ms] {
-    std::unique_lock<std::mutex> lock(writeback_mutex_);
-    for (;;) {
-      const bool last = writeback_wake_.wait_for(lock, std::chrono::milliseconds(period_ms), [&] { return build_over_; });
-      lock.unlock();
-      ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);  // may sleep while the device is busy
-      lock.lock();
-      if (last) break;
-    }
+  const auto write_out = [fd] {
+    ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     ::close(fd);
-  });
-}
-
-void TemporaryDatabase::finish_writeback() noexcept {
-  {
-    std::lock_guard<std::mutex> lock(writeback_mutex_);
-    build_over_ = true;
+  };
+  try {
+    writeback_ = std::thread(write_out);
+  } catch (const std::system_error&) {
+    write_out();  // no thread to be had: here, then
   }
-  writeback_wake_.notify_one();
 }
 
-void TemporaryDatabase::stop_writeback() noexcept {
-  finish_writeback();
+void TemporaryDatabase::join_writeback() noexcept {
   if (writeback_.joinable()) writeback_.join();
 }
 
 void TemporaryDatabase::sync() {
-  stop_writeback();
+  join_writeback();
   boost::system::error_code ec;
   for (const char* suffix : {"-journal", "-wal"}) {
     if (fs::exists(temp_.string() + suffix, ec)) {

@@ -3,8 +3,6 @@
 #pragma once
 #include <boost/filesystem.hpp>
 
-#include <condition_variable>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -46,13 +44,11 @@ class TemporaryDatabase {
   TemporaryDatabase& operator=(const TemporaryDatabase&) = delete;
 
   const fs::path& path() const { return temp_; }
-  /// Write-behind: a thread asks the kernel, every `period_ms` while the file is
-  /// being built, to start writing its dirty pages (sync_file_range), so that the
-  /// disk works beside the build and the fsync before the commit has little left.
-  /// Best effort; the thread never blocks the caller.
-  void start_writeback(int period_ms = 100);
-  /// The build is over: one last pass over the whole file, on the same thread.
-  void finish_writeback() noexcept;
+  /// Asks the kernel, on a thread of its own, to start writing the file's dirty
+  /// pages now (sync_file_range), so that the fsync before the commit has little
+  /// left to wait for. The call can sleep in the block layer's write throttling,
+  /// which is why it is not made on the caller's thread. Best effort.
+  void start_writeback();
   /// Refuse if a -journal or -wal is left; fsync the file. Throws std::runtime_error.
   void sync();
   /// After sync(): rename over the final path, fsync the folder. Throws std::runtime_error.
@@ -61,15 +57,12 @@ class TemporaryDatabase {
   void discard() noexcept;
 
  private:
-  void stop_writeback() noexcept;  ///< joins the write-behind thread
+  void join_writeback() noexcept;
 
   fs::path final_;
   fs::path temp_;
   bool done_ = false;
   std::thread writeback_;
-  std::mutex writeback_mutex_;
-  std::condition_variable writeback_wake_;
-  bool build_over_ = false;
 };
 
 }  // namespace kms::core

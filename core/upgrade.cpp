@@ -107,10 +107,9 @@ void Pipeline::run() {
     TemporaryDatabase temp(final_path);
     {
       Db db(temp.path().string(), OpenMode::ReadWriteCreate);
-      temp.start_writeback();  // the disk writes while the build goes on
       try {
         timed("read_check_write", [&] { build(db); });
-        temp.finish_writeback();
+        temp.start_writeback();  // the kernel writes while the verification reads
         const Counts counts = tracks_.counts();
         rep_.blocked = counts.rejected > 0 && opt_.allow_rejected == AllowRejected::No;
         if (upgrade && rep_.blocked) {
