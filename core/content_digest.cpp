@@ -92,11 +92,20 @@ void ContentDigest::add(const std::string& record_id, const RecordDigest& record
   records_.emplace_back(record_id, record_sha256);
 }
 
-std::string content_digest_hex(const std::vector<const RecordDigest*>& in_record_id_order) {
+namespace {
+
+// The content digest: SHA-256 over the per-record digests, taken in record id order.
+template <typename Range, typename DigestOf>
+std::string hash_in_record_id_order(const Range& in_order, DigestOf digest_of) {
   Sha256 h;
-  for (const RecordDigest* d : in_record_id_order) h.update(d->data(), d->size());
+  for (const auto& item : in_order) {
+    const RecordDigest& d = digest_of(item);
+    h.update(d.data(), d.size());
+  }
   return h.hex_final();
 }
+
+}  // namespace
 
 std::string content_digest_of_files(std::vector<std::uint32_t> files,
                                     const std::function<std::string_view(std::uint32_t)>& name_of,
@@ -105,20 +114,12 @@ std::string content_digest_of_files(std::vector<std::uint32_t> files,
     return ascii_ci_less(record_id_part(name_of(a)), record_id_part(name_of(b)));
   };
   if (!std::is_sorted(files.begin(), files.end(), by_record_id)) std::sort(files.begin(), files.end(), by_record_id);
-  Sha256 h;
-  for (std::uint32_t f : files) {
-    const RecordDigest& d = digest_of(f);
-    h.update(d.data(), d.size());
-  }
-  return h.hex_final();
+  return hash_in_record_id_order(files, digest_of);
 }
 
 std::string ContentDigest::hex() {
   std::sort(records_.begin(), records_.end());
-  std::vector<const RecordDigest*> ordered;
-  ordered.reserve(records_.size());
-  for (const auto& r : records_) ordered.push_back(&r.second);
-  return content_digest_hex(ordered);
+  return hash_in_record_id_order(records_, [](const auto& r) -> const RecordDigest& { return r.second; });
 }
 
 std::string content_digest(Db& db) {

@@ -35,8 +35,6 @@ class ContentDigest {
   std::vector<std::pair<std::string, RecordDigest>> records_;
 };
 
-/// content_digest from per-record digests already in record_id order.
-std::string content_digest_hex(const std::vector<const RecordDigest*>& in_record_id_order);
 
 /// content_digest of clients that each belong to a file of the store: `files`
 /// (4 bytes each) ordered by record id (the name's record_id_part,

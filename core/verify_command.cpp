@@ -1,6 +1,7 @@
 #include "verify_command.h"
 
 #include <algorithm>
+#include <numeric>
 #include <chrono>
 
 #include "content_digest.h"
@@ -199,7 +200,7 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
     // client belongs to a file: ordered by the files' names, without building ids.
     if (others.empty()) {
       std::vector<std::uint32_t> read_back(digests.size());
-      for (std::uint32_t k = 0; k < read_back.size(); ++k) read_back[k] = k;
+      std::iota(read_back.begin(), read_back.end(), 0u);
       rep.content_digest = content_digest_of_files(
           std::move(read_back), [&](std::uint32_t k) { return std::string_view(entries.name(digests[k].first)); },
           [&](std::uint32_t k) -> const RecordDigest& { return digests[k].second; });
