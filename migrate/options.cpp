@@ -40,7 +40,7 @@ po::options_description common_options(Command c, Options& o) {
   po::options_description d("Common options");
   d.add_options()
       ("jobs", po::value<int>(&o.jobs)->default_value(default_jobs()),
-       writes(c) ? "worker threads reading and checking records, beside the one writing; they run at nice +10 so that the writer always has a core (default: one per core)"
+       writes(c) ? "worker threads reading and checking records, beside the one writing; they run at nice +19 so that the writer always has a core (default: one per core)"
                  : "worker threads reading and checking records (default: one per core)")
       ("progress", po::value<std::string>()->default_value("auto"), "auto|always|never: live progress line on stderr")
       ("max-record-size", po::value<std::int64_t>(&o.max_record_size)->default_value(1 << 20),
