@@ -17,8 +17,8 @@ const char* verification_name(Verification v) {
 
 struct DbWriter::Statements {
   explicit Statements(Db& db)
-      // A taken record id or MailboxDN is ignored, children included (OR IGNORE): such a
-      // record has a duplicate, and the cross-file rules reject and delete them all.
+      // A taken record id is ignored, children included (OR IGNORE): such a record has a
+      // duplicate, and the cross-file rules reject and delete them all.
       : client(db,
                "INSERT OR IGNORE INTO clients (record_id, mailbox_dn, display_name, alias, state, legacy_state, token, "
                "created_at, modified_at)",
@@ -65,6 +65,16 @@ DbWriter::DbWriter(Db& db, Schema schema) : db_(db) {
 }
 
 DbWriter::~DbWriter() = default;
+
+void DbWriter::create_indexes() {
+  flush();
+  // The index is built by SQLite's sorter, which keeps up to the larger of the
+  // cache and SQLITE_CONFIG_PMASZ (sqlite_handle.cpp) in memory and writes the
+  // rest to temporary files: a 512 KiB cache keeps this step below the run's peak
+  // of memory (at 2 MiB it raised that peak by 7 MB at 100,000 records).
+  db_.exec("PRAGMA cache_size = -512");
+  db_.exec(schema::kIndexSql);
+}
 
 void DbWriter::write_client(const ClientRecord& rec) {
   st_->client.text(rec.record_id)

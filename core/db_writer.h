@@ -20,8 +20,11 @@ inline constexpr std::int64_t kApplicationId = 0x4B4D3535;  // 'KM55'
 class DbWriter {
  public:
   enum class Schema { Create, Existing };
-  /// Prepares the inserts; with Schema::Create, first creates the schema in the empty `db`.
+  /// Prepares the inserts; with Schema::Create, first creates the tables in the empty `db`.
   explicit DbWriter(Db& db, Schema schema = Schema::Create);
+  /// The rest of the schema (schema/kms55_indexes.sql), once the records are in
+  /// and the cross-file rules have deleted the clients they reject.
+  void create_indexes();
   ~DbWriter();
   DbWriter(const DbWriter&) = delete;
   DbWriter& operator=(const DbWriter&) = delete;
@@ -30,9 +33,10 @@ class DbWriter {
   // reading the tables back. Children may reach the file before their client, so
   // foreign keys must not be enforced row by row (the upgrade turns them off).
 
-  /// A client with its certificates, keys and extras. One whose record id or
-  /// MailboxDN is taken is ignored (it has a duplicate: the cross-file rules
-  /// reject both afterwards, and delete_client() removes what was written).
+  /// A client with its certificates, keys and extras. One whose record id is
+  /// taken is ignored; one whose MailboxDN is taken is written (the unique index
+  /// on it comes with create_indexes()). Either has a duplicate: the cross-file
+  /// rules reject both afterwards, and delete_client() removes what was written.
   void write_client(const ClientRecord& rec);
   /// `raw`: the file's bytes, for every record file that was read.
   void write_legacy_file(const FileSummary& f, const std::optional<std::string>& raw);

@@ -59,7 +59,10 @@ void Pipeline::build(Db& db) {
   // target until it is renamed, so two transactions are as safe as one).
   db.exec("BEGIN");
   reject_duplicates(db, writer);
+  writer.create_indexes();  // the MailboxDN index in one sort, now that no two clients share one
   db.exec("COMMIT");
+  sqlite3_db_release_memory(db.get());  // what the index's sort left
+  release_free_memory();
   built_ = true;
 }
 

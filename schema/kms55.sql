@@ -10,10 +10,12 @@ PRAGMA page_size = 16384;
 PRAGMA application_id = 1263351093;
 PRAGMA user_version = 1;
 
--- One row per migrated or normalized client record.
+-- One row per migrated or normalized client record. mailbox_dn is unique
+-- (case-insensitive, ASCII): the unique index clients_mailbox_dn, in
+-- kms55_indexes.sql, is built after the records are loaded.
 CREATE TABLE clients (
   record_id     TEXT PRIMARY KEY,
-  mailbox_dn    TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  mailbox_dn    TEXT NOT NULL COLLATE NOCASE,
   display_name  TEXT,
   alias         TEXT,
   state         TEXT NOT NULL CHECK (state = 'new' OR state = 'active' OR state = 'revoked' OR state = 'recovery'),

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <cctype>
+
 #include <gtest/gtest.h>
 
 #include "test_util.h"
@@ -134,6 +136,30 @@ TEST_F(UpgradeTest, DuplicateMailboxesAreAllRejectedAndNoneWritten) {
     EXPECT_EQ(count(db, "SELECT count(*) FROM legacy_files WHERE outcome = 'rejected' AND raw IS NOT NULL"), 2);
     EXPECT_EQ(count(db, "SELECT count(*) FROM migration_report WHERE outcome = 'rejected' AND issues LIKE '%duplicate-%'"), 2);
   }
+}
+
+// contract.md section 2: clients.mailbox_dn is unique, case-insensitive. The
+// index that holds it is built after the load (schema/kms55_indexes.sql); the
+// written database must refuse a second client whose MailboxDN differs only in case.
+TEST_F(UpgradeTest, WrittenDatabaseKeepsMailboxDnUniqueCaseInsensitively) {
+  const auto r = upgrade(sample(), target());
+  ASSERT_EQ(r.exit_code, ExitCode::Ok) << r.report.message;
+  Db db(target().string(), OpenMode::ReadWriteCreate);
+  Stmt dn(db, "SELECT mailbox_dn FROM clients LIMIT 1");
+  ASSERT_TRUE(dn.step());
+  const std::string existing = dn.text(0);
+  std::string other_case = existing;
+  for (char& c : other_case) c = static_cast<char>(std::isupper(static_cast<unsigned char>(c)) ? std::tolower(c) : std::toupper(c));
+  ASSERT_NE(other_case, existing);
+  const std::string insert = "INSERT INTO clients (record_id, mailbox_dn, state, legacy_state) VALUES ('mnew000000001', '" +
+                             other_case + "', 'new', 1)";
+  try {
+    db.exec(insert.c_str());
+    ADD_FAILURE() << "a second client with MailboxDN '" << other_case << "' (first: '" << existing << "') was accepted";
+  } catch (const DbError& e) {
+    EXPECT_EQ(e.code(), SQLITE_CONSTRAINT_UNIQUE) << e.what();
+  }
+  EXPECT_EQ(count(target(), "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'clients_mailbox_dn'"), 1);
 }
 
 TEST_F(UpgradeTest, VerificationFailsWhenARowIsCorruptedBeforeCommit) {
