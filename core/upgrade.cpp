@@ -109,7 +109,9 @@ void Pipeline::run() {
       Db db(temp.path().string(), OpenMode::ReadWriteCreate);
       try {
         timed("read_check_write", [&] { build(db); });
-        temp.start_writeback();  // the kernel writes while the verification reads
+        // Only the upgrade's database must reach the disk: a rehearsal's is deleted,
+        // or copied by --keep-db, when the run ends.
+        if (upgrade) temp.start_writeback();  // the kernel writes while the verification reads
         const Counts counts = tracks_.counts();
         rep_.blocked = counts.rejected > 0 && opt_.allow_rejected == AllowRejected::No;
         if (upgrade && rep_.blocked) {
@@ -128,7 +130,7 @@ void Pipeline::run() {
         timed("report", [&] { report_files(db); });
         timed("sqlite_checks", [&] { sqlite_checks(); });
         timed("meta", [&] { finish_database(db); });
-        timed("sync", [&] { temp.sync(); });  // the kernel has been writing since the build
+        if (upgrade) timed("sync", [&] { temp.sync(); });  // the kernel has been writing since the build
       } catch (...) {
         // The report still names every file and what became of it, unless the
         // operator interrupted (then nothing more is done) or the database failed.
