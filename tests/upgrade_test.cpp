@@ -151,10 +151,10 @@ TEST_F(UpgradeTest, WrittenDatabaseKeepsMailboxDnUniqueCaseInsensitively) {
   std::string other_case = existing;
   for (char& c : other_case) c = static_cast<char>(std::isupper(static_cast<unsigned char>(c)) ? std::tolower(c) : std::toupper(c));
   ASSERT_NE(other_case, existing);
-  const std::string insert = "INSERT INTO clients (record_id, mailbox_dn, state, legacy_state) VALUES ('mnew000000001', '" +
-                             other_case + "', 'new', 1)";
+  Stmt insert(db, "INSERT INTO clients (record_id, mailbox_dn, state, legacy_state) VALUES ('mnew000000001', ?1, 'new', 1)");
+  insert.bind(1, other_case);
   try {
-    db.exec(insert.c_str());
+    insert.step();
     ADD_FAILURE() << "a second client with MailboxDN '" << other_case << "' (first: '" << existing << "') was accepted";
   } catch (const DbError& e) {
     EXPECT_EQ(e.code(), SQLITE_CONSTRAINT_UNIQUE) << e.what();
