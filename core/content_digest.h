@@ -35,7 +35,6 @@ class ContentDigest {
   std::vector<std::pair<std::string, RecordDigest>> records_;
 };
 
-
 /// content_digest of clients that each belong to a file of the store: `files`
 /// (4 bytes each) ordered by record id (the name's record_id_part,
 /// case-insensitively) without building the ids; a store listed in name order

@@ -54,9 +54,10 @@ void Pipeline::build(Db& db) {
   writer.flush();
   db.exec("COMMIT");
   sqlite3_db_release_memory(db.get());  // the writer's page cache: it writes little from here on
-  // The cross-file rules in a second transaction, after that release: finding their
-  // candidates takes 12 bytes per file, and memory peaks here (the file is not the
-  // target until it is renamed, so two transactions are as safe as one).
+  // The cross-file rules and the index built after the load, in a second
+  // transaction after that release: finding the rules' candidates takes 12 bytes
+  // per file and the index's sort its runs, and memory peaks here (the file is not
+  // the target until it is renamed, so two transactions are as safe as one).
   db.exec("BEGIN");
   reject_duplicates(db, writer);
   writer.create_indexes();  // the MailboxDN index in one sort, now that no two clients share one
