@@ -2,6 +2,7 @@
 
 #include "hashing.h"
 #include "profile_parser.h"
+#include "safe_text.h"
 #include "text_decoder.h"
 
 namespace kms::core {
@@ -34,6 +35,10 @@ AnalyzedFile analyze_record_bytes(const std::string& path, const std::string& re
           s.state = r.record->state;
           a.record = std::move(r.record);
         }
+      }
+      // The messages follow the message rule already (safe_text.h); this is the second line of defence.
+      if (!s.issues.empty() && !profile.secrets.empty()) {
+        for (Issue& i : s.issues) redact_secrets(i.message, profile.secrets);
       }
     }
   }

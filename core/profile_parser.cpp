@@ -6,6 +6,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "safe_text.h"
 #include "text_util.h"
 
 namespace kms::core {
@@ -48,7 +49,100 @@ struct ParseState {
   std::size_t current = kNone;
   bool in_repeated_section = false;
   bool seen_section = false;
+  // A base64 value (Certificate, EscrowedKey) whose next lines may continue it:
+  // the key's line, and the first and last continuation line found so far.
+  std::string_view base64_key;
+  int base64_line = 0;
+  int wrap_first = 0, wrap_last = 0;
 };
+
+bool is_base64_body_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+// Every key name the record rules know: a line "Revoked=" is that key, never a
+// piece of a wrapped value.
+bool is_dialect_key(std::string_view name) {
+  for (const char* k : {"MailboxDN", "DisplayName", "Alias", "State", "NumSCerts", "NumECerts", "Token", "Created",
+                        "Modified", "Serial", "Certificate", "Revoked", "RevokedOn", "EscrowedKey"}) {
+    if (iequals(name, k)) return true;
+  }
+  return false;
+}
+
+bool is_base64_key(std::string_view name) { return iequals(name, "Certificate") || iequals(name, "EscrowedKey"); }
+
+// A physical line that can only be the rest of a wrapped base64 value: nothing
+// but base64 characters, perhaps ending in '=' padding, and not a known key.
+bool is_base64_continuation(std::string_view t) {
+  std::string_view body = t;
+  int padding = 0;
+  while (!body.empty() && body.back() == '=' && padding < 2) {
+    body.remove_suffix(1);
+    ++padding;
+  }
+  if (body.empty() || !std::all_of(body.begin(), body.end(), is_base64_body_char)) return false;
+  return padding == 0 || !is_dialect_key(body);
+}
+
+// What follows the name Token or EscrowedKey anywhere in a line is kept as a
+// secret to redact: the value of such a key, and the secret that a lost line
+// end ("State=1Token=...") or a mistyped separator ("EscrowedKey:...",
+// "EscrowedKey <blob>==") put where no key names it.
+void collect_secrets(ParseState& st, std::string_view line) {
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    for (std::string_view name : {std::string_view("Token"), std::string_view("EscrowedKey")}) {
+      const std::size_t end = i + name.size();
+      if (end >= line.size() || !iequals(line.substr(i, name.size()), name)) continue;
+      if (std::string_view(" \t:=").find(line[end]) == std::string_view::npos) continue;
+      std::string_view rest = line.substr(end);
+      while (!rest.empty() && std::string_view(" \t:=").find(rest.front()) != std::string_view::npos) rest.remove_prefix(1);
+      if (!rest.empty()) st.out->secrets.push_back(rest);
+    }
+  }
+}
+
+void end_wrapped_value(ParseState& st) {
+  if (st.wrap_first != 0) {
+    const std::string lines = st.wrap_first == st.wrap_last
+                                  ? "line " + std::to_string(st.wrap_first)
+                                  : "lines " + std::to_string(st.wrap_first) + "-" + std::to_string(st.wrap_last);
+    add_issue(*st.issues, Severity::Error, "wrapped-value",
+              "the " + std::string(st.base64_key) + " value of line " + std::to_string(st.base64_line) +
+                  " continues on " + lines +
+                  " (base64 wrapped onto more than one line): the profile API reads only the first line, so the "
+                  "value is cut short; put it back on one line",
+              st.base64_line);
+  }
+  st.base64_key = {};
+  st.base64_line = st.wrap_first = st.wrap_last = 0;
+}
+
+// Called for every physical line: is it the continuation of a base64 value?
+// Blank lines between do not end the value; anything else does.
+bool continues_base64_value(ParseState& st, std::string_view t) {
+  if (st.base64_line == 0) return false;
+  if (t.empty()) return false;
+  if (is_base64_continuation(t)) {
+    if (st.wrap_first == 0) st.wrap_first = st.line_no;
+    st.wrap_last = st.line_no;
+    st.out->secrets.push_back(t);
+    return true;
+  }
+  end_wrapped_value(st);
+  return false;
+}
+
+// After a key line: does it hold a base64 value that the next lines might continue?
+void note_key_line(ParseState& st, std::string_view t) {
+  const auto eq = t.find('=');
+  if (eq == std::string_view::npos) return;
+  const std::string_view key = trim(t.substr(0, eq));
+  if (is_base64_key(key)) {
+    st.base64_key = key;
+    st.base64_line = st.line_no;
+  }
+}
 
 ProfileSection* find_section(ParsedProfile& p, std::string_view name) {
   for (auto& s : p.sections) {
@@ -61,7 +155,7 @@ void start_section(ParseState& st, std::string_view name) {
   st.seen_section = true;
   if (ProfileSection* first = find_section(*st.out, name)) {
     add_issue(*st.issues, Severity::Warning, "duplicate-section",
-              "section [" + std::string(name) + "] repeats the one at line " + std::to_string(first->line) +
+              "section " + section_ref(name) + " repeats the one at line " + std::to_string(first->line) +
                   "; its keys are ignored, as the profile API ignores them",
               st.line_no);
     st.current = ParseState::kNone;
@@ -78,6 +172,11 @@ void start_section(ParseState& st, std::string_view name) {
 // bytes), unterminated '[' lines, and lines longer than the limit.
 LineKind pre_classify(ParseState& st, std::string_view line) {
   const std::string_view t = trim(line);
+  collect_secrets(st, t);
+  if (continues_base64_value(st, t)) {
+    st.out->has_content = true;
+    return LineKind::Malformed;  // reported once, as wrapped-value, when the value ends
+  }
   if (line.size() > kMaxLineBytes) {
     add_issue(*st.issues, Severity::Error, "malformed-line",
               "line is " + std::to_string(line.size()) + " bytes long; the limit is " +
@@ -88,7 +187,10 @@ LineKind pre_classify(ParseState& st, std::string_view line) {
   }
   if (t.empty() || t.front() == ';') return LineKind::Other;
   st.out->has_content = true;
-  if (t.front() != '[') return LineKind::Other;
+  if (t.front() != '[') {
+    note_key_line(st, t);
+    return LineKind::Other;
+  }
   const auto close = t.find(']');
   if (close == std::string_view::npos) {
     add_issue(*st.issues, Severity::Error, "malformed-line",
@@ -145,14 +247,14 @@ int on_key(void* user, const char* /*section*/, const char* /*name*/, const char
   const std::string_view value = strip_matching_quotes(trim(raw.substr(eq + 1)));
   if (!st.seen_section) {
     add_issue(*st.issues, Severity::Warning, "key-outside-section",
-              "key " + quoted(key) + " comes before any section header; ignored", st.line_no);
+              "key " + key_name(key) + " comes before any section header; ignored", st.line_no);
     return 1;
   }
   if (st.current == ParseState::kNone) return 1;  // inside a repeated section: ignored (warned at its header)
   ProfileSection& section = st.out->sections[st.current];
   if (const ProfileEntry* first = section.find(key)) {
     add_issue(*st.issues, Severity::Warning, "duplicate-key",
-              "key " + quoted(key) + " repeats in [" + section.name + "]; the first, at line " +
+              "key " + key_name(key) + " repeats in " + section_ref(section.name) + "; the first, at line " +
                   std::to_string(first->line) + ", is used",
               st.line_no);
     return 1;
@@ -186,6 +288,7 @@ ParsedProfile parse_profile(std::string_view text, Issues& issues) {
   st.issues = &issues;
   out.sections.reserve(8);  // a client record has [Client] and a few certificate sections
   ini_parse_stream(read_line, &st, on_key, &st);
+  end_wrapped_value(st);
   return out;
 }
 

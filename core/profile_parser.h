@@ -33,12 +33,17 @@ struct ProfileSection {
 struct ParsedProfile {
   std::vector<ProfileSection> sections;  ///< first occurrence of each name, in file order
   bool has_content = false;              ///< any line other than blanks and comments
+  /// Text that is or may be secret, wherever it sits: the values of every
+  /// Token and EscrowedKey line (repeats included), what follows "Token=" or
+  /// "EscrowedKey=" inside another line (a lost line end), and the lines of a
+  /// wrapped value. Messages are redacted against it (redact_secrets).
+  std::vector<std::string_view> secrets;
 
   const ProfileSection* find(std::string_view name) const;
 };
 
-/// Parse decoded text (which must outlive the result). Adds malformed-line (error) and duplicate-key,
-/// duplicate-section, key-outside-section (warnings), each with its line.
+/// Parse decoded text (which must outlive the result). Adds malformed-line and wrapped-value (errors)
+/// and duplicate-key, duplicate-section, key-outside-section (warnings), each with its line.
 ParsedProfile parse_profile(std::string_view text, Issues& issues);
 
 }  // namespace kms::core

@@ -3,6 +3,8 @@
 #include <map>
 #include <tuple>
 
+#include "safe_text.h"
+
 namespace kms::core {
 namespace {
 
@@ -70,7 +72,7 @@ std::vector<std::string> compare_records(const ClientRecord& e, const ClientReco
   std::map<std::pair<std::string, std::string>, const ExtraAttribute*> actual_extras;
   for (const auto& x : a.extras) actual_extras[{x.section, x.key}] = &x;
   for (const auto& x : e.extras) {
-    const std::string p = "extra_attributes[" + x.section + "." + x.key + "]";
+    const std::string p = "extra_attributes[" + shown_name(x.section) + "." + shown_name(x.key) + "]";
     auto it = actual_extras.find({x.section, x.key});
     if (it == actual_extras.end()) {
       out.push_back(p + " (missing)");
@@ -79,7 +81,7 @@ std::vector<std::string> compare_records(const ClientRecord& e, const ClientReco
     field(out, p + ".value", x.value, it->second->value);
     actual_extras.erase(it);
   }
-  for (const auto& [k, x] : actual_extras) out.push_back("extra_attributes[" + k.first + "." + k.second + "] (unexpected)");
+  for (const auto& [k, x] : actual_extras) out.push_back("extra_attributes[" + shown_name(k.first) + "." + shown_name(k.second) + "] (unexpected)");
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "base64.h"
+#include "safe_text.h"
 #include "text_util.h"
 #include "timestamp.h"
 #include "x509_reader.h"
@@ -71,11 +72,11 @@ class RuleRun {
 const ProfileEntry* RuleRun::required(const ProfileSection& s, const char* key) {
   const ProfileEntry* e = s.find(key);
   if (e == nullptr) {
-    error("missing-key", std::string("[") + s.name + "] has no " + key, s.line);
+    error("missing-key", section_ref(s.name) + " has no " + key, s.line);
     return nullptr;
   }
   if (e->value.empty()) {
-    error("missing-key", std::string(key) + " in [" + s.name + "] is empty", e->line);
+    error("missing-key", std::string(key) + " in " + section_ref(s.name) + " is empty", e->line);
     return nullptr;
   }
   return e;
@@ -108,7 +109,7 @@ void RuleRun::unknown_keys(const ProfileSection& s, std::initializer_list<const 
   for (const auto& e : s.entries) {
     if (is_known(e.key, known)) continue;
     // The value is never quoted: an unknown key may hold anything, secrets included.
-    warn("unknown-key", "unknown key " + quoted(e.key) + " in [" + s.name + "], kept verbatim", e.line);
+    warn("unknown-key", "unknown key " + key_name(e.key) + " in " + section_ref(s.name) + ", kept verbatim", e.line);
     rec.extras.push_back(ExtraAttribute{s.name, std::string(e.key), std::string(e.value)});
   }
 }
@@ -162,9 +163,9 @@ void RuleRun::read_certificate(const CertSection& cs, ClientRecord& rec) {
   if (body) {
     auto der = base64_decode(body->value);
     if (!der) {
-      error("bad-certificate", "Certificate in [" + s.name + "] is not valid base64", body->line);
+      error("bad-certificate", "Certificate in " + section_ref(s.name) + " is not valid base64", body->line);
     } else if (!(facts = read_x509(*der))) {
-      error("bad-certificate", "Certificate in [" + s.name + "] is not a DER X.509 certificate", body->line);
+      error("bad-certificate", "Certificate in " + section_ref(s.name) + " is not a DER X.509 certificate", body->line);
     } else {
       cert.der = std::move(*der);
     }
@@ -173,7 +174,7 @@ void RuleRun::read_certificate(const CertSection& cs, ClientRecord& rec) {
     const auto norm = normalize_serial(serial->value);
     if (!norm || *norm != facts->serial) {
       error("serial-mismatch",
-            "Serial in [" + s.name + "] is " + quoted(serial->value) + " but the certificate's serial is " + facts->serial,
+            "Serial in " + section_ref(s.name) + " is " + quoted(serial->value) + " but the certificate's serial is " + facts->serial,
             serial->line);
     }
   }
@@ -181,21 +182,21 @@ void RuleRun::read_certificate(const CertSection& cs, ClientRecord& rec) {
     if (r->value == "1") {
       cert.revoked = true;
     } else if (r->value != "0") {
-      error("bad-value", "Revoked in [" + s.name + "] is " + quoted(r->value) + ", expected 0 or 1", r->line);
+      error("bad-value", "Revoked in " + section_ref(s.name) + " is " + quoted(r->value) + ", expected 0 or 1", r->line);
     }
   }
   cert.revoked_at = timestamp(s, "RevokedOn", rec);
   if (cert.revoked && !cert.revoked_at) {
     const ProfileEntry* on = s.find("RevokedOn");
     warn("revoked-without-date",
-         "[" + s.name + "] is revoked (Revoked=1) but RevokedOn is " + (on ? "not a valid time" : "missing"),
+         section_ref(s.name) + " is revoked (Revoked=1) but RevokedOn is " + (on ? "not a valid time" : "missing"),
          on ? on->line : s.line);
   }
   if (enc) {
     if (const ProfileEntry* key = required(s, "EscrowedKey")) {
       auto blob = base64_decode(key->value);
       if (!blob) {
-        error("bad-key-blob", "EscrowedKey in [" + s.name + "] is not valid base64", key->line);
+        error("bad-key-blob", "EscrowedKey in " + section_ref(s.name) + " is not valid base64", key->line);
       } else {
         rec.keys.push_back(EscrowedKey{cs.seq, std::move(*blob)});
       }
@@ -213,7 +214,7 @@ void RuleRun::read_certificate(const CertSection& cs, ClientRecord& rec) {
     cert.sha1_thumbprint = facts->sha1_thumbprint;
     if (cert.not_after < now_text()) {
       add_issue(issues_, Severity::Info, "certificate-expired",
-                "the certificate in [" + s.name + "] expired on " + cert.not_after, body->line);
+                "the certificate in " + section_ref(s.name) + " expired on " + cert.not_after, body->line);
     }
     rec.certificates.push_back(std::move(cert));
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 
+#include "safe_text.h"
 #include "text_util.h"
 
 namespace kms::core {
@@ -18,16 +19,7 @@ nlohmann::ordered_json null_or(const std::string& s) {
   return s.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s);
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
+std::string csv_field(const std::string& s) { return csv_cell(s); }
 
 std::string issue_text(const Issue& i) {
   std::string t = std::string(severity_name(i.severity)) + " " + i.code;
@@ -104,7 +96,7 @@ nlohmann::ordered_json record_json(const FileSummary& f, std::optional<Verificat
   j["type"] = "record";
   j["path"] = f.path;
   j["record_id"] = null_or(f.record_id);
-  j["mailbox_dn"] = null_or(f.mailbox_dn);
+  j["mailbox_dn"] = null_or(mask_embedded_secrets(f.mailbox_dn));
   j["sha256"] = null_or(f.sha256);
   j["outcome"] = outcome_name(f.outcome);
   j["legacy_state"] = f.legacy_state ? nlohmann::ordered_json(*f.legacy_state) : nlohmann::ordered_json(nullptr);
@@ -180,7 +172,7 @@ std::string jsonl_record(const FileSummary& f, std::optional<Verification> v) {
   out += ",\"record_id\":";
   append_text_or_null(out, f.record_id);
   out += ",\"mailbox_dn\":";
-  append_text_or_null(out, f.mailbox_dn);
+  append_text_or_null(out, mask_embedded_secrets(f.mailbox_dn));
   out += ",\"sha256\":";
   append_text_or_null(out, f.sha256);
   out += ",\"outcome\":\"";
@@ -194,7 +186,7 @@ std::string jsonl_record(const FileSummary& f, std::optional<Verification> v) {
   out += ",\"verification\":";
   out += v ? std::string("\"") + verification_name(*v) + "\"" : "null";
   out += "}\n";
-  return out;
+  return json_inert(std::move(out));
 }
 
 std::string csv_record(const FileSummary& f, std::optional<Verification> v) {
@@ -212,7 +204,7 @@ std::string report_head(ReportFormat format) {
 }
 
 std::string report_tail(ReportFormat format, const RunReport& r) {
-  return format == ReportFormat::JsonLines ? dump(summary_json(r)) + '\n' : "";
+  return format == ReportFormat::JsonLines ? json_inert(dump(summary_json(r))) + '\n' : "";
 }
 
 }  // namespace kms::core

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "report.h"
+#include "safe_text.h"
 #include "store_analysis.h"
 #include "text_util.h"
 
@@ -14,12 +15,12 @@ bool matches_mailbox(const FileSummary& f, const std::string& query) {
 }
 
 nlohmann::ordered_json opt(const std::optional<std::string>& s) {
-  return s ? nlohmann::ordered_json(*s) : nlohmann::ordered_json(nullptr);
+  return s ? nlohmann::ordered_json(mask_embedded_secrets(*s)) : nlohmann::ordered_json(nullptr);
 }
 
 nlohmann::ordered_json record_detail(const ClientRecord& r) {
   nlohmann::ordered_json j;
-  j["mailbox_dn"] = r.mailbox_dn;
+  j["mailbox_dn"] = mask_embedded_secrets(r.mailbox_dn);
   j["display_name"] = opt(r.display_name);
   j["alias"] = opt(r.alias);
   j["state"] = state_name(r.state);
@@ -45,7 +46,7 @@ nlohmann::ordered_json record_detail(const ClientRecord& r) {
   j["escrowed_keys"] = nlohmann::ordered_json::array();
   for (const auto& k : r.keys) j["escrowed_keys"].push_back({{"seq", k.seq}, {"bytes", k.key_blob.size()}});
   j["extra_keys"] = nlohmann::ordered_json::array();
-  for (const auto& x : r.extras) j["extra_keys"].push_back(x.section + "." + x.key);
+  for (const auto& x : r.extras) j["extra_keys"].push_back(shown_name(x.section) + "." + shown_name(x.key));
   return j;
 }
 
@@ -109,7 +110,7 @@ nlohmann::ordered_json scan_json(const ScanOptions& o, const ScanResult& r) {
     if (f.outcome == RecordOutcome::Normalized) {
       for (const auto& i : f.issues) {
         if (i.code == "recovery-never-enrolled") {
-          j["normalizations"].push_back({{"path", f.path}, {"mailbox_dn", f.mailbox_dn}, {"rule", i.code},
+          j["normalizations"].push_back({{"path", f.path}, {"mailbox_dn", mask_embedded_secrets(f.mailbox_dn)}, {"rule", i.code},
                                          {"from", "recovery"}, {"to", "new"}, {"reason", i.message}});
         }
       }
@@ -117,7 +118,7 @@ nlohmann::ordered_json scan_json(const ScanOptions& o, const ScanResult& r) {
     if (f.outcome == RecordOutcome::Skipped || f.issues.empty()) continue;
     nlohmann::ordered_json codes = nlohmann::ordered_json::array();
     for (const auto& i : f.issues) codes.push_back(i.code);
-    j["records_with_issues"].push_back({{"path", f.path}, {"mailbox_dn", f.mailbox_dn.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(f.mailbox_dn)},
+    j["records_with_issues"].push_back({{"path", f.path}, {"mailbox_dn", f.mailbox_dn.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(mask_embedded_secrets(f.mailbox_dn))},
                                         {"outcome", outcome_name(f.outcome)}, {"codes", codes}});
   }
   if (o.mailbox) {

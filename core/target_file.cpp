@@ -41,7 +41,56 @@ bool is_within(const fs::path& inner, const fs::path& outer) {
   return true;
 }
 
+/// open(2) for a new file of ours: never through a link, never inherited by a child.
+int open_new_owner_only(const fs::path& p) {
+  const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot create '" + p.string() + "': " + std::strerror(errno));
+  if (::fchmod(fd, 0600) != 0) {  // the umask may have taken the owner's bits too
+    const int err = errno;
+    ::close(fd);
+    ::unlink(p.c_str());
+    throw std::runtime_error("cannot make '" + p.string() + "' owner-only: " + std::strerror(err));
+  }
+  return fd;
+}
+
 }  // namespace
+
+void create_owner_only_file(const fs::path& p) { ::close(open_new_owner_only(p)); }
+
+void copy_owner_only(const fs::path& from, const fs::path& to) {
+  const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) throw std::runtime_error("cannot open '" + from.string() + "': " + std::strerror(errno));
+  int out = -1;
+  try {
+    out = open_new_owner_only(to);
+  } catch (...) {
+    ::close(in);
+    throw;
+  }
+  std::string error;
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(in, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) error = "cannot read '" + from.string() + "': " + std::strerror(errno);
+    if (n <= 0) break;
+    for (ssize_t done = 0; done < n && error.empty();) {
+      const ssize_t w = ::write(out, buf + done, static_cast<std::size_t>(n - done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) error = "cannot write '" + to.string() + "': " + std::strerror(errno);
+      else done += w;
+    }
+    if (!error.empty()) break;
+  }
+  if (error.empty() && ::fsync(out) != 0) error = "cannot sync '" + to.string() + "': " + std::strerror(errno);
+  ::close(in);
+  if (::close(out) != 0 && error.empty()) error = "cannot write '" + to.string() + "': " + std::strerror(errno);
+  if (!error.empty()) {
+    ::unlink(to.c_str());
+    throw std::runtime_error(error);
+  }
+}
 
 std::string check_target(const fs::path& target, bool force, const fs::path& source) {
   boost::system::error_code ec;
@@ -78,7 +127,7 @@ std::vector<std::string> remove_stale_temporaries(const fs::path& target) {
 TargetLock::TargetLock(const fs::path& target)
     : path_(folder_of(target) / ("." + target.filename().string() + ".kms-migrate.lock")) {
   for (int attempt = 0; attempt < 5; ++attempt) {
-    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd_ < 0) throw std::runtime_error("cannot create the lock file '" + path_.string() + "': " + std::strerror(errno));
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
       const int err = errno;
@@ -115,7 +164,9 @@ TargetLock::~TargetLock() {
 TemporaryDatabase::TemporaryDatabase(const fs::path& final_path)
     : final_(fs::absolute(final_path)),
       temp_(folder_of(final_path) /
-            ("." + final_path.filename().string() + kTempMarker + std::to_string(::getpid()) + ".tmp")) {}
+            ("." + final_path.filename().string() + kTempMarker + std::to_string(::getpid()) + ".tmp")) {
+  create_owner_only_file(temp_);  // SQLite then opens it, and gives its -journal the same mode
+}
 
 TemporaryDatabase::~TemporaryDatabase() {
   join_writeback();

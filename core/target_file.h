@@ -35,9 +35,18 @@ class TargetLock {
   int fd_ = -1;
 };
 
+/// Every database the tool writes holds tokens and escrowed keys: it is
+/// created owner-only (0600) whatever the umask, without following a link,
+/// and must not exist yet. Throws std::runtime_error.
+void create_owner_only_file(const fs::path& p);
+
+/// Copy a database to a new owner-only file (rehearse --keep-db), fsynced.
+/// Throws std::runtime_error; a partial copy is removed.
+void copy_owner_only(const fs::path& from, const fs::path& to);
+
 class TemporaryDatabase {
  public:
-  /// Names (does not create) a temporary file in the folder of `final_path`.
+  /// Creates the (empty, owner-only) temporary file in the folder of `final_path`.
   explicit TemporaryDatabase(const fs::path& final_path);
   ~TemporaryDatabase();  ///< removes the temporary file (and any -journal/-wal) unless committed
   TemporaryDatabase(const TemporaryDatabase&) = delete;

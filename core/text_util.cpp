@@ -80,17 +80,4 @@ std::optional<std::int64_t> parse_decimal(std::string_view s) {
   return v;
 }
 
-std::string quoted(std::string_view s, std::size_t max) {
-  std::string out = "\"";
-  if (s.size() > max) {
-    while (max > 0 && (static_cast<unsigned char>(s[max]) & 0xC0) == 0x80) --max;  // UTF-8 boundary
-    out.append(s.substr(0, max));
-    out.append("...");
-  } else {
-    out.append(s);
-  }
-  out.push_back('"');
-  return out;
-}
-
 }  // namespace kms::core

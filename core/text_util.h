@@ -24,7 +24,5 @@ std::string hex_lower(const std::uint8_t* data, std::size_t n);
 inline std::string hex_lower(const Bytes& b) { return hex_lower(b.data(), b.size()); }
 /// A decimal integer of digits only (no sign, no blanks); nullopt on anything else or overflow.
 std::optional<std::int64_t> parse_decimal(std::string_view s);
-/// Quote a text for a message, cut to `max` characters.
-std::string quoted(std::string_view s, std::size_t max = 60);
 
 }  // namespace kms::core

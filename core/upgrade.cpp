@@ -1,29 +1,46 @@
 #include "upgrade.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 
 #include "target_file.h"
+#include "text_util.h"
 #include "upgrade_pipeline.h"
 
 namespace kms::core::detail {
 namespace {
 
+constexpr const char* kScratchPrefix = "kms-migrate-rehearsal-";
+
+/// A rehearsal's scratch folder: "$TMPDIR/kms-migrate-rehearsal-PID-XXXXXX",
+/// mode 0700 (mkdtemp), locked (flock on the folder) while the run lives, so
+/// that a later run can tell a folder whose run is gone from one in use.
 class ScratchFolder {
  public:
-  ScratchFolder() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/kms-migrate-rehearsal-XXXXXX";
-    if (!::mkdtemp(templ.data())) throw RunStop{ExitCode::Usage, "cannot create a scratch folder in " + templ};
+  explicit ScratchFolder(const fs::path& tmp) {
+    std::string templ = (tmp / (kScratchPrefix + std::to_string(::getpid()) + "-XXXXXX")).string();
+    if (!::mkdtemp(templ.data())) {
+      throw RunStop{ExitCode::Usage, "cannot create a scratch folder in '" + tmp.string() + "': " + std::strerror(errno)};
+    }
     path_ = templ;
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd_ >= 0) (void)::flock(fd_, LOCK_EX | LOCK_NB);
   }
   ~ScratchFolder() {
     boost::system::error_code ec;
     fs::remove_all(path_, ec);
+    if (fd_ >= 0) ::close(fd_);
   }
   ScratchFolder(const ScratchFolder&) = delete;
   ScratchFolder& operator=(const ScratchFolder&) = delete;
@@ -31,7 +48,47 @@ class ScratchFolder {
 
  private:
   fs::path path_;
+  int fd_ = -1;
 };
+
+fs::path scratch_parent() {
+  const char* tmp = std::getenv("TMPDIR");
+  return tmp && *tmp ? fs::path(tmp) : fs::path("/tmp");
+}
+
+/// The pid in "kms-migrate-rehearsal-PID-XXXXXX", or 0 (a name of an older version).
+pid_t scratch_pid(const std::string& name) {
+  const std::string rest = name.substr(std::strlen(kScratchPrefix));
+  const auto dash = rest.find('-');
+  if (dash == std::string::npos) return 0;
+  const auto n = parse_decimal(rest.substr(0, dash));
+  return n && *n > 0 && *n < (1LL << 31) ? static_cast<pid_t>(*n) : 0;
+}
+
+/// Scratch folders of this user's earlier rehearsals that were killed: their
+/// process is gone and nobody holds their lock. Removed; their paths returned.
+std::vector<std::string> remove_stale_scratch(const fs::path& tmp) {
+  std::vector<std::string> removed;
+  boost::system::error_code ec;
+  for (fs::directory_iterator it(tmp, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.compare(0, std::strlen(kScratchPrefix), kScratchPrefix) != 0) continue;
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) continue;
+    const pid_t pid = scratch_pid(name);
+    if (pid == ::getpid() || (pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM))) continue;  // its run lives
+    const int fd = ::open(it->path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) continue;
+    const bool unused = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+    if (unused) {
+      boost::system::error_code rm;
+      fs::remove_all(it->path(), rm);
+      if (!rm) removed.push_back(it->path().string());
+    }
+    ::close(fd);
+  }
+  return removed;
+}
 
 /// For a write failure: what the file system and the limits say, so the message names the cause.
 std::string space_diagnosis(int sqlite_code, const fs::path& folder) {
@@ -101,7 +158,11 @@ void Pipeline::run() {
         res_.notes.push_back("removed the temporary file left by an earlier run that was stopped: " + n);
       }
     } else {
-      scratch.emplace();
+      const fs::path tmp = scratch_parent();
+      for (const auto& n : remove_stale_scratch(tmp)) {
+        res_.notes.push_back("removed the scratch folder left by an earlier rehearsal that was stopped: " + n);
+      }
+      scratch.emplace(tmp);
       final_path = scratch->path() / "rehearsal.db";
     }
     TemporaryDatabase temp(final_path);
@@ -148,7 +209,7 @@ void Pipeline::run() {
     }
     check_cancel();
     timed("rename", [&] { temp.publish(); });
-    if (!upgrade && opt_.keep_db) fs::copy_file(final_path, *opt_.keep_db);
+    if (!upgrade && opt_.keep_db) copy_owner_only(final_path, *opt_.keep_db);
     if (!upgrade && rep_.blocked) {
       rep_.status = RunStatus::Failed;
       rep_.message = "the upgrade would be blocked: " + std::to_string(tracks_.counts().rejected) +

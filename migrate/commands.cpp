@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "console.h"
 #include "report_sink.h"
 #include "scan_command.h"
 #include "scan_view.h"
@@ -36,7 +37,7 @@ int finish(const Options& o, RunContext& ctx, const core::RunResult& result) {
   try {
     ctx.report.finish(result.report);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "kms-migrate: %s\n", e.what());
+    say(stderr, "kms-migrate: %s\n", e.what());
     return code == 0 ? 3 : code;
   }
   return code;
@@ -49,7 +50,7 @@ int with_context(const Options& o, F&& command) {
   try {
     ctx.emplace(o);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "kms-migrate: %s\n", e.what());
+    say(stderr, "kms-migrate: %s\n", e.what());
     return 2;
   }
   return command(*ctx);
@@ -97,15 +98,16 @@ int run_scan_command(const Options& o, RunContext& ctx) {
   const core::ScanResult result = core::run_scan(so, &ctx.cancel, ctx.progress_fn());
   ctx.progress.clear();
   if (result.exit_code == core::ExitCode::Usage || result.exit_code == core::ExitCode::Cancelled) {
-    std::fprintf(stderr, "kms-migrate scan: %s\n", result.message.c_str());
+    say(stderr, "kms-migrate scan: %s\n", result.message.c_str());
     return static_cast<int>(result.exit_code);
   }
   if (o.json) {
-    std::printf("%s\n", core::scan_json(so, result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    // Exact JSON, with DEL, C1 and the bidirectional controls escaped too: it may be read on a terminal.
+    say_own_text(stdout, core::json_inert(core::scan_json(so, result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) + "\n");
   } else if (!o.quiet) {
     print_scan(stdout, so, result);
   }
-  if (!result.message.empty()) std::fprintf(stderr, "kms-migrate scan: %s\n", result.message.c_str());
+  if (!result.message.empty()) say(stderr, "kms-migrate scan: %s\n", result.message.c_str());
   return static_cast<int>(result.exit_code);
 }
 

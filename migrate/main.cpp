@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "console.h"
 #include "options.h"
 #include "signals.h"
 
@@ -15,7 +16,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   const kms::cli::ParseOutcome parsed = kms::cli::parse_options(args);
   if (!parsed.options) {
-    std::fputs(parsed.text.c_str(), parsed.exit_code == 0 ? stdout : stderr);
+    kms::cli::say_own_text(parsed.exit_code == 0 ? stdout : stderr, parsed.text);
     return parsed.exit_code;
   }
   return kms::cli::run_command(*parsed.options);

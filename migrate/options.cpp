@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <thread>
 
+#include "safe_text.h"
+
 namespace kms::cli {
 namespace po = boost::program_options;
 namespace {
@@ -88,7 +90,7 @@ std::optional<Command> command_from(const std::string& s) {
 
 ParseOutcome error(const std::string& msg) {
   ParseOutcome out;
-  out.text = "kms-migrate: " + msg + "\n\n" + kUsage;
+  out.text = "kms-migrate: " + core::terminal_text(msg) + "\n\n" + kUsage;  // msg may quote what was typed
   out.exit_code = 2;
   return out;
 }

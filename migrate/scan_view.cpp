@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "console.h"
 #include "report.h"
 
 namespace kms::cli {
@@ -16,68 +17,70 @@ const char* legacy_state_label(const std::string& s) {
 }
 
 void print_issue(std::FILE* out, const core::Issue& i) {
-  if (i.line > 0) std::fprintf(out, "      line %d: %s %s: %s\n", i.line, core::severity_name(i.severity), i.code.c_str(), i.message.c_str());
-  else std::fprintf(out, "      %s %s: %s\n", core::severity_name(i.severity), i.code.c_str(), i.message.c_str());
+  if (i.line > 0) say(out, "      line %d: %s %s: %s\n", i.line, core::severity_name(i.severity), i.code.c_str(), i.message.c_str());
+  else say(out, "      %s %s: %s\n", core::severity_name(i.severity), i.code.c_str(), i.message.c_str());
 }
 
 void print_record(std::FILE* out, const core::ClientRecord& r) {
   const auto show = [&](const char* label, const std::optional<std::string>& v) {
-    std::fprintf(out, "    %-13s %s\n", label, v ? v->c_str() : "(none)");
+    say(out, "    %-13s %s\n", label, v ? v->c_str() : "(none)");
   };
   show("MailboxDN", r.mailbox_dn);
   show("DisplayName", r.display_name);
   show("Alias", r.alias);
-  std::fprintf(out, "    %-13s %s (legacy State=%d)\n", "state", core::state_name(r.state), r.legacy_state);
-  std::fprintf(out, "    %-13s %s\n", "Token", r.token ? "(set, masked)" : "(none)");
+  say(out, "    %-13s %s (legacy State=%d)\n", "state", core::state_name(r.state), r.legacy_state);
+  say(out, "    %-13s %s\n", "Token", r.token ? "(set, masked)" : "(none)");
   show("Created", r.created_at);
   show("Modified", r.modified_at);
   for (const auto& c : r.certificates) {
-    std::fprintf(out, "    %s %d: serial %s, %s, valid %s to %s%s%s\n", core::kind_name(c.kind), c.seq, c.serial.c_str(),
+    say(out, "    %s %d: serial %s, %s, valid %s to %s%s%s\n", core::kind_name(c.kind), c.seq, c.serial.c_str(),
                  c.subject.c_str(), c.not_before.c_str(), c.not_after.c_str(), c.revoked ? ", revoked " : "",
                  c.revoked ? c.revoked_at.value_or("(no date)").c_str() : "");
   }
-  for (const auto& k : r.keys) std::fprintf(out, "    escrowed key %d: %zu bytes (not shown)\n", k.seq, k.key_blob.size());
-  for (const auto& x : r.extras) std::fprintf(out, "    extra key [%s] %s (value not shown)\n", x.section.c_str(), x.key.c_str());
+  for (const auto& k : r.keys) say(out, "    escrowed key %d: %zu bytes (not shown)\n", k.seq, k.key_blob.size());
+  for (const auto& x : r.extras) {
+    say(out, "    extra key %s %s (value not shown)\n", core::section_ref(x.section), core::key_name(x.key));
+  }
 }
 
 }  // namespace
 
 void print_scan(std::FILE* out, const core::ScanOptions& o, const core::ScanResult& r) {
   const core::Counts c = core::count_outcomes(r.files);
-  std::fprintf(out, "kms-migrate scan: %s\n", r.clients.c_str());
-  std::fprintf(out, "  files     %zu seen: %zu would migrate, %zu would be normalized, %zu rejected, %zu skipped\n",
+  say(out, "kms-migrate scan: %s\n", r.clients.c_str());
+  say(out, "  files     %zu seen: %zu would migrate, %zu would be normalized, %zu rejected, %zu skipped\n",
                c.files_seen, c.migrated, c.normalized, c.rejected, c.skipped);
   std::map<std::string, int> states;
   for (const auto& f : r.files) {
     if (f.outcome != core::RecordOutcome::Skipped) ++states[f.legacy_state ? std::to_string(*f.legacy_state) : "?"];
   }
-  std::fprintf(out, "  legacy State:");
-  for (const auto& [s, n] : states) std::fprintf(out, "  %s: %d", legacy_state_label(s), n);
-  std::fprintf(out, "\n");
+  say(out, "  legacy State:");
+  for (const auto& [s, n] : states) say(out, "  %s: %d", legacy_state_label(s), n);
+  say(out, "\n");
   bool header = false;
   for (const auto& f : r.files) {
     if (f.outcome != core::RecordOutcome::Normalized) continue;
-    if (!header) std::fprintf(out, "  normalizations an upgrade would make (KB Q198709, State 4 Recovery -> new):\n");
+    if (!header) say(out, "  normalizations an upgrade would make (KB Q198709, State 4 Recovery -> new):\n");
     header = true;
-    std::fprintf(out, "    %s  %s\n", f.path.c_str(), f.mailbox_dn.c_str());
+    say(out, "    %s  %s\n", f.path.c_str(), f.mailbox_dn.c_str());
   }
   header = false;
   for (const auto& f : r.files) {
     if (f.outcome == core::RecordOutcome::Skipped || f.issues.empty()) continue;
-    if (!header) std::fprintf(out, "  records with issues:\n");
+    if (!header) say(out, "  records with issues:\n");
     header = true;
     std::string codes;
     for (const auto& i : f.issues) codes += (codes.empty() ? "" : ", ") + i.code;
-    std::fprintf(out, "    %-20s %-10s %s  [%s]\n", f.path.c_str(), core::outcome_name(f.outcome),
+    say(out, "    %-20s %-10s %s  [%s]\n", f.path.c_str(), core::outcome_name(f.outcome),
                  f.mailbox_dn.empty() ? "(no MailboxDN)" : f.mailbox_dn.c_str(), codes.c_str());
   }
   if (!o.mailbox) return;
-  std::fprintf(out, "mailbox \"%s\": %zu file(s)\n", o.mailbox->c_str(), r.matches.size());
+  say(out, "mailbox \"%s\": %zu file(s)\n", o.mailbox->c_str(), r.matches.size());
   for (const auto& m : r.matches) {
-    std::fprintf(out, "  %s/%s  (%s)\n", r.clients.c_str(), m.summary.path.c_str(), core::outcome_name(m.summary.outcome));
+    say(out, "  %s/%s  (%s)\n", r.clients.c_str(), m.summary.path.c_str(), core::outcome_name(m.summary.outcome));
     if (m.record) print_record(out, *m.record);
-    else std::fprintf(out, "    MailboxDN     %s\n", m.summary.mailbox_dn.c_str());
-    if (!m.summary.issues.empty()) std::fprintf(out, "    issues:\n");
+    else say(out, "    MailboxDN     %s\n", m.summary.mailbox_dn.c_str());
+    if (!m.summary.issues.empty()) say(out, "    issues:\n");
     for (const auto& i : m.summary.issues) print_issue(out, i);
   }
 }

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <iostream>
 
+#include "console.h"
 #include "text_util.h"
 
 namespace kms::cli {
@@ -26,21 +27,21 @@ void ProgressLine::update(const char* phase, std::size_t done, std::size_t total
   const double secs = std::chrono::duration<double>(now - phase_start_).count();
   const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
   const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
-  std::fprintf(stderr, "\r%-9s %zu/%zu files  %.0f/s  ETA %.0f s   ", phase, done, total, rate, eta);
+  say(stderr, "\r%-9s %zu/%zu files  %.0f/s  ETA %.0f s   ", phase, done, total, rate, eta);
   std::fflush(stderr);
   drawn_ = true;
 }
 
 void ProgressLine::clear() {
   if (!drawn_) return;
-  std::fprintf(stderr, "\r%-70s\r", "");
+  say(stderr, "\r%-70s\r", "");
   std::fflush(stderr);
   drawn_ = false;
 }
 
 bool ask_to_proceed(const core::Plan& plan) {
   const auto& c = plan.counts;
-  std::fprintf(stderr,
+  say(stderr,
                "kms-migrate upgrade will write %zu client record(s) (%zu migrated, %zu normalized) to\n"
                "  %s\n"
                "%zu file(s) rejected and %zu skipped will not be migrated (their bytes are archived).\n"
@@ -62,40 +63,40 @@ bool ask_to_proceed(const core::Plan& plan) {
 void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet) {
   const core::RunReport& rep = r.report;
   const core::Counts c = rep.counts();
-  std::fprintf(out, "kms-migrate %s: %s\n", rep.command.c_str(), core::status_name(rep.status));
-  if (!rep.message.empty()) std::fprintf(out, "  %s\n", rep.message.c_str());
+  say(out, "kms-migrate %s: %s\n", rep.command.c_str(), core::status_name(rep.status));
+  if (!rep.message.empty()) say(out, "  %s\n", rep.message.c_str());
   if (quiet) return;
-  for (const auto& n : r.notes) std::fprintf(out, "  note: %s\n", n.c_str());
-  std::fprintf(out, "  source    %s\n", rep.source.c_str());
-  if (rep.target) std::fprintf(out, "  target    %s\n", rep.target->c_str());
+  for (const auto& n : r.notes) say(out, "  note: %s\n", n.c_str());
+  say(out, "  source    %s\n", rep.source.c_str());
+  if (rep.target) say(out, "  target    %s\n", rep.target->c_str());
   // A rehearsal, or an upgrade that did not commit, speaks of what would happen.
   const bool rehearsal = rep.command == "rehearse" ||
                          (rep.command == "upgrade" && rep.status != core::RunStatus::Succeeded);
-  std::fprintf(out, "  files     %zu seen: %zu %s, %zu %s, %zu rejected, %zu skipped\n", c.files_seen, c.migrated,
+  say(out, "  files     %zu seen: %zu %s, %zu %s, %zu rejected, %zu skipped\n", c.files_seen, c.migrated,
                rehearsal ? "would migrate" : "migrated", c.normalized, rehearsal ? "would be normalized" : "normalized",
                c.rejected, c.skipped);
   const core::TerminalLists& l = rep.lists;
-  if (l.with_warnings) std::fprintf(out, "  warnings  %zu migrated file(s) carry warnings (see the report)\n", l.with_warnings);
-  std::fprintf(out, "  verified  %zu passed, %zu failed\n", c.verified_passed, c.verified_failed);
+  if (l.with_warnings) say(out, "  warnings  %zu migrated file(s) carry warnings (see the report)\n", l.with_warnings);
+  say(out, "  verified  %zu passed, %zu failed\n", c.verified_passed, c.verified_failed);
   if (rep.command == "rehearse") {
-    std::fprintf(out, "  upgrade   %s\n",
+    say(out, "  upgrade   %s\n",
                  rep.blocked ? "would be BLOCKED by the rejected files (fix them, or run upgrade with --allow-rejected)"
                              : "would not be blocked");
   }
   // Lists are cut at TerminalLists::kLimit lines; the report always has every one.
-  if (!l.normalized.empty()) std::fprintf(out, "  normalized (KB Q198709, State 4 Recovery -> new):\n");
-  for (const auto& line : l.normalized) std::fprintf(out, "    %s\n", line.c_str());
-  if (l.normalized_more) std::fprintf(out, "    ... and %zu more (see the report)\n", l.normalized_more);
-  if (!l.problems.empty()) std::fprintf(out, "  rejected or failed:\n");
-  for (const auto& line : l.problems) std::fprintf(out, "    %s\n", line.c_str());
-  if (l.problems_more) std::fprintf(out, "    ... and %zu more (see the report)\n", l.problems_more);
+  if (!l.normalized.empty()) say(out, "  normalized (KB Q198709, State 4 Recovery -> new):\n");
+  for (const auto& line : l.normalized) say(out, "    %s\n", line.c_str());
+  if (l.normalized_more) say(out, "    ... and %zu more (see the report)\n", l.normalized_more);
+  if (!l.problems.empty()) say(out, "  rejected or failed:\n");
+  for (const auto& line : l.problems) say(out, "    %s\n", line.c_str());
+  if (l.problems_more) say(out, "    ... and %zu more (see the report)\n", l.problems_more);
   if (rep.content_digest) {
-    std::fprintf(out, "  digest    %s%s\n", rep.content_digest->c_str(),
+    say(out, "  digest    %s%s\n", rep.content_digest->c_str(),
                  rep.command == "rehearse"
                      ? (rep.blocked ? " (what upgrade --allow-rejected will record)" : " (what the upgrade will record)")
                      : "");
   }
-  std::fprintf(out, "  time      %.2f s\n", rep.elapsed_seconds);
+  say(out, "  time      %.2f s\n", rep.elapsed_seconds);
 }
 
 }  // namespace kms::cli

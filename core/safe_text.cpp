@@ -1,0 +1,218 @@
+#include "safe_text.h"
+
+#include <algorithm>
+#include <cstdint>
+
+namespace kms::core {
+namespace {
+
+bool is_base64_char(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+bool is_hex_char(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+std::size_t char_count(std::string_view s) {
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+bool looks_like_base64_data(std::string_view s) {
+  if (s.size() < kSecretPiece) return false;
+  bool marker = false, all_hex = true;
+  for (unsigned char c : s) {
+    if (!is_base64_char(c)) return false;
+    marker = marker || (c >= '0' && c <= '9') || c == '+' || c == '/';
+    all_hex = all_hex && is_hex_char(c);
+  }
+  return marker && !all_hex;
+}
+
+/// One UTF-8 sequence at s[i]: its code point and length, or length 0 when invalid.
+struct Decoded {
+  std::uint32_t cp = 0;
+  std::size_t len = 0;
+};
+
+Decoded decode_utf8(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  if (c < 0x80) return {c, 1};
+  std::size_t len = 0;
+  std::uint32_t cp = 0, min = 0;
+  if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1F, min = 0x80;
+  else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0F, min = 0x800;
+  else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07, min = 0x10000;
+  else return {};
+  if (i + len > s.size()) return {};
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return {};
+    cp = (cp << 6) | (b(i + k) & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {};
+  return {cp, len};
+}
+
+/// Code points a terminal may act on although they are printable: C1, and the
+/// bidirectional controls that reorder what follows them on the line.
+bool is_inert_unsafe(std::uint32_t cp) {
+  return (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F || cp == 0x061C;
+}
+
+const char kHex[] = "0123456789abcdef";
+
+void append_x(std::string& out, unsigned char c) {
+  out += "\\x";
+  out.push_back(kHex[c >> 4]);
+  out.push_back(kHex[c & 0xF]);
+}
+
+void append_u(std::string& out, std::uint32_t cp) {
+  out += "\\u";
+  for (int shift = 12; shift >= 0; shift -= 4) out.push_back(kHex[(cp >> shift) & 0xF]);
+}
+
+bool iequal_at(std::string_view text, std::size_t i, std::string_view word) {
+  if (i + word.size() > text.size()) return false;
+  for (std::size_t k = 0; k < word.size(); ++k) {
+    char c = text[i + k];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != word[k]) return false;
+  }
+  return true;
+}
+
+std::string described(std::string_view text, const char* what) {
+  return std::string(what) + " of " + std::to_string(char_count(text)) + " characters (not shown)";
+}
+
+}  // namespace
+
+bool may_quote(std::string_view text) {
+  return char_count(text) <= kMaxQuoted && text.find('=') == std::string_view::npos && !looks_like_base64_data(text);
+}
+
+std::string quoted(std::string_view value) {
+  if (!may_quote(value)) return described(value, "a value");
+  return "\"" + std::string(value) + "\"";
+}
+
+std::string key_name(std::string_view name) {
+  if (!may_quote(name)) return described(name, "a key name");
+  return "\"" + std::string(name) + "\"";
+}
+
+std::string section_ref(std::string_view name) {
+  if (!may_quote(name)) return "[a section name of " + std::to_string(char_count(name)) + " characters, not shown]";
+  return "[" + std::string(name) + "]";
+}
+
+std::string shown_name(std::string_view name) {
+  if (!may_quote(name)) return "(" + described(name, "a name") + ")";
+  return std::string(name);
+}
+
+std::string mask_embedded_secrets(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    for (std::string_view word : {std::string_view("token"), std::string_view("escrowedkey")}) {
+      if (!iequal_at(text, i, word)) continue;
+      std::size_t j = i + word.size();
+      while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
+      if (j < text.size() && text[j] == '=') {
+        return std::string(text.substr(0, j + 1)) + "(not shown)";
+      }
+    }
+  }
+  return std::string(text);
+}
+
+void redact_secrets(std::string& text, const std::vector<std::string_view>& secrets) {
+  std::vector<bool> hidden;
+  for (const std::string_view secret : secrets) {
+    if (secret.size() < 8) continue;  // shorter is no secret a message could give away (Tokens are 12)
+    const std::size_t w = std::min(kSecretPiece, secret.size());
+    for (std::size_t i = 0; i + w <= text.size(); ++i) {
+      if (secret.find(std::string_view(text).substr(i, w)) == std::string_view::npos) continue;
+      if (hidden.empty()) hidden.assign(text.size(), false);
+      std::fill(hidden.begin() + static_cast<std::ptrdiff_t>(i), hidden.begin() + static_cast<std::ptrdiff_t>(i + w), true);
+    }
+  }
+  if (hidden.empty()) return;
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (!hidden[i]) {
+      out.push_back(text[i]);
+    } else if (i == 0 || !hidden[i - 1]) {
+      out += "(secret not shown)";
+    }
+  }
+  text = std::move(out);
+}
+
+std::string terminal_text(std::string_view raw) {
+  const std::string masked = mask_embedded_secrets(raw);
+  const std::string_view text = masked;
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const Decoded d = decode_utf8(text, i);
+    if (d.len == 0) {
+      append_x(out, static_cast<unsigned char>(text[i]));
+      ++i;
+      continue;
+    }
+    if (d.cp < 0x20 || d.cp == 0x7F) {
+      append_x(out, static_cast<unsigned char>(d.cp));
+    } else if (is_inert_unsafe(d.cp)) {
+      append_u(out, d.cp);
+    } else {
+      out.append(text.substr(i, d.len));
+    }
+    i += d.len;
+  }
+  return out;
+}
+
+std::string csv_cell(std::string_view text) {
+  std::string cell = terminal_text(text);
+  if (!text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos) {
+    cell.insert(cell.begin(), '\'');
+  }
+  if (cell.find_first_of(",\"") == std::string::npos) return cell;
+  std::string out = "\"";
+  for (char c : cell) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string json_inert(std::string json) {
+  const bool plain = std::all_of(json.begin(), json.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x7F;
+  });
+  if (plain) return json;
+  std::string out;
+  out.reserve(json.size() + 16);
+  for (std::size_t i = 0; i < json.size();) {
+    const Decoded d = decode_utf8(json, i);
+    if (d.len == 0) {  // not written by nlohmann's dump with replace; kept as it is
+      out.push_back(json[i++]);
+      continue;
+    }
+    if (d.cp == 0x7F || is_inert_unsafe(d.cp)) {
+      append_u(out, d.cp);
+    } else {
+      out.append(json, i, d.len);
+    }
+    i += d.len;
+  }
+  return out;
+}
+
+}  // namespace kms::core
