@@ -19,15 +19,26 @@ std::size_t char_count(std::string_view s) {
       std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
-bool looks_like_base64_data(std::string_view s) {
-  if (s.size() < kSecretPiece) return false;
+bool base64_like_run(std::string_view run) {
+  if (run.size() < kSecretPiece) return false;
   bool marker = false, all_hex = true;
-  for (unsigned char c : s) {
-    if (!is_base64_char(c)) return false;
+  for (unsigned char c : run) {
     marker = marker || (c >= '0' && c <= '9') || c == '+' || c == '/';
     all_hex = all_hex && is_hex_char(c);
   }
   return marker && !all_hex;
+}
+
+/// A run of 12 or more base64 characters with a digit, '+' or '/' in it (and
+/// not all hex digits) anywhere in the text: it may be a piece of a key.
+bool holds_base64_data(std::string_view s) {
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= s.size(); ++i) {
+    if (i < s.size() && is_base64_char(static_cast<unsigned char>(s[i]))) continue;
+    if (base64_like_run(s.substr(start, i - start))) return true;
+    start = i + 1;
+  }
+  return false;
 }
 
 /// One UTF-8 sequence at s[i]: its code point and length, or length 0 when invalid.
@@ -92,7 +103,7 @@ std::string described(std::string_view text, const char* what) {
 }  // namespace
 
 bool may_quote(std::string_view text) {
-  return char_count(text) <= kMaxQuoted && text.find('=') == std::string_view::npos && !looks_like_base64_data(text);
+  return char_count(text) <= kMaxQuoted && text.find('=') == std::string_view::npos && !holds_base64_data(text);
 }
 
 std::string quoted(std::string_view value) {

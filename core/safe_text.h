@@ -14,9 +14,9 @@ namespace kms::core {
 
 /// The message rule: true when store text may be quoted in a message. It must
 /// be at most kMaxQuoted characters, hold no '=' (a lost line end merges
-/// "Key=Value" pairs) and not look like base64 data (12 or more characters of
-/// the base64 alphabet with a digit, '+' or '/' among them, unless all are hex
-/// digits, as a serial number is).
+/// "Key=Value" pairs) and hold nothing that looks like base64 data (a run of
+/// 12 or more characters of the base64 alphabet with a digit, '+' or '/' among
+/// them, unless all are hex digits, as a serial number is).
 bool may_quote(std::string_view text);
 inline constexpr std::size_t kMaxQuoted = 40;
 

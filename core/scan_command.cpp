@@ -123,7 +123,7 @@ nlohmann::ordered_json scan_json(const ScanOptions& o, const ScanResult& r) {
   }
   if (o.mailbox) {
     nlohmann::ordered_json m;
-    m["query"] = *o.mailbox;
+    m["query"] = mask_embedded_secrets(*o.mailbox);
     m["matches"] = nlohmann::ordered_json::array();
     for (const auto& match : r.matches) {
       nlohmann::ordered_json x;

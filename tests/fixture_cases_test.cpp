@@ -82,7 +82,7 @@ INSTANTIATE_TEST_SUITE_P(Stores, FixtureCases, ::testing::Values("single", "dupl
 TEST(FixtureCases, EveryIssueCodeOfTheSpecHasAFixture) {
   const char* spec_codes[] = {"symlink", "empty-file", "bad-encoding", "binary-content", "malformed-line",
                               "missing-section", "missing-key", "bad-value", "count-mismatch", "bad-certificate",
-                              "serial-mismatch", "bad-key-blob", "inconsistent-state", "ambiguous-recovery",
+                              "serial-mismatch", "bad-key-blob", "wrapped-value", "inconsistent-state", "ambiguous-recovery",
                               "duplicate-mailbox", "duplicate-record-id", "duplicate-key", "duplicate-section",
                               "key-outside-section", "unknown-key", "bad-timestamp", "revoked-without-date",
                               "unassigned-cp1252-byte", "decoded-as-utf8", "certificate-expired",

@@ -1,0 +1,137 @@
+// The message rule and the output rule (core/safe_text.h), and the one console boundary of migrate/.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "profile_parser.h"
+#include "safe_text.h"
+#include "test_util.h"
+
+namespace kms::core {
+namespace {
+
+TEST(MessageRule, QuotesOnlyShortTextThatCannotBeASecret) {
+  for (const char* shown : {"4x", "", "Cost:Center", "Smith ; Jones", "ProxyAddresses", "19980314091255", "0A1B2C3D4E5F6789",
+                            "State 5"}) {
+    EXPECT_TRUE(may_quote(shown)) << shown;
+  }
+  for (const char* hidden : {"1Token=SECRET123456", "0EscrowedKey=abc", "SECRET123456", "K7XQ2M9PLA4B", "ab+cdefghijk",
+                             "MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu"}) {
+    EXPECT_FALSE(may_quote(hidden)) << hidden;
+  }
+  EXPECT_FALSE(may_quote(std::string(41, 'x')));
+  EXPECT_EQ(quoted("9"), "\"9\"");
+  EXPECT_EQ(quoted("1Token=SECRET123456"), "a value of 19 characters (not shown)");
+  EXPECT_EQ(key_name("EscrowedKey MIIBOgIBAAJBAKj34Gkx"), "a key name of 32 characters (not shown)");
+  EXPECT_EQ(section_ref("SCert1"), "[SCert1]");
+  EXPECT_EQ(section_ref("SECRET123456"), "[a section name of 12 characters, not shown]");
+  EXPECT_EQ(shown_name("SECRET123456"), "(a name of 12 characters (not shown))");
+}
+
+TEST(MessageRule, KnownSecretsAreRedactedFromAnyMessage) {
+  const std::vector<std::string_view> secrets = {"SECRET123456", "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo="};
+  std::string m = "value SECRET123456 and a piece REVGR0hJSktMTU5P of the key";
+  redact_secrets(m, secrets);
+  EXPECT_EQ(m, "value (secret not shown) and a piece (secret not shown) of the key");
+  std::string untouched = "State is \"9\"";
+  redact_secrets(untouched, secrets);
+  EXPECT_EQ(untouched, "State is \"9\"");
+}
+
+TEST(MessageRule, EmbeddedTokenAndKeyValuesAreMasked) {
+  EXPECT_EQ(mask_embedded_secrets("/o=X/cn=JaneToken=SECRET"), "/o=X/cn=JaneToken=(not shown)");
+  EXPECT_EQ(mask_embedded_secrets("a ESCROWEDKEY = blob"), "a ESCROWEDKEY =(not shown)");
+  EXPECT_EQ(mask_embedded_secrets("/o=X/cn=Tokens"), "/o=X/cn=Tokens");
+}
+
+TEST(OutputRule, TerminalTextEscapesC0DelC1BidiAndBadUtf8) {
+  EXPECT_EQ(terminal_text("a\x1b[2Jb"), "a\\x1b[2Jb");
+  EXPECT_EQ(terminal_text("bell\x07 bs\x08 cr\r nl\n tab\t del\x7f"), "bell\\x07 bs\\x08 cr\\x0d nl\\x0a tab\\x09 del\\x7f");
+  EXPECT_EQ(terminal_text("csi\xc2\x9b" "31m osc\xc2\x9d"), "csi\\u009b31m osc\\u009d");
+  EXPECT_EQ(terminal_text("rtl\xe2\x80\xae" "txt"), "rtl\\u202etxt");
+  EXPECT_EQ(terminal_text("bad \xc3\x28 \xff"), "bad \\xc3( \\xff");
+  EXPECT_EQ(terminal_text("Ren\xc3\xa9" "e /o=Contoso"), "Ren\xc3\xa9" "e /o=Contoso");
+}
+
+TEST(OutputRule, CsvCellsAreEscapedAndFormulaCellsNeutralised) {
+  EXPECT_EQ(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+  EXPECT_EQ(csv_cell("+1"), "'+1");
+  EXPECT_EQ(csv_cell("-1"), "'-1");
+  EXPECT_EQ(csv_cell("@SUM(1)"), "'@SUM(1)");
+  EXPECT_EQ(csv_cell("\tx"), "'\\x09x");
+  EXPECT_EQ(csv_cell("\rx"), "'\\x0dx");
+  EXPECT_EQ(csv_cell("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_cell("/o=Contoso\x1b[2J"), "/o=Contoso\\x1b[2J");
+  EXPECT_EQ(csv_cell("plain"), "plain");
+}
+
+TEST(OutputRule, JsonStaysExactWithDelAndC1Escaped) {
+  const std::string in = "{\"a\":\"x\x7f\xc2\x9b\xe2\x80\xae\xc3\xa9\"}";
+  const std::string out = json_inert(in);
+  EXPECT_EQ(out, "{\"a\":\"x\\u007f\\u009b\\u202e\xc3\xa9\"}");
+  EXPECT_EQ(nlohmann::json::parse(out)["a"], nlohmann::json::parse(in)["a"]);
+}
+
+ParsedProfile parse(const std::string& text, Issues& issues) { return parse_profile(text, issues); }
+
+std::vector<std::string> codes(const Issues& issues) {
+  std::vector<std::string> out;
+  for (const auto& i : issues) out.push_back(i.code + "@" + std::to_string(i.line));
+  return out;
+}
+
+TEST(WrappedValue, EveryShapeOfAContinuedBase64ValueIsAnError) {
+  struct Case {
+    const char* text;
+    std::vector<std::string> expected;
+  };
+  const Case cases[] = {
+      // padding on the continuation: it would read as an unknown key
+      {"[ECert1]\nEscrowedKey=QUJDREVGR0hJ\nSktMTU5PUA==\nRevoked=0\n", {"wrapped-value@2"}},
+      // no padding: it would read as a malformed line
+      {"[ECert1]\nEscrowedKey=QUJDREVGR0hJ\nSktMTU5P\nUFFS\n", {"wrapped-value@2"}},
+      // a blank line between does not end the value
+      {"[SCert1]\nCertificate=QUJD\n\nREVG\n", {"wrapped-value@2"}},
+      // the value itself empty: the editor broke the line right after '='
+      {"[SCert1]\nCertificate=\nQUJDREVG\n", {"wrapped-value@2"}},
+      // in [Client] too, and with CR LF line ends
+      {"[Client]\r\nEscrowedKey=QUJD\r\nREVG==\r\n", {"wrapped-value@2"}},
+      // the next line is a key of the dialect with an empty value: no continuation
+      {"[ECert1]\nEscrowedKey=QUJD\nRevoked=\n", {}},
+      // the next line is an ordinary key or a comment: no continuation
+      {"[ECert1]\nEscrowedKey=QUJD\nSerial=0A\n;QUJD\nQUJD\n", {"malformed-line@5"}},
+      // a base64-looking line after another key is no continuation
+      {"[Client]\nAlias=x\nQUJD==\n", {}},
+  };
+  for (const auto& c : cases) {
+    Issues issues;
+    parse(c.text, issues);
+    EXPECT_EQ(codes(issues), c.expected) << ::testing::PrintToString(std::string(c.text));
+  }
+}
+
+TEST(WrappedValue, TheContinuationIsNeitherAKeyNorQuotedAndIsKeptAsASecret) {
+  Issues issues;
+  const std::string text = "[ECert1]\nEscrowedKey=QUJDREVGR0hJ\nSktMTU5PUFFSU1RVVldYWVo=\n";
+  const ParsedProfile p = parse(text, issues);
+  ASSERT_EQ(p.sections.size(), 1u);
+  EXPECT_EQ(p.sections[0].entries.size(), 1u);  // EscrowedKey only
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].message.find("SktMTU5P"), std::string::npos) << issues[0].message;
+  EXPECT_NE(std::find(p.secrets.begin(), p.secrets.end(), "SktMTU5PUFFSU1RVVldYWVo="), p.secrets.end());
+  EXPECT_NE(std::find(p.secrets.begin(), p.secrets.end(), "QUJDREVGR0hJ"), p.secrets.end());
+}
+
+TEST(ConsoleBoundary, OnlyConsoleWritesToTheTerminal) {
+  // Every human output goes through migrate/console.h (say), which escapes store text.
+  const std::regex direct(R"((std::)?(f?printf|f?puts|fwrite|putchar|cout|cerr|clog)\b|::write\()");
+  for (boost::filesystem::directory_iterator it(boost::filesystem::path(KMS_SOURCE_DIR) / "migrate"), end; it != end; ++it) {
+    if (it->path().filename() == "console.h" || it->path().extension() == ".txt") continue;
+    const std::string text = test::read_file(it->path());
+    std::smatch m;
+    EXPECT_FALSE(std::regex_search(text, m, direct)) << it->path() << " writes to a stream itself: " << m.str();
+  }
+}
+
+}  // namespace
+}  // namespace kms::core
