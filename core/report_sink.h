@@ -14,7 +14,8 @@ namespace kms::core {
 
 class ReportSink {
  public:
-  /// `file`: the report to write (.jsonl or .csv), built in FILE.partial until
+  /// `file`: the report to write (.jsonl or .csv), built in a new temporary file
+  /// beside it (".FILE.kms-migrate-PID.partial", created O_EXCL | O_NOFOLLOW) until
   /// finish(); none: counts and lists only. Throws when the file cannot be created.
   explicit ReportSink(std::optional<boost::filesystem::path> file = std::nullopt);
   ~ReportSink();  // an unfinished .partial file is removed
@@ -27,15 +28,24 @@ class ReportSink {
   bool writes_file() const { return out_ != nullptr; }
   /// Counts and lists so far, into `r` (totals, lists).
   void fill(RunReport& r) const;
-  /// Ends the file with the summary and renames it into place. Throws on I/O failure.
+  /// Writes the summary and fsyncs the temporary file, so that nothing but a
+  /// rename is left for after the commit of the database. Throws on I/O failure.
+  void prepare(const RunReport& r);
+  /// Ends the file with the summary (unless prepare() wrote this very one) and
+  /// renames it into place. Throws on I/O failure.
   void finish(const RunReport& r);
+  /// Where the report is built until finish().
+  const boost::filesystem::path& temporary_path() const { return partial_; }
 
  private:
   void write(const std::string& text);
+  void write_tail(const RunReport& r);
 
   std::optional<boost::filesystem::path> path_;
   boost::filesystem::path partial_;
   std::FILE* out_ = nullptr;
+  long tail_offset_ = -1;  ///< where prepare() wrote the summary
+  std::string prepared_tail_;
   ReportFormat format_ = ReportFormat::JsonLines;
   Counts totals_;
   TerminalLists lists_;

@@ -1,6 +1,9 @@
 #include "sqlite_handle.h"
 
+#include <atomic>
 #include <cstring>
+
+#include "run_control.h"
 
 namespace kms::core {
 namespace {
@@ -27,7 +30,18 @@ void configure_sqlite_once() {
   (void)done;
 }
 
+std::atomic<const CancelFlag*> g_cancel{nullptr};
+
+int on_progress(void*) {
+  const CancelFlag* f = g_cancel.load(std::memory_order_relaxed);
+  return f && f->requested() ? 1 : 0;
+}
+
 }  // namespace
+
+void interrupt_sqlite_on(const CancelFlag* flag) { g_cancel.store(flag); }
+
+bool is_interrupt(const DbError& e) { return (e.code() & 0xFF) == SQLITE_INTERRUPT; }
 
 Db::Db(const std::string& path, OpenMode mode) {
   configure_sqlite_once();
@@ -40,6 +54,7 @@ Db::Db(const std::string& path, OpenMode mode) {
     throw DbError(msg, rc);
   }
   sqlite3_extended_result_codes(db_, 1);
+  sqlite3_progress_handler(db_, 1000, on_progress, nullptr);
 }
 
 Db::~Db() {

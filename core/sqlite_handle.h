@@ -23,6 +23,15 @@ class DbError : public std::runtime_error {
 
 enum class OpenMode { ReadOnly, ReadWriteCreate };
 
+class CancelFlag;
+/// From now on every connection checks `flag` while its statements run
+/// (sqlite3_progress_handler, every 1,000 virtual-machine steps): a cancel stops
+/// even a long query (the integrity check, a crafted endless view) within
+/// milliseconds, as a DbError with SQLITE_INTERRUPT. nullptr turns it off.
+void interrupt_sqlite_on(const CancelFlag* flag);
+/// True when `e` is the interruption caused by that flag.
+bool is_interrupt(const DbError& e);
+
 class Db {
  public:
   Db(const std::string& path, OpenMode mode);

@@ -28,10 +28,15 @@ std::optional<fs::path> child_dir(const fs::path& dir, const char* name) {
 
 }  // namespace
 
-std::optional<fs::path> find_clients_dir(const fs::path& source, std::string& error) {
+std::optional<fs::path> find_clients_dir(const fs::path& typed, std::string& error) {
   boost::system::error_code ec;
+  // "Clients/" (what tab completion types), "." and "Security/Mgrent/.." name folders too.
+  fs::path source = fs::absolute(typed).lexically_normal();
+  while (source.has_parent_path() && (source.filename() == "." || source.filename().empty())) {
+    source = source.parent_path();
+  }
   if (!fs::is_directory(source, ec)) {
-    error = "no store at '" + source.string() + "': it is not a folder";
+    error = "no store at '" + typed.string() + "': " + (fs::exists(source, ec) ? "it is not a folder" : "it does not exist");
     return std::nullopt;
   }
   if (auto mgrent = child_dir(source, "Mgrent")) {
@@ -39,7 +44,9 @@ std::optional<fs::path> find_clients_dir(const fs::path& source, std::string& er
   }
   if (auto clients = child_dir(source, "Clients")) return clients;
   if (iequals(source.filename().string(), "Clients")) return source;
-  error = "no store at '" + source.string() +
+  const fs::path real = fs::canonical(source, ec);  // a link to the Clients folder, named otherwise
+  if (!ec && iequals(real.filename().string(), "Clients")) return source;
+  error = "no store at '" + typed.string() +
           "': expected a Security folder holding Mgrent\\Clients, a Mgrent folder holding Clients, "
           "or the Clients folder itself";
   return std::nullopt;

@@ -92,21 +92,49 @@ void copy_owner_only(const fs::path& from, const fs::path& to) {
   }
 }
 
-std::string check_target(const fs::path& target, bool force, const fs::path& source) {
+namespace {
+
+const char* kind_of(const fs::file_status& st) {
+  switch (st.type()) {
+    case fs::directory_file: return "a folder";
+    case fs::symlink_file: return "a symbolic link";
+    case fs::fifo_file: return "a FIFO";
+    case fs::block_file: return "a block device";
+    case fs::character_file: return "a character device";
+    case fs::socket_file: return "a socket";
+    default: return "not a regular file";
+  }
+}
+
+}  // namespace
+
+std::string check_target(const fs::path& target, bool force, const fs::path& source, NewFile kind) {
   boost::system::error_code ec;
+  const std::string label = kind == NewFile::KeepDb ? "the --keep-db file" : "the target";
+  const std::string name = target.filename().string();
+  if (name.empty() || name == "." || name == "..") return label + " '" + target.string() + "' names a folder, not a file";
   const fs::path folder = folder_of(target);
-  if (!fs::is_directory(folder, ec)) return "the target folder '" + folder.string() + "' does not exist";
+  if (!fs::is_directory(folder, ec)) {
+    return label + "'s folder '" + folder.string() + "' " + (fs::exists(folder, ec) ? "is not a folder" : "does not exist");
+  }
   if (::access(folder.c_str(), W_OK | X_OK) != 0) {
-    return "the target folder '" + folder.string() + "' is not writable: " + std::strerror(errno);
+    return label + "'s folder '" + folder.string() + "' is not writable: " + std::strerror(errno);
   }
   // The source is never written: refuse a target inside the store.
   if (is_within(folder, source)) {
-    return "the target '" + target.string() + "' is inside the source store; choose a folder outside it";
+    return label + " '" + target.string() + "' is inside the source store '" + source.string() +
+           "'; choose a folder outside it";
   }
   const auto st = fs::symlink_status(target, ec);
   if (!ec && st.type() != fs::file_not_found) {
-    if (st.type() == fs::directory_file) return "the target '" + target.string() + "' is a folder";
-    if (!force) return "the target '" + target.string() + "' exists; use --force to replace it";
+    if (st.type() != fs::regular_file) {
+      return label + " '" + target.string() + "' exists and is " + kind_of(st) +
+             "; kms-migrate writes only a new file or, with --force, over a regular file";
+    }
+    if (kind == NewFile::KeepDb) {
+      return label + " '" + target.string() + "' exists; rehearse never replaces a file: name one that does not exist";
+    }
+    if (!force) return label + " '" + target.string() + "' exists; use --force to replace it";
   }
   return "";
 }
@@ -127,8 +155,19 @@ std::vector<std::string> remove_stale_temporaries(const fs::path& target) {
 TargetLock::TargetLock(const fs::path& target)
     : path_(folder_of(target) / ("." + target.filename().string() + ".kms-migrate.lock")) {
   for (int attempt = 0; attempt < 5; ++attempt) {
-    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd_ < 0) throw std::runtime_error("cannot create the lock file '" + path_.string() + "': " + std::strerror(errno));
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+    if (fd_ < 0) {
+      throw std::runtime_error("cannot create the lock file '" + path_.string() + "': " + std::strerror(errno) +
+                               (errno == ELOOP ? " (it is a symbolic link: remove it)" : ""));
+    }
+    // Only a plain file of ours, with no other name, is ever written to (truncated, given our pid).
+    struct stat own {};
+    if (::fstat(fd_, &own) != 0 || !S_ISREG(own.st_mode) || own.st_uid != ::geteuid() || own.st_nlink != 1) {
+      ::close(fd_);
+      fd_ = -1;
+      throw std::runtime_error("the lock file '" + path_.string() +
+                               "' is not a plain file of this user (a link, a special file, or another owner's): remove it");
+    }
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
       const int err = errno;
       char holder[32] = {0};
@@ -214,13 +253,18 @@ void TemporaryDatabase::sync() {
   fsync_path(temp_, O_RDONLY);
 }
 
-void TemporaryDatabase::publish() {
+bool TemporaryDatabase::publish() {
   if (::rename(temp_.c_str(), final_.c_str()) != 0) {
     throw std::runtime_error("cannot rename '" + temp_.string() + "' to '" + final_.string() + "': " +
                              std::strerror(errno));
   }
   done_ = true;
-  fsync_path(final_.parent_path(), O_RDONLY | O_DIRECTORY);
+  try {
+    fsync_path(final_.parent_path(), O_RDONLY | O_DIRECTORY);
+  } catch (const std::runtime_error&) {
+    return false;
+  }
+  return true;
 }
 
 }  // namespace kms::core

@@ -11,8 +11,11 @@ namespace kms::core {
 
 namespace fs = boost::filesystem;
 
-/// "" when the target may be written; otherwise why not (exit code 2 material).
-std::string check_target(const fs::path& target, bool force, const fs::path& source);
+enum class NewFile { Target, KeepDb };
+/// "" when the target (or a rehearsal's --keep-db copy) may be written; otherwise
+/// why not (exit code 2 material). Only a regular file is ever replaced, and only
+/// the target, with `force`.
+std::string check_target(const fs::path& target, bool force, const fs::path& source, NewFile kind = NewFile::Target);
 
 /// Temporary files that killed runs left for this target (".NAME.kms-migrate-PID.tmp"
 /// and their -journal/-wal): removed, and their names returned. Call it only
@@ -60,8 +63,10 @@ class TemporaryDatabase {
   void start_writeback();
   /// Refuse if a -journal or -wal is left; fsync the file. Throws std::runtime_error.
   void sync();
-  /// After sync(): rename over the final path, fsync the folder. Throws std::runtime_error.
-  void publish();
+  /// After sync(): rename over the final path (throws std::runtime_error if it
+  /// fails), then fsync the folder; false when only that fsync failed (the
+  /// rename, the commit, is done).
+  bool publish();
   /// Remove the temporary file now.
   void discard() noexcept;
 

@@ -14,6 +14,8 @@
 #include <cstring>
 #include <ctime>
 
+#include "run_paths.h"
+#include "test_stop_point.h"
 #include "target_file.h"
 #include "text_util.h"
 #include "upgrade_pipeline.h"
@@ -50,11 +52,6 @@ class ScratchFolder {
   fs::path path_;
   int fd_ = -1;
 };
-
-fs::path scratch_parent() {
-  const char* tmp = std::getenv("TMPDIR");
-  return tmp && *tmp ? fs::path(tmp) : fs::path("/tmp");
-}
 
 /// The pid in "kms-migrate-rehearsal-PID-XXXXXX", or 0 (a name of an older version).
 pid_t scratch_pid(const std::string& name) {
@@ -139,7 +136,7 @@ void Pipeline::run() {
     if (upgrade || opt_.keep_db) {
       const std::string why = check_target(upgrade ? opt_.target : *opt_.keep_db,
                                            upgrade && opt_.force == Overwrite::Yes,
-                                           opt_.source);
+                                           opt_.source, upgrade ? NewFile::Target : NewFile::KeepDb);
       if (!why.empty()) throw RunStop{ExitCode::Usage, why};
     }
     std::optional<TargetLock> lock;  // held until the run ends, success or not
@@ -183,9 +180,7 @@ void Pipeline::run() {
         if (hooks_.after_write) hooks_.after_write(db);
         timed("verify", [&] { verify(db, temp.path()); });
         // SQLite's whole-file checks go on meanwhile (verify() started them).
-        if (upgrade && hooks_.confirm && !hooks_.confirm(Plan{tracks_.counts(), opt_.target.string()})) {
-          throw Cancelled{};
-        }
+        if (upgrade) confirm();
         timed("source_recheck", [&] { check_source_unchanged(db); });
         check_cancel();
         timed("report", [&] { report_files(db); });
@@ -207,23 +202,18 @@ void Pipeline::run() {
       }
       db.close();
     }
-    check_cancel();
-    timed("rename", [&] { temp.publish(); });
-    if (!upgrade && opt_.keep_db) copy_owner_only(final_path, *opt_.keep_db);
-    if (!upgrade && rep_.blocked) {
-      rep_.status = RunStatus::Failed;
-      rep_.message = "the upgrade would be blocked: " + std::to_string(tracks_.counts().rejected) +
-                     " record file(s) rejected (without --allow-rejected nothing would be written)";
-      res_.exit_code = ExitCode::DataProblem;
-      return report_totals();
-    }
-    rep_.status = RunStatus::Succeeded;
-    res_.exit_code = ExitCode::Ok;
+    commit(temp, final_path);
+    return;
   } catch (const RunStop& stop) {
     end_run(res_, stop.code, stop.message);
   } catch (const Cancelled&) {
     end_run(res_, ExitCode::Cancelled, "cancelled; nothing was written at the target");
   } catch (const DbError& e) {
+    if (is_interrupt(e) && hooks_.cancel && hooks_.cancel->requested()) {
+      end_run(res_, ExitCode::Cancelled, "cancelled; nothing was written at the target");
+      report_totals();
+      return;
+    }
     end_run(res_, ExitCode::Internal,
             std::string("database error, nothing committed: ") + e.what() +
                 space_diagnosis(e.code(), upgrade ? fs::absolute(opt_.target).parent_path() : fs::path()));
@@ -232,6 +222,46 @@ void Pipeline::run() {
   }
   if (rep_.status != RunStatus::Succeeded) rep_.content_digest.reset();
   report_totals();
+  rep_.elapsed_seconds = elapsed();
+}
+
+void Pipeline::confirm() {
+  if (!hooks_.confirm) return;
+  const auto asked = std::chrono::steady_clock::now();
+  const bool yes = hooks_.confirm(Plan{tracks_.counts(), opt_.source.string(), opt_.target.string(),
+                                       rep_.content_digest.value_or("")});
+  res_.prompt_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count();
+  if (!yes) throw Cancelled{};
+}
+
+// Everything that can fail happens before the rename of the database: the
+// report is written to the end (the summary of this very run) and fsynced, so
+// that after the commit only the report's own rename is left (commands.cpp).
+void Pipeline::commit(TemporaryDatabase& temp, const fs::path& final_path) {
+  const bool upgrade = opt_.mode == RunMode::Upgrade;
+  check_cancel();
+  if (!upgrade) {
+    temp.publish();  // inside the scratch folder: no commit of anything
+    if (opt_.keep_db) copy_owner_only(final_path, *opt_.keep_db);
+  }
+  if (!upgrade && rep_.blocked) {
+    rep_.status = RunStatus::Failed;
+    rep_.message = "the upgrade would be blocked: " + std::to_string(tracks_.counts().rejected) +
+                   " record file(s) rejected (without --allow-rejected nothing would be written)";
+    res_.exit_code = ExitCode::DataProblem;
+  } else {
+    rep_.status = RunStatus::Succeeded;
+    res_.exit_code = ExitCode::Ok;
+  }
+  report_totals();
+  rep_.elapsed_seconds = elapsed();
+  test_stop_point("before-rename", hooks_.cancel);
+  check_cancel();
+  sink_.prepare(rep_);
+  check_cancel();
+  if (upgrade && !temp.publish()) {
+    res_.notes.push_back("the database is in place, but its folder could not be synced: run sync before a power cut");
+  }
 }
 
 void Pipeline::report_totals() {
@@ -275,10 +305,8 @@ namespace kms::core {
 
 RunResult run_upgrade(const UpgradeOptions& options, const UpgradeHooks& hooks) {
   RunResult result;
-  const auto t0 = std::chrono::steady_clock::now();
   ReportSink counts_only;
   detail::Pipeline(options, hooks, result, hooks.report ? *hooks.report : counts_only).run();
-  result.report.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return result;
 }
 

@@ -36,7 +36,9 @@ struct UpgradeOptions {
 /// What the analysis found, shown to the operator before anything is written.
 struct Plan {
   Counts counts;
+  std::string source;
   std::string target;
+  std::string content_digest;  ///< what the run will record
 };
 
 struct UpgradeHooks {

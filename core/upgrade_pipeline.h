@@ -13,6 +13,7 @@
 #include "report_sink.h"
 #include "store_analysis.h"
 #include "store_walker.h"
+#include "target_file.h"
 #include "timestamp.h"
 #include "upgrade.h"
 
@@ -45,6 +46,14 @@ class Pipeline {
     if (hooks_.progress) hooks_.progress(phase, done, total);
   }
   void check_cancel() const { throw_if_cancelled(hooks_.cancel); }
+  /// The run's own time so far: the time at the confirmation prompt left out.
+  double elapsed() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count() - res_.prompt_seconds;
+  }
+  /// Asks the operator (upgrade, when a confirm hook is set); the wait is not the run's time.
+  void confirm();
+  /// The last steps: the report complete and on disk, then the one rename that commits.
+  void commit(TemporaryDatabase& temp, const fs::path& final_path);
   /// Runs one phase and records its duration (seconds) in the report's phase list.
   template <typename F>
   void timed(const char* phase, F&& f) {
@@ -60,6 +69,7 @@ class Pipeline {
   ReportSink& sink_;
   fs::path clients_;
   std::optional<StoreDir> store_;  // clients_, held open for the run
+  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
   std::time_t now_ = std::time(nullptr);
   std::string started_at_ = iso_utc(now_);
   PassSettings pass_;

@@ -231,6 +231,12 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
     end_run(res, ExitCode::Cancelled, "cancelled before every record was checked");
   } catch (const fs::filesystem_error& e) {
     end_run(res, ExitCode::Usage, std::string("cannot read the store: ") + e.what());
+  } catch (const DbError& e) {
+    if (is_interrupt(e) && cancel && cancel->requested()) {
+      end_run(res, ExitCode::Cancelled, "cancelled before every record was checked");
+    } else {
+      end_run(res, ExitCode::Internal, std::string("verification could not finish: ") + e.what());
+    }
   } catch (const std::exception& e) {
     end_run(res, ExitCode::Internal, std::string("verification could not finish: ") + e.what());
   }

@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -7,9 +8,11 @@
 
 #include "console.h"
 #include "report_sink.h"
+#include "run_paths.h"
 #include "scan_command.h"
 #include "scan_view.h"
 #include "signals.h"
+#include "test_stop_point.h"
 #include "terminal.h"
 #include "upgrade.h"
 #include "verify_command.h"
@@ -17,44 +20,104 @@
 namespace kms::cli {
 namespace {
 
-/// What every command sets up: Ctrl-C/SIGTERM routed to a cancel flag, the
-/// progress line, and the report file (--report), written as the run goes.
+/// What every command sets up: the cancelling signals routed to a cancel flag,
+/// the progress line, and the report file (--report), written as the run goes.
 struct RunContext {
   explicit RunContext(const Options& o) : progress(o.progress), report(o.report) {}
   core::ProgressFn progress_fn() {
-    return [this](const char* phase, std::size_t done, std::size_t total) { progress.update(phase, done, total); };
+    return [this](const char* phase, std::size_t done, std::size_t total) {
+      if (phase != last_phase) {  // the first file of a pass: a stop point for the signal tests
+        last_phase = phase;
+        core::test_stop_point(phase, &cancel);
+      }
+      progress.update(phase, done, total);
+    };
   }
   core::CancelFlag& cancel = cancel_flag();
   ProgressLine progress;
   core::ReportSink report;
+  std::string last_phase;
 };
 
-/// The summary on the terminal, the end of the report file, the exit code.
-int finish(const Options& o, RunContext& ctx, const core::RunResult& result) {
-  ctx.progress.clear();
-  print_run_summary(result.report.status == core::RunStatus::Succeeded ? stdout : stderr, result, o.quiet);
-  const int code = static_cast<int>(result.exit_code);
-  try {
-    ctx.report.finish(result.report);
-  } catch (const std::exception& e) {
-    say(stderr, "kms-migrate: %s\n", e.what());
-    return code == 0 ? 3 : code;
+const char* signal_name(int sig) {
+  switch (sig) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP (the terminal or the SSH session closed)";
+    case SIGQUIT: return "SIGQUIT";
+    default: return "a signal";
   }
+}
+
+/// The summary on the terminal, the end of the report file, the exit code.
+/// Once an upgrade has committed, the report's summary is already on disk
+/// (ReportSink::prepare): only its rename is left, and if even that fails the
+/// operator is told exactly what was committed (exit 4), never "nothing committed".
+int finish(const Options& o, RunContext& ctx, core::RunResult result) {
+  ctx.progress.clear();
+  core::RunReport& rep = result.report;
+  if (rep.status == core::RunStatus::Cancelled && cancelling_signal() != 0) {
+    rep.message += std::string(" (") + signal_name(cancelling_signal()) + ")";
+  }
+  int code = static_cast<int>(result.exit_code);
+  std::string report_error;
+  try {
+    ctx.report.finish(rep);
+  } catch (const std::exception& e) {
+    report_error = e.what();
+  }
+  print_run_summary(rep.status == core::RunStatus::Succeeded ? stdout : stderr, result, o.quiet);
+  if (!report_error.empty()) {
+    const bool committed = o.command == Command::Upgrade && rep.status == core::RunStatus::Succeeded;
+    if (committed) {
+      say(stderr, "kms-migrate: the database '%s' is committed and verified, but the report was not completed: %s\n",
+          o.target, report_error);
+      code = static_cast<int>(core::ExitCode::ReportIncomplete);
+    } else {
+      say(stderr, "kms-migrate: %s\n", report_error);
+      if (code == 0) code = static_cast<int>(core::ExitCode::Internal);
+    }
+  }
+  std::fflush(stdout);
+  std::fflush(stderr);
   return code;
 }
 
-/// Runs `command` with a RunContext; a report file that cannot be created stops it first (exit 2).
+/// Every path decided before any work (core/run_paths.h); then `command` runs
+/// with a RunContext. A path that may not be used, or a report file that cannot
+/// be created, stops it first (exit 2).
 template <typename F>
 int with_context(const Options& o, F&& command) {
+  core::RunPaths paths;
+  paths.source = o.source;
+  if (o.command == Command::Upgrade || o.command == Command::Verify) paths.target = o.target;
+  paths.target_written = o.command == Command::Upgrade;
+  paths.force = o.force;
+  if (o.report) paths.reports.push_back(*o.report);
+  if (o.keep_db) paths.keep_db = *o.keep_db;
+  paths.uses_temporary_storage = o.command != Command::Scan;
+  const std::string why = core::check_run_paths(paths);
+  if (!why.empty()) {
+    say(stderr, "kms-migrate %s: %s\n", command_name(o.command), why);
+    return static_cast<int>(core::ExitCode::Usage);
+  }
   std::optional<RunContext> ctx;
   try {
     ctx.emplace(o);
   } catch (const std::exception& e) {
-    say(stderr, "kms-migrate: %s\n", e.what());
-    return 2;
+    say(stderr, "kms-migrate %s: %s\n", command_name(o.command), e.what());
+    return static_cast<int>(core::ExitCode::Usage);
   }
   return command(*ctx);
 }
+
+/// Closes the controlling terminal opened for the prompt.
+struct Tty {
+  int fd = -1;
+  ~Tty() {
+    if (fd >= 0) ::close(fd);
+  }
+};
 
 int run_pipeline(const Options& o, core::RunMode mode, RunContext& ctx) {
   core::UpgradeOptions uo;
@@ -71,10 +134,18 @@ int run_pipeline(const Options& o, core::RunMode mode, RunContext& ctx) {
   hooks.cancel = &ctx.cancel;
   hooks.progress = ctx.progress_fn();
   hooks.report = &ctx.report;
-  if (mode == core::RunMode::Upgrade && !o.yes && ::isatty(STDIN_FILENO)) {
+  Tty tty;
+  if (mode == core::RunMode::Upgrade && !o.yes) {
+    // Asked on the controlling terminal, whatever stdin and stdout are; without
+    // one, a script must say --yes: the upgrade never proceeds unasked.
+    tty.fd = open_controlling_terminal();
+    if (tty.fd < 0) {
+      say(stderr, "kms-migrate upgrade: no terminal to confirm on; pass --yes to upgrade without being asked\n");
+      return static_cast<int>(core::ExitCode::Usage);
+    }
     hooks.confirm = [&](const core::Plan& plan) {
       ctx.progress.clear();
-      return ask_to_proceed(plan);
+      return ask_to_proceed(tty.fd, plan);
     };
   }
   return finish(o, ctx, core::run_upgrade(uo, hooks));
@@ -98,7 +169,7 @@ int run_scan_command(const Options& o, RunContext& ctx) {
   const core::ScanResult result = core::run_scan(so, &ctx.cancel, ctx.progress_fn());
   ctx.progress.clear();
   if (result.exit_code == core::ExitCode::Usage || result.exit_code == core::ExitCode::Cancelled) {
-    say(stderr, "kms-migrate scan: %s\n", result.message.c_str());
+    say(stderr, "kms-migrate scan: %s\n", result.message);
     return static_cast<int>(result.exit_code);
   }
   if (o.json) {

@@ -4,6 +4,8 @@
 // (core::terminal_text). No other file of migrate/ writes to a stream; the test
 // ConsoleBoundary.OnlyConsoleWritesToTheTerminal holds that.
 #pragma once
+#include <unistd.h>
+
 #include <cstdio>
 #include <string>
 #include <type_traits>
@@ -39,12 +41,42 @@ void print(std::FILE* out, const char* format, const W&... w) {
   }
 }
 
+template <typename... W>
+std::string format(const char* fmt, const W&... w) {
+  if constexpr (sizeof...(W) == 0) {
+    return fmt;
+  } else {
+    const int n = std::snprintf(nullptr, 0, fmt, w.get()...);
+    if (n <= 0) return "";
+    std::string out(static_cast<std::size_t>(n) + 1, '\0');
+    std::snprintf(out.data(), out.size(), fmt, w.get()...);
+    out.pop_back();
+    return out;
+  }
+}
+
 }  // namespace console_detail
 
 /// printf to `out` with every string argument escaped for the terminal.
 template <typename... A>
 void say(std::FILE* out, const char* format, const A&... args) {
   console_detail::print(out, format, console_detail::inert(args)...);
+}
+
+/// The same, into a string (for the prompt, written to the terminal device).
+template <typename... A>
+std::string say_to_string(const char* format, const A&... args) {
+  return console_detail::format(format, console_detail::inert(args)...);
+}
+
+/// Writes text made by say_to_string() to a terminal device; false if it could not (a signal, a hang-up).
+inline bool write_to_terminal(int fd, const std::string& text) {
+  for (std::size_t done = 0; done < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
 }
 
 /// Text the tool wrote itself (help, usage): written as it is.

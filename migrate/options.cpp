@@ -12,18 +12,32 @@ namespace kms::cli {
 namespace po = boost::program_options;
 namespace {
 
-const char* kUsage =
-    "usage:\n"
-    "  kms-migrate scan     --source DIR [--mailbox TEXT] [--json]\n"
-    "  kms-migrate rehearse --source DIR [--report FILE] [--keep-db FILE]\n"
+const char* kUsageLines[] = {
+    "  kms-migrate scan     --source DIR [--mailbox TEXT] [--json]\n",
+    "  kms-migrate rehearse --source DIR [--report FILE] [--keep-db FILE]\n",
     "  kms-migrate upgrade  --source DIR --target FILE [--report FILE]\n"
-    "                       [--allow-rejected] [--force] [--yes]\n"
-    "  kms-migrate verify   --source DIR --target FILE [--report FILE]\n"
+    "                       [--allow-rejected] [--force] [--yes]\n",
+    "  kms-migrate verify   --source DIR --target FILE [--report FILE]\n",
+};
+
+const char* kUsageTail =
     "  kms-migrate COMMAND --help\n"
     "\n"
     "Upgrades an Exchange 5.0 KMS client store (Security\\Mgrent\\Clients) to the\n"
     "Exchange 5.5 database. Exit codes: 0 ok, 1 data problems, 2 usage or\n"
-    "environment, 3 internal or I/O failure, 130 cancelled.\n";
+    "environment, 3 internal or I/O failure, 4 committed but the report not\n"
+    "completed, 130 cancelled.\n";
+
+std::string usage() {
+  std::string u = "usage:\n";
+  for (const char* l : kUsageLines) u += l;
+  return u + kUsageTail;
+}
+
+std::string usage_of(Command c) {
+  return std::string("usage:\n") + kUsageLines[static_cast<int>(c)] + "  kms-migrate " + command_name(c) +
+         " --help\n";
+}
 
 const char* kAbout[] = {
     "scan: read the store and change nothing; counts, issues, and --mailbox look-up.",
@@ -48,7 +62,7 @@ po::options_description common_options(Command c, Options& o) {
       ("max-record-size", po::value<std::int64_t>(&o.max_record_size)->default_value(1 << 20),
        "record files larger than this many bytes are rejected as too-large")
       ("quiet", po::bool_switch(&o.quiet), "print only errors and the final status line")
-      ("help", "show this help");
+      ("help,h", "show this help");
   return d;
 }
 
@@ -88,11 +102,56 @@ std::optional<Command> command_from(const std::string& s) {
   return std::nullopt;
 }
 
-ParseOutcome error(const std::string& msg) {
+ParseOutcome error(const std::string& msg, std::optional<Command> c = std::nullopt) {
   ParseOutcome out;
-  out.text = "kms-migrate: " + core::terminal_text(msg) + "\n\n" + kUsage;  // msg may quote what was typed
+  out.text = "kms-migrate: " + core::terminal_text(msg) + "\n\n" + (c ? usage_of(*c) : usage());  // msg may quote what was typed
   out.exit_code = 2;
   return out;
+}
+
+/// The hidden option that collects words no option took, to name them in the error.
+constexpr const char* kStray = "kms-stray-word";
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+/// "; did you mean --source?" for an option name close to one of the command's.
+std::string suggestion(const std::string& typed, const po::options_description& all) {
+  std::string name = typed;
+  while (!name.empty() && name.front() == '-') name.erase(name.begin());
+  name = name.substr(0, name.find('='));
+  std::string best;
+  std::size_t best_d = 3;  // at most two edits away
+  for (const auto& o : all.options()) {
+    const std::string cand = o->long_name();
+    if (cand == kStray) continue;
+    const std::size_t d = edit_distance(name, cand);
+    if (d < best_d || (name.size() >= 3 && cand.compare(0, name.size(), name) == 0 && best.empty())) {
+      best_d = std::min(d, best_d);
+      best = cand;
+    }
+  }
+  return best.empty() ? "" : "; did you mean --" + best + "?";
+}
+
+/// Every path option must name something: an empty one would mean the current folder's parent, or nothing.
+std::optional<std::string> empty_path(const po::variables_map& vm) {
+  for (const char* name : {"source", "target", "report", "keep-db"}) {
+    if (vm.count(name) && vm[name].as<std::string>().empty()) return std::string("--") + name + " must not be empty";
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -111,24 +170,42 @@ ParseOutcome parse_options(const std::vector<std::string>& args) {
   ParseOutcome out;
   if (args.empty()) return error("no command given");
   if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    out.text = kUsage;
+    out.text = usage();
     return out;
   }
-  if (args[0] == "--version") {
+  if (args[0] == "--version" || args[0] == "-V") {
     out.text = std::string("kms-migrate ") + kToolVersion + "\n";
     return out;
   }
   const auto cmd = command_from(args[0]);
-  if (!cmd) return error("unknown command '" + args[0] + "'");
+  if (!cmd) {
+    std::string hint;
+    for (const char* c : {"scan", "rehearse", "upgrade", "verify"}) {
+      if (edit_distance(args[0], c) <= 2) hint = std::string("; did you mean ") + c + "?";
+    }
+    return error("unknown command '" + args[0] + "'" + hint);
+  }
   Options o;
   o.command = *cmd;
   po::options_description all;
   all.add(command_options(*cmd, o)).add(common_options(*cmd, o));
-  all.add_options()("version", "print the version");
+  all.add_options()("version,V", "print the version");
   po::variables_map vm;
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
   try {
-    const std::vector<std::string> rest(args.begin() + 1, args.end());
-    po::store(po::command_line_parser(rest).options(all).run(), vm);
+    // Strict: no positional arguments at all (a stray word, or a value given to a
+    // flag, "--allow-rejected no", is an error), and no abbreviated option names.
+    const auto style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+    po::options_description parse_only = all;
+    parse_only.add_options()(kStray, po::value<std::vector<std::string>>());
+    po::positional_options_description words;
+    words.add(kStray, -1);
+    po::store(po::command_line_parser(rest).options(parse_only).positional(words).style(style).run(), vm);
+    if (vm.count(kStray)) {
+      return error("unexpected argument '" + vm[kStray].as<std::vector<std::string>>().front() +
+                       "' (an option takes its value as the next word; a flag takes none)",
+                   *cmd);
+    }
     if (vm.count("help")) {
       std::ostringstream s;
       s << "kms-migrate " << command_name(*cmd) << ": " << kAbout[static_cast<int>(*cmd)] << "\n\n" << all;
@@ -140,9 +217,12 @@ ParseOutcome parse_options(const std::vector<std::string>& args) {
       return out;
     }
     po::notify(vm);
+  } catch (const po::unknown_option& e) {
+    return error(std::string(e.what()) + suggestion(e.get_option_name(), all), *cmd);
   } catch (const po::error& e) {
-    return error(e.what());
+    return error(e.what(), *cmd);
   }
+  if (const auto why = empty_path(vm)) return error(*why, *cmd);
   if (vm.count("report")) o.report = vm["report"].as<std::string>();
   if (vm.count("keep-db")) o.keep_db = vm["keep-db"].as<std::string>();
   if (vm.count("mailbox")) o.mailbox = vm["mailbox"].as<std::string>();
@@ -150,14 +230,14 @@ ParseOutcome parse_options(const std::vector<std::string>& args) {
   if (progress == "auto") o.progress = ProgressMode::Auto;
   else if (progress == "always") o.progress = ProgressMode::Always;
   else if (progress == "never") o.progress = ProgressMode::Never;
-  else return error("--progress must be auto, always or never, not '" + progress + "'");
-  if (o.jobs < 1 || o.jobs > 256) return error("--jobs must be between 1 and 256");
-  if (o.max_record_size < 1) return error("--max-record-size must be at least 1 byte");
+  else return error("--progress must be auto, always or never, not '" + progress + "'", *cmd);
+  if (o.jobs < 1 || o.jobs > 256) return error("--jobs must be between 1 and 256", *cmd);
+  if (o.max_record_size < 1) return error("--max-record-size must be at least 1 byte", *cmd);
   if (o.report) {
     const auto dot = o.report->rfind('.');
     const std::string ext = dot == std::string::npos ? "" : o.report->substr(dot);
     if (ext != ".jsonl" && ext != ".csv" && ext != ".JSONL" && ext != ".CSV") {
-      return error("--report must end in .jsonl or .csv: '" + *o.report + "'");
+      return error("--report must end in .jsonl or .csv: '" + *o.report + "'", *cmd);
     }
   }
   out.options = o;

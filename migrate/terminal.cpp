@@ -1,5 +1,6 @@
 #include "terminal.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,19 +40,24 @@ void ProgressLine::clear() {
   drawn_ = false;
 }
 
-bool ask_to_proceed(const core::Plan& plan) {
+int open_controlling_terminal() { return ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC); }
+
+bool ask_to_proceed(int tty, const core::Plan& plan) {
   const auto& c = plan.counts;
-  say(stderr,
-               "kms-migrate upgrade will write %zu client record(s) (%zu migrated, %zu normalized) to\n"
-               "  %s\n"
-               "%zu file(s) rejected and %zu skipped will not be migrated (their bytes are archived).\n"
-               "Proceed? [y/N] ",
-               c.migrated + c.normalized, c.migrated, c.normalized, plan.target.c_str(), c.rejected, c.skipped);
-  std::fflush(stderr);
+  const std::string question = say_to_string(
+      "kms-migrate upgrade is ready to commit. It will write %zu client record(s) (%zu migrated, %zu normalized)\n"
+      "  from    %s\n"
+      "  to      %s\n"
+      "  digest  %s\n"
+      "%zu file(s) rejected and %zu skipped will not be migrated (their bytes are archived).\n"
+      "Proceed? [y/N] ",
+      c.migrated + c.normalized, c.migrated, c.normalized, plan.source, plan.target,
+      plan.content_digest.empty() ? std::string("(none)") : plan.content_digest, c.rejected, c.skipped);
+  if (!write_to_terminal(tty, question)) return false;
   std::string answer;
   char ch;
   for (;;) {
-    const ssize_t n = ::read(STDIN_FILENO, &ch, 1);
+    const ssize_t n = ::read(tty, &ch, 1);
     if (n < 0 && errno == EINTR) return false;  // Ctrl-C at the prompt
     if (n <= 0 || ch == '\n') break;
     answer.push_back(ch);

@@ -26,8 +26,12 @@ class ProgressLine {
   bool drawn_ = false;
 };
 
-/// Shows the plan on stderr and reads the answer from stdin; true only for y/yes.
-bool ask_to_proceed(const core::Plan& plan);
+/// The controlling terminal (/dev/tty), read and write; -1 when there is none.
+int open_controlling_terminal();
+
+/// Shows the plan on the terminal `tty` and reads the answer from it (so that a
+/// redirected stdin or stdout changes nothing); true only for y/yes.
+bool ask_to_proceed(int tty, const core::Plan& plan);
 
 /// The closing summary of an upgrade or rehearsal, on stdout (status line only with --quiet).
 void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet);

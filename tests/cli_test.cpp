@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <regex>
 #include <sstream>
@@ -17,7 +18,13 @@ namespace {
 
 const fs::path kFixtures = KMS_FIXTURES_DIR;
 
-ProcessResult kms(const std::vector<std::string>& args) { return run_process(KMS_MIGRATE_BIN, args); }
+/// Runs kms-migrate; an upgrade gets --yes (no terminal here to confirm on), unless it has it or `ask` is set.
+ProcessResult kms(std::vector<std::string> args, bool ask = false) {
+  if (!ask && !args.empty() && args[0] == "upgrade" && std::find(args.begin(), args.end(), "--yes") == args.end()) {
+    args.push_back("--yes");
+  }
+  return run_process(KMS_MIGRATE_BIN, args);
+}
 
 /// Every Token and EscrowedKey value of a store.
 std::vector<std::string> secrets_of(const fs::path& clients) {
@@ -171,7 +178,7 @@ TEST_F(Cli, SigintCancelsWithNothingWritten) {
       fs::create_directories(out);
       const int pid = start_process(KMS_MIGRATE_BIN,
                                     {"upgrade", "--source", (big / "Security").string(), "--target", (out / "kms55.db").string(),
-                                     "--report", (out / "r.jsonl").string(), "--jobs", "1"},
+                                     "--report", (out / "r.jsonl").string(), "--jobs", "1", "--yes"},
                                     out / "log.txt");
       if (std::string(when) == "early") {
         std::this_thread::sleep_for(std::chrono::milliseconds(30));

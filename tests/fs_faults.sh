@@ -20,7 +20,7 @@ mount -t tmpfs -o size=8m tmpfs "$work/ro"
 cp -a "$fixtures/sample-store/." "$work/ro/"
 mount -o remount,ro "$work/ro"
 set +e
-"$bin" upgrade --source "$work/ro/Security" --target "$work/out/kms55.db" --progress never > "$work/log1" 2>&1; c1=$?
+"$bin" upgrade --yes --source "$work/ro/Security" --target "$work/out/kms55.db" --progress never > "$work/log1" 2>&1; c1=$?
 "$bin" verify --source "$work/ro/Security" --target "$work/out/kms55.db" --progress never > "$work/log2" 2>&1; c2=$?
 set -e
 check "upgrade from a read-only source exits 0 (got $c1: $(head -2 "$work/log1"))" '[ $c1 = 0 ]'
@@ -33,7 +33,7 @@ echo "old target" > "$work/small/kms55.db"
 "$gen" store "$work/gen" 600 5 > /dev/null
 src=$work/gen/Security
 set +e
-"$bin" upgrade --source "$src" --target "$work/small/kms55.db" --force --progress never > "$work/log3" 2>&1; c3=$?
+"$bin" upgrade --yes --source "$src" --target "$work/small/kms55.db" --force --progress never > "$work/log3" 2>&1; c3=$?
 set -e
 check "full disk exits 3 (got $c3: $(head -2 "$work/log3"))" '[ $c3 = 3 ]'
 check "full disk message names the cause" 'grep -qiE "disk is full|No space left" "$work/log3"'
@@ -44,7 +44,7 @@ check "full disk leaves no temporary file" '! ls -A "$work/small" | grep -q kms-
 mkdir -p "$work/rot"
 mount -t tmpfs -o ro tmpfs "$work/rot"
 set +e
-"$bin" upgrade --source "$work/ro/Security" --target "$work/rot/kms55.db" --progress never > "$work/log4" 2>&1; c4=$?
+"$bin" upgrade --yes --source "$work/ro/Security" --target "$work/rot/kms55.db" --progress never > "$work/log4" 2>&1; c4=$?
 set -e
 check "read-only target folder exits 2 (got $c4)" '[ $c4 = 2 ]'
 check "read-only target folder is named as not writable" 'grep -q "not writable" "$work/log4"'
@@ -59,20 +59,20 @@ if command -v setpriv > /dev/null; then
   victim=$work/perm/Security/Mgrent/Clients/Mxclfr4zqvktn.ini
   chmod 000 "$victim"
   set +e
-  as_nobody "$bin" upgrade --source "$work/perm/Security" --target "$work/perm-out/a.db" --progress never --report "$work/perm-out/a.jsonl" > "$work/log5" 2>&1; c5=$?
+  as_nobody "$bin" upgrade --yes --source "$work/perm/Security" --target "$work/perm-out/a.db" --progress never --report "$work/perm-out/a.jsonl" > "$work/log5" 2>&1; c5=$?
   set -e
   check "an unreadable record file blocks the upgrade (exit 1, got $c5)" '[ $c5 = 1 ]'
   check "the unreadable file is reported as unreadable" 'grep -q "Mxclfr4zqvktn.ini.*\"unreadable\"" "$work/perm-out/a.jsonl"'
   chmod 644 "$victim"
   chmod 000 "$work/perm/Security/Mgrent/Clients"
   set +e
-  as_nobody "$bin" upgrade --source "$work/perm/Security" --target "$work/perm-out/b.db" --progress never > "$work/log6" 2>&1; c6=$?
+  as_nobody "$bin" upgrade --yes --source "$work/perm/Security" --target "$work/perm-out/b.db" --progress never > "$work/log6" 2>&1; c6=$?
   set -e
   check "an unreadable Clients folder exits 2 (got $c6: $(head -2 "$work/log6"))" '[ $c6 = 2 ]'
   chmod 755 "$work/perm/Security/Mgrent/Clients"
   mkdir -p "$work/root-only"; chmod 755 "$work/root-only"
   set +e
-  as_nobody "$bin" upgrade --source "$work/perm/Security" --target "$work/root-only/c.db" --progress never > "$work/log7" 2>&1; c7=$?
+  as_nobody "$bin" upgrade --yes --source "$work/perm/Security" --target "$work/root-only/c.db" --progress never > "$work/log7" 2>&1; c7=$?
   set -e
   check "a target folder the user cannot write exits 2 (got $c7)" '[ $c7 = 2 ]'
 fi
