@@ -9,6 +9,7 @@
 
 #include "store_walker.h"
 #include "target_file.h"
+#include "text_util.h"
 
 namespace kms::core {
 namespace {
@@ -77,10 +78,21 @@ fs::path scratch_parent() {
 }
 
 std::string check_run_paths(const RunPaths& p) {
-  std::vector<fs::path> roots;  // what is "the source": the folder named, and the Clients folder found in it
+  // What is "the source": the folder named, the Clients folder found in it, and
+  // the whole store around it (Mgrent and the Security folder above it) when
+  // --source names Clients or Mgrent.
+  std::vector<fs::path> roots{resolved(p.source)};
   std::string no_store;
-  if (const auto clients = find_clients_dir(p.source, no_store)) roots.push_back(resolved(*clients));
-  roots.push_back(resolved(p.source));
+  if (const auto clients = find_clients_dir(p.source, no_store)) {
+    const fs::path c = resolved(*clients);
+    roots.push_back(c);
+    const fs::path mgrent = c.parent_path();
+    if (iequals(mgrent.filename().string(), "Mgrent")) {
+      roots.push_back(mgrent);
+      const fs::path security = mgrent.parent_path();
+      if (security.has_parent_path() && security != security.root_path()) roots.push_back(security);
+    }
+  }
   const auto inside_source = [&](const Named& n) {
     for (const auto& r : roots) {
       if (within(n.real, r)) return true;

@@ -40,6 +40,16 @@ check "full disk message names the cause" 'grep -qiE "disk is full|No space left
 check "full disk leaves the old target intact" '[ "$(cat "$work/small/kms55.db")" = "old target" ]'
 check "full disk leaves no temporary file" '! ls -A "$work/small" | grep -q kms-migrate'
 
+# 2b. A full file system for the report only: the run fails before the commit (exit 3), nothing at the target.
+mkdir -p "$work/tinyreport"
+mount -t tmpfs -o size=4k tmpfs "$work/tinyreport"
+set +e
+"$bin" upgrade --yes --source "$src" --target "$work/out/r2.db" --report "$work/tinyreport/r.jsonl" --progress never > "$work/log3b" 2>&1; c3b=$?
+set -e
+check "a report on a full file system exits 3 (got $c3b: $(head -2 "$work/log3b"))" '[ $c3b = 3 ]'
+check "a report on a full file system: no target" '[ ! -e "$work/out/r2.db" ]'
+check "a report on a full file system: never says succeeded" '! grep -q succeeded "$work/log3b"'
+
 # 3. A read-only target folder: exit 2 before anything is read.
 mkdir -p "$work/rot"
 mount -t tmpfs -o ro tmpfs "$work/rot"

@@ -1,0 +1,378 @@
+// What no command may destroy, follow or write, every signal at several moments,
+// and the strict command line (contract.md section 1, guarantees 9-11). The
+// signal tests use the tool's stop points (core/test_stop_point.h) as a
+// handshake: the signal is sent when the run stands at a known point, never
+// after a sleep.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include "report_sink.h"
+#include "run_control.h"
+#include "sqlite_handle.h"
+#include "test_util.h"
+
+namespace kms::test {
+namespace {
+
+const fs::path kFixtures = KMS_FIXTURES_DIR;
+
+/// Runs kms-migrate in a new session (no controlling terminal), stdin /dev/null,
+/// stdout and stderr to `log`; with `env` ("NAME=value") added; with `pending`
+/// (a signal number) raised while the cancelling signals are blocked, so that it
+/// is waiting for the program before its first instruction.
+int spawn_tool(const std::vector<std::string>& args, const fs::path& log, const std::string& env = "",
+               int pending = 0) {
+  std::vector<std::string> all{KMS_MIGRATE_BIN};
+  all.insert(all.end(), args.begin(), args.end());
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setsid();
+    const int in = ::open("/dev/null", O_RDONLY);
+    const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    if (!env.empty()) ::putenv(const_cast<char*>(env.c_str()));
+    if (pending) {
+      sigset_t block;
+      sigemptyset(&block);
+      for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&block, s);
+      ::sigprocmask(SIG_BLOCK, &block, nullptr);
+      ::raise(pending);  // pending across exec, until the program unblocks it
+    }
+    std::vector<char*> argv;
+    for (auto& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(KMS_MIGRATE_BIN, argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+ProcessResult tool(const std::vector<std::string>& args, const fs::path& log) {
+  ProcessResult r;
+  r.exit_code = wait_process(spawn_tool(args, log));
+  r.out = read_file(log);
+  return r;
+}
+
+class PathsAndSignals : public ::testing::Test {
+ protected:
+  TempDir tmp;
+  fs::path store = tmp / "store";
+  fs::path security = store / "Security";
+  fs::path clients = security / "Mgrent" / "Clients";
+  fs::path out = tmp / "out";
+  int runs = 0;
+
+  void SetUp() override {
+    copy_tree(kFixtures / "sample-store", store);
+    fs::create_directories(out);
+  }
+  ProcessResult kms(const std::vector<std::string>& args) {
+    return tool(args, tmp / ("log" + std::to_string(++runs) + ".txt"));
+  }
+  /// A good database at `db`, upgraded from the sample store.
+  void good_database(const fs::path& db) {
+    const auto r = kms({"upgrade", "--source", security.string(), "--target", db.string(), "--yes"});
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+  }
+  /// Everything under the store, for "nothing was written there".
+  std::vector<std::string> store_entries() {
+    std::vector<std::string> names;
+    for (fs::recursive_directory_iterator it(store), end; it != end; ++it) names.push_back(it->path().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+};
+
+TEST_F(PathsAndSignals, NoOutputMayBeTheTargetTheVerifiedDatabaseOrAnotherOutput) {
+  const fs::path db = out / "x.jsonl";
+  // upgrade --target x.jsonl --report x.jsonl: refused before any work, nothing created
+  auto r = kms({"upgrade", "--source", security.string(), "--target", db.string(), "--report", db.string(), "--yes"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_FALSE(fs::exists(db));
+  EXPECT_NE(r.out.find("is the same file as the target"), std::string::npos) << r.out;
+  // ... and with --force over a good database, the database survives.
+  good_database(db);
+  const std::string before = read_file(db);
+  r = kms({"upgrade", "--source", security.string(), "--target", db.string(), "--report", db.string(), "--yes", "--force"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_EQ(read_file(db), before);
+  // through another spelling of the same path, and through a hard link
+  r = kms({"upgrade", "--source", security.string(), "--target", db.string(), "--report",
+           (out / ".." / "out" / "x.jsonl").string(), "--yes", "--force"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  fs::create_hard_link(db, out / "alias.csv");
+  r = kms({"upgrade", "--source", security.string(), "--target", db.string(), "--report", (out / "alias.csv").string(),
+           "--yes", "--force"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_EQ(read_file(db), before);
+  // verify --target db.jsonl --report db.jsonl: the database being checked is not overwritten
+  r = kms({"verify", "--source", security.string(), "--target", db.string(), "--report", db.string()});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("the database being verified"), std::string::npos) << r.out;
+  EXPECT_EQ(read_file(db), before);
+  // rehearse --keep-db k.jsonl --report k.jsonl
+  r = kms({"rehearse", "--source", security.string(), "--keep-db", (out / "k.jsonl").string(), "--report",
+           (out / "k.jsonl").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_FALSE(fs::exists(out / "k.jsonl"));
+}
+
+TEST_F(PathsAndSignals, NothingIsWrittenInsideTheSource) {
+  const auto before = store_entries();
+  for (const fs::path& report : {clients / "r.jsonl", security / "r.csv", clients / ".." / "r.jsonl"}) {
+    auto r = kms({"upgrade", "--source", security.string(), "--target", (out / "t.db").string(), "--report",
+                  report.string(), "--yes"});
+    EXPECT_EQ(r.exit_code, 2) << report << "\n" << r.out;
+    EXPECT_NE(r.out.find("inside the source store"), std::string::npos) << r.out;
+    r = kms({"rehearse", "--source", clients.string(), "--report", report.string()});
+    EXPECT_EQ(r.exit_code, 2) << report << "\n" << r.out;
+  }
+  // A link to a folder inside the store is resolved.
+  fs::create_directory_symlink(security / "Mgrent", tmp / "into-store");
+  auto r = kms({"rehearse", "--source", security.string(), "--report", (tmp / "into-store" / "r.jsonl").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  r = kms({"rehearse", "--source", security.string(), "--keep-db", (clients / "k.db").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  // TMPDIR inside the store: the scratch database would be written there.
+  const std::string env = "TMPDIR=" + clients.string();
+  const int pid = spawn_tool({"rehearse", "--source", security.string()}, tmp / "tmpdir.txt", env);
+  EXPECT_EQ(wait_process(pid), 2) << read_file(tmp / "tmpdir.txt");
+  EXPECT_NE(read_file(tmp / "tmpdir.txt").find("TMPDIR"), std::string::npos);
+  EXPECT_EQ(store_entries(), before);
+  EXPECT_FALSE(fs::exists(out / "t.db"));
+}
+
+TEST_F(PathsAndSignals, PlantedLinksAreNeverFollowed) {
+  const fs::path victim = tmp / "victim.txt";
+  write_file(victim, "precious");
+  // The lock beside the target, as a symbolic link and as a hard link.
+  const fs::path db = out / "kms55.db";
+  fs::create_symlink(victim, out / ".kms55.db.kms-migrate.lock");
+  auto r = kms({"upgrade", "--source", security.string(), "--target", db.string(), "--yes"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_EQ(read_file(victim), "precious");
+  fs::remove(out / ".kms55.db.kms-migrate.lock");
+  fs::create_hard_link(victim, out / ".kms55.db.kms-migrate.lock");
+  r = kms({"upgrade", "--source", security.string(), "--target", db.string(), "--yes"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_EQ(read_file(victim), "precious");
+  EXPECT_FALSE(fs::exists(db));
+  // The report's temporary file: a link at its name is stepped around, never written through.
+  const fs::path report = out / "r.jsonl";
+  const fs::path planted = out / (".r.jsonl.kms-migrate-" + std::to_string(::getpid()) + ".partial");
+  fs::create_symlink(victim, planted);
+  {
+    core::ReportSink sink(report);
+    core::RunReport rep;
+    rep.command = "test";
+    sink.finish(rep);
+  }
+  EXPECT_EQ(read_file(victim), "precious");
+  EXPECT_TRUE(fs::is_symlink(planted));
+  EXPECT_NE(read_file(report).find("\"type\":\"summary\""), std::string::npos);
+  // The report path itself a link or a special file: refused.
+  fs::create_symlink(victim, out / "link.jsonl");
+  r = kms({"rehearse", "--source", security.string(), "--report", (out / "link.jsonl").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_EQ(read_file(victim), "precious");
+}
+
+TEST_F(PathsAndSignals, OnlyARegularFileIsEverReplaced) {
+  ASSERT_EQ(::mkfifo((out / "fifo.db").c_str(), 0600), 0);
+  for (const fs::path& target : {out / "fifo.db", fs::path("/dev/null")}) {
+    const auto r = kms({"upgrade", "--source", security.string(), "--target", target.string(), "--yes", "--force"});
+    EXPECT_EQ(r.exit_code, 2) << r.out;
+    EXPECT_EQ(r.out.find("use --force"), std::string::npos) << r.out;
+  }
+  struct stat st {};
+  ASSERT_EQ(::stat((out / "fifo.db").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  // rehearse --keep-db over an existing file: refused, without suggesting a --force it does not have.
+  write_file(out / "kept.db", "old");
+  const auto r = kms({"rehearse", "--source", security.string(), "--keep-db", (out / "kept.db").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_EQ(r.out.find("--force"), std::string::npos) << r.out;
+  EXPECT_EQ(read_file(out / "kept.db"), "old");
+}
+
+TEST_F(PathsAndSignals, AReportThatCannotBeWrittenIsFoundBeforeAnyWork) {
+  fs::create_directories(out / "folder.jsonl");
+  for (const fs::path& report : {out / "folder.jsonl", out / "missing" / "r.jsonl"}) {
+    const auto r = kms({"upgrade", "--source", security.string(), "--target", (out / "t.db").string(), "--report",
+                        report.string(), "--yes"});
+    EXPECT_EQ(r.exit_code, 2) << r.out;
+    EXPECT_EQ(r.out.find("succeeded"), std::string::npos) << r.out;
+    EXPECT_FALSE(fs::exists(out / "t.db"));
+  }
+}
+
+TEST_F(PathsAndSignals, TheCommandLineIsStrict) {
+  const std::string s = security.string(), db = (out / "t.db").string();
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const Case refused[] = {
+      {{"upgrade", "--source", s, "--target", db, "--allow-rejected", "no", "--yes"}, "unexpected argument 'no'"},
+      {{"upgrade", "--source", s, "--target", db, "--allow-rejected=no", "--yes"}, "does not take any arguments"},
+      {{"scan", "--source", s, "extra"}, "unexpected argument 'extra'"},
+      {{"rehearse", "--source", s, "other.db"}, "unexpected argument 'other.db'"},
+      {{"upgrade", "--source", s, "--target", "", "--yes"}, "--target must not be empty"},
+      {{"scan", "--source", ""}, "--source must not be empty"},
+      {{"scan", "--sorce", s}, "did you mean --source?"},
+      {{"scan", "--sour", s}, "did you mean --source?"},  // no abbreviations
+      {{"upgrde", "--source", s}, "did you mean upgrade?"},
+  };
+  for (const auto& c : refused) {
+    const auto r = kms(c.args);
+    EXPECT_EQ(r.exit_code, 2) << ::testing::PrintToString(c.args) << "\n" << r.out;
+    EXPECT_NE(r.out.find(c.says), std::string::npos) << ::testing::PrintToString(c.args) << "\n" << r.out;
+  }
+  // The usage shown is the command's own.
+  const auto r = kms({"scan", "--source", s, "extra"});
+  EXPECT_NE(r.out.find("kms-migrate scan "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("kms-migrate upgrade "), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(db));
+  // Short forms, and the folder spelled as tab completion and cd leave it.
+  EXPECT_EQ(kms({"-h"}).exit_code, 0);
+  EXPECT_EQ(kms({"-V"}).exit_code, 0);
+  EXPECT_EQ(kms({"scan", "-h"}).exit_code, 0);
+  EXPECT_EQ(kms({"scan", "--source", clients.string() + "/"}).exit_code, 0);
+  EXPECT_EQ(kms({"scan", "--source", (clients / ".").string()}).exit_code, 0);
+  EXPECT_EQ(kms({"scan", "--source", (security / "Mgrent" / "Clients" / "..").string() + "/"}).exit_code, 0);
+}
+
+TEST_F(PathsAndSignals, WithoutATerminalAnUpgradeNeedsYes) {
+  const auto r = kms({"upgrade", "--source", security.string(), "--target", (out / "t.db").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("no terminal to confirm on; pass --yes"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(out / "t.db"));
+}
+
+TEST_F(PathsAndSignals, AClosedStdoutNeverKillsTheRun) {
+  // | head -1 after the commit, and a progress line into a pipe closed after 10 bytes.
+  for (const std::string& pipe : {std::string(" | head -1 > /dev/null"), std::string(" --progress always 2>&1 | head -c10 > /dev/null")}) {
+    const fs::path db = out / "piped.db";
+    fs::remove(db);
+    const std::string cmd = std::string("'") + KMS_MIGRATE_BIN + "' upgrade --source '" + security.string() + "' --target '" +
+                            db.string() + "' --yes" + pipe + "; exit ${PIPESTATUS[0]}";
+    const auto r = run_process("/bin/bash", {"-c", cmd});
+    EXPECT_EQ(r.exit_code, 0) << pipe << "\n" << r.out;
+    EXPECT_TRUE(fs::exists(db)) << pipe;
+    EXPECT_EQ(files_containing(out, "kms-migrate"), std::vector<std::string>{}) << pipe;
+    const auto v = kms({"verify", "--source", security.string(), "--target", db.string()});
+    EXPECT_EQ(v.exit_code, 0) << v.out;
+  }
+}
+
+/// Starts a run that stops at `point` and waits there; returns its pid once it
+/// has said so on the FIFO. If the run ends without reaching the point, the
+/// test fails instead of waiting for ever (the two-minute limit is a safety net
+/// only: the handshake itself does not depend on time).
+int start_at(const std::vector<std::string>& args, const fs::path& log, const fs::path& fifo, const std::string& point) {
+  const int pid = spawn_tool(args, log, "KMS_MIGRATE_TEST_STOP=" + point + ":" + fifo.string());
+  const int fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  std::string said;
+  for (int waited = 0; waited < 120000 && said.find('\n') == std::string::npos; waited += 10) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 10) > 0 && (p.revents & POLLIN)) {
+      char buf[64];
+      const ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n > 0) said.append(buf, static_cast<std::size_t>(n));
+    }
+    int status = 0;
+    if (said.empty() && ::waitpid(pid, &status, WNOHANG) == pid) {
+      ADD_FAILURE() << "the run ended before reaching " << point << ":\n" << read_file(log);
+      ::close(fd);
+      return -1;
+    }
+  }
+  ::close(fd);
+  EXPECT_EQ(said, point + "\n") << read_file(log);
+  return pid;
+}
+
+TEST_F(PathsAndSignals, EverySignalAtEveryMomentCancelsCleanly) {
+  const fs::path fifo = tmp / "stop.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
+    for (const std::string point : {"start", "reading", "verifying", "before-rename"}) {
+      SCOPED_TRACE(std::string(strsignal(sig)) + " at " + point);
+      const fs::path dir = out / (std::to_string(sig) + "-" + point);
+      fs::create_directories(dir);
+      const fs::path log = dir / "log.txt", report = dir / "r.jsonl", db = dir / "kms55.db";
+      const std::vector<std::string> args = {"upgrade", "--source", security.string(), "--target", db.string(),
+                                             "--report", report.string(), "--yes", "--jobs", "1"};
+      int code;
+      if (point == "start") {
+        code = wait_process(spawn_tool(args, log, "", sig));  // the signal waits for the first instruction
+      } else {
+        const int pid = start_at(args, log, fifo, point);
+        ASSERT_GT(pid, 0);
+        ::kill(pid, sig);
+        code = wait_process(pid);
+      }
+      const std::string said = read_file(log);
+      EXPECT_EQ(code, 130) << said;
+      EXPECT_FALSE(fs::exists(db)) << said;
+      EXPECT_EQ(files_containing(dir, "kms-migrate"), std::vector<std::string>{}) << said;
+      EXPECT_EQ(said.find("succeeded"), std::string::npos) << said;
+      ASSERT_TRUE(fs::exists(report)) << said;
+      const auto lines = read_jsonl(report);
+      ASSERT_FALSE(lines.empty());
+      EXPECT_EQ(lines.back()["status"], "cancelled");
+    }
+  }
+}
+
+TEST_F(PathsAndSignals, AHungUpRehearsalLeavesNoScratch) {
+  const fs::path fifo = tmp / "stop.fifo", tmpdir = tmp / "tmpdir";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  fs::create_directories(tmpdir);
+  for (const std::string point : {"reading", "verifying", "before-rename"}) {
+    SCOPED_TRACE(point);
+    const fs::path log = out / ("rehearse-" + point + ".txt");
+    ::setenv("TMPDIR", tmpdir.c_str(), 1);
+    const int pid = start_at({"rehearse", "--source", security.string()}, log, fifo, point);
+    ::unsetenv("TMPDIR");
+    ASSERT_GT(pid, 0);
+    ::kill(pid, SIGHUP);
+    EXPECT_EQ(wait_process(pid), 130) << read_file(log);
+    EXPECT_EQ(files_containing(tmpdir, "kms-migrate"), std::vector<std::string>{}) << read_file(log);
+    EXPECT_NE(read_file(log).find("SIGHUP"), std::string::npos) << read_file(log);
+  }
+}
+
+TEST(SqliteInterrupt, ACancelStopsAnEndlessQuery) {
+  core::CancelFlag flag;
+  core::interrupt_sqlite_on(&flag);
+  {
+    core::Db db(":memory:", core::OpenMode::ReadWriteCreate);
+    // The query never ends by itself: only the cancel, from another thread at any moment, can end it.
+    std::thread canceller([&] { flag.request(); });
+    bool interrupted = false;
+    try {
+      core::Stmt q(db, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c");
+      q.step();
+    } catch (const core::DbError& e) {
+      interrupted = core::is_interrupt(e);
+    }
+    canceller.join();
+    EXPECT_TRUE(interrupted);
+  }
+  core::interrupt_sqlite_on(nullptr);
+}
+
+}  // namespace
+}  // namespace kms::test
