@@ -26,8 +26,8 @@ std::vector<std::string> check_tables(Db& db, const std::vector<std::string>& ta
   return problems;
 }
 
-BackgroundCheck::BackgroundCheck(const std::string& db_path, std::vector<std::string> tables)
-    : db_(std::make_unique<Db>(db_path, OpenMode::ReadOnly)) {
+BackgroundCheck::BackgroundCheck(const std::string& db_path, std::vector<std::string> tables, OpenMode mode)
+    : db_(std::make_unique<Db>(db_path, mode)) {
   thread_ = std::thread([this, tables = std::move(tables)] {
     try {
       problems_ = check_tables(*db_, tables);

@@ -19,7 +19,7 @@ std::vector<std::string> check_tables(Db& db, const std::vector<std::string>& ta
 /// and joins; result() joins and returns the problems (rethrows its error).
 class BackgroundCheck {
  public:
-  BackgroundCheck(const std::string& db_path, std::vector<std::string> tables);
+  BackgroundCheck(const std::string& db_path, std::vector<std::string> tables, OpenMode mode = OpenMode::ReadOnly);
   ~BackgroundCheck();
   BackgroundCheck(const BackgroundCheck&) = delete;
   BackgroundCheck& operator=(const BackgroundCheck&) = delete;

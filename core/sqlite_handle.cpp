@@ -43,10 +43,37 @@ void interrupt_sqlite_on(const CancelFlag* flag) { g_cancel.store(flag); }
 
 bool is_interrupt(const DbError& e) { return (e.code() & 0xFF) == SQLITE_INTERRUPT; }
 
+namespace {
+
+/// "file:" URI of a path, every byte but unreserved ones and '/' percent-encoded.
+std::string file_uri(const std::string& path) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out = "file:";
+  for (unsigned char c : path) {
+    const bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '/' ||
+                       c == '-' || c == '_' || c == '.' || c == '~';
+    if (plain) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 0xF]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 Db::Db(const std::string& path, OpenMode mode) {
   configure_sqlite_once();
-  const int flags = mode == OpenMode::ReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  int flags = mode == OpenMode::ReadWriteCreate ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) : SQLITE_OPEN_READONLY;
+  std::string name = path;
+  if (mode == OpenMode::ReadOnlyImmutable) {
+    name = file_uri(path) + "?mode=ro&immutable=1";
+    flags |= SQLITE_OPEN_URI;
+  }
+  const int rc = sqlite3_open_v2(name.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = "cannot open database '" + path + "': " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
     sqlite3_close(db_);
@@ -55,6 +82,7 @@ Db::Db(const std::string& path, OpenMode mode) {
   }
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_progress_handler(db_, 1000, on_progress, nullptr);
+  if (mode == OpenMode::ReadOnlyImmutable) exec("PRAGMA temp_store = MEMORY");
 }
 
 Db::~Db() {
@@ -165,6 +193,12 @@ Bytes Stmt::blob(int col) const {
   const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, col));
   const int n = sqlite3_column_bytes(stmt_, col);
   return p ? Bytes(p, p + n) : Bytes();
+}
+
+std::string_view Stmt::blob_view(int col) const {
+  const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
+  const int n = sqlite3_column_bytes(stmt_, col);
+  return p ? std::string_view(p, static_cast<std::size_t>(n)) : std::string_view();
 }
 
 }  // namespace kms::core

@@ -21,7 +21,10 @@ class DbError : public std::runtime_error {
   int code_;
 };
 
-enum class OpenMode { ReadOnly, ReadWriteCreate };
+/// ReadOnlyImmutable: the main file alone, as it is on disk, for a database that
+/// nobody writes (verify): no lock, no -wal or -shm read or created (SQLite's
+/// "immutable"), temporary tables and sorts in memory.
+enum class OpenMode { ReadOnly, ReadOnlyImmutable, ReadWriteCreate };
 
 class CancelFlag;
 /// From now on every connection checks `flag` while its statements run
@@ -79,6 +82,8 @@ class Stmt {
   std::optional<std::string> opt_text(int col) const;
   std::int64_t integer(int col) const;
   Bytes blob(int col) const;
+  /// The column's bytes, valid until the next step or reset.
+  std::string_view blob_view(int col) const;
 
  private:
   sqlite3* db_;

@@ -52,3 +52,26 @@ std::string iso_utc(std::time_t t) {
 }
 
 }  // namespace kms::core
+
+namespace kms::core {
+
+std::optional<std::time_t> parse_iso_utc(std::string_view iso) {
+  if (iso.size() != 20 || iso[4] != '-' || iso[7] != '-' || iso[10] != 'T' || iso[13] != ':' || iso[16] != ':') {
+    return std::nullopt;
+  }
+  // The same digits as the legacy form: YYYYMMDDHHMMSSZ, checked by the same rule.
+  std::string legacy;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18}) legacy.push_back(iso[i]);
+  legacy.push_back(iso[19]);
+  if (!legacy_time_to_iso(legacy)) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = std::stoi(legacy.substr(0, 4)) - 1900;
+  tm.tm_mon = std::stoi(legacy.substr(4, 2)) - 1;
+  tm.tm_mday = std::stoi(legacy.substr(6, 2));
+  tm.tm_hour = std::stoi(legacy.substr(8, 2));
+  tm.tm_min = std::stoi(legacy.substr(10, 2));
+  tm.tm_sec = std::stoi(legacy.substr(12, 2));
+  return timegm(&tm);
+}
+
+}  // namespace kms::core

@@ -9,6 +9,7 @@
 #include "memory_release.h"
 #include "ordered_pipeline.h"
 #include "report_rows.h"
+#include "run_facts.h"
 #include "upgrade_pipeline.h"
 #include "verify_pass.h"
 
@@ -222,6 +223,9 @@ void Pipeline::finish_database(Db& db) {
         {"target", rep_.target.value_or("")},
         {"content_digest", rep_.content_digest.value_or("")},
         {"allow_rejected", opt_.allow_rejected == AllowRejected::Yes ? "1" : "0"},
+        {"max_record_size", std::to_string(opt_.max_record_bytes)},
+        {"host", host_name()},
+        {"operator", operator_name()},
         {"files_seen", std::to_string(c.files_seen)},
         {"migrated", std::to_string(c.migrated)},
         {"normalized", std::to_string(c.normalized)},

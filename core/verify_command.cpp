@@ -1,40 +1,51 @@
 #include "verify_command.h"
 
 #include <algorithm>
-#include <numeric>
 #include <chrono>
+#include <numeric>
 
 #include "content_digest.h"
+#include "cross_checks.h"
 #include "db_writer.h"
-#include "report_sink.h"
-#include "sqlite_handle.h"
 #include "file_track.h"
 #include "integrity_check.h"
 #include "ordered_pipeline.h"
+#include "report_sink.h"
+#include "sqlite_handle.h"
 #include "store_analysis.h"
 #include "text_util.h"
+#include "timestamp.h"
 #include "verify_pass.h"
+#include "verify_tables.h"
+
+// verify trusts nothing in the database. It derives what the database must
+// hold from the store as it is now, with the upgrade's own reading and rules
+// (analyze_entry, then apply_cross_file_rules over every file), at the time
+// and with the size limit the upgrade recorded, and compares in both
+// directions: every file's legacy_files row (outcome, record id, size, sha256,
+// the raw bytes against the file's), its client (every field, certificate,
+// key and extra attribute, through the record digest), its migration_report
+// row, and then the schema, password_policy and migration_meta.
 
 namespace kms::core {
 namespace {
 
-RecordOutcome outcome_from(const std::string& s) {
-  if (s == "migrated") return RecordOutcome::Migrated;
-  if (s == "normalized") return RecordOutcome::Normalized;
-  if (s == "rejected") return RecordOutcome::Rejected;
-  return RecordOutcome::Skipped;
-}
+std::optional<std::string> non_empty(const std::string& s) { return s.empty() ? std::nullopt : std::optional<std::string>(s); }
 
-std::string single_text(Db& db, const char* sql) {
-  Stmt s(db, sql);
-  return s.step() && !s.is_null(0) ? s.text(0) : std::string();
-}
-
-/// Opens the target read-only and proves it is a kms-migrate database of this schema.
+/// Opens the target read-only, the main file alone, and proves it is a kms-migrate database of this schema.
 std::unique_ptr<Db> open_target(const fs::path& target) {
   boost::system::error_code ec;
   if (!fs::is_regular_file(target, ec)) throw RunStop{ExitCode::Usage, "no database at '" + target.string() + "'"};
-  auto db = std::make_unique<Db>(target.string(), OpenMode::ReadOnly);
+  for (const char* suffix : {"-wal", "-journal"}) {
+    const fs::path beside = target.string() + suffix;
+    if (fs::exists(fs::symlink_status(beside, ec))) {
+      throw RunStop{ExitCode::Usage,
+                    "'" + beside.string() + "' lies beside the database: it may hold changes that the file itself " +
+                        "lacks, and verify checks the file alone. If it belongs to the database, fold it in first " +
+                        "(sqlite3 '" + target.string() + "' 'PRAGMA wal_checkpoint(TRUNCATE)', on a copy), or move it away"};
+    }
+  }
+  auto db = std::make_unique<Db>(target.string(), OpenMode::ReadOnlyImmutable);
   std::int64_t app = 0, version = 0;
   try {
     Stmt a(*db, "PRAGMA application_id");
@@ -61,39 +72,187 @@ struct SourceFile {
   std::optional<RecordDigest> digest;
 };
 
-/// The archive of the database (legacy_files), read in path order beside the store.
+/// What verify found for one path, before the cross-file rules decide the final outcomes.
+struct Judged {
+  FileSummary f;              ///< as derived from the store (for a gone file: as the database holds it)
+  bool gone = false;          ///< in the database, not in the store
+  bool in_archive = false;    ///< legacy_files has the path
+  bool source_changed = false;
+  std::string archived_outcome;
+  std::vector<std::string> archive_diffs;  ///< legacy_files columns that differ from the file
+  bool client_present = false;
+  bool client_read = false;                ///< compared field by field (the outcome expected a client)
+  Issues client_issues;                    ///< what that comparison found
+};
+
+/// legacy_files in path order, beside the store.
 class Archive {
  public:
-  explicit Archive(Db& db) : rows_(db, "SELECT path, record_id, sha256, outcome FROM legacy_files ORDER BY path") {
+  explicit Archive(Db& db)
+      : rows_(db, "SELECT path, record_id, size, sha256, raw, outcome FROM legacy_files ORDER BY path") {
     more_ = rows_.step();
   }
   bool more() const { return more_; }
-  /// Valid until the next take.
   std::string_view path() const { return rows_.text_view(0); }
-  /// The current row as the report shows a file the store no longer has; then the next row.
-  FileSummary take_gone() {
-    FileSummary g;
-    g.path = rows_.text(0);
-    g.record_id = rows_.text(1);
-    g.sha256 = rows_.text(2);
-    g.outcome = outcome_from(rows_.text(3));
-    add_issue(g.issues, Severity::Error, "unexpected-in-target",
-              "the database holds this file" + std::string(expects_client(g.outcome) ? " and its client" : "") +
+  /// The current row as a file the store no longer has; then the next row.
+  Judged take_gone() {
+    Judged j;
+    j.gone = true;
+    j.f.path = rows_.text(0);
+    j.f.record_id = rows_.text(1);
+    j.f.sha256 = rows_.text(3);
+    j.f.outcome = outcome_of(rows_.text(5));
+    add_issue(j.f.issues, Severity::Error, "unexpected-in-target",
+              "the database holds this file" + std::string(expects_client(j.f.outcome) ? " and its client" : "") +
                   ", but the store no longer has it");
     more_ = rows_.step();
-    return g;
+    return j;
   }
-  /// The current row's sha256 and outcome; then the next row.
-  std::pair<std::string, RecordOutcome> take() {
-    auto r = std::make_pair(rows_.text(2), outcome_from(rows_.text(3)));
+  /// Compares the current row with the file as read now; then the next row.
+  void take(const AnalyzedFile& a, Judged& j) {
+    const FileSummary& f = a.summary;
+    j.in_archive = true;
+    j.archived_outcome = rows_.text(5);
+    j.source_changed = rows_.opt_text(3) != non_empty(f.sha256);
+    if (rows_.opt_text(1) != non_empty(f.record_id)) j.archive_diffs.push_back("record_id");
+    const std::optional<std::int64_t> size = rows_.is_null(2) ? std::nullopt : std::optional<std::int64_t>(rows_.integer(2));
+    if (size != f.size) j.archive_diffs.push_back("size");
+    // The archived bytes themselves, against the bytes of the file read now.
+    const bool raw_null = rows_.is_null(4);
+    if (raw_null != !a.raw.has_value()) {
+      j.archive_diffs.push_back("raw");
+    } else if (a.raw) {
+      const auto raw = rows_.blob_view(4);
+      if (raw.size() != a.raw->size() || !std::equal(raw.begin(), raw.end(), a.raw->begin())) j.archive_diffs.push_back("raw");
+    }
     more_ = rows_.step();
-    return r;
+  }
+
+ private:
+  static RecordOutcome outcome_of(const std::string& s) {
+    if (s == "migrated") return RecordOutcome::Migrated;
+    if (s == "normalized") return RecordOutcome::Normalized;
+    if (s == "rejected") return RecordOutcome::Rejected;
+    return RecordOutcome::Skipped;
+  }
+  Stmt rows_;
+  bool more_ = false;
+};
+
+/// migration_report in path order, compared with the rows the upgrade would have written.
+class ReportRows {
+ public:
+  explicit ReportRows(Db& db)
+      : rows_(db, "SELECT path, record_id, mailbox_dn, sha256, outcome, state, legacy_state, issues, verification "
+                  "FROM migration_report ORDER BY path") {
+    more_ = rows_.step();
+  }
+  /// Rows before `path` that no file accounts for: each a problem.
+  void skip_to(const std::string& path, std::vector<std::string>& problems) {
+    while (more_ && rows_.text_view(0) < path) {
+      problems.push_back("migration_report has a row for '" + rows_.text(0) + "', a file neither the store nor legacy_files has");
+      more_ = rows_.step();
+    }
+  }
+  /// The columns of `path`'s row that differ from `expected` (["row"] if it has none); then the next row.
+  std::vector<std::string> compare(const FileSummary& expected) {
+    skip_to(expected.path, ignored_);
+    if (!more_ || rows_.text_view(0) != expected.path) return {"row"};
+    std::vector<std::string> diffs;
+    const auto col = [&](int i, const std::optional<std::string>& want, const char* name) {
+      if (rows_.opt_text(i) != want) diffs.push_back(name);
+    };
+    col(1, non_empty(expected.record_id), "record_id");
+    col(2, non_empty(expected.mailbox_dn), "mailbox_dn");
+    col(3, non_empty(expected.sha256), "sha256");
+    col(4, std::string(outcome_name(expected.outcome)), "outcome");
+    col(5, expected.state ? std::optional<std::string>(state_name(*expected.state)) : std::nullopt, "state");
+    const std::optional<std::int64_t> legacy = rows_.is_null(6) ? std::nullopt : std::optional<std::int64_t>(rows_.integer(6));
+    if (legacy != (expected.legacy_state ? std::optional<std::int64_t>(*expected.legacy_state) : std::nullopt)) {
+      diffs.push_back("legacy_state");
+    }
+    col(7, issues_json_text(expected.issues), "issues");
+    col(8, std::string(expects_client(expected.outcome) ? "passed" : "not-applicable"), "verification");
+    more_ = rows_.step();
+    return diffs;
+  }
+  /// A row for a file the store no longer has (reported on its own); then the next row.
+  void pass(const std::string& path) {
+    skip_to(path, ignored_);
+    if (more_ && rows_.text_view(0) == path) more_ = rows_.step();
+  }
+  /// The rows after the last file: each a problem, as are those skipped on the way.
+  void rest(std::vector<std::string>& problems) {
+    problems.insert(problems.end(), ignored_.begin(), ignored_.end());
+    for (; more_; more_ = rows_.step()) {
+      problems.push_back("migration_report has a row for '" + rows_.text(0) + "', a file neither the store nor legacy_files has");
+    }
   }
 
  private:
   Stmt rows_;
   bool more_ = false;
+  std::vector<std::string> ignored_;  // rows found while looking for a file's: reported at the end
 };
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+/// The final verdict on one path, once the cross-file rules have given every file its outcome.
+Verification judge(Judged& j, ReportRows& report) {
+  FileSummary& f = j.f;
+  if (j.gone) {
+    report.pass(f.path);
+    return Verification::Failed;
+  }
+  Issues found;
+  const auto error = [&](const char* code, std::string msg) { add_issue(found, Severity::Error, code, std::move(msg)); };
+  if (!j.in_archive) {
+    error("missing-in-target", "this file is not in the database (added to the store after the upgrade?)");
+  } else if (j.source_changed) {
+    error("source-changed", "the file's bytes differ from those archived at upgrade time");
+  } else {
+    if (j.archived_outcome != outcome_name(f.outcome)) {
+      error("field-mismatch", "legacy_files says '" + j.archived_outcome + "'; the file as read now is " +
+                                  outcome_name(f.outcome));
+    }
+    if (!j.archive_diffs.empty()) error("field-mismatch", "legacy_files differs from the file in: " + joined(j.archive_diffs));
+  }
+  if (expects_client(f.outcome)) {
+    if (!j.client_present) {
+      if (j.in_archive && !j.source_changed) error("missing-in-target", "no client " + f.record_id + " in the database");
+    } else if (j.client_read && !j.source_changed) {
+      found.insert(found.end(), j.client_issues.begin(), j.client_issues.end());
+    }
+  } else if (j.client_present) {
+    error("unexpected-in-target", "the database holds client " + f.record_id + " though this file is " + outcome_name(f.outcome));
+  }
+  if (j.in_archive && !j.source_changed) {
+    const auto diffs = report.compare(f);
+    if (!diffs.empty()) {
+      error("field-mismatch", diffs == std::vector<std::string>{"row"}
+                                  ? "migration_report has no row for this file"
+                                  : "migration_report differs from what the file implies in: " + joined(diffs));
+    }
+  } else {
+    report.pass(f.path);
+  }
+  const bool failed = !found.empty();
+  f.issues.insert(f.issues.end(), found.begin(), found.end());
+  if (failed) return Verification::Failed;
+  return expects_client(f.outcome) ? Verification::Passed : Verification::NotApplicable;
+}
+
+/// The time the upgrade judged the store at (certificate-expired depends on it).
+std::time_t judged_at(const Meta& meta) {
+  const auto it = meta.find("started_at");
+  if (it == meta.end()) return std::time(nullptr);
+  const auto t = parse_iso_utc(it->second);
+  return t ? *t : std::time(nullptr);
+}
 
 }  // namespace
 
@@ -111,93 +270,119 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
     const auto clients = find_clients_dir(o.source, error);
     if (!clients) throw RunStop{ExitCode::Usage, error};
     auto db = open_target(o.target);
+    std::vector<std::string> problems = schema_differences(*db);
+    if (!problems.empty()) {
+      // Nothing else is asked of a database whose tables may be views or carry triggers.
+      throw RunStop{ExitCode::DataProblem, "verification failed: the database's schema is not kms-migrate's: " + joined(problems)};
+    }
+    const Meta meta = read_meta(*db);
+    std::int64_t limit = o.max_record_bytes.value_or(1 << 20);
+    if (!o.max_record_bytes) {
+      const auto it = meta.find("max_record_size");
+      const auto recorded = it == meta.end() ? std::nullopt : parse_decimal(it->second);
+      if (recorded && *recorded > 0) {
+        limit = *recorded;
+        res.notes.push_back("record files are read with the size limit the upgrade used: " + it->second + " bytes");
+      }
+    }
+    const auto src = meta.find("source");
+    if (src != meta.end() && fs::absolute(o.source) != fs::path(src->second)) {
+      res.notes.push_back("the database was made from '" + src->second + "'; it is checked against '" + o.source.string() + "'");
+    }
+    const std::time_t now = judged_at(meta);
     // SQLite's whole-file checks run meanwhile, on their own connection and thread.
-    BackgroundCheck sqlite_checks(o.target.string(), {});
+    BackgroundCheck sqlite_checks(o.target.string(), {}, OpenMode::ReadOnlyImmutable);
     const StoreDir dir(*clients);
     const StoreListing entries = list_names(dir);
-    // The record id of a record file is its lower-cased name without ".ini".
     const auto record_id_of = [&](std::uint32_t i) { return record_id_of_name(entries.name(i)); };
-    const std::time_t now = std::time(nullptr);
-    std::vector<std::string> problems;
-    std::size_t failed = 0;
+    std::vector<Judged> judged;  // every path, store and database, in path order
+    judged.reserve(entries.size());
     std::vector<std::pair<std::uint32_t, RecordDigest>> digests;  // entry, digest of its client as stored
     ContentDigest others;  // clients no file of the store accounts for
     {
       // One pass: each file of the store is read and parsed once (in parallel, in
-      // order) and held to its archived bytes and its client; the archive and the
-      // clients are read in the same order beside it.
+      // order) and held to its archived row and its client, read in the same order beside it.
       ClientReadBack back(*db);  // first: it opens the read transaction
       Archive archive(*db);
-      const auto emit = [&](const FileSummary& f, Verification v) {
-        if (v == Verification::Failed) ++failed;
-        sink.add(f, v);
-      };
       std::function<SourceFile(std::size_t)> produce = [&](std::size_t i) {
         throw_if_cancelled(cancel);
-        SourceFile s{analyze_entry(dir, entries.entry(i), o.max_record_bytes, now), std::nullopt};
+        SourceFile s{analyze_entry(dir, entries.entry(i), limit, now), std::nullopt};
         if (s.file.record) s.digest = record_digest(*s.file.record);
         return s;
       };
       std::function<void(std::size_t, SourceFile&&)> consume = [&](std::size_t i, SourceFile&& s) {
         throw_if_cancelled(cancel);
         if (progress) progress("verifying", i + 1, entries.size());
-        FileSummary& f = s.file.summary;
-        while (archive.more() && archive.path() < f.path) emit(archive.take_gone(), Verification::Failed);
-        if (!archive.more() || f.path < archive.path()) {
-          add_issue(f.issues, Severity::Error, "missing-in-target",
-                    "this file is not in the database (added to the store after the upgrade?)");
-          return emit(f, Verification::Failed);
-        }
-        const auto [archived_sha256, outcome] = archive.take();
-        f.outcome = outcome;  // what the database holds for it
-        if (archived_sha256 != f.sha256) {
-          add_issue(f.issues, Severity::Error, "source-changed", "the file's bytes differ from those archived at upgrade time");
-          return emit(f, Verification::Failed);
-        }
-        if (expects_client(outcome)) {
+        while (archive.more() && archive.path() < s.file.summary.path) judged.push_back(archive.take_gone());
+        Judged j;
+        if (archive.more() && archive.path() == s.file.summary.path) archive.take(s.file, j);
+        const std::string& id = s.file.summary.record_id;
+        if (expects_client(s.file.summary.outcome)) {
           const auto as_parsed = [&](const ClientRecord&, const RecordDigest& d) { return d == s.digest; };
-          auto stored = back.read(f.record_id, as_parsed);
-          if (stored) digests.emplace_back(static_cast<std::uint32_t>(i), stored->digest);
-          if (stored && stored->digest == s.digest) return emit(f, Verification::Passed);
-          std::optional<ClientRecord> rec;
-          if (stored) rec = std::move(stored->record);
-          const FileSummary as_read = f;  // the file as read now is the source
-          return emit(f, judge_against_source(rec, f, AnalyzedFile{as_read, std::nullopt, std::move(s.file.record)}));
+          auto stored = back.read(id, as_parsed);
+          j.client_present = stored.has_value();
+          j.client_read = true;
+          if (stored) {
+            digests.emplace_back(static_cast<std::uint32_t>(i), stored->digest);
+            if (stored->digest != s.digest) {
+              FileSummary probe = s.file.summary;
+              const std::size_t before = probe.issues.size();
+              judge_against_source(stored->record, probe, AnalyzedFile{s.file.summary, std::nullopt, std::move(s.file.record)});
+              j.client_issues.assign(probe.issues.begin() + static_cast<std::ptrdiff_t>(before), probe.issues.end());
+            }
+          }
+        } else if (!id.empty()) {
+          j.client_present = back.exists(id);
         }
-        if (!f.record_id.empty() && back.exists(f.record_id)) {  // no client may carry the id of a rejected file
-          add_issue(f.issues, Severity::Error, "unexpected-in-target",
-                    "the database holds client " + f.record_id + " though this file is " + outcome_name(outcome));
-          return emit(f, Verification::Failed);
-        }
-        emit(f, Verification::NotApplicable);
+        j.f = std::move(s.file.summary);
+        judged.push_back(std::move(j));
       };
       for_each_ordered(entries.size(), o.jobs, produce, consume);
-      std::vector<std::string> gone_ids;
-      while (archive.more()) {
-        FileSummary g = archive.take_gone();
-        if (!g.record_id.empty()) gone_ids.push_back(g.record_id);
-        emit(g, Verification::Failed);
+      while (archive.more()) judged.push_back(archive.take_gone());
+      // The cross-file rules, by the upgrade's own code, over every file of the store.
+      std::vector<FileSummary> files;
+      std::vector<std::size_t> at;
+      for (std::size_t k = 0; k < judged.size(); ++k) {
+        if (judged[k].gone) continue;
+        at.push_back(k);
+        files.push_back(std::move(judged[k].f));
       }
-      std::vector<std::uint32_t> by_id;  // files whose client was read, by record id (only if needed)
+      apply_cross_file_rules(files);
+      for (std::size_t n = 0; n < at.size(); ++n) judged[at[n]].f = std::move(files[n]);
+      // Clients no file of the store can account for.
+      std::vector<std::uint32_t> by_id;
       const auto accounted = [&](const std::string& id) {
         if (by_id.empty()) {
           for (const auto& d : digests) by_id.push_back(d.first);
-          std::sort(by_id.begin(), by_id.end(),
-                    [&](std::uint32_t a, std::uint32_t b) { return record_id_of(a) < record_id_of(b); });
+          std::sort(by_id.begin(), by_id.end(), [&](std::uint32_t a, std::uint32_t b) { return record_id_of(a) < record_id_of(b); });
         }
         const auto it = std::lower_bound(by_id.begin(), by_id.end(), id,
                                          [&](std::uint32_t k, const std::string& v) { return record_id_of(k) < v; });
         return it != by_id.end() && record_id_of(*it) == id;
       };
+      std::vector<std::string> named_by_files;  // record ids of the store's and the archive's files
+      for (const auto& j : judged) {
+        if (!j.f.record_id.empty()) named_by_files.push_back(j.f.record_id);
+      }
+      std::sort(named_by_files.begin(), named_by_files.end());
       for (auto& [id, d] : back.unexpected(accounted)) {
         others.add(id, d);
-        if (std::find(gone_ids.begin(), gone_ids.end(), id) == gone_ids.end()) {
-          problems.push_back("client " + id + " is in the database but no file accounts for it");
+        if (!std::binary_search(named_by_files.begin(), named_by_files.end(), id)) {
+          problems.push_back("client " + id + " is in the database, but no file of the store or of legacy_files has its name");
         }
       }
     }
-    // content_digest: every client read back, in record id order. Normally every
-    // client belongs to a file: ordered by the files' names, without building ids.
+    // Every path's verdict, in path order, with its migration_report row.
+    {
+      ReportRows rows(*db);
+      for (Judged& j : judged) {
+        throw_if_cancelled(cancel);
+        const Verification v = judge(j, rows);
+        sink.add(j.f, v);
+      }
+      rows.rest(problems);
+    }
+    // content_digest: every client read back, in record id order.
     if (others.empty()) {
       std::vector<std::uint32_t> read_back(digests.size());
       std::iota(read_back.begin(), read_back.end(), 0u);
@@ -209,20 +394,22 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
       for (const auto& [i, d] : digests) all.add(record_id_of(i), d);
       rep.content_digest = all.hex();
     }
-    const std::string recorded = single_text(*db, "SELECT value FROM migration_meta WHERE key = 'content_digest'");
-    if (recorded != *rep.content_digest) {
-      problems.push_back("content_digest recomputed from the tables (" + *rep.content_digest +
-                         ") differs from the one recorded at upgrade time (" + recorded + ")");
-    }
-    for (auto& p : sqlite_checks.result()) problems.insert(problems.begin(), std::move(p));
     sink.fill(rep);
-    if (failed == 0 && problems.empty()) {
+    ExpectedMeta expected;
+    expected.counts = rep.totals;
+    expected.content_digest = *rep.content_digest;
+    expected.max_record_size = limit;
+    for (auto& p : meta_differences(meta, expected)) problems.push_back(std::move(p));
+    for (auto& p : password_policy_differences(*db)) problems.push_back(std::move(p));
+    for (auto& p : sqlite_checks.result()) problems.insert(problems.begin(), std::move(p));
+    if (rep.totals.verified_failed == 0 && problems.empty()) {
       rep.status = RunStatus::Succeeded;
       res.exit_code = ExitCode::Ok;
     } else {
       rep.status = RunStatus::Failed;
       res.exit_code = ExitCode::DataProblem;
-      rep.message = "verification failed: " + std::to_string(rep.totals.verified_failed) + " file(s) differ";
+      rep.message = "verification failed";
+      if (rep.totals.verified_failed) rep.message += ": " + std::to_string(rep.totals.verified_failed) + " file(s) differ";
       for (const auto& p : problems) rep.message += "; " + p;
     }
   } catch (const RunStop& stop) {
@@ -235,12 +422,12 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
     if (is_interrupt(e) && cancel && cancel->requested()) {
       end_run(res, ExitCode::Cancelled, "cancelled before every record was checked");
     } else {
-      end_run(res, ExitCode::Internal, std::string("verification could not finish: ") + e.what());
+      end_run(res, ExitCode::DataProblem, std::string("verification failed: the database cannot be read as kms-migrate writes it: ") + e.what());
     }
   } catch (const std::exception& e) {
     end_run(res, ExitCode::Internal, std::string("verification could not finish: ") + e.what());
   }
-
+  if (rep.status != RunStatus::Succeeded) sink.fill(rep);
   rep.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;
 }

@@ -3,6 +3,9 @@
 #pragma once
 #include <boost/filesystem.hpp>
 
+#include <cstdint>
+#include <optional>
+
 #include "run_control.h"
 #include "run_result.h"
 
@@ -14,7 +17,8 @@ struct VerifyOptions {
   boost::filesystem::path source;
   boost::filesystem::path target;
   int jobs = 1;
-  std::int64_t max_record_bytes = 1 << 20;
+  /// nullopt: the limit the upgrade recorded in migration_meta (else 1 MiB).
+  std::optional<std::int64_t> max_record_bytes;
 };
 
 /// Exit 0 when everything passes, 1 when anything differs, 2 when the target

@@ -156,7 +156,7 @@ int run_verify_command(const Options& o, RunContext& ctx) {
   vo.source = o.source;
   vo.target = o.target;
   vo.jobs = o.jobs;
-  vo.max_record_bytes = o.max_record_size;
+  if (o.max_record_size_given) vo.max_record_bytes = o.max_record_size;
   return finish(o, ctx, core::run_verify(vo, &ctx.cancel, ctx.progress_fn(), &ctx.report));
 }
 

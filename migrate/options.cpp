@@ -233,6 +233,7 @@ ParseOutcome parse_options(const std::vector<std::string>& args) {
   else return error("--progress must be auto, always or never, not '" + progress + "'", *cmd);
   if (o.jobs < 1 || o.jobs > 256) return error("--jobs must be between 1 and 256", *cmd);
   if (o.max_record_size < 1) return error("--max-record-size must be at least 1 byte", *cmd);
+  o.max_record_size_given = !vm["max-record-size"].defaulted();
   if (o.report) {
     const auto dot = o.report->rfind('.');
     const std::string ext = dot == std::string::npos ? "" : o.report->substr(dot);

@@ -25,6 +25,7 @@ struct Options {
   int jobs = 1;
   ProgressMode progress = ProgressMode::Auto;
   std::int64_t max_record_size = 1 << 20;
+  bool max_record_size_given = false;  ///< typed, not the default (verify otherwise uses the recorded one)
 };
 
 /// What parsing decided: run the command, or print text (help, version, error) and exit.

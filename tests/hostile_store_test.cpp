@@ -203,7 +203,8 @@ std::int64_t count_rows(const fs::path& db, const std::string& sql) {
 std::string dump_text_columns(const fs::path& db) {
   core::Db d(db.string(), core::OpenMode::ReadOnly);
   std::string out;
-  for (const char* sql : {"SELECT path || ' ' || ifnull(mailbox_dn,'') || ' ' || issues FROM migration_report",
+  // The report's messages (the database holds the tokens and keys themselves, and each field as the KMS read it).
+  for (const char* sql : {"SELECT path || ' ' || issues FROM migration_report",
                           "SELECT key || '=' || value FROM migration_meta"}) {
     core::Stmt s(d, sql);
     while (s.step()) out += s.text(0) + "\n";

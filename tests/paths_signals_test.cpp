@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -190,7 +191,11 @@ TEST_F(PathsAndSignals, PlantedLinksAreNeverFollowed) {
 
 TEST_F(PathsAndSignals, OnlyARegularFileIsEverReplaced) {
   ASSERT_EQ(::mkfifo((out / "fifo.db").c_str(), 0600), 0);
-  for (const fs::path& target : {out / "fifo.db", fs::path("/dev/null")}) {
+  std::vector<fs::path> targets{out / "fifo.db"};
+  // A device node of the test's own (never the system's /dev/null: code that
+  // gets this wrong would replace it); root only.
+  if (::mknod((out / "null.db").c_str(), S_IFCHR | 0600, makedev(1, 3)) == 0) targets.push_back(out / "null.db");
+  for (const fs::path& target : targets) {
     const auto r = kms({"upgrade", "--source", security.string(), "--target", target.string(), "--yes", "--force"});
     EXPECT_EQ(r.exit_code, 2) << r.out;
     EXPECT_EQ(r.out.find("use --force"), std::string::npos) << r.out;
@@ -198,6 +203,10 @@ TEST_F(PathsAndSignals, OnlyARegularFileIsEverReplaced) {
   struct stat st {};
   ASSERT_EQ(::stat((out / "fifo.db").c_str(), &st), 0);
   EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  if (targets.size() > 1) {
+    ASSERT_EQ(::stat((out / "null.db").c_str(), &st), 0);
+    EXPECT_TRUE(S_ISCHR(st.st_mode));
+  }
   // rehearse --keep-db over an existing file: refused, without suggesting a --force it does not have.
   write_file(out / "kept.db", "old");
   const auto r = kms({"rehearse", "--source", security.string(), "--keep-db", (out / "kept.db").string()});
