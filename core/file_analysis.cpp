@@ -77,6 +77,7 @@ AnalyzedFile analyze_entry(const StoreDir& clients, const StoreEntry& entry, std
     case ReadResult::Status::TooLarge:
       s.stamp = rr.stamp;
       s.size = rr.stamp.size;
+      s.sha256 = rr.sha256;  // streamed: the file is never read whole
       add_issue(s.issues, Severity::Error, "too-large",
                 std::to_string(rr.stamp.size) + " bytes is over the limit of " + std::to_string(max_record_bytes) +
                     " bytes (--max-record-size)");

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "hashing.h"
+
 namespace kms::core {
 namespace {
 
@@ -38,6 +40,21 @@ struct Fd {
   }
 };
 
+/// SHA-256 of the whole open file, read from its start in bounded pieces; "" if it cannot be read.
+std::string streamed_sha256(int fd) {
+  Sha256 h;
+  char buf[1 << 16];
+  for (off_t at = 0;;) {
+    const ssize_t n = ::pread(fd, buf, sizeof buf, at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return "";
+    if (n == 0) break;
+    h.update(buf, static_cast<std::size_t>(n));
+    at += n;
+  }
+  return h.hex_final();
+}
+
 }  // namespace
 
 ReadResult read_record_file(int dirfd, const std::string& name, std::int64_t max_bytes) {
@@ -63,6 +80,7 @@ ReadResult read_record_file(int dirfd, const std::string& name, std::int64_t max
   r.stamp = stamp_from(st);
   if (st.st_size > max_bytes) {
     r.status = ReadResult::Status::TooLarge;
+    r.sha256 = streamed_sha256(f.fd);
     return r;
   }
   // Read at most max_bytes + 1: a file that grew past the limit is still too large.
@@ -82,6 +100,8 @@ ReadResult read_record_file(int dirfd, const std::string& name, std::int64_t max
     if (static_cast<std::int64_t>(got) > max_bytes) {
       r.status = ReadResult::Status::TooLarge;
       r.bytes.clear();
+      r.bytes.shrink_to_fit();
+      r.sha256 = streamed_sha256(f.fd);
       return r;
     }
   }

@@ -17,6 +17,7 @@ struct ReadResult {
   std::string bytes;    ///< the whole file when Ok
   FileStamp stamp;      ///< when the file could be opened
   std::string error;    ///< why, for Unreadable
+  std::string sha256;   ///< for TooLarge: of the whole file, streamed in 64 KiB pieces (never held whole)
 };
 
 /// Read `name` in the folder open as `dirfd` whole unless it is larger than

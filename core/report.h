@@ -26,7 +26,9 @@ struct TerminalLists {
   static constexpr std::size_t kLimit = 25;
   std::vector<std::string> normalized;  ///< "path  MailboxDN: message" of each KB Q198709 fix-up
   std::size_t normalized_more = 0;
-  std::vector<std::string> problems;  ///< "path[:line]: code: message" of each error of a rejected or failed file
+  /// "path[:line]: code: message" of each error of a file whose verification failed: every one, never cut.
+  std::vector<std::string> failures;
+  std::vector<std::string> problems;  ///< "path[:line]: code: message" of each error of a rejected file
   std::size_t problems_more = 0;
   std::size_t with_warnings = 0;  ///< files not rejected that carry warnings
 };

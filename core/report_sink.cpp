@@ -39,7 +39,12 @@ void add_to_lists(TerminalLists& l, const FileSummary& f, std::optional<Verifica
   for (const auto& i : f.issues) {
     if (i.severity != Severity::Error) continue;
     const std::string where = i.line > 0 ? f.path + ":" + std::to_string(i.line) : f.path;
-    list_line(l.problems, l.problems_more, where + ": " + i.code + ": " + i.message);
+    const std::string line = where + ": " + i.code + ": " + i.message;
+    if (v == Verification::Failed) {
+      l.failures.push_back(line);  // a difference is never hidden behind "... and 1 more"
+    } else {
+      list_line(l.problems, l.problems_more, line);
+    }
   }
 }
 

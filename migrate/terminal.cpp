@@ -93,7 +93,9 @@ void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet) {
   if (!l.normalized.empty()) say(out, "  normalized (KB Q198709, State 4 Recovery -> new):\n");
   for (const auto& line : l.normalized) say(out, "    %s\n", line.c_str());
   if (l.normalized_more) say(out, "    ... and %zu more (see the report)\n", l.normalized_more);
-  if (!l.problems.empty()) say(out, "  rejected or failed:\n");
+  if (!l.failures.empty()) say(out, "  verification failed (every difference):\n");
+  for (const auto& line : l.failures) say(out, "    %s\n", line);
+  if (!l.problems.empty()) say(out, "  rejected%s:\n", rep.command == "verify" ? " (as the upgrade rejected them)" : "");
   for (const auto& line : l.problems) say(out, "    %s\n", line.c_str());
   if (l.problems_more) say(out, "    ... and %zu more (see the report)\n", l.problems_more);
   if (rep.content_digest) {

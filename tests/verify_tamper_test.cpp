@@ -1,0 +1,209 @@
+// verify trusts nothing in the database (contract.md section 1, the verify
+// paragraph): a good database, tampered with in one way at a time, must fail,
+// and verify must agree with the upgrade on every file it did not touch.
+#include <gtest/gtest.h>
+
+#include <sqlite3.h>
+
+#include <set>
+
+#include "sqlite_handle.h"
+#include "test_util.h"
+
+namespace kms::test {
+namespace {
+
+const fs::path kFixtures = KMS_FIXTURES_DIR;
+
+ProcessResult kms(std::vector<std::string> args) {
+  if (args[0] == "upgrade") args.push_back("--yes");
+  return run_process(KMS_MIGRATE_BIN, args);
+}
+
+void exec(const fs::path& db, const std::string& sql) {
+  core::Db d(db.string(), core::OpenMode::ReadWriteCreate);
+  d.exec(sql.c_str());
+}
+
+std::vector<std::string> names_in(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (fs::directory_iterator it(dir), end; it != end; ++it) out.push_back(it->path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+class VerifyTamper : public ::testing::Test {
+ protected:
+  TempDir tmp;
+  fs::path security = tmp / "store" / "Security";
+  fs::path clients = security / "Mgrent" / "Clients";
+  fs::path good = tmp / "good" / "kms55.db";
+  fs::path work = tmp / "work";
+
+  void SetUp() override {
+    copy_tree(kFixtures / "sample-store", tmp / "store");
+    fs::create_directories(good.parent_path());
+    fs::create_directories(work);
+    const auto r = kms({"upgrade", "--source", security.string(), "--target", good.string()});
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+  }
+  /// A fresh copy of the good database, tampered with by `sql`.
+  fs::path tampered(const std::string& sql) {
+    const fs::path db = work / "db.sqlite";
+    fs::remove(db);
+    fs::copy_file(good, db);
+    if (!sql.empty()) exec(db, sql);
+    return db;
+  }
+  ProcessResult verify(const fs::path& db, const fs::path& report = {}) {
+    std::vector<std::string> args = {"verify", "--source", security.string(), "--target", db.string()};
+    if (!report.empty()) args.insert(args.end(), {"--report", report.string()});
+    return kms(args);
+  }
+  void expect_fails(const std::string& sql, const std::string& says) {
+    const auto r = verify(tampered(sql));
+    EXPECT_EQ(r.exit_code, 1) << sql << "\n" << r.out;
+    EXPECT_NE(r.out.find(says), std::string::npos) << sql << "\n" << r.out;
+    EXPECT_EQ(r.out.find("0 file(s) differ"), std::string::npos) << r.out;
+  }
+};
+
+TEST_F(VerifyTamper, TheGoodDatabasePassesAndNothingIsCreatedBesideIt) {
+  const auto before = names_in(good.parent_path());
+  const auto r = verify(good, tmp / "v.jsonl");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(names_in(good.parent_path()), before);  // no -wal, -shm or -journal
+}
+
+TEST_F(VerifyTamper, AHiddenClientIsFoundEvenWithItsDigestPatched) {
+  const std::string id = "mxclfr4zqvktn";
+  const std::string hide =
+      "PRAGMA foreign_keys = ON; DELETE FROM clients WHERE record_id = '" + id + "';"
+      "UPDATE legacy_files SET outcome = 'rejected', record_id = NULL WHERE path = 'Mxclfr4zqvktn.ini';"
+      "UPDATE migration_report SET outcome = 'rejected', state = NULL, verification = 'not-applicable' "
+      "WHERE path = 'Mxclfr4zqvktn.ini';";
+  fs::path db = tampered(hide);
+  // The digest the database now implies, as verify recomputes it from the tables: patched in.
+  const auto first = verify(db, tmp / "first.jsonl");
+  const std::string digest = read_jsonl(tmp / "first.jsonl").back()["content_digest"];
+  exec(db, "UPDATE migration_meta SET value = '" + digest + "' WHERE key = 'content_digest';"
+           "UPDATE migration_meta SET value = '34' WHERE key = 'migrated';"
+           "UPDATE migration_meta SET value = '2' WHERE key = 'normalized';");
+  const auto r = verify(db, tmp / "v.jsonl");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  for (const auto& j : read_jsonl(tmp / "v.jsonl")) {
+    if (j["type"] != "record" || j["path"] != "Mxclfr4zqvktn.ini") continue;
+    EXPECT_EQ(j["outcome"], "normalized") << j.dump();  // what the file is, not what the database says
+    EXPECT_EQ(j["verification"], "failed") << j.dump();
+  }
+}
+
+TEST_F(VerifyTamper, TheArchiveIsComparedWithTheFiles) {
+  expect_fails("UPDATE legacy_files SET raw = X'00' WHERE path = 'M0a9b8c7d6e5f.ini'", "legacy_files differs from the file in: raw");
+  expect_fails("UPDATE legacy_files SET raw = NULL WHERE path = 'M0a9b8c7d6e5f.ini'", "raw");
+  expect_fails("UPDATE legacy_files SET size = size + 1 WHERE path = 'M0a9b8c7d6e5f.ini'", "size");
+  expect_fails("UPDATE legacy_files SET outcome = 'rejected' WHERE path = 'M0a9b8c7d6e5f.ini'", "legacy_files says 'rejected'");
+  expect_fails("DELETE FROM legacy_files WHERE path = 'M0a9b8c7d6e5f.ini'", "missing-in-target");
+}
+
+TEST_F(VerifyTamper, EveryOtherTableIsChecked) {
+  expect_fails("UPDATE migration_report SET outcome = 'migrated', state = 'recovery' WHERE path = 'Mxclfr4zqvktn.ini'",
+               "migration_report differs from what the file implies in: outcome, state");
+  expect_fails("UPDATE migration_report SET issues = '[]' WHERE path = 'Mxclfr4zqvktn.ini'", "in: issues");
+  expect_fails("DELETE FROM migration_report WHERE path = 'M0a9b8c7d6e5f.ini'", "migration_report has no row");
+  expect_fails("INSERT INTO migration_report (path, outcome, issues) VALUES ('Mghost0000001.ini', 'skipped', '[]')",
+               "migration_report has a row for 'Mghost0000001.ini'");
+  expect_fails("DELETE FROM password_policy WHERE task = 'recover-keys'", "password_policy has no row for 'recover-keys'");
+  expect_fails("UPDATE password_policy SET passwords_required = 2 WHERE task = 'administer'", "password_policy 'administer'");
+  expect_fails("UPDATE migration_meta SET value = '39' WHERE key = 'migrated'", "migration_meta migrated is 39");
+  expect_fails("INSERT INTO migration_meta VALUES ('approved_by', 'nobody')", "'approved_by' that the tool never writes");
+  expect_fails("DELETE FROM migration_meta WHERE key = 'operator'", "migration_meta has no operator");
+  expect_fails("UPDATE migration_meta SET value = '5' WHERE key = 'max_record_size'", "over the limit of 5 bytes");
+  expect_fails("UPDATE clients SET token = 'ABCDEFGHJKLM' WHERE record_id = 'm0a9b8c7d6e5f'", "token");
+}
+
+TEST_F(VerifyTamper, TheSchemaMustBeExactlyTheTools) {
+  expect_fails("CREATE TRIGGER t AFTER INSERT ON clients BEGIN SELECT 1; END", "added trigger 't'");
+  expect_fails("CREATE VIEW v AS SELECT 1", "added view 'v'");
+  expect_fails("CREATE TABLE notes (x)", "added table 'notes'");
+  expect_fails("CREATE INDEX by_alias ON clients (alias)", "added index 'by_alias'");
+  expect_fails("DROP INDEX clients_mailbox_dn", "lacks index 'clients_mailbox_dn'");
+  // A table replaced by a view over an endless query: found from the schema alone, never queried.
+  expect_fails("ALTER TABLE legacy_files RENAME TO old_files;"
+               "CREATE VIEW legacy_files AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+               "SELECT 'M' || x AS path, NULL AS record_id, NULL AS size, NULL AS sha256, NULL AS raw, 'skipped' AS outcome FROM c",
+               "added view 'legacy_files'");
+}
+
+TEST_F(VerifyTamper, AJournalOrWalBesideTheFileIsRefused) {
+  for (const char* suffix : {"-wal", "-journal"}) {
+    const fs::path db = tampered("");
+    write_file(db.string() + suffix, "not ours");
+    const auto r = verify(db);
+    EXPECT_EQ(r.exit_code, 2) << suffix << "\n" << r.out;
+    EXPECT_NE(r.out.find(std::string(suffix) + "' lies beside the database"), std::string::npos) << r.out;
+    fs::remove(db.string() + suffix);
+  }
+}
+
+TEST_F(VerifyTamper, TheRecordedSizeLimitIsUsedUnlessToldOtherwise) {
+  const fs::path db = tmp / "small.db";
+  auto r = kms({"upgrade", "--source", security.string(), "--target", db.string(), "--max-record-size", "3000",
+                "--allow-rejected"});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = verify(db);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("size limit the upgrade used: 3000 bytes"), std::string::npos) << r.out;
+  // Told a smaller one: the outcomes differ, and verify says why, not "the file's bytes differ".
+  r = kms({"verify", "--source", security.string(), "--target", db.string(), "--max-record-size", "1000"});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_EQ(r.out.find("source-changed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("migration_meta max_record_size is 3000; the store implies 1000"), std::string::npos) << r.out;
+}
+
+TEST_F(VerifyTamper, VerifyAgreesWithTheUpgradeOnCrossFileRejects) {
+  const fs::path store = kFixtures / "cases" / "duplicate-mailbox" / "Clients";
+  const fs::path db = tmp / "dup.db";
+  ASSERT_EQ(kms({"upgrade", "--source", store.string(), "--target", db.string(), "--allow-rejected", "--report",
+                 (tmp / "up.jsonl").string()}).exit_code, 0);
+  const auto r = kms({"verify", "--source", store.string(), "--target", db.string(), "--report", (tmp / "v.jsonl").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  const auto up = read_jsonl(tmp / "up.jsonl"), v = read_jsonl(tmp / "v.jsonl");
+  ASSERT_EQ(up.size(), v.size());
+  for (std::size_t i = 0; i + 1 < up.size(); ++i) {
+    for (const char* k : {"path", "outcome", "state", "legacy_state", "issues", "mailbox_dn", "record_id", "sha256"}) {
+      EXPECT_EQ(up[i][k], v[i][k]) << k << ": " << up[i].dump() << "\n" << v[i].dump();
+    }
+  }
+}
+
+TEST_F(VerifyTamper, DifferencesComeFirstAndCompleteAfterTheAcceptedRejects) {
+  // 30 rejected files accepted by the upgrade, then 3 files changed after it.
+  for (int k = 0; k < 30; ++k) {
+    char name[32];
+    std::snprintf(name, sizeof name, "Mrejected%04d.ini", k);
+    write_file(clients / name, "[Client]\r\nState=1\r\n");
+  }
+  const fs::path db = tmp / "many.db";
+  ASSERT_EQ(kms({"upgrade", "--source", security.string(), "--target", db.string(), "--allow-rejected"}).exit_code, 0);
+  for (const char* changed : {"M0a9b8c7d6e5f.ini", "Mxclfr4zqvktn.ini", "Mzz0000000001.ini"}) {
+    if (fs::exists(clients / changed)) write_file(clients / changed, read_file(clients / changed) + "Extra=1\r\n");
+  }
+  write_file(clients / "Mzz0000000002.ini", "[Client]\r\nMailboxDN=/o=X/cn=New\r\nState=1\r\n");  // added after
+  const auto r = verify(db, tmp / "v.jsonl");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  const auto first_reject = r.out.find("Mrejected0000.ini");
+  for (const char* line : {"M0a9b8c7d6e5f.ini: source-changed", "Mxclfr4zqvktn.ini: source-changed",
+                           "Mzz0000000002.ini: missing-in-target"}) {
+    const auto at = r.out.find(line);
+    EXPECT_NE(at, std::string::npos) << line << "\n" << r.out;
+    EXPECT_LT(at, first_reject) << line << "\n" << r.out;
+  }
+  EXPECT_EQ(r.out.find("no file accounts for it"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("3 file(s) differ"), std::string::npos) << r.out;
+  const auto summary = read_jsonl(tmp / "v.jsonl").back();
+  EXPECT_EQ(summary["verified_failed"], 3);
+}
+
+}  // namespace
+}  // namespace kms::test
