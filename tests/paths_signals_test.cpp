@@ -363,6 +363,25 @@ TEST_F(PathsAndSignals, AHungUpRehearsalLeavesNoScratch) {
   }
 }
 
+TEST_F(PathsAndSignals, AVerifyCancelledWhileVerifyingEndsCleanly) {
+  const fs::path fifo = tmp / "stop.fifo", db = out / "kms55.db";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  good_database(db);
+  const auto before = store_entries();
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
+    const fs::path log = out / ("verify-" + std::to_string(sig) + ".txt"), report = out / "v.jsonl";
+    const int pid = start_at({"verify", "--source", security.string(), "--target", db.string(), "--report", report.string()},
+                             log, fifo, "verifying");
+    ASSERT_GT(pid, 0);
+    ::kill(pid, sig);
+    EXPECT_EQ(wait_process(pid), 130) << read_file(log);
+    EXPECT_EQ(read_jsonl(report).back()["status"], "cancelled");
+    std::vector<std::string> beside = files_containing(out, "kms55.db");
+    EXPECT_EQ(beside, std::vector<std::string>{"kms55.db"}) << read_file(log);
+  }
+  EXPECT_EQ(store_entries(), before);
+}
+
 TEST(SqliteInterrupt, ACancelStopsAnEndlessQuery) {
   core::CancelFlag flag;
   core::interrupt_sqlite_on(&flag);
