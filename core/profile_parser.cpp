@@ -90,14 +90,32 @@ bool is_base64_continuation(std::string_view t) {
 // end ("State=1Token=...") or a mistyped separator ("EscrowedKey:...",
 // "EscrowedKey <blob>==") put where no key names it.
 void collect_secrets(ParseState& st, std::string_view line) {
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    for (std::string_view name : {std::string_view("Token"), std::string_view("EscrowedKey")}) {
-      const std::size_t end = i + name.size();
-      if (end >= line.size() || !iequals(line.substr(i, name.size()), name)) continue;
-      if (std::string_view(" \t:=").find(line[end]) == std::string_view::npos) continue;
-      std::string_view rest = line.substr(end);
-      while (!rest.empty() && std::string_view(" \t:=").find(rest.front()) != std::string_view::npos) rest.remove_prefix(1);
-      if (!rest.empty()) st.out->secrets.push_back(rest);
+  // A name counts only where a separator follows it: the line is searched for
+  // the four separators (memchr), and only there is a name looked for before
+  // them. The value of a Certificate or EscrowedKey line (kilobytes of base64,
+  // never quoted by any message) is not searched, only its key.
+  constexpr std::string_view kSeparators = " \t:=";
+  const void* first_eq = std::memchr(line.data(), '=', line.size());
+  if (first_eq) {
+    const std::size_t eq = static_cast<std::size_t>(static_cast<const char*>(first_eq) - line.data());
+    if (is_base64_key(trim(line.substr(0, eq)))) {
+      const std::string_view value = trim(line.substr(eq + 1));
+      if (iequals(trim(line.substr(0, eq)), "EscrowedKey") && !value.empty()) st.out->secrets.push_back(value);
+      line = line.substr(0, eq);  // the key part still may hide a name ("EscrowedKey:x Certificate=")
+    }
+  }
+  const auto take_rest = [&](std::size_t end) {
+    std::string_view rest = line.substr(end);
+    while (!rest.empty() && kSeparators.find(rest.front()) != std::string_view::npos) rest.remove_prefix(1);
+    if (!rest.empty()) st.out->secrets.push_back(rest);
+  };
+  for (char sep : kSeparators) {
+    for (const char* p = static_cast<const char*>(std::memchr(line.data(), sep, line.size())); p != nullptr;) {
+      const std::size_t at = static_cast<std::size_t>(p - line.data());
+      for (std::string_view name : {std::string_view("Token"), std::string_view("EscrowedKey")}) {
+        if (at >= name.size() && iequals(line.substr(at - name.size(), name.size()), name)) take_rest(at);
+      }
+      p = at + 1 < line.size() ? static_cast<const char*>(std::memchr(p + 1, sep, line.size() - at - 1)) : nullptr;
     }
   }
 }

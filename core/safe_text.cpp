@@ -142,10 +142,16 @@ std::string mask_embedded_secrets(std::string_view text) {
 
 void redact_secrets(std::string& text, const std::vector<std::string_view>& secrets) {
   std::vector<bool> hidden;
+  // Where a run of the text without spaces starts: tokens and keys hold no
+  // space, so only windows inside such runs can be pieces of one (most of a
+  // message is words between spaces).
+  std::vector<std::size_t> run_end(text.size() + 1, text.size());
+  for (std::size_t i = text.size(); i-- > 0;) run_end[i] = text[i] == ' ' ? i : run_end[i + 1];
   for (const std::string_view secret : secrets) {
     if (secret.size() < 8) continue;  // shorter is no secret a message could give away (Tokens are 12)
     const std::size_t w = std::min(kSecretPiece, secret.size());
     for (std::size_t i = 0; i + w <= text.size(); ++i) {
+      if (run_end[i] < i + w) continue;
       if (secret.find(std::string_view(text).substr(i, w)) == std::string_view::npos) continue;
       if (hidden.empty()) hidden.assign(text.size(), false);
       std::fill(hidden.begin() + static_cast<std::ptrdiff_t>(i), hidden.begin() + static_cast<std::ptrdiff_t>(i + w), true);

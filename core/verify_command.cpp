@@ -83,6 +83,7 @@ struct Judged {
   bool client_present = false;
   bool client_read = false;                ///< compared field by field (the outcome expected a client)
   Issues client_issues;                    ///< what that comparison found
+  std::vector<std::string> report_diffs;   ///< migration_report columns that differ (["row"]: no row)
 };
 
 /// legacy_files in path order, beside the store.
@@ -143,9 +144,15 @@ class Archive {
 class ReportRows {
  public:
   explicit ReportRows(Db& db)
-      : rows_(db, "SELECT path, record_id, mailbox_dn, sha256, outcome, state, legacy_state, issues, verification "
-                  "FROM migration_report ORDER BY path") {
+      : rows_(db, (std::string(kColumns) + " ORDER BY path").c_str()), one_(db, (std::string(kColumns) + " WHERE path = ?1").c_str()) {
     more_ = rows_.step();
+  }
+  /// The same comparison for one row found by its path (a file the cross-file rules changed after the scan).
+  std::vector<std::string> compare_again(const FileSummary& expected) {
+    one_.reset();
+    one_.bind(1, expected.path);
+    if (!one_.step()) return {"row"};
+    return differences(one_, expected);
   }
   /// Rows before `path` that no file accounts for: each a problem.
   void skip_to(const std::string& path, std::vector<std::string>& problems) {
@@ -158,21 +165,7 @@ class ReportRows {
   std::vector<std::string> compare(const FileSummary& expected) {
     skip_to(expected.path, ignored_);
     if (!more_ || rows_.text_view(0) != expected.path) return {"row"};
-    std::vector<std::string> diffs;
-    const auto col = [&](int i, const std::optional<std::string>& want, const char* name) {
-      if (rows_.opt_text(i) != want) diffs.push_back(name);
-    };
-    col(1, non_empty(expected.record_id), "record_id");
-    col(2, non_empty(expected.mailbox_dn), "mailbox_dn");
-    col(3, non_empty(expected.sha256), "sha256");
-    col(4, std::string(outcome_name(expected.outcome)), "outcome");
-    col(5, expected.state ? std::optional<std::string>(state_name(*expected.state)) : std::nullopt, "state");
-    const std::optional<std::int64_t> legacy = rows_.is_null(6) ? std::nullopt : std::optional<std::int64_t>(rows_.integer(6));
-    if (legacy != (expected.legacy_state ? std::optional<std::int64_t>(*expected.legacy_state) : std::nullopt)) {
-      diffs.push_back("legacy_state");
-    }
-    col(7, issues_json_text(expected.issues), "issues");
-    col(8, std::string(expects_client(expected.outcome) ? "passed" : "not-applicable"), "verification");
+    auto diffs = differences(rows_, expected);
     more_ = rows_.step();
     return diffs;
   }
@@ -190,7 +183,30 @@ class ReportRows {
   }
 
  private:
-  Stmt rows_;
+  static constexpr const char* kColumns =
+      "SELECT path, record_id, mailbox_dn, sha256, outcome, state, legacy_state, issues, verification FROM migration_report";
+
+  static std::vector<std::string> differences(const Stmt& row, const FileSummary& expected) {
+    std::vector<std::string> diffs;
+    // NULL where the text is empty or absent, as the upgrade writes it; compared without copies.
+    const auto col = [&](int i, std::string_view want, bool null, const char* name) {
+      if (row.is_null(i) != null || (!null && row.text_view(i) != want)) diffs.push_back(name);
+    };
+    col(1, expected.record_id, expected.record_id.empty(), "record_id");
+    col(2, expected.mailbox_dn, expected.mailbox_dn.empty(), "mailbox_dn");
+    col(3, expected.sha256, expected.sha256.empty(), "sha256");
+    col(4, outcome_name(expected.outcome), false, "outcome");
+    col(5, expected.state ? state_name(*expected.state) : "", !expected.state, "state");
+    const std::optional<std::int64_t> legacy = row.is_null(6) ? std::nullopt : std::optional<std::int64_t>(row.integer(6));
+    if (legacy != (expected.legacy_state ? std::optional<std::int64_t>(*expected.legacy_state) : std::nullopt)) {
+      diffs.push_back("legacy_state");
+    }
+    col(7, issues_json_text(expected.issues), false, "issues");
+    col(8, expects_client(expected.outcome) ? "passed" : "not-applicable", false, "verification");
+    return diffs;
+  }
+
+  Stmt rows_, one_;
   bool more_ = false;
   std::vector<std::string> ignored_;  // rows found while looking for a file's: reported at the end
 };
@@ -202,12 +218,9 @@ std::string joined(const std::vector<std::string>& v) {
 }
 
 /// The final verdict on one path, once the cross-file rules have given every file its outcome.
-Verification judge(Judged& j, ReportRows& report) {
+Verification judge(Judged& j) {
   FileSummary& f = j.f;
-  if (j.gone) {
-    report.pass(f.path);
-    return Verification::Failed;
-  }
+  if (j.gone) return Verification::Failed;
   Issues found;
   const auto error = [&](const char* code, std::string msg) { add_issue(found, Severity::Error, code, std::move(msg)); };
   if (!j.in_archive) {
@@ -230,15 +243,10 @@ Verification judge(Judged& j, ReportRows& report) {
   } else if (j.client_present) {
     error("unexpected-in-target", "the database holds client " + f.record_id + " though this file is " + outcome_name(f.outcome));
   }
-  if (j.in_archive && !j.source_changed) {
-    const auto diffs = report.compare(f);
-    if (!diffs.empty()) {
-      error("field-mismatch", diffs == std::vector<std::string>{"row"}
-                                  ? "migration_report has no row for this file"
-                                  : "migration_report differs from what the file implies in: " + joined(diffs));
-    }
-  } else {
-    report.pass(f.path);
+  if (!j.report_diffs.empty()) {
+    error("field-mismatch", j.report_diffs == std::vector<std::string>{"row"}
+                                ? "migration_report has no row for this file"
+                                : "migration_report differs from what the file implies in: " + joined(j.report_diffs));
   }
   const bool failed = !found.empty();
   f.issues.insert(f.issues.end(), found.begin(), found.end());
@@ -254,6 +262,14 @@ std::time_t judged_at(const Meta& meta) {
   return t ? *t : std::time(nullptr);
 }
 
+/// Seconds since `t`, and `t` moved to now: for the report's phase list.
+double lap(std::chrono::steady_clock::time_point& t) {
+  const auto now = std::chrono::steady_clock::now();
+  const double s = std::chrono::duration<double>(now - t).count();
+  t = now;
+  return s;
+}
+
 }  // namespace
 
 RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const ProgressFn& progress, ReportSink* report) {
@@ -265,6 +281,7 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
   rep.source = o.source.string();
   rep.target = o.target.string();
   const auto t0 = std::chrono::steady_clock::now();
+  auto t = t0;
   try {
     std::string error;
     const auto clients = find_clients_dir(o.source, error);
@@ -304,6 +321,12 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
       // order) and held to its archived row and its client, read in the same order beside it.
       ClientReadBack back(*db);  // first: it opens the read transaction
       Archive archive(*db);
+      ReportRows rows(*db);
+      const auto gone = [&] {
+        Judged g = archive.take_gone();
+        rows.pass(g.f.path);
+        judged.push_back(std::move(g));
+      };
       std::function<SourceFile(std::size_t)> produce = [&](std::size_t i) {
         throw_if_cancelled(cancel);
         SourceFile s{analyze_entry(dir, entries.entry(i), limit, now), std::nullopt};
@@ -313,7 +336,7 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
       std::function<void(std::size_t, SourceFile&&)> consume = [&](std::size_t i, SourceFile&& s) {
         throw_if_cancelled(cancel);
         if (progress) progress("verifying", i + 1, entries.size());
-        while (archive.more() && archive.path() < s.file.summary.path) judged.push_back(archive.take_gone());
+        while (archive.more() && archive.path() < s.file.summary.path) gone();
         Judged j;
         if (archive.more() && archive.path() == s.file.summary.path) archive.take(s.file, j);
         const std::string& id = s.file.summary.record_id;
@@ -334,21 +357,34 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
         } else if (!id.empty()) {
           j.client_present = back.exists(id);
         }
+        // Its report row, as the upgrade must have written it (the cross-file rules may change a few, below).
+        if (j.in_archive && !j.source_changed) {
+          j.report_diffs = rows.compare(s.file.summary);
+        } else {
+          rows.pass(s.file.summary.path);
+        }
         j.f = std::move(s.file.summary);
         judged.push_back(std::move(j));
       };
+      rep.phases.emplace_back("open_schema", lap(t));
       for_each_ordered(entries.size(), o.jobs, produce, consume);
-      while (archive.more()) judged.push_back(archive.take_gone());
+      while (archive.more()) gone();
+      rows.rest(problems);
+      rep.phases.emplace_back("read_compare", lap(t));
       // The cross-file rules, by the upgrade's own code, over every file of the store.
-      std::vector<FileSummary> files;
-      std::vector<std::size_t> at;
-      for (std::size_t k = 0; k < judged.size(); ++k) {
-        if (judged[k].gone) continue;
-        at.push_back(k);
-        files.push_back(std::move(judged[k].f));
+      std::vector<FileSummary*> files;
+      std::vector<Judged*> owners;
+      files.reserve(judged.size());
+      owners.reserve(judged.size());
+      for (auto& j : judged) {
+        if (j.gone) continue;
+        files.push_back(&j.f);
+        owners.push_back(&j);
       }
-      apply_cross_file_rules(files);
-      for (std::size_t n = 0; n < at.size(); ++n) judged[at[n]].f = std::move(files[n]);
+      for (std::size_t k : apply_cross_file_rules_in_place(files)) {
+        Judged& j = *owners[k];
+        if (j.in_archive && !j.source_changed) j.report_diffs = rows.compare_again(j.f);
+      }
       // Clients no file of the store can account for.
       std::vector<std::uint32_t> by_id;
       const auto accounted = [&](const std::string& id) {
@@ -372,16 +408,14 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
         }
       }
     }
-    // Every path's verdict, in path order, with its migration_report row.
-    {
-      ReportRows rows(*db);
-      for (Judged& j : judged) {
-        throw_if_cancelled(cancel);
-        const Verification v = judge(j, rows);
-        sink.add(j.f, v);
-      }
-      rows.rest(problems);
+    rep.phases.emplace_back("cross_file", lap(t));
+    // Every path's verdict, in path order.
+    for (Judged& j : judged) {
+      throw_if_cancelled(cancel);
+      const Verification v = judge(j);
+      sink.add(j.f, v);
     }
+    rep.phases.emplace_back("judge_report", lap(t));
     // content_digest: every client read back, in record id order.
     if (others.empty()) {
       std::vector<std::uint32_t> read_back(digests.size());
@@ -401,7 +435,9 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
     expected.max_record_size = limit;
     for (auto& p : meta_differences(meta, expected)) problems.push_back(std::move(p));
     for (auto& p : password_policy_differences(*db)) problems.push_back(std::move(p));
+    rep.phases.emplace_back("tables", lap(t));
     for (auto& p : sqlite_checks.result()) problems.insert(problems.begin(), std::move(p));
+    rep.phases.emplace_back("sqlite_checks", lap(t));
     if (rep.totals.verified_failed == 0 && problems.empty()) {
       rep.status = RunStatus::Succeeded;
       res.exit_code = ExitCode::Ok;
