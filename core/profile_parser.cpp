@@ -109,13 +109,11 @@ void collect_secrets(ParseState& st, std::string_view line) {
     while (!rest.empty() && kSeparators.find(rest.front()) != std::string_view::npos) rest.remove_prefix(1);
     if (!rest.empty()) st.out->secrets.push_back(rest);
   };
-  for (char sep : kSeparators) {
-    for (const char* p = static_cast<const char*>(std::memchr(line.data(), sep, line.size())); p != nullptr;) {
-      const std::size_t at = static_cast<std::size_t>(p - line.data());
-      for (std::string_view name : {std::string_view("Token"), std::string_view("EscrowedKey")}) {
-        if (at >= name.size() && iequals(line.substr(at - name.size(), name.size()), name)) take_rest(at);
-      }
-      p = at + 1 < line.size() ? static_cast<const char*>(std::memchr(p + 1, sep, line.size() - at - 1)) : nullptr;
+  for (std::size_t at = 5; at < line.size(); ++at) {  // what is left is short: one pass
+    const char c = line[at];
+    if (c != '=' && c != ':' && c != ' ' && c != '\t') continue;
+    for (std::string_view name : {std::string_view("Token"), std::string_view("EscrowedKey")}) {
+      if (at >= name.size() && iequals(line.substr(at - name.size(), name.size()), name)) take_rest(at);
     }
   }
 }
