@@ -341,17 +341,17 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
         if (archive.more() && archive.path() == s.file.summary.path) archive.take(s.file, j);
         const std::string& id = s.file.summary.record_id;
         if (expects_client(s.file.summary.outcome)) {
-          const auto as_parsed = [&](const ClientRecord&, const RecordDigest& d) { return d == s.digest; };
-          auto stored = back.read(id, as_parsed);
-          j.client_present = stored.has_value();
+          // Field by field (certificate and key bytes included); the stored record's
+          // digest, for content_digest, is the parsed one's when they are equal.
+          const auto stored = back.compare(id, *s.file.record);
+          j.client_present = stored.present;
           j.client_read = true;
-          if (stored) {
-            digests.emplace_back(static_cast<std::uint32_t>(i), stored->digest);
-            if (stored->digest != s.digest) {
-              FileSummary probe = s.file.summary;
-              const std::size_t before = probe.issues.size();
-              judge_against_source(stored->record, probe, AnalyzedFile{s.file.summary, std::nullopt, std::move(s.file.record)});
-              j.client_issues.assign(probe.issues.begin() + static_cast<std::ptrdiff_t>(before), probe.issues.end());
+          if (stored.present) {
+            digests.emplace_back(static_cast<std::uint32_t>(i), stored.digest ? *stored.digest : *s.digest);
+            if (!stored.differences.empty()) {
+              std::string fields;
+              for (const auto& d : stored.differences) fields += (fields.empty() ? "" : ", ") + d;
+              add_issue(j.client_issues, Severity::Error, "field-mismatch", "the database differs from the source in: " + fields);
             }
           }
         } else if (!id.empty()) {

@@ -38,6 +38,25 @@ std::optional<ClientReadBack::Stored> ClientReadBack::read(const std::string& re
   return Stored{std::move(*rec), d};
 }
 
+ClientReadBack::Compared ClientReadBack::compare(const std::string& record_id, const ClientRecord& expected) {
+  Compared c;
+  std::optional<ClientRecord> rec = scanner_.take(record_id);
+  const bool from_scan = rec.has_value();
+  if (!from_scan) {
+    all_from_scan_ = false;
+    rec = reader_.read_client(record_id);
+  }
+  if (!rec) return c;
+  c.present = true;
+  c.differences = compare_records(expected, *rec);
+  if (!c.differences.empty() && from_scan) {
+    rec = reader_.read_client(record_id);  // judged as read by key, whatever the rows' order
+    c.differences = compare_records(expected, *rec);
+  }
+  if (!c.differences.empty()) c.digest = record_digest(*rec);
+  return c;
+}
+
 bool ClientReadBack::exists(const std::string& record_id) {
   exists_.bind(1, record_id);
   const bool present = exists_.step();

@@ -36,6 +36,14 @@ class ClientReadBack {
   using Agrees = std::function<bool(const ClientRecord&, const RecordDigest&)>;
   /// The client `record_id` as stored, nullopt when there is none.
   std::optional<Stored> read(const std::string& record_id, const Agrees& agrees);
+  /// The client `record_id` compared field by field with `expected` (no digest
+  /// is computed when they are equal: equal records have equal digests).
+  struct Compared {
+    bool present = false;
+    std::vector<std::string> differences;  ///< the fields that differ, as compare_records() names them
+    std::optional<RecordDigest> digest;    ///< of the stored record, when it differs
+  };
+  Compared compare(const std::string& record_id, const ClientRecord& expected);
   /// Whether a client `record_id` exists.
   bool exists(const std::string& record_id);
   /// The clients nobody read (`accounted` says which ids read() was asked for),
