@@ -25,13 +25,13 @@ void configure_inih_once() {
     ini_allow_no_value = true;          // a line without '=' reaches the handler, so every one is reported
     ini_use_stack = false;
     ini_allow_realloc = false;
-    ini_max_line = static_cast<int>(kMaxLineBytes) + 3;  // "\r\n\0", see ini.h
+    ini_max_line = static_cast<int>(kInihLineBytes) + 3;  // "\r\n\0", see ini.h
     ini_initial_alloc = ini_max_line;
     ini_stop_on_first_error = false;
   });
 }
 
-enum class LineKind { Other, SectionHeader, Malformed };
+enum class LineKind { Other, Blank, SectionHeader, Malformed };
 
 // The state shared by the line reader and the key handler. The reader hands
 // inih one physical line at a time, so when the handler runs, `raw_line` and
@@ -193,15 +193,7 @@ LineKind pre_classify(ParseState& st, std::string_view line) {
     st.out->has_content = true;
     return LineKind::Malformed;  // reported once, as wrapped-value, when the value ends
   }
-  if (line.size() > kMaxLineBytes) {
-    add_issue(*st.issues, Severity::Error, "malformed-line",
-              "line is " + std::to_string(line.size()) + " bytes long; the limit is " +
-                  std::to_string(kMaxLineBytes),
-              st.line_no);
-    st.out->has_content = true;
-    return LineKind::Malformed;
-  }
-  if (t.empty() || t.front() == ';') return LineKind::Other;
+  if (t.empty() || t.front() == ';') return LineKind::Blank;
   st.out->has_content = true;
   if (t.front() != '[') {
     note_key_line(st, t);
@@ -220,15 +212,19 @@ LineKind pre_classify(ParseState& st, std::string_view line) {
 char* read_line(char* str, int num, void* stream) {
   auto& st = *static_cast<ParseState*>(stream);
   if (st.rest.empty()) return nullptr;
-  const auto nl = st.rest.find('\n');
-  std::string_view line = st.rest.substr(0, nl);
-  st.rest = nl == std::string_view::npos ? std::string_view{} : st.rest.substr(nl + 1);
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  // A line ends at CR LF, LF or a CR alone, as the profile API reads it.
+  const auto end = st.rest.find_first_of("\r\n");
+  std::string_view line = st.rest.substr(0, end);
+  std::size_t next = end == std::string_view::npos ? st.rest.size() : end + 1;
+  if (end != std::string_view::npos && st.rest[end] == '\r' && next < st.rest.size() && st.rest[next] == '\n') ++next;
+  st.rest = st.rest.substr(next);
   ++st.line_no;
   st.raw_line = line;
-  // Lines handled above reach inih as a comment, so it neither misreads nor counts them twice.
+  // Lines handled above reach inih as a comment, so it neither misreads nor counts
+  // them twice; a key line longer than inih's buffer reaches it as a stand-in.
   const LineKind kind = pre_classify(st, line);
-  const std::string_view handed = kind == LineKind::Other ? line : std::string_view(";");
+  std::string_view handed = kind == LineKind::Other ? line : std::string_view(";");
+  if (handed.size() > kInihLineBytes) handed = line.find('=') != std::string_view::npos ? "k=v" : "k";
   const std::size_t n = std::min(handed.size(), static_cast<std::size_t>(num - 1));
   std::memcpy(str, handed.data(), n);
   str[n] = '\0';
@@ -254,12 +250,8 @@ int on_key(void* user, const char* /*section*/, const char* /*name*/, const char
               "line is not a section header, a Key=Value pair or a comment (cut short?)", st.line_no);
     return 1;
   }
+  // "=v": a key with an empty name, as the profile API reads it (a look-up of "" returns v).
   const std::string_view key = trim(raw.substr(0, eq));
-  if (key.empty()) {
-    add_issue(*st.issues, Severity::Error, "malformed-line", "'=' with no key name before it",
-              st.line_no);
-    return 1;
-  }
   const std::string_view value = strip_matching_quotes(trim(raw.substr(eq + 1)));
   if (!st.seen_section) {
     add_issue(*st.issues, Severity::Warning, "key-outside-section",

@@ -9,8 +9,10 @@
 
 namespace kms::core {
 
-/// Longest physical line read exactly (legacy-store.md section 2).
-inline constexpr std::size_t kMaxLineBytes = 64 * 1024;
+/// Longest physical line inih is handed as it is; a longer one (lines of any
+/// length up to the size limit are read exactly) reaches it as a short stand-in
+/// of the same kind, since every key line is split again from its raw text.
+inline constexpr std::size_t kInihLineBytes = 64 * 1024;
 
 // Keys and values view the text given to parse_profile(): a
 // ParsedProfile must not outlive that text. (Copying them cost two allocations

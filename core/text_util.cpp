@@ -7,7 +7,8 @@
 namespace kms::core {
 
 bool is_blank_char(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+  // Ctrl-Z (1A), the DOS end-of-file mark, is whitespace to the profile API.
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f' || c == '\x1a';
 }
 
 std::string_view trim(std::string_view s) {

@@ -10,7 +10,7 @@ namespace kms::core {
 
 using Bytes = std::vector<std::uint8_t>;
 
-/// Whitespace as the profile dialect trims it: space, tab, CR, LF, VT, FF.
+/// Whitespace as the profile dialect trims it: space, tab, CR, LF, VT, FF and Ctrl-Z.
 bool is_blank_char(char c);
 std::string_view trim(std::string_view s);
 std::string to_lower_ascii(std::string_view s);
