@@ -160,11 +160,40 @@ void note_key_line(ParseState& st, std::string_view t) {
   }
 }
 
-ProfileSection* find_section(ParsedProfile& p, std::string_view name) {
-  for (auto& s : p.sections) {
-    if (iequals(s.name, name)) return &s;
+/// The element of `items` named `name`: through `index` when it is filled, else by a scan.
+template <typename T, typename NameOf>
+const T* find_named(const std::vector<T>& items, const NameIndex& index, std::string_view name, NameOf name_of) {
+  if (index.empty()) {
+    for (const auto& item : items) {
+      if (iequals(name_of(item), name)) return &item;
+    }
+    return nullptr;
+  }
+  const auto [from, to] = index.equal_range(ascii_ci_key(name));
+  for (auto it = from; it != to; ++it) {
+    if (iequals(name_of(items[it->second]), name)) return &items[it->second];
   }
   return nullptr;
+}
+
+/// Appends `item`, and keeps `index` filled once the list is long.
+template <typename T, typename NameOf>
+void add_named(std::vector<T>& items, NameIndex& index, T item, NameOf name_of) {
+  items.push_back(std::move(item));
+  if (items.size() < kIndexFrom) return;
+  if (index.empty()) {
+    index.reserve(items.size() * 2);
+    for (std::uint32_t i = 0; i < items.size(); ++i) index.emplace(ascii_ci_key(name_of(items[i])), i);
+  } else {
+    index.emplace(ascii_ci_key(name_of(items.back())), static_cast<std::uint32_t>(items.size() - 1));
+  }
+}
+
+std::string_view section_name(const ProfileSection& s) { return s.name; }
+std::string_view entry_key(const ProfileEntry& e) { return e.key; }
+
+ProfileSection* find_section(ParsedProfile& p, std::string_view name) {
+  return const_cast<ProfileSection*>(find_named(p.sections, p.index, name, section_name));
 }
 
 void start_section(ParseState& st, std::string_view name) {
@@ -178,7 +207,7 @@ void start_section(ParseState& st, std::string_view name) {
     st.in_repeated_section = true;
     return;
   }
-  st.out->sections.push_back(ProfileSection{std::string(name), st.line_no, {}});
+  st.out->add(ProfileSection{std::string(name), st.line_no, {}, {}});
   st.current = st.out->sections.size() - 1;
   st.in_repeated_section = false;
 }
@@ -267,25 +296,21 @@ int on_key(void* user, const char* /*section*/, const char* /*name*/, const char
               st.line_no);
     return 1;
   }
-  section.entries.push_back(ProfileEntry{key, value, st.line_no});
+  section.add(ProfileEntry{key, value, st.line_no});
   return 1;
 }
 
 }  // namespace
 
-const ProfileEntry* ProfileSection::find(std::string_view key) const {
-  for (const auto& e : entries) {
-    if (iequals(e.key, key)) return &e;
-  }
-  return nullptr;
-}
+const ProfileEntry* ProfileSection::find(std::string_view key) const { return find_named(entries, index, key, entry_key); }
+
+void ProfileSection::add(ProfileEntry e) { add_named(entries, index, std::move(e), entry_key); }
 
 const ProfileSection* ParsedProfile::find(std::string_view name) const {
-  for (const auto& s : sections) {
-    if (iequals(s.name, name)) return &s;
-  }
-  return nullptr;
+  return find_named(sections, index, name, section_name);
 }
+
+void ParsedProfile::add(ProfileSection s) { add_named(sections, index, std::move(s), section_name); }
 
 ParsedProfile parse_profile(std::string_view text, Issues& issues) {
   configure_inih_once();

@@ -1,8 +1,10 @@
 // The Win32 profile dialect (legacy-store.md section 3), parsed with inih.
 // What inih is told and what is corrected around it: docs/dialect.md.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "issue.h"
@@ -23,17 +25,29 @@ struct ProfileEntry {
   int line = 0;
 };
 
+/// Past this many names, look-ups go through a hash index (ASCII case-insensitive),
+/// so that a record of many distinct keys or sections costs linear time, while
+/// the usual dozen stays a short scan with no allocation.
+inline constexpr std::size_t kIndexFrom = 16;
+
+/// Names to positions, by ascii_ci_key; filled once a list grows past kIndexFrom.
+using NameIndex = std::unordered_multimap<std::uint64_t, std::uint32_t>;
+
 struct ProfileSection {
   std::string name;  ///< as written in its first header, trimmed (short: no allocation)
   int line = 0;
   std::vector<ProfileEntry> entries;  ///< first occurrence of each key only
+  NameIndex index;                    ///< of entries, once they are many
 
   /// Case-insensitive key look-up; nullptr when absent.
   const ProfileEntry* find(std::string_view key) const;
+  /// Appends an entry whose key find() does not know.
+  void add(ProfileEntry e);
 };
 
 struct ParsedProfile {
   std::vector<ProfileSection> sections;  ///< first occurrence of each name, in file order
+  NameIndex index;                       ///< of sections, once they are many
   bool has_content = false;              ///< any line other than blanks and comments
   /// Text that is or may be secret, wherever it sits: the values of every
   /// Token and EscrowedKey line (repeats included), what follows "Token=" or
@@ -42,6 +56,8 @@ struct ParsedProfile {
   std::vector<std::string_view> secrets;
 
   const ProfileSection* find(std::string_view name) const;
+  /// Appends a section whose name find() does not know.
+  void add(ProfileSection s);
 };
 
 /// Parse decoded text (which must outlive the result). Adds malformed-line and wrapped-value (errors)
