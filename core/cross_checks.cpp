@@ -14,6 +14,8 @@ void reject(FileSummary& f) {
   f.state.reset();
 }
 
+constexpr std::size_t kNamedOthers = 3;
+
 template <typename KeyFn>
 void reject_groups(std::vector<FileSummary>& files, KeyFn key_of, const char* code, const char* what, bool use_line) {
   std::map<std::string, std::vector<std::size_t>> groups;
@@ -24,10 +26,18 @@ void reject_groups(std::vector<FileSummary>& files, KeyFn key_of, const char* co
   for (const auto& [key, members] : groups) {
     if (members.size() < 2) continue;
     for (std::size_t i : members) {
+      // A few of the others by name, then their number: 5,000 files sharing one DN
+      // must not give 5,000 messages of 5,000 names each.
       std::string others;
+      std::size_t named = 0;
       for (std::size_t j : members) {
-        if (j == i) continue;
+        if (j == i || named == kNamedOthers) continue;
         others += (others.empty() ? "" : ", ") + files[j].path;
+        ++named;
+      }
+      if (members.size() - 1 > named) {
+        others += " and " + std::to_string(members.size() - 1 - named) + " more (" + std::to_string(members.size()) +
+                  " files in all; each is listed in the report with this code)";
       }
       FileSummary& f = files[i];
       add_issue(f.issues, Severity::Error, code, std::string(what) + " also in " + others,

@@ -1,6 +1,7 @@
 // legacy-store.md sections 4 and 5, on records held in memory.
 #include <gtest/gtest.h>
 
+#include "cross_checks.h"
 #include "file_analysis.h"
 #include "cert_factory.h"
 #include "test_util.h"
@@ -188,6 +189,32 @@ TEST(FuzzRegressions, EveryArtifactIsHandled) {
     EXPECT_EQ(has_error(a.summary.issues), !a.record.has_value());
   }
   EXPECT_GT(n, 0);
+}
+
+}  // namespace
+}  // namespace kms::core
+
+namespace kms::core {
+namespace {
+
+TEST(CrossFileRules, MessagesNameAFewOthersAndCountTheRest) {
+  std::vector<FileSummary> files(6);
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    files[i].path = "M00000000000" + std::to_string(i) + ".ini";
+    files[i].record_id = "m00000000000" + std::to_string(i);
+    files[i].mailbox_dn = i % 2 ? "/o=X/cn=Same" : "/O=X/CN=SAME";  // one DN, in any case
+    files[i].outcome = RecordOutcome::Migrated;
+  }
+  apply_cross_file_rules(files);
+  for (const auto& f : files) {
+    ASSERT_EQ(f.issues.size(), 1u) << f.path;
+    EXPECT_EQ(f.outcome, RecordOutcome::Rejected);
+    EXPECT_EQ(f.issues[0].code, "duplicate-mailbox");
+    EXPECT_NE(f.issues[0].message.find(" and 2 more (6 files in all"), std::string::npos) << f.issues[0].message;
+  }
+  EXPECT_EQ(files[0].issues[0].message.find("M000000000000.ini"), std::string::npos);  // never itself
+  EXPECT_NE(files[0].issues[0].message.find("M000000000001.ini, M000000000002.ini, M000000000003.ini and"),
+            std::string::npos) << files[0].issues[0].message;
 }
 
 }  // namespace
