@@ -230,6 +230,12 @@ LineKind pre_classify(ParseState& st, std::string_view line) {
   }
   const auto close = t.find(']');
   if (close == std::string_view::npos) {
+    // No ']': not a header. With an '=' the profile API reads it as a key ("[x=y" is
+    // the key "[x"); without one it is a line cut short.
+    if (t.find('=') != std::string_view::npos) {
+      note_key_line(st, t);
+      return LineKind::Other;
+    }
     add_issue(*st.issues, Severity::Error, "malformed-line",
               "section header without a closing ']'", st.line_no);
     return LineKind::Malformed;
@@ -253,7 +259,10 @@ char* read_line(char* str, int num, void* stream) {
   // them twice; a key line longer than inih's buffer reaches it as a stand-in.
   const LineKind kind = pre_classify(st, line);
   std::string_view handed = kind == LineKind::Other ? line : std::string_view(";");
-  if (handed.size() > kInihLineBytes) handed = line.find('=') != std::string_view::npos ? "k=v" : "k";
+  // A key line inih would misread (longer than its buffer, or starting with '[')
+  // reaches it as a stand-in of the same kind.
+  const bool bracket = kind == LineKind::Other && trim(line).front() == '[';
+  if (handed.size() > kInihLineBytes || bracket) handed = line.find('=') != std::string_view::npos ? "k=v" : "k";
   const std::size_t n = std::min(handed.size(), static_cast<std::size_t>(num - 1));
   std::memcpy(str, handed.data(), n);
   str[n] = '\0';

@@ -57,6 +57,7 @@ const std::vector<DialectCase> kCases = {
     {"a line without = is malformed", "[Client]\nState=4\nNumSCe\n", "Client", "State", "4", {"malformed-line@3"}},
     {"name:value (no =) is malformed", "[Client]\nState:4\n", "Client", "State", std::nullopt, {"malformed-line@2"}},
     {"an unterminated header is malformed", "[Client]\n[Other\nState=4\n", "Client", "State", "4", {"malformed-line@2"}},
+    {"an unterminated header with = is a key", "[Client]\n[x=y\nState=4\n", "Client", "[x", "y", {}},
     {"=v is a key with an empty name", "[Client]\n=4\n", "Client", "", "4", {}},
     {"=v after blanks too", "[Client]\n   =  v \n", "Client", "", "v", {}},
     {"CR LF line ends", "[Client]\r\nState = 4\r\nAlias=x\r\n", "Client", "Alias", "x", {}},
