@@ -1,5 +1,5 @@
 // content_digest: SHA-256 over a canonical serialization of what was migrated
-// (contract.md section 2; the byte layout is in docs/database.md).
+// (docs/database.md; the byte layout is in docs/database.md).
 #pragma once
 #include <array>
 #include <cstdint>

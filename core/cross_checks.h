@@ -1,4 +1,4 @@
-// Checks across files: duplicate-mailbox and duplicate-record-id (legacy-store.md section 5).
+// Checks across files: duplicate-mailbox and duplicate-record-id (docs/legacy-store.md section 5).
 #pragma once
 #include <vector>
 

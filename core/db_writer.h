@@ -1,4 +1,4 @@
-// Writing the 5.5 database (contract.md section 2) through one connection.
+// Writing the 5.5 database (docs/database.md) through one connection.
 #pragma once
 #include <cstdint>
 #include <memory>

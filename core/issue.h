@@ -1,4 +1,4 @@
-// Findings about one legacy file: the issue codes of legacy-store.md.
+// Findings about one legacy file: the issue codes of docs/legacy-store.md.
 #pragma once
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-// The Win32 profile dialect (legacy-store.md section 3), parsed with inih.
+// The Win32 profile dialect (docs/legacy-store.md section 3), parsed with inih.
 // What inih is told and what is corrected around it: docs/dialect.md.
 #pragma once
 #include <cstdint>

@@ -1,4 +1,4 @@
-// A client record as the 5.5 database holds it (contract.md section 2).
+// A client record as the 5.5 database holds it (docs/database.md).
 #pragma once
 #include <optional>
 #include <string>

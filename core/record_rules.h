@@ -1,4 +1,4 @@
-// Sections 4 and 5 of legacy-store.md: from a parsed profile to a client record.
+// Sections 4 and 5 of docs/legacy-store.md: from a parsed profile to a client record.
 #pragma once
 #include <cstdint>
 #include <ctime>

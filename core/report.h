@@ -1,4 +1,4 @@
-// The report model and its views: JSON Lines and CSV (contract.md section 3).
+// The report model and its views: JSON Lines and CSV (docs/reports.md).
 #pragma once
 #include <boost/filesystem.hpp>
 #include <nlohmann/json.hpp>

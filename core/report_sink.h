@@ -1,4 +1,4 @@
-// The per-file report, streamed (contract.md section 3): each file's record is
+// The per-file report, streamed (docs/reports.md): each file's record is
 // written to the report file once it is final, in path order, and only what the
 // terminal shows is kept (counts, the first lines of each list). Memory does not
 // grow with the store.

@@ -1,7 +1,7 @@
 // The one place that decides, before any work, whether the paths of a run may
 // be used as asked: every output (target, reports, --keep-db, the scratch
 // folder's $TMPDIR) against each other, against the database being verified,
-// and against the source (contract.md section 1, guarantee 9).
+// and against the source (docs/commands.md, guarantee 9).
 #pragma once
 #include <boost/filesystem.hpp>
 

@@ -1,5 +1,4 @@
-// What every command returns to the command layer: an exit code (contract.md
-// section 1), the report model, and notes for the operator.
+// What every command returns to the command layer: an exit code (docs/commands.md), the report model, and notes for the operator.
 #pragma once
 #include <string>
 #include <vector>

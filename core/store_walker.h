@@ -1,4 +1,4 @@
-// Finding the Clients folder and classifying its entries (legacy-store.md section 1).
+// Finding the Clients folder and classifying its entries (docs/legacy-store.md section 1).
 #pragma once
 #include <boost/filesystem.hpp>
 
@@ -62,7 +62,7 @@ class StoreListing {
   enum class Type : std::uint8_t { Regular, Symlink, Directory, Other, Unknown };
   std::size_t size() const { return items_.size(); }
   std::string_view name(std::size_t i) const { return {names_.data() + items_[i].at, items_[i].length}; }
-  /// Entry `i`, classified (legacy-store.md section 1).
+  /// Entry `i`, classified (docs/legacy-store.md section 1).
   StoreEntry entry(std::size_t i) const;
 
  private:

@@ -1,4 +1,4 @@
-// Bytes of a record file to UTF-8 text (legacy-store.md section 2).
+// Bytes of a record file to UTF-8 text (docs/legacy-store.md section 2).
 #pragma once
 #include <string>
 #include <string_view>

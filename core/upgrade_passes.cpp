@@ -68,7 +68,7 @@ void Pipeline::build(Db& db) {
   built_ = true;
 }
 
-// The cross-file rules (duplicate-record-id, duplicate-mailbox) of legacy-store.md,
+// The cross-file rules (duplicate-record-id, duplicate-mailbox) of docs/legacy-store.md,
 // applied by the same code as scan and verify use (apply_cross_file_rules) to the
 // few files that share a record id or a MailboxDN key with another.
 void Pipeline::reject_duplicates(Db& db, DbWriter& writer) {

@@ -1,5 +1,5 @@
 // `verify`: a 5.5 database checked against the store as it is now, record by
-// record, without writing to either (contract.md section 1).
+// record, without writing to either (docs/commands.md).
 #pragma once
 #include <boost/filesystem.hpp>
 

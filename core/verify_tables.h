@@ -1,5 +1,5 @@
 // verify's checks of the tables that no store file maps to one by one: the
-// schema itself, password_policy and migration_meta (contract.md section 1,
+// schema itself, password_policy and migration_meta (docs/commands.md,
 // the verify paragraph). Each returns the differences found, in words.
 #pragma once
 #include <cstdint>

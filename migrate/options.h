@@ -1,4 +1,4 @@
-// Command-line options of kms-migrate (contract.md section 1) into a plain struct.
+// Command-line options of kms-migrate (docs/commands.md) into a plain struct.
 #pragma once
 #include <cstdint>
 #include <optional>

@@ -1,7 +1,7 @@
 // A store made by someone who wants the tool to leak, lie or misbehave: wrapped
 // base64 values, secrets behind lost line ends and in key names, control
 // characters and C1 in every kind of text, spreadsheet formulas. Every command
-// and every report format runs on it (contract.md section 1, guarantees 7-8).
+// and every report format runs on it (docs/commands.md, guarantees 7-8).
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>

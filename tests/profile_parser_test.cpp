@@ -1,4 +1,4 @@
-// legacy-store.md section 3: every rule of the Win32 profile dialect, run
+// docs/legacy-store.md section 3: every rule of the Win32 profile dialect, run
 // through the configured inih and the corrections around it.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// legacy-store.md sections 4 and 5, on records held in memory.
+// docs/legacy-store.md sections 4 and 5, on records held in memory.
 #include <gtest/gtest.h>
 
 #include "cross_checks.h"

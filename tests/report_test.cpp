@@ -1,4 +1,4 @@
-// The streamed report (contract.md section 3): each record line exactly as the
+// The streamed report (docs/reports.md): each record line exactly as the
 // JSON library writes it, the summary last, lists cut for the terminal only.
 #include <gtest/gtest.h>
 

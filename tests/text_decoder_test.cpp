@@ -1,4 +1,4 @@
-// legacy-store.md section 2: encodings, decided per file.
+// docs/legacy-store.md section 2: encodings, decided per file.
 #include <gtest/gtest.h>
 
 #include "text_decoder.h"

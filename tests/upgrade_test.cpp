@@ -80,7 +80,7 @@ TEST_F(UpgradeTest, SampleStoreMigratesAndVerifies) {
   EXPECT_FALSE(fs::exists(target().string() + "-journal"));
 }
 
-// contract.md, upgrade guarantee 3 (source untouched): reading the store does not
+// docs/commands.md, guarantee 3 (source untouched): reading the store does not
 // even move the files' access times (O_NOATIME, allowed to the files' owner).
 TEST_F(UpgradeTest, ReadingTheStoreLeavesAccessTimesAlone) {
   const fs::path clients = sample() / "Mgrent" / "Clients";
@@ -138,7 +138,7 @@ TEST_F(UpgradeTest, DuplicateMailboxesAreAllRejectedAndNoneWritten) {
   }
 }
 
-// contract.md section 2: clients.mailbox_dn is unique, case-insensitive. The
+// docs/database.md: clients.mailbox_dn is unique, case-insensitive. The
 // index that holds it is built after the load (schema/kms55_indexes.sql); the
 // written database must refuse a second client whose MailboxDN differs only in case.
 TEST_F(UpgradeTest, WrittenDatabaseKeepsMailboxDnUniqueCaseInsensitively) {
@@ -200,7 +200,7 @@ TEST_F(UpgradeTest, SourceChangedDuringTheRunFailsIt) {
   expect_nothing_at_target();
 }
 
-// contract.md guarantee 3: a file added to or removed from the store between the
+// docs/commands.md, guarantee 3: a file added to or removed from the store between the
 // read and the commit fails the run too, whatever the file.
 TEST_F(UpgradeTest, FileAddedOrRemovedDuringTheRunFailsIt) {
   const fs::path clients = sample() / "Mgrent" / "Clients";
@@ -279,7 +279,7 @@ TEST_F(UpgradeTest, RehearsalOfABlockedStoreExitsOneWithTheDigest) {
 
 // The upgrade computes content_digest from the digests it verified, ordered by
 // record id without building the ids; it must equal the digest recomputed from
-// the tables (contract.md section 2), also when upper-case names put path order
+// the tables (docs/database.md), also when upper-case names put path order
 // and record-id order apart.
 TEST_F(UpgradeTest, DigestEqualsTheOneRecomputedFromTheTables) {
   const fs::path clients = sample() / "Mgrent" / "Clients";

@@ -1,4 +1,4 @@
-// verify trusts nothing in the database (contract.md section 1, the verify
+// verify trusts nothing in the database (docs/commands.md, the verify
 // paragraph): a good database, tampered with in one way at a time, must fail,
 // and verify must agree with the upgrade on every file it did not touch.
 #include <gtest/gtest.h>

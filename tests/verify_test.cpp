@@ -112,7 +112,7 @@ TEST_F(VerifyTest, ChangedColumnIsFieldMismatchNamingTheField) {
 
 // The verification scans each table in rowid order (DbScanner) and falls back to
 // reading by key: a database whose rows were rewritten in another order holds the
-// same content (contract.md section 2) and must pass with the same digest.
+// same content (docs/database.md) and must pass with the same digest.
 TEST_F(VerifyTest, RowsInAnotherOrderStillPass) {
   const auto shuffle = [&](const std::string& t) {
     damage_db("CREATE TABLE copy AS SELECT * FROM " + t + "; DELETE FROM " + t + "; INSERT INTO " + t +
