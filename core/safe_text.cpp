@@ -158,6 +158,14 @@ void redact_secrets(std::string& text, const std::vector<std::string_view>& secr
     }
   }
   if (hidden.empty()) return;
+  // A hidden run covers whole characters: never half of a UTF-8 sequence.
+  const auto continuation = [&](std::size_t i) { return (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80; };
+  for (std::size_t i = 1; i < text.size(); ++i) {
+    if (!hidden[i] && hidden[i - 1] && continuation(i)) hidden[i] = true;
+  }
+  for (std::size_t i = text.size(); i-- > 1;) {
+    if (hidden[i] && !hidden[i - 1] && continuation(i)) hidden[i - 1] = true;
+  }
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (!hidden[i]) {

@@ -1,5 +1,6 @@
 // docs/legacy-store.md sections 4 and 5, on records held in memory.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "cross_checks.h"
 #include "file_analysis.h"
@@ -187,6 +188,9 @@ TEST(FuzzRegressions, EveryArtifactIsHandled) {
     SCOPED_TRACE(it->path().string());
     const AnalyzedFile a = analyze(test::read_file(it->path()));
     EXPECT_EQ(has_error(a.summary.issues), !a.record.has_value());
+    for (const Issue& i : a.summary.issues) {  // the fuzzer's invariant: every message is valid UTF-8
+      EXPECT_NO_THROW((void)nlohmann::json(i.message).dump()) << i.code << ": " << ::testing::PrintToString(i.message);
+    }
   }
   EXPECT_GT(n, 0);
 }
