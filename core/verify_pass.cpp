@@ -22,13 +22,19 @@ ClientReadBack::~ClientReadBack() {
   }
 }
 
-std::optional<ClientReadBack::Stored> ClientReadBack::read(const std::string& record_id, const Agrees& agrees) {
+std::optional<ClientRecord> ClientReadBack::fetch(const std::string& record_id, bool& from_scan) {
   std::optional<ClientRecord> rec = scanner_.take(record_id);
-  const bool from_scan = rec.has_value();
+  from_scan = rec.has_value();
   if (!from_scan) {
     all_from_scan_ = false;
     rec = reader_.read_client(record_id);
   }
+  return rec;
+}
+
+std::optional<ClientReadBack::Stored> ClientReadBack::read(const std::string& record_id, const Agrees& agrees) {
+  bool from_scan = false;
+  std::optional<ClientRecord> rec = fetch(record_id, from_scan);
   if (!rec) return std::nullopt;
   RecordDigest d = record_digest(*rec);
   if (from_scan && !agrees(*rec, d)) {
@@ -40,12 +46,8 @@ std::optional<ClientReadBack::Stored> ClientReadBack::read(const std::string& re
 
 ClientReadBack::Compared ClientReadBack::compare(const std::string& record_id, const ClientRecord& expected) {
   Compared c;
-  std::optional<ClientRecord> rec = scanner_.take(record_id);
-  const bool from_scan = rec.has_value();
-  if (!from_scan) {
-    all_from_scan_ = false;
-    rec = reader_.read_client(record_id);
-  }
+  bool from_scan = false;
+  std::optional<ClientRecord> rec = fetch(record_id, from_scan);
   if (!rec) return c;
   c.present = true;
   c.differences = compare_records(expected, *rec);

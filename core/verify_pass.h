@@ -51,6 +51,9 @@ class ClientReadBack {
   std::vector<std::pair<std::string, RecordDigest>> unexpected(const std::function<bool(const std::string&)>& accounted);
 
  private:
+  /// The client as the scan meets it, or read by key when the scan cannot answer.
+  std::optional<ClientRecord> fetch(const std::string& record_id, bool& from_scan);
+
   Db& db_;
   DbReader reader_;
   DbScanner scanner_;

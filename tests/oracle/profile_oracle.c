@@ -36,17 +36,28 @@ static wchar_t* widen(const char* s) {
   return w;
 }
 
-/* A value, growing the buffer until it fits; NULL when the key is absent. */
-static wchar_t* get_value(const wchar_t* section, const wchar_t* key, const wchar_t* file, DWORD* out_len) {
-  static const wchar_t* absent = L"\x01kms-oracle-absent\x01";
+/* One call of the API into a buffer grown until the answer fits (the API
+ * returns size - 1 or size - 2 when it was cut). */
+typedef DWORD (*Query)(const wchar_t* section, const wchar_t* key, const wchar_t* fallback, wchar_t* buf, DWORD size,
+                       const wchar_t* file);
+
+static DWORD string_query(const wchar_t* section, const wchar_t* key, const wchar_t* fallback, wchar_t* buf, DWORD size,
+                          const wchar_t* file) {
+  return GetPrivateProfileStringW(section, key, fallback, buf, size, file);
+}
+
+static DWORD names_query(const wchar_t* section, const wchar_t* key, const wchar_t* fallback, wchar_t* buf, DWORD size,
+                         const wchar_t* file) {
+  (void)section, (void)key, (void)fallback;
+  return GetPrivateProfileSectionNamesW(buf, size, file);
+}
+
+static wchar_t* grown(Query q, const wchar_t* section, const wchar_t* key, const wchar_t* fallback, const wchar_t* file,
+                      DWORD* out_len) {
   for (DWORD size = 4096;; size *= 2) {
     wchar_t* buf = (wchar_t*)malloc(sizeof(wchar_t) * size);
-    DWORD n = GetPrivateProfileStringW(section, key, absent, buf, size, file);
+    DWORD n = q(section, key, fallback, buf, size, file);
     if (n + 2 < size || size >= (1u << 26)) {
-      if (key && wcscmp(buf, absent) == 0) {
-        free(buf);
-        return NULL;
-      }
       *out_len = n;
       return buf;
     }
@@ -54,18 +65,20 @@ static wchar_t* get_value(const wchar_t* section, const wchar_t* key, const wcha
   }
 }
 
-/* A double-NUL-terminated list, growing the buffer until it fits. */
-static wchar_t* get_list(const wchar_t* section, const wchar_t* file, DWORD* out_len) {
-  for (DWORD size = 4096;; size *= 2) {
-    wchar_t* buf = (wchar_t*)malloc(sizeof(wchar_t) * size);
-    DWORD n = section ? GetPrivateProfileStringW(section, NULL, L"", buf, size, file)
-                      : GetPrivateProfileSectionNamesW(buf, size, file);
-    if (n + 2 < size || size >= (1u << 26)) {
-      *out_len = n;
-      return buf;
-    }
+/* A value; NULL when the key is absent. */
+static wchar_t* get_value(const wchar_t* section, const wchar_t* key, const wchar_t* file, DWORD* out_len) {
+  static const wchar_t* absent = L"\x01kms-oracle-absent\x01";
+  wchar_t* buf = grown(string_query, section, key, absent, file, out_len);
+  if (key && wcscmp(buf, absent) == 0) {
     free(buf);
+    return NULL;
   }
+  return buf;
+}
+
+/* A double-NUL-terminated list: the keys of `section`, or with NULL the section names. */
+static wchar_t* get_list(const wchar_t* section, const wchar_t* file, DWORD* out_len) {
+  return section ? grown(string_query, section, NULL, L"", file, out_len) : grown(names_query, NULL, NULL, NULL, file, out_len);
 }
 
 int main(int argc, char** argv) {
