@@ -10,6 +10,7 @@
 #include "report_sink.h"
 #include "run_paths.h"
 #include "scan_command.h"
+#include "scan_json.h"
 #include "scan_view.h"
 #include "signals.h"
 #include "test_stop_point.h"
@@ -173,8 +174,7 @@ int run_scan_command(const Options& o, RunContext& ctx) {
     return static_cast<int>(result.exit_code);
   }
   if (o.json) {
-    // Exact JSON, with DEL, C1 and the bidirectional controls escaped too: it may be read on a terminal.
-    say_own_text(stdout, core::json_inert(core::scan_json(so, result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) + "\n");
+    say_own_text(stdout, core::scan_json(so, result) + "\n");
   } else if (!o.quiet) {
     print_scan(stdout, so, result);
   }

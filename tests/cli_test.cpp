@@ -178,8 +178,8 @@ std::string fingerprint(const fs::path& dir) {
   for (fs::recursive_directory_iterator it(dir), end; it != end; ++it) {
     const auto st = it->symlink_status();
     out += it->path().string() + "|";
-    if (st.type() == fs::regular_file) out += read_file(it->path()) + "|" + std::to_string(fs::last_write_time(it->path()));
-    if (st.type() == fs::symlink_file) out += fs::read_symlink(it->path()).string();
+    if (st.type() == fs::file_type::regular) out += read_file(it->path()) + "|" + std::to_string(fs::last_write_time(it->path()).time_since_epoch().count());
+    if (st.type() == fs::file_type::symlink) out += fs::read_symlink(it->path()).string();
     out += "\n";
   }
   return out;
@@ -258,6 +258,8 @@ TEST_F(Cli, VerifyExitCodes) {
 
 #include <pty.h>
 #include <sys/wait.h>
+
+namespace fs = std::filesystem;
 
 namespace kms::test {
 namespace {

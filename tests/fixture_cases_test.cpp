@@ -12,6 +12,8 @@
 #include "store_walker.h"
 #include "test_util.h"
 
+namespace fs = std::filesystem;
+
 namespace kms::core {
 namespace {
 

@@ -15,6 +15,8 @@
 #include "test_util.h"
 #include "upgrade.h"
 
+namespace fs = std::filesystem;
+
 namespace kms::test {
 namespace {
 

@@ -18,6 +18,8 @@
 #include "text_decoder.h"
 #include "text_util.h"
 
+namespace fs = std::filesystem;
+
 namespace kms::test {
 namespace {
 

@@ -20,6 +20,8 @@
 #include "sqlite_handle.h"
 #include "test_util.h"
 
+namespace fs = std::filesystem;
+
 namespace kms::test {
 namespace {
 

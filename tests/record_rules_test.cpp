@@ -7,6 +7,8 @@
 #include "cert_factory.h"
 #include "test_util.h"
 
+namespace fs = std::filesystem;
+
 namespace kms::core {
 namespace {
 

@@ -14,6 +14,8 @@
 
 #include "test_util.h"
 
+namespace fs = std::filesystem;
+
 namespace kms::test {
 namespace {
 

@@ -2,6 +2,7 @@
 // JSON library writes it, the summary last, lists cut for the terminal only.
 #include <gtest/gtest.h>
 
+#include "report_json.h"
 #include "report_sink.h"
 #include "safe_text.h"
 #include "test_util.h"
@@ -65,7 +66,7 @@ TEST(Report, SinkStreamsEveryFileAndKeepsShortListsForTheTerminal) {
       add_issue(f.issues, Severity::Error, "bad-state", "State=9 is not 1-4", 2);
       sink.add(f, std::nullopt);
     }
-    EXPECT_FALSE(boost::filesystem::exists(path)) << "the report appears only when finished";
+    EXPECT_FALSE(std::filesystem::exists(path)) << "the report appears only when finished";
     sink.fill(r);
     sink.finish(r);
   }
@@ -79,7 +80,7 @@ TEST(Report, SinkStreamsEveryFileAndKeepsShortListsForTheTerminal) {
   EXPECT_EQ(lines.back()["type"], "summary");
   EXPECT_EQ(lines.back()["rejected"], 40);
   EXPECT_EQ(lines[39]["verification"], "not-applicable");
-  EXPECT_FALSE(boost::filesystem::exists(tmp / "r.jsonl.partial"));
+  EXPECT_FALSE(std::filesystem::exists(tmp / "r.jsonl.partial"));
 }
 
 TEST(Report, UnfinishedReportLeavesNothing) {

@@ -125,7 +125,7 @@ TEST(WrappedValue, TheContinuationIsNeitherAKeyNorQuotedAndIsKeptAsASecret) {
 TEST(ConsoleBoundary, OnlyConsoleWritesToTheTerminal) {
   // Every human output goes through migrate/console.h (say), which escapes store text.
   const std::regex direct(R"((std::)?(f?printf|f?puts|fwrite|putchar|cout|cerr|clog)\b|::write\()");
-  for (boost::filesystem::directory_iterator it(boost::filesystem::path(KMS_SOURCE_DIR) / "migrate"), end; it != end; ++it) {
+  for (std::filesystem::directory_iterator it(std::filesystem::path(KMS_SOURCE_DIR) / "migrate"), end; it != end; ++it) {
     if (it->path().filename() == "console.h" || it->path().extension() == ".txt") continue;
     const std::string text = test::read_file(it->path());
     std::smatch m;

@@ -12,6 +12,8 @@
 
 #include "cert_factory.h"
 
+namespace fs = std::filesystem;
+
 extern char** environ;
 
 namespace kms::test {
@@ -23,10 +25,10 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
-  boost::system::error_code ec;
+  std::error_code ec;
   // Make everything writable again so a read-only test folder can be removed.
   for (fs::recursive_directory_iterator it(path_, ec), end; !ec && it != end; it.increment(ec)) {
-    if (!fs::is_symlink(it->path())) fs::permissions(it->path(), fs::add_perms | fs::owner_write | fs::owner_exe, ec);
+    if (!fs::is_symlink(it->path())) fs::permissions(it->path(), fs::perms::owner_write | fs::perms::owner_exec, fs::perm_options::add, ec);
   }
   fs::remove_all(path_, ec);
 }
@@ -106,9 +108,9 @@ void copy_tree(const fs::path& from, const fs::path& to) {
   for (fs::directory_iterator it(from), end; it != end; ++it) {
     const fs::path dest = to / it->path().filename();
     const auto st = fs::symlink_status(it->path());
-    if (st.type() == fs::symlink_file) {
+    if (st.type() == fs::file_type::symlink) {
       fs::copy_symlink(it->path(), dest);
-    } else if (st.type() == fs::directory_file) {
+    } else if (st.type() == fs::file_type::directory) {
       copy_tree(it->path(), dest);
     } else {
       fs::copy_file(it->path(), dest);
@@ -125,7 +127,7 @@ std::string test_cert(const std::string& serial_hex, const std::string& cn) {
 
 std::vector<std::string> files_containing(const fs::path& dir, const std::string& part) {
   std::vector<std::string> out;
-  boost::system::error_code ec;
+  std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (name.find(part) != std::string::npos) out.push_back(name);

@@ -1,6 +1,6 @@
 // Helpers shared by the tests: fresh folders, files, running the binary.
 #pragma once
-#include <boost/filesystem.hpp>
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
 
@@ -9,7 +9,7 @@
 
 namespace kms::test {
 
-namespace fs = boost::filesystem;
+namespace fs = std::filesystem;
 
 /// A fresh folder, removed at the end of the test.
 class TempDir {

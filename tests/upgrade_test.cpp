@@ -12,6 +12,8 @@
 #include "report_sink.h"
 #include "upgrade.h"
 
+namespace fs = std::filesystem;
+
 namespace kms::core {
 namespace {
 

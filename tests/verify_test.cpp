@@ -7,6 +7,8 @@
 #include "upgrade.h"
 #include "verify_command.h"
 
+namespace fs = std::filesystem;
+
 namespace kms::core {
 namespace {
 

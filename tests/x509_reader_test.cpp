@@ -108,9 +108,9 @@ namespace {
 
 // Every input on which the differential fuzzer once found the two readers disagreeing.
 TEST(X509FastPath, AgreesOnEveryFuzzerFinding) {
-  const auto dir = boost::filesystem::path(KMS_FIXTURES_DIR) / "fuzz-regressions-x509";
+  const auto dir = std::filesystem::path(KMS_FIXTURES_DIR) / "fuzz-regressions-x509";
   int n = 0;
-  for (boost::filesystem::directory_iterator it(dir), end; it != end; ++it, ++n) {
+  for (std::filesystem::directory_iterator it(dir), end; it != end; ++it, ++n) {
     const std::string bytes = test::read_file(it->path());
     const Bytes der(bytes.begin(), bytes.end());
     EXPECT_EQ(describe(read_x509_der(der)), describe(read_x509_openssl(der))) << it->path();

@@ -1,0 +1,53 @@
+#include "scan_command.h"
+
+#include "outcome.h"
+#include "store_analysis.h"
+#include "text_util.h"
+
+namespace kms::core {
+namespace {
+
+bool matches_mailbox(const FileSummary& f, const std::string& query) {
+  return (!f.mailbox_dn.empty() && iequals(f.mailbox_dn, query)) || (!f.alias.empty() && iequals(f.alias, query));
+}
+
+}  // namespace
+
+ScanResult run_scan(const ScanOptions& o, const CancelFlag* cancel, const ProgressFn& progress) {
+  ScanResult res;
+  std::string error;
+  const auto clients = find_clients_dir(o.source, error);
+  if (!clients) {
+    res.exit_code = ExitCode::Usage;
+    res.message = error;
+    return res;
+  }
+  res.clients = clients->string();
+  const PassSettings as{o.max_record_bytes, std::time(nullptr), o.jobs, cancel, progress};
+  try {
+    const StoreDir dir(*clients);
+    StoreAnalysis a = analyse_store(dir, as);
+    if (o.mailbox) {
+      for (std::size_t i = 0; i < a.files.size(); ++i) {
+        if (!matches_mailbox(a.files[i], *o.mailbox)) continue;
+        MailboxMatch m{a.files[i], std::nullopt};
+        if (a.files[i].outcome == RecordOutcome::Migrated || a.files[i].outcome == RecordOutcome::Normalized) {
+          m.record = analyze_entry(dir, a.entries[i], o.max_record_bytes, as.now).record;
+        }
+        res.matches.push_back(std::move(m));
+      }
+    }
+    res.files = std::move(a.files);
+    res.exit_code = o.mailbox && res.matches.empty() ? ExitCode::DataProblem : ExitCode::Ok;
+    if (o.mailbox && res.matches.empty()) res.message = "no file holds the mailbox \"" + *o.mailbox + "\"";
+  } catch (const Cancelled&) {
+    res.exit_code = ExitCode::Cancelled;
+    res.message = "cancelled";
+  } catch (const std::exception& e) {
+    res.exit_code = ExitCode::Usage;
+    res.message = std::string("cannot read the store: ") + e.what();
+  }
+  return res;
+}
+
+}  // namespace kms::core

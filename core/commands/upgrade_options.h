@@ -1,0 +1,53 @@
+// What `upgrade` and `rehearse` are given: options, hooks, and the plan shown before writing.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "outcome.h"
+#include "run_control.h"
+
+namespace kms::core {
+
+class Db;
+class ReportSink;
+
+enum class RunMode { Upgrade, Rehearse };
+enum class AllowRejected { No, Yes };
+enum class Overwrite { No, Yes };
+
+struct UpgradeOptions {
+  RunMode mode = RunMode::Upgrade;
+  std::filesystem::path source;
+  std::filesystem::path target;                  ///< upgrade only
+  std::optional<std::filesystem::path> keep_db;  ///< rehearse only
+  AllowRejected allow_rejected = AllowRejected::No;
+  Overwrite force = Overwrite::No;
+  int jobs = 1;
+  std::int64_t max_record_bytes = 1 << 20;
+  std::string tool_version = "0";
+};
+
+/// What the analysis found, shown to the operator before anything is written.
+struct Plan {
+  Counts counts;
+  std::string source;
+  std::string target;
+  std::string content_digest;  ///< what the run will record
+};
+
+struct UpgradeHooks {
+  const CancelFlag* cancel = nullptr;
+  ProgressFn progress;
+  /// Asked once the plan is known (upgrade only); false cancels. Unset: proceed.
+  std::function<bool(const Plan&)> confirm;
+  /// Tests only: runs on the writing connection after the data is committed to
+  /// the temporary file and before it is verified.
+  std::function<void(Db&)> after_write;
+  /// Where each file's record goes once final (the report file); none: counted only.
+  ReportSink* report = nullptr;
+};
+
+}  // namespace kms::core

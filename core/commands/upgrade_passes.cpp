@@ -1,0 +1,275 @@
+// The passes of `upgrade` and `rehearse` over the store and the temporary
+// database (upgrade_pipeline.h). Each file's rows, report row included, are
+// written as it is read; what the later passes need is kept in its FileTrack.
+#include <algorithm>
+#include <unordered_map>
+
+#include "cross_checks.h"
+#include "integrity_check.h"
+#include "memory_release.h"
+#include "ordered_pipeline.h"
+#include "report_rows.h"
+#include "run_facts.h"
+#include "upgrade_pipeline.h"
+#include "verify_pass.h"
+
+namespace fs = std::filesystem;
+
+namespace kms::core::detail {
+
+void Pipeline::build(Db& db) {
+  try {
+    store_.emplace(clients_);
+    listing_ = list_names(*store_);
+  } catch (const fs::filesystem_error& e) {
+    throw RunStop{ExitCode::Usage, "cannot list the store folder '" + clients_.string() + "': " + e.code().message()};
+  }
+  tracks_.reset(listing_);
+  // The temporary file is discarded on any failure, so a journal would protect nothing. Foreign
+  // keys are not enforced row by row (DbWriter deletes children itself); foreign_key_check
+  // proves them over the whole file before the commit.
+  db.exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF;");
+  db.exec("BEGIN");
+  DbWriter writer(db);
+  std::function<AnalyzedFile(std::size_t)> produce = [&](std::size_t i) {
+    throw_if_cancelled(hooks_.cancel);
+    AnalyzedFile a = analyze_entry(*store_, listing_.entry(i), opt_.max_record_bytes, now_);
+    if (a.record) a.summary.written_digest = record_digest(*a.record);  // on the worker thread
+    return a;
+  };
+  std::function<void(std::size_t, AnalyzedFile&&)> consume = [&](std::size_t i, AnalyzedFile&& a) {
+    check_cancel();
+    writer.write_legacy_file(a.summary, a.raw);
+    // A second file with the same record id or MailboxDN is rejected with the
+    // first by reject_duplicates(); only the first is written meanwhile.
+    if (a.record) writer.write_client(*a.record);
+    const bool written = a.record.has_value();
+    // The verification column says 'passed' for a migrated record from the start: the
+    // verification turns it to 'failed' if the record does not hold, and a database
+    // with any failure is never committed. The report itself takes the verdict from the track.
+    const bool migrated = expects_client(a.summary.outcome);
+    writer.write_report_row(a.summary, migrated ? Verification::Passed : Verification::NotApplicable);
+    tracks_.set(i, a.summary, written);
+    progress("reading", i + 1, listing_.size());
+  };
+  for_each_ordered(listing_.size(), opt_.jobs, produce, consume);
+  release_free_memory();  // the workers' buffers, before the verification's caches
+  writer.flush();
+  db.exec("COMMIT");
+  sqlite3_db_release_memory(db.get());  // the writer's page cache: it writes little from here on
+  // The cross-file rules and the index built after the load, in a second
+  // transaction after that release: finding the rules' candidates takes 12 bytes
+  // per file and the index's sort its runs, and memory peaks here (the file is not
+  // the target until it is renamed, so two transactions are as safe as one).
+  db.exec("BEGIN");
+  reject_duplicates(db, writer);
+  writer.create_indexes();  // the MailboxDN index in one sort, now that no two clients share one
+  db.exec("COMMIT");
+  sqlite3_db_release_memory(db.get());  // what the index's sort left
+  release_free_memory();
+  built_ = true;
+}
+
+// The cross-file rules (duplicate-record-id, duplicate-mailbox) of docs/legacy-store.md,
+// applied by the same code as scan and verify use (apply_cross_file_rules) to the
+// few files that share a record id or a MailboxDN key with another.
+void Pipeline::reject_duplicates(Db& db, DbWriter& writer) {
+  // Candidates: files whose record id, or MailboxDN key, another file shares; found
+  // by sorting file numbers (4 bytes each) rather than by a map of every key.
+  std::vector<std::uint32_t> candidates;
+  // 12 bytes per file, reserved once: this runs at the run's peak of memory, beside
+  // the tracks and the writer's cache (a doubling vector of pairs took 3 MB at 100k).
+  struct Keyed {
+    std::uint32_t key_high, key_low, file;
+    std::uint64_t key() const { return (std::uint64_t{key_high} << 32) | key_low; }
+  };
+  std::vector<Keyed> keyed;
+  keyed.reserve(tracks_.size());
+  const auto collect = [&](auto key_of) {  // key_of(i): 0 for none
+    keyed.clear();
+    for (std::uint32_t i = 0; i < tracks_.size(); ++i) {
+      if (const std::uint64_t k = key_of(i)) keyed.push_back({static_cast<std::uint32_t>(k >> 32), static_cast<std::uint32_t>(k), i});
+    }
+    std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
+      return a.key() != b.key() ? a.key() < b.key() : a.file < b.file;
+    });
+    for (std::size_t k = 1; k < keyed.size(); ++k) {
+      if (keyed[k].key() != keyed[k - 1].key()) continue;
+      candidates.push_back(keyed[k - 1].file);
+      candidates.push_back(keyed[k].file);
+    }
+  };
+  collect([&](std::uint32_t i) {  // the record id is the name's first 13 characters, in any case
+    return tracks_[i].has_record_id ? ascii_ci_key(record_id_part(tracks_.path(i))) : 0;
+  });
+  collect([&](std::uint32_t i) { return tracks_[i].mailbox_key; });
+  if (candidates.empty()) return;
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  std::vector<FileSummary> group;
+  for (std::uint32_t i : candidates) {
+    group.push_back(read_report_row(db, std::string(tracks_.path(i))).value());
+    group.back().mailbox_line = tracks_[i].mailbox_line;
+  }
+  std::vector<std::size_t> issues_before;
+  for (const auto& f : group) issues_before.push_back(f.issues.size());
+  apply_cross_file_rules(group);  // the exact rules, on the files that may break them
+  for (std::size_t k = 0; k < group.size(); ++k) {
+    if (group[k].issues.size() == issues_before[k]) continue;  // a hash collision, not a duplicate
+    FileTrack& t = tracks_[candidates[k]];
+    writer.update_report_row(group[k], Verification::NotApplicable);
+    writer.set_legacy_outcome(group[k].path, group[k].outcome);
+    if (t.client_written) writer.delete_client(group[k].record_id);
+    t.outcome = group[k].outcome;
+    t.client_written = false;
+  }
+}
+
+// Every record read back on a connection of its own and held to the SHA-256 of
+// the record parsed from its file; a difference is named field by field by
+// reading the file again. SQLite's integrity and foreign-key checks of the whole
+// file start on a third connection and run on until sqlite_checks() asks for
+// their result: beside this pass, the source re-check and the report.
+void Pipeline::verify(Db& db, const fs::path& db_path) {
+  sqlite_checks_.emplace(db_path.string(), std::vector<std::string>{});
+  std::vector<FileSummary> failed;
+  std::vector<std::pair<std::string, RecordDigest>> unexpected;
+  {
+    Db ro(db_path.string(), OpenMode::ReadOnly);
+    ClientReadBack back(ro);
+    for (std::size_t i = 0; i < tracks_.size(); ++i) {
+      check_cancel();
+      FileTrack& t = tracks_[i];
+      const std::string record_id = tracks_.record_id(i);
+      t.verification = Verification::NotApplicable;
+      if (expects_client(t.outcome)) {
+        const auto as_written = [&](const ClientRecord&, const RecordDigest& d) { return d == t.written_digest; };
+        auto stored = back.read(record_id, as_written);
+        if (stored && t.client_written && stored->digest == t.written_digest) {
+          t.verification = Verification::Passed;  // every field, byte for byte, as parsed from the source
+        } else {
+          FileSummary f = read_report_row(ro, std::string(tracks_.path(i))).value();
+          std::optional<ClientRecord> rec;
+          if (stored) rec = std::move(stored->record);
+          t.verification = judge_against_source(rec, f, read_source(*store_, f, pass_));
+          if (t.verification == Verification::Passed) {
+            t.verification = Verification::Failed;
+            add_issue(f.issues, Severity::Error, "field-mismatch", "the record read back is not the record that was written");
+          }
+          failed.push_back(std::move(f));
+        }
+      } else if (t.has_record_id && back.exists(record_id)) {
+        // Files that share a record id are all rejected, so no client may carry it.
+        FileSummary f = read_report_row(ro, std::string(tracks_.path(i))).value();
+        add_issue(f.issues, Severity::Error, "unexpected-in-target",
+                  "the database holds client " + record_id + " though this file is " + outcome_name(t.outcome));
+        t.verification = Verification::Failed;
+        failed.push_back(std::move(f));
+      }
+      progress("verifying", i + 1, tracks_.size());
+    }
+    unexpected = back.unexpected([&](const std::string& id) { return client_of(id).has_value(); });
+  }
+  if (failed.empty() && unexpected.empty()) {
+    // Every record read back hashed to the digest of its source record, so the
+    // digest of what was written is the digest of the database. Record ids are the
+    // lower-cased first 13 characters of the names.
+    std::vector<std::uint32_t> passed;
+    for (std::uint32_t i = 0; i < tracks_.size(); ++i) {
+      if (tracks_[i].verification == Verification::Passed) passed.push_back(i);
+    }
+    rep_.content_digest = content_digest_of_files(
+        std::move(passed), [&](std::uint32_t i) { return tracks_.path(i); },
+        [&](std::uint32_t i) -> const RecordDigest& { return tracks_[i].written_digest; });
+    return;
+  }
+  sqlite_checks_.reset();  // a writer waits for no reader: the run fails anyway
+  {  // the report rows say what failed, for the report of this failed run
+    DbWriter writer(db, DbWriter::Schema::Existing);
+    db.exec("BEGIN");
+    for (const auto& f : failed) writer.update_report_row(f, Verification::Failed);
+    db.exec("COMMIT");
+  }
+  std::string msg = "verification failed: " + std::to_string(failed.size() + unexpected.size()) +
+                    " record(s) differ between the database and the source";
+  for (const auto& u : unexpected) msg += "; unexpected client " + u.first;
+  throw RunStop{ExitCode::DataProblem, msg};
+}
+
+std::optional<std::size_t> Pipeline::client_of(const std::string& record_id) {
+  if (clients_by_id_.empty()) {  // built only when the scan could not account for every client
+    for (std::uint32_t i = 0; i < tracks_.size(); ++i) {
+      if (expects_client(tracks_[i].outcome)) clients_by_id_.push_back(i);
+    }
+    std::sort(clients_by_id_.begin(), clients_by_id_.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return tracks_.record_id(a) < tracks_.record_id(b); });
+  }
+  const auto it = std::lower_bound(clients_by_id_.begin(), clients_by_id_.end(), record_id,
+                                   [&](std::uint32_t k, const std::string& id) { return tracks_.record_id(k) < id; });
+  if (it == clients_by_id_.end() || tracks_.record_id(*it) != record_id) return std::nullopt;
+  return *it;
+}
+
+void Pipeline::finish_database(Db& db) {
+  const Counts c = tracks_.counts();
+  db.exec("BEGIN");
+  {
+    DbWriter writer(db, DbWriter::Schema::Existing);
+    const std::pair<const char*, std::string> meta[] = {
+        {"schema_version", std::to_string(kSchemaVersion)},
+        {"tool_version", opt_.tool_version},
+        {"command", rep_.command},
+        {"started_at", started_at_},
+        {"finished_at", iso_utc(std::time(nullptr))},
+        {"source", fs::absolute(opt_.source).string()},
+        {"target", rep_.target.value_or("")},
+        {"content_digest", rep_.content_digest.value_or("")},
+        {"allow_rejected", opt_.allow_rejected == AllowRejected::Yes ? "1" : "0"},
+        {"max_record_size", std::to_string(opt_.max_record_bytes)},
+        {"host", host_name()},
+        {"operator", operator_name()},
+        {"files_seen", std::to_string(c.files_seen)},
+        {"migrated", std::to_string(c.migrated)},
+        {"normalized", std::to_string(c.normalized)},
+        {"rejected", std::to_string(c.rejected)},
+        {"skipped", std::to_string(c.skipped)},
+        {"verified_passed", std::to_string(c.verified_passed)},
+        {"verified_failed", std::to_string(c.verified_failed)},
+    };
+    for (const auto& [k, v] : meta) writer.set_meta(k, v);
+    for (const auto& [phase, secs] : rep_.phases) writer.set_meta("seconds_" + phase, std::to_string(secs));
+  }
+  db.exec("COMMIT");
+  // The whole file was checked before (sqlite_checks()); these tables changed since.
+  for (const auto& p : check_tables(db, {"migration_meta", "password_policy"})) throw RunStop{ExitCode::Internal, p};
+}
+
+void Pipeline::sqlite_checks() {
+  const auto problems = sqlite_checks_->result();
+  sqlite_checks_.reset();
+  for (const auto& p : problems) throw RunStop{ExitCode::Internal, p};
+}
+
+// Without a report file only the rows with issues matter (the terminal's lists);
+// the counts come from the tracks.
+void Pipeline::report_files(Db& db) {
+  std::size_t i = 0;
+  const RowFilter filter = sink_.writes_file() ? RowFilter::All : RowFilter::WithIssues;
+  for_each_report_row(db, filter, [&](const FileSummary& f, std::optional<Verification>) {
+    while (i < tracks_.size() && tracks_.path(i) != f.path) ++i;
+    if (i == tracks_.size()) throw std::runtime_error("the report rows are out of order");
+    // The verdict of this run (the column holds 'passed' until the verification has spoken).
+    sink_.add(f, tracks_[i++].verification);
+  });
+  reported_ = true;
+}
+
+void Pipeline::add_row_issue(Db& db, std::size_t i, const std::string& code, const std::string& message, Verification v) {
+  sqlite_checks_.reset();  // a writer waits for no reader: the run fails anyway
+  FileSummary f = read_report_row(db, std::string(tracks_.path(i))).value();
+  add_issue(f.issues, Severity::Error, code, message);
+  DbWriter(db, DbWriter::Schema::Existing).update_report_row(f, v);
+  tracks_[i].verification = v;
+}
+
+}  // namespace kms::core::detail

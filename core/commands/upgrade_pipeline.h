@@ -1,0 +1,85 @@
+// Internal to upgrade*.cpp: the stages of `upgrade` and `rehearse`.
+//   upgrade.cpp         the run: target, lock, temporary file, order of stages, commit
+//   upgrade_passes.cpp  the passes over the store and the temporary database
+#pragma once
+#include <chrono>
+#include <ctime>
+#include <optional>
+#include <vector>
+
+#include "db_writer.h"
+#include "file_track.h"
+#include "integrity_check.h"
+#include "report_sink.h"
+#include "store_analysis.h"
+#include "store_walker.h"
+#include "target_file.h"
+#include "timestamp.h"
+#include "run_result.h"
+#include "upgrade_options.h"
+
+namespace kms::core::detail {
+
+class Pipeline {
+ public:
+  Pipeline(const UpgradeOptions& o, const UpgradeHooks& h, RunResult& r, ReportSink& sink);
+  void run();
+
+ private:
+  // upgrade.cpp
+  void locate();
+  void check_source_unchanged(Db& db);
+  void report_totals();
+  // upgrade_passes.cpp
+  void build(Db& db);
+  void reject_duplicates(Db& db, DbWriter& writer);
+  void verify(Db& db, const std::filesystem::path& db_path);
+  void finish_database(Db& db);
+  /// Waits for SQLite's whole-file checks started by verify(); throws on a problem.
+  void sqlite_checks();
+  void report_files(Db& db);
+  /// The file whose client `record_id` is, if any (for the verification's last check).
+  std::optional<std::size_t> client_of(const std::string& record_id);
+  /// A file's report row gets one more error (verification, source check), then `v`.
+  void add_row_issue(Db& db, std::size_t i, const std::string& code, const std::string& message, Verification v);
+
+  void progress(const char* phase, std::size_t done, std::size_t total) {
+    if (hooks_.progress) hooks_.progress(phase, done, total);
+  }
+  void check_cancel() const { throw_if_cancelled(hooks_.cancel); }
+  /// The run's own time so far: the time at the confirmation prompt left out.
+  double elapsed() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count() - res_.prompt_seconds;
+  }
+  /// Asks the operator (upgrade, when a confirm hook is set); the wait is not the run's time.
+  void confirm();
+  /// The last steps: the report complete and on disk, then the one rename that commits.
+  void commit(TemporaryDatabase& temp, const std::filesystem::path& final_path);
+  /// Runs one phase and records its duration (seconds) in the report's phase list.
+  template <typename F>
+  void timed(const char* phase, F&& f) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    rep_.phases.emplace_back(phase, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+
+  const UpgradeOptions& opt_;
+  const UpgradeHooks& hooks_;
+  RunResult& res_;
+  RunReport& rep_ = res_.report;
+  ReportSink& sink_;
+  std::filesystem::path clients_;
+  std::optional<StoreDir> store_;  // clients_, held open for the run
+  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
+  std::time_t now_ = std::time(nullptr);
+  std::string started_at_ = iso_utc(now_);
+  PassSettings pass_;
+  StoreListing listing_;  // the store's entries as first listed, in path order
+  Tracks tracks_;        // one per entry of the listing
+  std::optional<BackgroundCheck> sqlite_checks_;  // from verify() to sqlite_checks()
+  std::vector<std::uint32_t> clients_by_id_;  // client_of(): files with a client, by record id
+  bool built_ = false;             // every file is in the temporary database
+  bool reported_ = false;          // every file went to the sink
+};
+
+}  // namespace kms::core::detail

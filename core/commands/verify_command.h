@@ -1,0 +1,30 @@
+// `verify`: a 5.5 database checked against the store as it is now, record by
+// record, without writing to either (docs/commands.md).
+#pragma once
+#include <filesystem>
+
+#include <cstdint>
+#include <optional>
+
+#include "run_control.h"
+#include "run_result.h"
+
+namespace kms::core {
+
+class ReportSink;
+
+struct VerifyOptions {
+  std::filesystem::path source;
+  std::filesystem::path target;
+  int jobs = 1;
+  /// nullopt: the limit the upgrade recorded in migration_meta (else 1 MiB).
+  std::optional<std::int64_t> max_record_bytes;
+};
+
+/// Exit 0 when everything passes, 1 when anything differs, 2 when the target
+/// is not a kms-migrate database (or the store is missing), 130 when cancelled.
+/// Each file's record goes to `report` (none: counted only).
+RunResult run_verify(const VerifyOptions& options, const CancelFlag* cancel, const ProgressFn& progress,
+                     ReportSink* report = nullptr);
+
+}  // namespace kms::core

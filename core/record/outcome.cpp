@@ -1,0 +1,38 @@
+#include "outcome.h"
+
+namespace kms::core {
+
+const char* verification_name(Verification v) {
+  switch (v) {
+    case Verification::Passed: return "passed";
+    case Verification::Failed: return "failed";
+    case Verification::NotApplicable: return "not-applicable";
+  }
+  return "failed";
+}
+
+void count_file(Counts& c, RecordOutcome outcome, std::optional<Verification> v) {
+  ++c.files_seen;
+  switch (outcome) {
+    case RecordOutcome::Migrated: ++c.migrated; break;
+    case RecordOutcome::Normalized: ++c.normalized; break;
+    case RecordOutcome::Rejected: ++c.rejected; break;
+    case RecordOutcome::Skipped: ++c.skipped; break;
+  }
+  if (v == Verification::Passed) ++c.verified_passed;
+  if (v == Verification::Failed) ++c.verified_failed;
+}
+
+Counts count_outcomes(const std::vector<FileSummary>& files) {
+  Counts c;
+  for (const FileSummary& f : files) count_file(c, f.outcome, std::nullopt);
+  return c;
+}
+
+std::optional<Verification> effective_verification(const FileSummary& f, std::optional<Verification> v) {
+  if (v) return v;
+  if (f.outcome == RecordOutcome::Rejected || f.outcome == RecordOutcome::Skipped) return Verification::NotApplicable;
+  return std::nullopt;
+}
+
+}  // namespace kms::core

@@ -1,0 +1,30 @@
+// What became of a file (its outcome, from the rules) and of its written record
+// (its verification), and the counts of a run.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "file_analysis.h"
+
+namespace kms::core {
+
+enum class Verification : std::uint8_t { Passed, Failed, NotApplicable };
+const char* verification_name(Verification v);
+
+struct Counts {
+  std::size_t files_seen = 0, migrated = 0, normalized = 0, rejected = 0, skipped = 0;
+  std::size_t verified_passed = 0, verified_failed = 0;
+};
+
+/// Adds one file to the counts.
+void count_file(Counts& c, RecordOutcome outcome, std::optional<Verification> v);
+
+/// Files by outcome (no verification counts): for scan.
+Counts count_outcomes(const std::vector<FileSummary>& files);
+
+/// The verification of a file that has none of its own: not-applicable for rejected and skipped files.
+std::optional<Verification> effective_verification(const FileSummary& f, std::optional<Verification> v);
+
+}  // namespace kms::core

@@ -1,0 +1,32 @@
+// The first pass every command shares: locate Clients, list it, analyse
+// every entry (in parallel, in order), apply the cross-file rules.
+#pragma once
+#include <ctime>
+#include <vector>
+
+#include "file_analysis.h"
+#include "run_control.h"
+#include "store_walker.h"
+
+namespace kms::core {
+
+struct StoreAnalysis {
+  std::filesystem::path clients;
+  std::vector<StoreEntry> entries;
+  std::vector<FileSummary> files;  ///< parallel to entries
+};
+
+/// How a pass over the store runs: limits, clock, threads, cancel and progress.
+struct PassSettings {
+  std::int64_t max_record_bytes = 1 << 20;
+  std::time_t now = 0;  ///< decides certificate-expired
+  int jobs = 1;
+  const CancelFlag* cancel = nullptr;
+  ProgressFn progress;
+};
+
+/// Lists `clients` and analyses every entry. Throws std::filesystem::filesystem_error when
+/// the folder cannot be listed, Cancelled when asked to stop.
+StoreAnalysis analyse_store(const StoreDir& clients, const PassSettings& s);
+
+}  // namespace kms::core

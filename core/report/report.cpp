@@ -1,0 +1,160 @@
+#include "report_json.h"
+
+#include <algorithm>
+
+
+#include <nlohmann/json.hpp>
+
+#include "issue_json.h"
+#include "safe_text.h"
+#include "text_util.h"
+
+namespace kms::core {
+namespace {
+
+template <typename Json>
+std::string dump(const Json& j) {
+  // Replace invalid UTF-8 (a file name from a foreign system) rather than fail.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+nlohmann::ordered_json null_or(const std::string& s) {
+  return s.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s);
+}
+
+std::string csv_field(const std::string& s) { return csv_cell(s); }
+
+std::string issue_text(const Issue& i) {
+  std::string t = std::string(severity_name(i.severity)) + " " + i.code;
+  if (i.line > 0) t += " (line " + std::to_string(i.line) + ")";
+  return t + ": " + i.message;
+}
+
+}  // namespace
+
+const char* status_name(RunStatus s) {
+  switch (s) {
+    case RunStatus::Succeeded: return "succeeded";
+    case RunStatus::Failed: return "failed";
+    case RunStatus::Cancelled: return "cancelled";
+  }
+  return "failed";
+}
+
+nlohmann::ordered_json record_json(const FileSummary& f, std::optional<Verification> v) {
+  nlohmann::ordered_json j;
+  j["type"] = "record";
+  j["path"] = f.path;
+  j["record_id"] = null_or(f.record_id);
+  j["mailbox_dn"] = null_or(mask_embedded_secrets(f.mailbox_dn));
+  j["sha256"] = null_or(f.sha256);
+  j["outcome"] = outcome_name(f.outcome);
+  j["legacy_state"] = f.legacy_state ? nlohmann::ordered_json(*f.legacy_state) : nlohmann::ordered_json(nullptr);
+  j["state"] = f.state ? nlohmann::ordered_json(state_name(*f.state)) : nlohmann::ordered_json(nullptr);
+  j["issues"] = nlohmann::ordered_json::parse(issues_json_text(f.issues));
+  j["verification"] = v ? nlohmann::ordered_json(verification_name(*v)) : nlohmann::ordered_json(nullptr);
+  return j;
+}
+
+nlohmann::ordered_json summary_json(const RunReport& r) {
+  const Counts c = r.counts();
+  nlohmann::ordered_json j;
+  j["type"] = "summary";
+  j["command"] = r.command;
+  j["status"] = status_name(r.status);
+  j["files_seen"] = c.files_seen;
+  j["migrated"] = c.migrated;
+  j["normalized"] = c.normalized;
+  j["rejected"] = c.rejected;
+  j["skipped"] = c.skipped;
+  j["verified_passed"] = c.verified_passed;
+  j["verified_failed"] = c.verified_failed;
+  j["source"] = r.source;
+  j["target"] = r.target ? nlohmann::ordered_json(*r.target) : nlohmann::ordered_json(nullptr);
+  j["content_digest"] = r.content_digest ? nlohmann::ordered_json(*r.content_digest) : nlohmann::ordered_json(nullptr);
+  j["elapsed_seconds"] = static_cast<double>(static_cast<long long>(r.elapsed_seconds * 1000)) / 1000.0;
+  j["blocked"] = r.blocked;
+  nlohmann::ordered_json phases = nlohmann::ordered_json::object();
+  for (const auto& [name, secs] : r.phases) phases[name] = static_cast<double>(static_cast<long long>(secs * 1000)) / 1000.0;
+  j["phase_seconds"] = phases;
+  j["message"] = null_or(r.message);
+  return j;
+}
+
+std::optional<ReportFormat> report_format_for(const std::filesystem::path& p) {
+  const std::string ext = to_lower_ascii(p.extension().string());
+  if (ext == ".jsonl") return ReportFormat::JsonLines;
+  if (ext == ".csv") return ReportFormat::Csv;
+  return std::nullopt;
+}
+
+namespace {
+
+// JSON text as nlohmann's dump() writes it (UTF-8 kept, invalid bytes replaced),
+// without building a JSON value for the common case of plain ASCII.
+void append_string(std::string& out, const std::string& s) {
+  const bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+    return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7F && c != '"' && c != '\\';
+  });
+  if (!plain) {
+    out += dump(nlohmann::ordered_json(s));
+    return;
+  }
+  out.push_back('"');
+  out += s;
+  out.push_back('"');
+}
+
+void append_text_or_null(std::string& out, const std::string& s) {
+  if (s.empty()) {
+    out += "null";
+  } else {
+    append_string(out, s);
+  }
+}
+
+}  // namespace
+
+std::string jsonl_record(const FileSummary& f, std::optional<Verification> v) {
+  std::string out = "{\"type\":\"record\",\"path\":";
+  out.reserve(256);
+  append_string(out, f.path);
+  out += ",\"record_id\":";
+  append_text_or_null(out, f.record_id);
+  out += ",\"mailbox_dn\":";
+  append_text_or_null(out, mask_embedded_secrets(f.mailbox_dn));
+  out += ",\"sha256\":";
+  append_text_or_null(out, f.sha256);
+  out += ",\"outcome\":\"";
+  out += outcome_name(f.outcome);
+  out += "\",\"legacy_state\":";
+  out += f.legacy_state ? std::to_string(*f.legacy_state) : "null";
+  out += ",\"state\":";
+  out += f.state ? std::string("\"") + state_name(*f.state) + "\"" : "null";
+  out += ",\"issues\":";
+  out += f.issues.empty() ? "[]" : issues_json_text(f.issues);
+  out += ",\"verification\":";
+  out += v ? std::string("\"") + verification_name(*v) + "\"" : "null";
+  out += "}\n";
+  return json_inert(std::move(out));
+}
+
+std::string csv_record(const FileSummary& f, std::optional<Verification> v) {
+  std::string issues;
+  for (const Issue& is : f.issues) issues += (issues.empty() ? "" : " | ") + issue_text(is);
+  return csv_field(f.path) + ',' + csv_field(f.record_id) + ',' + csv_field(f.mailbox_dn) + ',' + f.sha256 + ',' +
+         outcome_name(f.outcome) + ',' + (f.legacy_state ? std::to_string(*f.legacy_state) : "") + ',' +
+         (f.state ? state_name(*f.state) : "") + ',' + csv_field(issues) + ',' + (v ? verification_name(*v) : "") +
+         "\r\n";
+}
+
+std::string report_head(ReportFormat format) {
+  return format == ReportFormat::Csv ? "path,record_id,mailbox_dn,sha256,outcome,legacy_state,state,issues,verification\r\n"
+                                     : "";
+}
+
+std::string report_tail(ReportFormat format, const RunReport& r) {
+  return format == ReportFormat::JsonLines ? json_inert(dump(summary_json(r))) + '\n' : "";
+}
+
+}  // namespace kms::core

@@ -1,0 +1,59 @@
+// The report model and its views: JSON Lines and CSV (docs/reports.md).
+#pragma once
+#include <filesystem>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "file_analysis.h"
+#include "outcome.h"
+
+namespace kms::core {
+
+enum class RunStatus { Succeeded, Failed, Cancelled };
+const char* status_name(RunStatus s);
+
+/// What the terminal shows of the per-file report: the first lines of each list
+/// (the report file always has every file).
+struct TerminalLists {
+  static constexpr std::size_t kLimit = 25;
+  std::vector<std::string> normalized;  ///< "path  MailboxDN: message" of each KB Q198709 fix-up
+  std::size_t normalized_more = 0;
+  /// "path[:line]: code: message" of each error of a file whose verification failed: every one, never cut.
+  std::vector<std::string> failures;
+  std::vector<std::string> problems;  ///< "path[:line]: code: message" of each error of a rejected file
+  std::size_t problems_more = 0;
+  std::size_t with_warnings = 0;  ///< files not rejected that carry warnings
+};
+
+/// A run's outcome. The per-file records are not kept here: they stream to the
+/// report file as they become final (ReportSink), so memory does not grow with the store.
+struct RunReport {
+  std::string command;  ///< "upgrade", "rehearse", ...
+  RunStatus status = RunStatus::Failed;
+  std::string message;  ///< why it failed or was cancelled; "" on success
+  Counts totals;        ///< of the files reported so far
+  TerminalLists lists;
+  std::string source;
+  std::optional<std::string> target;
+  std::optional<std::string> content_digest;
+  double elapsed_seconds = 0;
+  bool blocked = false;  ///< rejected records would stop (or stopped) the upgrade
+  std::vector<std::pair<std::string, double>> phases;  ///< seconds per phase of the run, in order
+
+  Counts counts() const { return totals; }
+};
+
+enum class ReportFormat { JsonLines, Csv };
+/// By extension: ".jsonl" or ".csv"; nullopt for anything else.
+std::optional<ReportFormat> report_format_for(const std::filesystem::path& p);
+
+/// One report record as text: a JSON line, or a CSV row (both with their line end).
+std::string jsonl_record(const FileSummary& f, std::optional<Verification> v);
+std::string csv_record(const FileSummary& f, std::optional<Verification> v);
+/// What a report file starts and ends with (CSV header; JSON Lines summary).
+std::string report_head(ReportFormat format);
+std::string report_tail(ReportFormat format, const RunReport& r);
+
+}  // namespace kms::core

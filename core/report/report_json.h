@@ -1,0 +1,15 @@
+// The report's records and summary as JSON values: the reference that the fast
+// JSON Lines writer (report.h jsonl_record) is tested against, and the summary line.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <optional>
+
+#include "report.h"
+
+namespace kms::core {
+
+nlohmann::ordered_json record_json(const FileSummary& f, std::optional<Verification> v);
+nlohmann::ordered_json summary_json(const RunReport& r);
+
+}  // namespace kms::core

@@ -1,0 +1,194 @@
+#include "store_walker.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/filesystem.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "text_util.h"
+
+namespace fs = std::filesystem;
+
+namespace kms::core {
+namespace {
+
+// A child folder of `dir` whose name matches `name` case-insensitively (not a
+// link). The one use of Boost.Filesystem: the walk of the folders named by --source.
+std::optional<fs::path> child_dir(const fs::path& dir, const char* name) {
+  namespace bfs = boost::filesystem;
+  boost::system::error_code ec;
+  for (bfs::directory_iterator it(bfs::path(dir.native()), ec), end; !ec && it != end; it.increment(ec)) {
+    const auto st = it->symlink_status(ec);
+    if (!ec && st.type() == bfs::directory_file && iequals(it->path().filename().string(), name)) {
+      return fs::path(it->path().native());
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<fs::path> find_clients_dir(const fs::path& typed, std::string& error) {
+  std::error_code ec;
+  // "Clients/" (what tab completion types), "." and "Security/Mgrent/.." name folders too.
+  fs::path source = fs::absolute(typed).lexically_normal();
+  while (source.has_parent_path() && (source.filename() == "." || source.filename().empty())) {
+    source = source.parent_path();
+  }
+  if (!fs::is_directory(source, ec)) {
+    error = "no store at '" + typed.string() + "': " + (fs::exists(source, ec) ? "it is not a folder" : "it does not exist");
+    return std::nullopt;
+  }
+  if (auto mgrent = child_dir(source, "Mgrent")) {
+    if (auto clients = child_dir(*mgrent, "Clients")) return clients;
+  }
+  if (auto clients = child_dir(source, "Clients")) return clients;
+  if (iequals(source.filename().string(), "Clients")) return source;
+  const fs::path real = fs::canonical(source, ec);  // a link to the Clients folder, named otherwise
+  if (!ec && iequals(real.filename().string(), "Clients")) return source;
+  error = "no store at '" + typed.string() +
+          "': expected a Security folder holding Mgrent\\Clients, a Mgrent folder holding Clients, "
+          "or the Clients folder itself";
+  return std::nullopt;
+}
+
+bool is_record_file_name(const std::string& name) {
+  if (name.size() != 17) return false;
+  if (name[0] != 'M' && name[0] != 'm') return false;
+  for (std::size_t i = 1; i < 13; ++i) {
+    const char c = name[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return iequals(std::string_view(name).substr(13), ".ini");
+}
+
+StoreDir::StoreDir(fs::path clients) : path_(std::move(clients)) {
+  fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd_ < 0) {
+    throw fs::filesystem_error("cannot open the folder", path_,
+                               std::error_code(errno, std::system_category()));
+  }
+}
+
+StoreDir::~StoreDir() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+namespace {
+
+using Type = StoreListing::Type;
+
+/// The entry's type from readdir, or from fstatat (never following a link) when the
+/// file system does not say.
+Type type_of(const StoreDir& dir, const struct dirent& d) {
+  switch (d.d_type) {
+    case DT_REG: return Type::Regular;
+    case DT_LNK: return Type::Symlink;
+    case DT_DIR: return Type::Directory;
+    case DT_UNKNOWN: break;
+    default: return Type::Other;
+  }
+  struct stat st {};
+  if (::fstatat(dir.fd(), d.d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) return Type::Unknown;
+  if (S_ISREG(st.st_mode)) return Type::Regular;
+  if (S_ISLNK(st.st_mode)) return Type::Symlink;
+  if (S_ISDIR(st.st_mode)) return Type::Directory;
+  return Type::Other;
+}
+
+[[noreturn]] void cannot_list(const StoreDir& clients, int err) {
+  throw fs::filesystem_error("cannot list the folder", clients.path(),
+                             std::error_code(err, std::system_category()));
+}
+
+/// Calls fn(dirent) for every entry but "." and "..".
+template <typename F>
+void read_folder(const StoreDir& clients, F&& fn) {
+  // A descriptor of its own, so that each listing starts at the beginning.
+  const int fd = ::openat(clients.fd(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR* dir = fd < 0 ? nullptr : ::fdopendir(fd);
+  if (!dir) {
+    const int err = errno;
+    if (fd >= 0) ::close(fd);
+    cannot_list(clients, err);
+  }
+  errno = 0;
+  while (const struct dirent* d = ::readdir(dir)) {
+    const std::string_view name(d->d_name);
+    if (name != "." && name != "..") fn(*d);
+    errno = 0;
+  }
+  const int err = errno;
+  ::closedir(dir);
+  if (err != 0) cannot_list(clients, err);
+}
+
+}  // namespace
+
+std::string record_id_of_name(std::string_view name) { return to_lower_ascii(record_id_part(name)); }
+
+StoreEntry StoreListing::entry(std::size_t i) const {
+  const Type type = items_[i].type;
+  StoreEntry e;
+  e.name = std::string(name(i));
+  const bool record_name = is_record_file_name(e.name);
+  if (type == Type::Unknown) {
+    e.kind = record_name ? EntryKind::RecordFile : EntryKind::NotRecord;  // the reader reports why
+    e.skip_reason = "cannot be examined";
+  } else if (type == Type::Symlink) {
+    e.kind = record_name ? EntryKind::RecordSymlink : EntryKind::NotRecord;
+    e.skip_reason = "a symbolic link, not followed";
+  } else if (!record_name) {
+    e.kind = EntryKind::NotRecord;
+    e.skip_reason = type == Type::Directory ? "a folder" : "not named M<12 letters or digits>.ini";
+  } else if (type != Type::Regular) {
+    e.kind = EntryKind::NotRecord;
+    e.skip_reason = type == Type::Directory ? "a folder with a record's name" : "not a regular file";
+  } else {
+    e.kind = EntryKind::RecordFile;
+  }
+  if (e.kind != EntryKind::NotRecord) {
+    e.record_id = record_id_of_name(e.name);
+    e.skip_reason.clear();
+  }
+  return e;
+}
+
+StoreListing list_names(const StoreDir& clients) {
+  StoreListing l;
+  read_folder(clients, [&](const struct dirent& d) {
+    const std::size_t length = std::strlen(d.d_name);
+    if (length > 0xFFFF || l.names_.size() + length > 0xFFFFFFFFu) cannot_list(clients, ENAMETOOLONG);
+    l.items_.push_back({static_cast<std::uint32_t>(l.names_.size()), static_cast<std::uint16_t>(length), type_of(clients, d)});
+    l.names_.append(d.d_name, length);
+  });
+  const auto name_of = [&](const StoreListing::Item& it) { return std::string_view(l.names_.data() + it.at, it.length); };
+  std::sort(l.items_.begin(), l.items_.end(),
+            [&](const StoreListing::Item& a, const StoreListing::Item& b) { return name_of(a) < name_of(b); });
+  l.names_.shrink_to_fit();  // kept for the whole run: its exact size, not the last doubling
+  l.items_.shrink_to_fit();
+  return l;
+}
+
+std::vector<StoreEntry> list_store(const StoreDir& clients) {
+  const StoreListing l = list_names(clients);
+  std::vector<StoreEntry> out;
+  out.reserve(l.size());
+  for (std::size_t i = 0; i < l.size(); ++i) out.push_back(l.entry(i));
+  return out;
+}
+
+std::size_t count_entries(const StoreDir& clients) {
+  std::size_t n = 0;
+  read_folder(clients, [&](const struct dirent&) { ++n; });
+  return n;
+}
+
+}  // namespace kms::core

@@ -1,0 +1,88 @@
+// Finding the Clients folder and classifying its entries (docs/legacy-store.md section 1).
+#pragma once
+#include <filesystem>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kms::core {
+
+/// The Clients folder for a --source naming Security, Mgrent or Clients (any case).
+/// nullopt with `error` set when there is no store there.
+std::optional<std::filesystem::path> find_clients_dir(const std::filesystem::path& source, std::string& error);
+
+enum class EntryKind {
+  RecordFile,     ///< regular file with a record name: parsed
+  RecordSymlink,  ///< symbolic link with a record name: rejected, never followed
+  NotRecord,      ///< anything else: skipped, never read
+};
+
+struct StoreEntry {
+  std::string name;       ///< as named, relative to Clients
+  std::string record_id;  ///< lower-cased name without ".ini"; "" for NotRecord
+  EntryKind kind = EntryKind::NotRecord;
+  std::string skip_reason;  ///< for NotRecord
+};
+
+/// The Clients folder, held open for the run: entries are examined and opened
+/// relative to it (openat/fstatat), one path component each instead of the full path.
+class StoreDir {
+ public:
+  /// Throws std::filesystem::filesystem_error when the folder cannot be opened.
+  explicit StoreDir(std::filesystem::path clients);
+  ~StoreDir();
+  StoreDir(const StoreDir&) = delete;
+  StoreDir& operator=(const StoreDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  int fd() const { return fd_; }
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+};
+
+/// The part of a record file's name its record id is made of (the first 13
+/// characters), and the record id itself (that part in lower case).
+inline std::string_view record_id_part(std::string_view name) { return name.substr(0, 13); }
+std::string record_id_of_name(std::string_view name);
+
+/// True for "M" + 12 of [a-z0-9] + ".ini", case-insensitively.
+bool is_record_file_name(const std::string& name);
+
+/// The entries of `clients` sorted by name (bytewise), compactly: the names in one
+/// arena and the type the folder gave for each (about 26 bytes an entry), classified
+/// on demand. What an upgrade of a million records keeps of the listing.
+class StoreListing {
+ public:
+  enum class Type : std::uint8_t { Regular, Symlink, Directory, Other, Unknown };
+  std::size_t size() const { return items_.size(); }
+  std::string_view name(std::size_t i) const { return {names_.data() + items_[i].at, items_[i].length}; }
+  /// Entry `i`, classified (docs/legacy-store.md section 1).
+  StoreEntry entry(std::size_t i) const;
+
+ private:
+  friend StoreListing list_names(const StoreDir& clients);
+  struct Item {
+    std::uint32_t at;
+    std::uint16_t length;
+    Type type;
+  };
+  std::string names_;
+  std::vector<Item> items_;
+};
+
+/// The entries of `clients`, sorted by name. Throws std::filesystem::filesystem_error when the
+/// folder cannot be listed (or holds a name over 64 KiB, or 4 GiB of names).
+StoreListing list_names(const StoreDir& clients);
+
+/// Every entry of `clients`, sorted by name (bytewise), classified.
+/// Throws std::filesystem::filesystem_error when the folder cannot be listed.
+std::vector<StoreEntry> list_store(const StoreDir& clients);
+
+/// How many entries `clients` holds now (without "." and ".."). Throws std::filesystem::filesystem_error.
+std::size_t count_entries(const StoreDir& clients);
+
+}  // namespace kms::core

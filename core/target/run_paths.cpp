@@ -1,0 +1,150 @@
+#include "run_paths.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "store_walker.h"
+#include "target_file.h"
+#include "text_util.h"
+
+namespace kms::core {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path resolved(const fs::path& p) {
+  std::error_code ec;
+  const fs::path r = fs::weakly_canonical(fs::absolute(p), ec);
+  return ec ? fs::absolute(p).lexically_normal() : r;
+}
+
+bool within(const fs::path& inner, const fs::path& outer) {
+  auto ia = inner.begin();
+  for (auto ib = outer.begin(); ib != outer.end(); ++ib, ++ia) {
+    if (ib->empty() || *ib == ".") continue;  // a trailing separator
+    if (ia == inner.end() || *ia != *ib) return false;
+  }
+  return true;
+}
+
+/// One path of the run, with what it is called in messages.
+struct Named {
+  std::string label;
+  fs::path path;
+  fs::path real;
+};
+
+Named named(std::string label, const fs::path& p) { return Named{std::move(label), p, resolved(p)}; }
+
+bool same_file(const Named& a, const Named& b) {
+  if (a.real == b.real) return true;
+  struct stat x {}, y {};
+  return ::stat(a.path.c_str(), &x) == 0 && ::stat(b.path.c_str(), &y) == 0 && x.st_dev == y.st_dev &&
+         x.st_ino == y.st_ino;
+}
+
+std::string describe(const Named& n) { return n.label + " '" + n.path.string() + "'"; }
+
+/// A report is replaced by a rename: its folder must take a new file, and the path must not be anything but a file.
+std::string check_report(const fs::path& report) {
+  std::error_code ec;
+  const std::string name = report.filename().string();
+  if (name.empty() || name == "." || name == "..") return "the --report '" + report.string() + "' names a folder";
+  const fs::path folder = fs::absolute(report).parent_path();
+  if (!fs::is_directory(folder, ec)) {
+    return "the --report folder '" + folder.string() + "' " + (fs::exists(folder, ec) ? "is not a folder" : "does not exist");
+  }
+  if (::access(folder.c_str(), W_OK | X_OK) != 0) {
+    return "the --report folder '" + folder.string() + "' is not writable: " + std::strerror(errno);
+  }
+  const auto st = fs::symlink_status(report, ec);
+  if (!ec && st.type() != fs::file_type::not_found && st.type() != fs::file_type::regular) {
+    return "the --report '" + report.string() + "' exists and is not a regular file (" +
+           (st.type() == fs::file_type::directory ? "a folder" : st.type() == fs::file_type::symlink ? "a symbolic link" : "a special file") +
+           "); name a file";
+  }
+  return "";
+}
+
+}  // namespace
+
+fs::path scratch_parent() {
+  const char* v = std::getenv("TMPDIR");
+  return v && *v ? fs::path(v) : fs::path("/tmp");
+}
+
+std::string check_run_paths(const RunPaths& p) {
+  // What is "the source": the folder named, the Clients folder found in it, and
+  // the whole store around it (Mgrent and the Security folder above it) when
+  // --source names Clients or Mgrent.
+  std::vector<fs::path> roots{resolved(p.source)};
+  std::string no_store;
+  if (const auto clients = find_clients_dir(p.source, no_store)) {
+    const fs::path c = resolved(*clients);
+    roots.push_back(c);
+    const fs::path mgrent = c.parent_path();
+    if (iequals(mgrent.filename().string(), "Mgrent")) {
+      roots.push_back(mgrent);
+      const fs::path security = mgrent.parent_path();
+      if (security.has_parent_path() && security != security.root_path()) roots.push_back(security);
+    }
+  }
+  const auto inside_source = [&](const Named& n) {
+    for (const auto& r : roots) {
+      if (within(n.real, r)) return true;
+    }
+    return false;
+  };
+
+  std::vector<Named> outputs;
+  if (p.target && p.target_written) {
+    const std::string why = check_target(*p.target, p.force, p.source);
+    if (!why.empty()) return why;
+    outputs.push_back(named("the target", *p.target));
+  }
+  if (p.keep_db) {
+    const std::string why = check_target(*p.keep_db, false, p.source, NewFile::KeepDb);
+    if (!why.empty()) return why;
+    outputs.push_back(named("the --keep-db file", *p.keep_db));
+  }
+  for (const auto& r : p.reports) {
+    const std::string why = check_report(r);
+    if (!why.empty()) return why;
+    outputs.push_back(named("the --report", r));
+  }
+  if (p.target && !p.target_written) {  // verify reads it: no output may be it
+    const Named db = named("the database being verified", *p.target);
+    for (const auto& o : outputs) {
+      if (same_file(o, db)) return describe(o) + " is " + describe(db) + "; it would be overwritten";
+    }
+  }
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    if (inside_source(outputs[i])) {
+      return describe(outputs[i]) + " is inside the source store '" + p.source.string() +
+             "'; nothing is ever written there: choose a path outside it";
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (same_file(outputs[i], outputs[j])) {
+        return describe(outputs[i]) + " is the same file as " + describe(outputs[j]) + "; one would destroy the other";
+      }
+    }
+  }
+  if (p.uses_temporary_storage) {
+    for (const char* var : {"TMPDIR", "SQLITE_TMPDIR"}) {
+      const char* v = std::getenv(var);
+      if (!v || !*v) continue;
+      const Named tmp = named(std::string("the temporary folder $") + var, v);
+      if (inside_source(tmp)) {
+        return describe(tmp) + " is inside the source store '" + p.source.string() + "'; set " + var +
+               " to a folder outside it";
+      }
+    }
+  }
+  return "";
+}
+
+}  // namespace kms::core

@@ -1,0 +1,31 @@
+// The one place that decides, before any work, whether the paths of a run may
+// be used as asked: every output (target, reports, --keep-db, the scratch
+// folder's $TMPDIR) against each other, against the database being verified,
+// and against the source (docs/commands.md, guarantee 9).
+#pragma once
+#include <filesystem>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kms::core {
+
+struct RunPaths {
+  std::filesystem::path source;
+  std::optional<std::filesystem::path> target;  ///< upgrade: written; verify: read
+  bool target_written = false;
+  bool force = false;
+  std::vector<std::filesystem::path> reports;
+  std::optional<std::filesystem::path> keep_db;
+  bool uses_temporary_storage = false;  ///< SQLite's temporary files and a rehearsal's scratch folder go to $TMPDIR
+};
+
+/// "" when every path may be used; otherwise why not, naming both paths (exit 2).
+/// Paths are compared after resolving links and "..", and by inode where both exist.
+std::string check_run_paths(const RunPaths& paths);
+
+/// Where a rehearsal makes its scratch folder: $TMPDIR, else /tmp.
+std::filesystem::path scratch_parent();
+
+}  // namespace kms::core

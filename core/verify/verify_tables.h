@@ -1,0 +1,38 @@
+// verify's checks of the tables that no store file maps to one by one: the
+// schema itself, password_policy and migration_meta (docs/commands.md,
+// the verify paragraph). Each returns the differences found, in words.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "outcome.h"
+#include "sqlite_handle.h"
+
+namespace kms::core {
+
+/// sqlite_schema against a database made fresh from the embedded schema:
+/// every table and index exactly as the tool defines them, and nothing else
+/// (no trigger, no view, no added table or index).
+std::vector<std::string> schema_differences(Db& db);
+
+/// password_policy against the seed of the embedded schema, row by row.
+std::vector<std::string> password_policy_differences(Db& db);
+
+using Meta = std::map<std::string, std::string>;
+/// migration_meta as key -> value (a NULL value reads as "").
+Meta read_meta(Db& db);
+
+/// What the store, as verify read it, implies for migration_meta.
+struct ExpectedMeta {
+  Counts counts;                    ///< by the outcomes verify derived
+  std::string content_digest;       ///< recomputed from the clients
+  std::int64_t max_record_size = 0; ///< the limit verify read the store with
+};
+
+/// Every key the tool writes present with a value it could have written, the
+/// facts equal to what the store implies, and no other key.
+std::vector<std::string> meta_differences(const Meta& meta, const ExpectedMeta& expected);
+
+}  // namespace kms::core
