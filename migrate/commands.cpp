@@ -97,9 +97,9 @@ int with_context(const Options& o, F&& command) {
   if (o.report) paths.reports.push_back(*o.report);
   if (o.keep_db) paths.keep_db = *o.keep_db;
   paths.uses_temporary_storage = o.command != Command::Scan;
-  const std::string why = core::check_run_paths(paths);
-  if (!why.empty()) {
-    say(stderr, "kms-migrate %s: %s\n", command_name(o.command), why);
+  const core::Status usable = core::check_run_paths(paths);
+  if (!usable.ok()) {
+    say(stderr, "kms-migrate %s: %s\n", command_name(o.command), usable.error().message);
     return static_cast<int>(core::ExitCode::Usage);
   }
   std::optional<RunContext> ctx;

@@ -68,7 +68,7 @@ bool ask_to_proceed(int tty, const core::Plan& plan) {
 
 void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet) {
   const core::RunReport& rep = r.report;
-  const core::Counts c = rep.counts();
+  const core::Counts c = rep.totals;
   say(out, "kms-migrate %s: %s\n", rep.command.c_str(), core::status_name(rep.status));
   if (!rep.message.empty()) say(out, "  %s\n", rep.message.c_str());
   if (quiet) return;

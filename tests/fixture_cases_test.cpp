@@ -100,14 +100,14 @@ TEST(StoreLayout, SourceMayNameSecurityMgrentOrClientsInAnyCase) {
   test::TempDir tmp;
   const fs::path clients = tmp / "Security" / "MGRENT" / "clients";
   fs::create_directories(clients);
-  std::string err;
   for (const fs::path& source : {tmp / "Security", tmp / "Security" / "MGRENT", clients}) {
-    const auto found = find_clients_dir(source, err);
-    ASSERT_TRUE(found) << source << ": " << err;
-    EXPECT_EQ(fs::canonical(*found), fs::canonical(clients)) << source;
+    const auto found = find_clients_dir(source);
+    ASSERT_TRUE(found.ok()) << source << ": " << found.error().message;
+    EXPECT_EQ(fs::canonical(found.value()), fs::canonical(clients)) << source;
   }
-  EXPECT_FALSE(find_clients_dir(tmp.path(), err));
-  EXPECT_NE(err.find("no store at"), std::string::npos);
+  const auto none = find_clients_dir(tmp.path());
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.error().message.find("no store at"), std::string::npos);
 }
 
 TEST(StoreLayout, RecordNamesAreMPlusTwelveAlnumDotIni) {

@@ -68,7 +68,7 @@ class UpgradeTest : public ::testing::Test {
 TEST_F(UpgradeTest, SampleStoreMigratesAndVerifies) {
   const auto r = upgrade(sample(), target());
   ASSERT_EQ(r.exit_code, ExitCode::Ok) << r.report.message;
-  const Counts c = r.report.counts();
+  const Counts c = r.report.totals;
   EXPECT_EQ(c.files_seen, c.migrated + c.normalized + c.rejected + c.skipped);
   EXPECT_EQ(c.verified_passed, c.migrated + c.normalized);
   EXPECT_EQ(count(target(), "SELECT count(*) FROM clients"), static_cast<std::int64_t>(c.migrated + c.normalized));
@@ -108,14 +108,14 @@ TEST_F(UpgradeTest, RejectedRecordsBlockTheUpgrade) {
   EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
   EXPECT_EQ(r.report.status, RunStatus::Failed);
   EXPECT_TRUE(r.report.blocked);
-  EXPECT_GT(r.report.counts().rejected, 0u);
+  EXPECT_GT(r.report.totals.rejected, 0u);
   expect_nothing_at_target();
 }
 
 TEST_F(UpgradeTest, AllowRejectedMigratesTheRestAndArchivesEveryFile) {
   const auto r = upgrade(cases(), target(), AllowRejected::Yes);
   ASSERT_EQ(r.exit_code, ExitCode::Ok) << r.report.message;
-  const Counts c = r.report.counts();
+  const Counts c = r.report.totals;
   EXPECT_EQ(count(target(), "SELECT count(*) FROM clients"), static_cast<std::int64_t>(c.migrated + c.normalized));
   // Rejected files that were read keep their bytes; links and skipped files have none.
   EXPECT_EQ(count(target(), "SELECT count(*) FROM legacy_files WHERE path = 'Mbadcert00001.ini' AND raw IS NOT NULL AND outcome = 'rejected'"), 1);
@@ -133,7 +133,7 @@ TEST_F(UpgradeTest, DuplicateMailboxesAreAllRejectedAndNoneWritten) {
     const fs::path db = tmp / "out" / (std::string(store) + ".db");
     const auto r = upgrade(copy / "Clients", db, AllowRejected::Yes);
     ASSERT_EQ(r.exit_code, ExitCode::Ok) << r.report.message;
-    EXPECT_EQ(r.report.counts().rejected, 2u);
+    EXPECT_EQ(r.report.totals.rejected, 2u);
     EXPECT_EQ(count(db, "SELECT count(*) FROM clients"), std::string(store) == "duplicate-mailbox" ? 1 : 0);
     EXPECT_EQ(count(db, "SELECT count(*) FROM legacy_files WHERE outcome = 'rejected' AND raw IS NOT NULL"), 2);
     EXPECT_EQ(count(db, "SELECT count(*) FROM migration_report WHERE outcome = 'rejected' AND issues LIKE '%duplicate-%'"), 2);

@@ -75,7 +75,7 @@ class VerifyTest : public ::testing::Test {
 TEST_F(VerifyTest, UntouchedPairPasses) {
   const auto r = verify();
   EXPECT_EQ(r.exit_code, ExitCode::Ok) << r.report.message;
-  const Counts c = r.report.counts();
+  const Counts c = r.report.totals;
   EXPECT_EQ(c.verified_failed, 0u);
   EXPECT_EQ(c.verified_passed, c.migrated + c.normalized);
   EXPECT_EQ(c.files_seen, c.migrated + c.normalized + c.rejected + c.skipped);
@@ -126,7 +126,7 @@ TEST_F(VerifyTest, RowsInAnotherOrderStillPass) {
     for (const auto& t : tables) shuffle(t);
     const auto r = verify();
     EXPECT_EQ(r.exit_code, ExitCode::Ok) << "after shuffling " << tables[0] << ": " << r.report.message;
-    EXPECT_EQ(r.report.counts().verified_failed, 0u);
+    EXPECT_EQ(r.report.totals.verified_failed, 0u);
   }
 }
 
@@ -134,7 +134,7 @@ TEST_F(VerifyTest, DeletedCertificateRowIsCaught) {
   damage_db("DELETE FROM certificates WHERE rowid = (SELECT min(rowid) FROM certificates)");
   const auto r = verify();
   EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
-  EXPECT_EQ(r.report.counts().verified_failed, 1u);
+  EXPECT_EQ(r.report.totals.verified_failed, 1u);
 }
 
 TEST_F(VerifyTest, FlippedEscrowedKeyByteIsCaughtWithoutPrintingTheKey) {

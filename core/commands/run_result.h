@@ -3,12 +3,10 @@
 #include <string>
 #include <vector>
 
+#include "failure.h"
 #include "report.h"
 
 namespace kms::core {
-
-/// ReportIncomplete: the database was committed, then a report file could not be put in place.
-enum class ExitCode : int { Ok = 0, DataProblem = 1, Usage = 2, Internal = 3, ReportIncomplete = 4, Cancelled = 130 };
 
 struct RunResult {
   ExitCode exit_code = ExitCode::Internal;
@@ -16,12 +14,6 @@ struct RunResult {
   std::vector<std::string> notes;  ///< things the operator should know (stale temporary files removed, ...)
   /// Time spent waiting at the confirmation prompt: not part of the run's time.
   double prompt_seconds = 0;
-};
-
-/// A run that stops early: the exit code and the operator's message.
-struct RunStop {
-  ExitCode code;
-  std::string message;
 };
 
 /// Records how a run ended early: status (cancelled for 130, failed otherwise), message, exit code.

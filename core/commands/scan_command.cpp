@@ -1,6 +1,7 @@
 #include "scan_command.h"
 
 #include "outcome.h"
+#include "run_end.h"
 #include "store_analysis.h"
 #include "text_util.h"
 
@@ -15,17 +16,16 @@ bool matches_mailbox(const FileSummary& f, const std::string& query) {
 
 ScanResult run_scan(const ScanOptions& o, const CancelFlag* cancel, const ProgressFn& progress) {
   ScanResult res;
-  std::string error;
-  const auto clients = find_clients_dir(o.source, error);
-  if (!clients) {
-    res.exit_code = ExitCode::Usage;
-    res.message = error;
+  const auto clients = find_clients_dir(o.source);
+  if (!clients.ok()) {
+    res.exit_code = clients.error().kind;
+    res.message = clients.error().message;
     return res;
   }
-  res.clients = clients->string();
+  res.clients = clients.value().string();
   const PassSettings as{o.max_record_bytes, std::time(nullptr), o.jobs, cancel, progress};
   try {
-    const StoreDir dir(*clients);
+    const StoreDir dir(clients.value());
     StoreAnalysis a = analyse_store(dir, as);
     if (o.mailbox) {
       for (std::size_t i = 0; i < a.files.size(); ++i) {
@@ -40,12 +40,15 @@ ScanResult run_scan(const ScanOptions& o, const CancelFlag* cancel, const Progre
     res.files = std::move(a.files);
     res.exit_code = o.mailbox && res.matches.empty() ? ExitCode::DataProblem : ExitCode::Ok;
     if (o.mailbox && res.matches.empty()) res.message = "no file holds the mailbox \"" + *o.mailbox + "\"";
-  } catch (const Cancelled&) {
-    res.exit_code = ExitCode::Cancelled;
-    res.message = "cancelled";
-  } catch (const std::exception& e) {
-    res.exit_code = ExitCode::Usage;
-    res.message = std::string("cannot read the store: ") + e.what();
+  } catch (...) {
+    FailureWords words;
+    words.cancelled = "cancelled";
+    words.store = "cannot read the store: ";
+    words.other = "scan could not finish: ";
+    RunResult ended;
+    end_run_on_exception(ended, cancel, words);
+    res.exit_code = ended.exit_code;
+    res.message = ended.report.message;
   }
   return res;
 }

@@ -22,7 +22,7 @@ void Pipeline::build(Db& db) {
     store_.emplace(clients_);
     listing_ = list_names(*store_);
   } catch (const fs::filesystem_error& e) {
-    throw RunStop{ExitCode::Usage, "cannot list the store folder '" + clients_.string() + "': " + e.code().message()};
+    throw Stop(ExitCode::Usage, "cannot list the store folder '" + clients_.string() + "': " + e.code().message());
   }
   tracks_.reset(listing_);
   // The temporary file is discarded on any failure, so a journal would protect nothing. Foreign
@@ -193,7 +193,7 @@ void Pipeline::verify(Db& db, const fs::path& db_path) {
   std::string msg = "verification failed: " + std::to_string(failed.size() + unexpected.size()) +
                     " record(s) differ between the database and the source";
   for (const auto& u : unexpected) msg += "; unexpected client " + u.first;
-  throw RunStop{ExitCode::DataProblem, msg};
+  throw Stop(ExitCode::DataProblem, msg);
 }
 
 std::optional<std::size_t> Pipeline::client_of(const std::string& record_id) {
@@ -241,13 +241,13 @@ void Pipeline::finish_database(Db& db) {
   }
   db.exec("COMMIT");
   // The whole file was checked before (sqlite_checks()); these tables changed since.
-  for (const auto& p : check_tables(db, {"migration_meta", "password_policy"})) throw RunStop{ExitCode::Internal, p};
+  for (const auto& p : check_tables(db, {"migration_meta", "password_policy"})) throw Stop(ExitCode::Internal, p);
 }
 
 void Pipeline::sqlite_checks() {
   const auto problems = sqlite_checks_->result();
   sqlite_checks_.reset();
-  for (const auto& p : problems) throw RunStop{ExitCode::Internal, p};
+  for (const auto& p : problems) throw Stop(ExitCode::Internal, p);
 }
 
 // Without a report file only the rows with issues matter (the terminal's lists);

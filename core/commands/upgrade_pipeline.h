@@ -14,6 +14,7 @@
 #include "store_analysis.h"
 #include "store_walker.h"
 #include "target_file.h"
+#include "upgrade_destination.h"
 #include "timestamp.h"
 #include "run_result.h"
 #include "upgrade_options.h"
@@ -28,6 +29,7 @@ class Pipeline {
  private:
   // upgrade.cpp
   void locate();
+  void write_and_check(Db& db, TemporaryDatabase& temp);
   void check_source_unchanged(Db& db);
   void report_totals();
   // upgrade_passes.cpp
@@ -68,6 +70,7 @@ class Pipeline {
   RunResult& res_;
   RunReport& rep_ = res_.report;
   ReportSink& sink_;
+  std::unique_ptr<Destination> dest_;  // the target (upgrade) or a scratch folder (rehearsal)
   std::filesystem::path clients_;
   std::optional<StoreDir> store_;  // clients_, held open for the run
   std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();

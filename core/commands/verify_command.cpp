@@ -12,6 +12,7 @@
 #include "issue_json.h"
 #include "ordered_pipeline.h"
 #include "report_sink.h"
+#include "run_end.h"
 #include "sqlite_handle.h"
 #include "store_analysis.h"
 #include "text_util.h"
@@ -38,14 +39,13 @@ std::optional<std::string> non_empty(const std::string& s) { return s.empty() ? 
 /// Opens the target read-only, the main file alone, and proves it is a kms-migrate database of this schema.
 std::unique_ptr<Db> open_target(const fs::path& target) {
   std::error_code ec;
-  if (!fs::is_regular_file(target, ec)) throw RunStop{ExitCode::Usage, "no database at '" + target.string() + "'"};
+  if (!fs::is_regular_file(target, ec)) throw Stop(ExitCode::Usage, "no database at '" + target.string() + "'");
   for (const char* suffix : {"-wal", "-journal"}) {
     const fs::path beside = target.string() + suffix;
     if (fs::exists(fs::symlink_status(beside, ec))) {
-      throw RunStop{ExitCode::Usage,
-                    "'" + beside.string() + "' lies beside the database: it may hold changes that the file itself " +
+      throw Stop(ExitCode::Usage, "'" + beside.string() + "' lies beside the database: it may hold changes that the file itself " +
                         "lacks, and verify checks the file alone. If it belongs to the database, fold it in first " +
-                        "(sqlite3 '" + target.string() + "' 'PRAGMA wal_checkpoint(TRUNCATE)', on a copy), or move it away"};
+                        "(sqlite3 '" + target.string() + "' 'PRAGMA wal_checkpoint(TRUNCATE)', on a copy), or move it away");
     }
   }
   auto db = std::make_unique<Db>(target.string(), OpenMode::ReadOnlyImmutable);
@@ -56,15 +56,15 @@ std::unique_ptr<Db> open_target(const fs::path& target) {
     Stmt v(*db, "PRAGMA user_version");
     if (v.step()) version = v.integer(0);
   } catch (const DbError& e) {
-    throw RunStop{ExitCode::Usage, "'" + target.string() + "' is not a kms-migrate database: " + e.what()};
+    throw Stop(ExitCode::Usage, "'" + target.string() + "' is not a kms-migrate database: " + e.what());
   }
   if (app != kApplicationId) {
-    throw RunStop{ExitCode::Usage, "'" + target.string() + "' is not a kms-migrate database (application_id " +
-                                       std::to_string(app) + ", expected " + std::to_string(kApplicationId) + ")"};
+    throw Stop(ExitCode::Usage, "'" + target.string() + "' is not a kms-migrate database (application_id " +
+                                       std::to_string(app) + ", expected " + std::to_string(kApplicationId) + ")");
   }
   if (version != kSchemaVersion) {
-    throw RunStop{ExitCode::Usage, "'" + target.string() + "' has schema version " + std::to_string(version) +
-                                       "; this kms-migrate reads version " + std::to_string(kSchemaVersion)};
+    throw Stop(ExitCode::Usage, "'" + target.string() + "' has schema version " + std::to_string(version) +
+                                       "; this kms-migrate reads version " + std::to_string(kSchemaVersion));
   }
   return db;
 }
@@ -286,14 +286,13 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
   const auto t0 = std::chrono::steady_clock::now();
   auto t = t0;
   try {
-    std::string error;
-    const auto clients = find_clients_dir(o.source, error);
-    if (!clients) throw RunStop{ExitCode::Usage, error};
+    const auto clients = find_clients_dir(o.source);
+    if (!clients.ok()) throw Stop(clients.error());
     auto db = open_target(o.target);
     std::vector<std::string> problems = schema_differences(*db);
     if (!problems.empty()) {
       // Nothing else is asked of a database whose tables may be views or carry triggers.
-      throw RunStop{ExitCode::DataProblem, "verification failed: the database's schema is not kms-migrate's: " + joined(problems)};
+      throw Stop(ExitCode::DataProblem, "verification failed: the database's schema is not kms-migrate's: " + joined(problems));
     }
     const Meta meta = read_meta(*db);
     std::int64_t limit = o.max_record_bytes.value_or(1 << 20);
@@ -312,7 +311,7 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
     const std::time_t now = judged_at(meta);
     // SQLite's whole-file checks run meanwhile, on their own connection and thread.
     BackgroundCheck sqlite_checks(o.target.string(), {}, OpenMode::ReadOnlyImmutable);
-    const StoreDir dir(*clients);
+    const StoreDir dir(clients.value());
     const StoreListing entries = list_names(dir);
     const auto record_id_of = [&](std::uint32_t i) { return record_id_of_name(entries.name(i)); };
     std::vector<Judged> judged;  // every path, store and database, in path order
@@ -451,20 +450,14 @@ RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const Pro
       if (rep.totals.verified_failed) rep.message += ": " + std::to_string(rep.totals.verified_failed) + " file(s) differ";
       for (const auto& p : problems) rep.message += "; " + p;
     }
-  } catch (const RunStop& stop) {
-    end_run(res, stop.code, stop.message);
-  } catch (const Cancelled&) {
-    end_run(res, ExitCode::Cancelled, "cancelled before every record was checked");
-  } catch (const fs::filesystem_error& e) {
-    end_run(res, ExitCode::Usage, std::string("cannot read the store: ") + e.what());
-  } catch (const DbError& e) {
-    if (is_interrupt(e) && cancel && cancel->requested()) {
-      end_run(res, ExitCode::Cancelled, "cancelled before every record was checked");
-    } else {
-      end_run(res, ExitCode::DataProblem, std::string("verification failed: the database cannot be read as kms-migrate writes it: ") + e.what());
-    }
-  } catch (const std::exception& e) {
-    end_run(res, ExitCode::Internal, std::string("verification could not finish: ") + e.what());
+  } catch (...) {
+    FailureWords words;
+    words.cancelled = "cancelled before every record was checked";
+    words.database_kind = ExitCode::DataProblem;
+    words.database = "verification failed: the database cannot be read as kms-migrate writes it: ";
+    words.store = "cannot read the store: ";
+    words.other = "verification could not finish: ";
+    end_run_on_exception(res, cancel, words);
   }
   if (rep.status != RunStatus::Succeeded) sink.fill(rep);
   rep.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -26,7 +26,7 @@ struct PassSettings {
 };
 
 /// Lists `clients` and analyses every entry. Throws std::filesystem::filesystem_error when
-/// the folder cannot be listed, Cancelled when asked to stop.
+/// the folder cannot be listed, a Stop of kind Cancelled when asked to stop.
 StoreAnalysis analyse_store(const StoreDir& clients, const PassSettings& s);
 
 }  // namespace kms::core

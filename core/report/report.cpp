@@ -1,9 +1,8 @@
-#include "report_json.h"
-
-#include <algorithm>
-
+#include "report.h"
 
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
 
 #include "issue_json.h"
 #include "safe_text.h"
@@ -11,16 +10,6 @@
 
 namespace kms::core {
 namespace {
-
-template <typename Json>
-std::string dump(const Json& j) {
-  // Replace invalid UTF-8 (a file name from a foreign system) rather than fail.
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-nlohmann::ordered_json null_or(const std::string& s) {
-  return s.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s);
-}
 
 std::string csv_field(const std::string& s) { return csv_cell(s); }
 
@@ -41,46 +30,6 @@ const char* status_name(RunStatus s) {
   return "failed";
 }
 
-nlohmann::ordered_json record_json(const FileSummary& f, std::optional<Verification> v) {
-  nlohmann::ordered_json j;
-  j["type"] = "record";
-  j["path"] = f.path;
-  j["record_id"] = null_or(f.record_id);
-  j["mailbox_dn"] = null_or(mask_embedded_secrets(f.mailbox_dn));
-  j["sha256"] = null_or(f.sha256);
-  j["outcome"] = outcome_name(f.outcome);
-  j["legacy_state"] = f.legacy_state ? nlohmann::ordered_json(*f.legacy_state) : nlohmann::ordered_json(nullptr);
-  j["state"] = f.state ? nlohmann::ordered_json(state_name(*f.state)) : nlohmann::ordered_json(nullptr);
-  j["issues"] = nlohmann::ordered_json::parse(issues_json_text(f.issues));
-  j["verification"] = v ? nlohmann::ordered_json(verification_name(*v)) : nlohmann::ordered_json(nullptr);
-  return j;
-}
-
-nlohmann::ordered_json summary_json(const RunReport& r) {
-  const Counts c = r.counts();
-  nlohmann::ordered_json j;
-  j["type"] = "summary";
-  j["command"] = r.command;
-  j["status"] = status_name(r.status);
-  j["files_seen"] = c.files_seen;
-  j["migrated"] = c.migrated;
-  j["normalized"] = c.normalized;
-  j["rejected"] = c.rejected;
-  j["skipped"] = c.skipped;
-  j["verified_passed"] = c.verified_passed;
-  j["verified_failed"] = c.verified_failed;
-  j["source"] = r.source;
-  j["target"] = r.target ? nlohmann::ordered_json(*r.target) : nlohmann::ordered_json(nullptr);
-  j["content_digest"] = r.content_digest ? nlohmann::ordered_json(*r.content_digest) : nlohmann::ordered_json(nullptr);
-  j["elapsed_seconds"] = static_cast<double>(static_cast<long long>(r.elapsed_seconds * 1000)) / 1000.0;
-  j["blocked"] = r.blocked;
-  nlohmann::ordered_json phases = nlohmann::ordered_json::object();
-  for (const auto& [name, secs] : r.phases) phases[name] = static_cast<double>(static_cast<long long>(secs * 1000)) / 1000.0;
-  j["phase_seconds"] = phases;
-  j["message"] = null_or(r.message);
-  return j;
-}
-
 std::optional<ReportFormat> report_format_for(const std::filesystem::path& p) {
   const std::string ext = to_lower_ascii(p.extension().string());
   if (ext == ".jsonl") return ReportFormat::JsonLines;
@@ -97,7 +46,7 @@ void append_string(std::string& out, const std::string& s) {
     return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7F && c != '"' && c != '\\';
   });
   if (!plain) {
-    out += dump(nlohmann::ordered_json(s));
+    out += nlohmann::ordered_json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return;
   }
   out.push_back('"');
@@ -151,10 +100,6 @@ std::string csv_record(const FileSummary& f, std::optional<Verification> v) {
 std::string report_head(ReportFormat format) {
   return format == ReportFormat::Csv ? "path,record_id,mailbox_dn,sha256,outcome,legacy_state,state,issues,verification\r\n"
                                      : "";
-}
-
-std::string report_tail(ReportFormat format, const RunReport& r) {
-  return format == ReportFormat::JsonLines ? json_inert(dump(summary_json(r))) + '\n' : "";
 }
 
 }  // namespace kms::core

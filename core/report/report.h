@@ -41,8 +41,6 @@ struct RunReport {
   double elapsed_seconds = 0;
   bool blocked = false;  ///< rejected records would stop (or stopped) the upgrade
   std::vector<std::pair<std::string, double>> phases;  ///< seconds per phase of the run, in order
-
-  Counts counts() const { return totals; }
 };
 
 enum class ReportFormat { JsonLines, Csv };
@@ -52,8 +50,7 @@ std::optional<ReportFormat> report_format_for(const std::filesystem::path& p);
 /// One report record as text: a JSON line, or a CSV row (both with their line end).
 std::string jsonl_record(const FileSummary& f, std::optional<Verification> v);
 std::string csv_record(const FileSummary& f, std::optional<Verification> v);
-/// What a report file starts and ends with (CSV header; JSON Lines summary).
+/// What a report file starts with (the CSV header; nothing for JSON Lines).
 std::string report_head(ReportFormat format);
-std::string report_tail(ReportFormat format, const RunReport& r);
 
 }  // namespace kms::core

@@ -11,5 +11,7 @@ namespace kms::core {
 
 nlohmann::ordered_json record_json(const FileSummary& f, std::optional<Verification> v);
 nlohmann::ordered_json summary_json(const RunReport& r);
+/// What a report file ends with: the JSON Lines summary line (nothing for CSV).
+std::string report_tail(ReportFormat format, const RunReport& r);
 
 }  // namespace kms::core

@@ -1,5 +1,7 @@
 #include "report_sink.h"
 
+#include "report_json.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>

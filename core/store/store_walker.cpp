@@ -34,7 +34,8 @@ std::optional<fs::path> child_dir(const fs::path& dir, const char* name) {
 
 }  // namespace
 
-std::optional<fs::path> find_clients_dir(const fs::path& typed, std::string& error) {
+Result<fs::path> find_clients_dir(const fs::path& typed) {
+  const auto no_store = [&](std::string why) { return Error{ExitCode::Usage, std::move(why), typed.string(), 0}; };
   std::error_code ec;
   // "Clients/" (what tab completion types), "." and "Security/Mgrent/.." name folders too.
   fs::path source = fs::absolute(typed).lexically_normal();
@@ -42,20 +43,18 @@ std::optional<fs::path> find_clients_dir(const fs::path& typed, std::string& err
     source = source.parent_path();
   }
   if (!fs::is_directory(source, ec)) {
-    error = "no store at '" + typed.string() + "': " + (fs::exists(source, ec) ? "it is not a folder" : "it does not exist");
-    return std::nullopt;
+    return no_store("no store at '" + typed.string() + "': " + (fs::exists(source, ec) ? "it is not a folder" : "it does not exist"));
   }
   if (auto mgrent = child_dir(source, "Mgrent")) {
-    if (auto clients = child_dir(*mgrent, "Clients")) return clients;
+    if (auto clients = child_dir(*mgrent, "Clients")) return *clients;
   }
-  if (auto clients = child_dir(source, "Clients")) return clients;
+  if (auto clients = child_dir(source, "Clients")) return *clients;
   if (iequals(source.filename().string(), "Clients")) return source;
   const fs::path real = fs::canonical(source, ec);  // a link to the Clients folder, named otherwise
   if (!ec && iequals(real.filename().string(), "Clients")) return source;
-  error = "no store at '" + typed.string() +
-          "': expected a Security folder holding Mgrent\\Clients, a Mgrent folder holding Clients, "
-          "or the Clients folder itself";
-  return std::nullopt;
+  return no_store("no store at '" + typed.string() +
+                  "': expected a Security folder holding Mgrent\\Clients, a Mgrent folder holding Clients, "
+                  "or the Clients folder itself");
 }
 
 bool is_record_file_name(const std::string& name) {

@@ -8,11 +8,13 @@
 #include <string_view>
 #include <vector>
 
+#include "failure.h"
+
 namespace kms::core {
 
 /// The Clients folder for a --source naming Security, Mgrent or Clients (any case).
-/// nullopt with `error` set when there is no store there.
-std::optional<std::filesystem::path> find_clients_dir(const std::filesystem::path& source, std::string& error);
+/// The error (exit 2) names the folder and says what was expected there.
+Result<std::filesystem::path> find_clients_dir(const std::filesystem::path& source);
 
 enum class EntryKind {
   RecordFile,     ///< regular file with a record name: parsed

@@ -70,6 +70,13 @@ std::string check_report(const fs::path& report) {
   return "";
 }
 
+bool inside(const Named& n, const std::vector<fs::path>& roots) {
+  for (const auto& r : roots) {
+    if (within(n.real, r)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 fs::path scratch_parent() {
@@ -77,74 +84,92 @@ fs::path scratch_parent() {
   return v && *v ? fs::path(v) : fs::path("/tmp");
 }
 
-std::string check_run_paths(const RunPaths& p) {
-  // What is "the source": the folder named, the Clients folder found in it, and
-  // the whole store around it (Mgrent and the Security folder above it) when
-  // --source names Clients or Mgrent.
-  std::vector<fs::path> roots{resolved(p.source)};
-  std::string no_store;
-  if (const auto clients = find_clients_dir(p.source, no_store)) {
-    const fs::path c = resolved(*clients);
-    roots.push_back(c);
-    const fs::path mgrent = c.parent_path();
-    if (iequals(mgrent.filename().string(), "Mgrent")) {
-      roots.push_back(mgrent);
-      const fs::path security = mgrent.parent_path();
-      if (security.has_parent_path() && security != security.root_path()) roots.push_back(security);
-    }
-  }
-  const auto inside_source = [&](const Named& n) {
-    for (const auto& r : roots) {
-      if (within(n.real, r)) return true;
-    }
-    return false;
-  };
+namespace {
 
+/// "The source": the folder named, the Clients folder found in it, and the whole
+/// store around it (Mgrent and the Security folder above it) when --source
+/// names Clients or Mgrent.
+std::vector<fs::path> source_roots(const fs::path& source) {
+  std::vector<fs::path> roots{resolved(source)};
+  const auto clients = find_clients_dir(source);
+  if (!clients.ok()) return roots;
+  const fs::path c = resolved(clients.value());
+  roots.push_back(c);
+  const fs::path mgrent = c.parent_path();
+  if (iequals(mgrent.filename().string(), "Mgrent")) {
+    roots.push_back(mgrent);
+    const fs::path security = mgrent.parent_path();
+    if (security.has_parent_path() && security != security.root_path()) roots.push_back(security);
+  }
+  return roots;
+}
+
+Status refused(std::string why) { return Error{ExitCode::Usage, std::move(why), {}, 0}; }
+
+/// Each output checked on its own, then named for the comparisons.
+Result<std::vector<Named>> outputs_of(const RunPaths& p) {
   std::vector<Named> outputs;
   if (p.target && p.target_written) {
-    const std::string why = check_target(*p.target, p.force, p.source);
-    if (!why.empty()) return why;
+    if (auto s = check_target(*p.target, p.force, p.source); !s.ok()) return s.error();
     outputs.push_back(named("the target", *p.target));
   }
   if (p.keep_db) {
-    const std::string why = check_target(*p.keep_db, false, p.source, NewFile::KeepDb);
-    if (!why.empty()) return why;
+    if (auto s = check_target(*p.keep_db, false, p.source, NewFile::KeepDb); !s.ok()) return s.error();
     outputs.push_back(named("the --keep-db file", *p.keep_db));
   }
   for (const auto& r : p.reports) {
-    const std::string why = check_report(r);
-    if (!why.empty()) return why;
+    if (const std::string why = check_report(r); !why.empty()) return refused(why).error();
     outputs.push_back(named("the --report", r));
   }
+  return outputs;
+}
+
+/// No output is the database verify reads, lies in the source, or is another output.
+Status outputs_apart(const RunPaths& p, const std::vector<Named>& outputs, const std::vector<fs::path>& roots) {
   if (p.target && !p.target_written) {  // verify reads it: no output may be it
     const Named db = named("the database being verified", *p.target);
     for (const auto& o : outputs) {
-      if (same_file(o, db)) return describe(o) + " is " + describe(db) + "; it would be overwritten";
+      if (same_file(o, db)) return refused(describe(o) + " is " + describe(db) + "; it would be overwritten");
     }
   }
   for (std::size_t i = 0; i < outputs.size(); ++i) {
-    if (inside_source(outputs[i])) {
-      return describe(outputs[i]) + " is inside the source store '" + p.source.string() +
-             "'; nothing is ever written there: choose a path outside it";
+    if (inside(outputs[i], roots)) {
+      return refused(describe(outputs[i]) + " is inside the source store '" + p.source.string() +
+                     "'; nothing is ever written there: choose a path outside it");
     }
     for (std::size_t j = 0; j < i; ++j) {
       if (same_file(outputs[i], outputs[j])) {
-        return describe(outputs[i]) + " is the same file as " + describe(outputs[j]) + "; one would destroy the other";
+        return refused(describe(outputs[i]) + " is the same file as " + describe(outputs[j]) +
+                       "; one would destroy the other");
       }
     }
   }
-  if (p.uses_temporary_storage) {
-    for (const char* var : {"TMPDIR", "SQLITE_TMPDIR"}) {
-      const char* v = std::getenv(var);
-      if (!v || !*v) continue;
-      const Named tmp = named(std::string("the temporary folder $") + var, v);
-      if (inside_source(tmp)) {
-        return describe(tmp) + " is inside the source store '" + p.source.string() + "'; set " + var +
-               " to a folder outside it";
-      }
+  return Status::success();
+}
+
+/// SQLite's temporary files and a rehearsal's scratch folder stay out of the source.
+Status temporary_folders_apart(const RunPaths& p, const std::vector<fs::path>& roots) {
+  if (!p.uses_temporary_storage) return Status::success();
+  for (const char* var : {"TMPDIR", "SQLITE_TMPDIR"}) {
+    const char* v = std::getenv(var);
+    if (!v || !*v) continue;
+    const Named tmp = named(std::string("the temporary folder $") + var, v);
+    if (inside(tmp, roots)) {
+      return refused(describe(tmp) + " is inside the source store '" + p.source.string() + "'; set " + var +
+                     " to a folder outside it");
     }
   }
-  return "";
+  return Status::success();
+}
+
+}  // namespace
+
+Status check_run_paths(const RunPaths& p) {
+  const std::vector<fs::path> roots = source_roots(p.source);
+  const auto outputs = outputs_of(p);
+  if (!outputs.ok()) return outputs.error();
+  if (auto s = outputs_apart(p, outputs.value(), roots); !s.ok()) return s;
+  return temporary_folders_apart(p, roots);
 }
 
 }  // namespace kms::core

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "failure.h"
+
 namespace kms::core {
 
 struct RunPaths {
@@ -21,9 +23,9 @@ struct RunPaths {
   bool uses_temporary_storage = false;  ///< SQLite's temporary files and a rehearsal's scratch folder go to $TMPDIR
 };
 
-/// "" when every path may be used; otherwise why not, naming both paths (exit 2).
+/// Whether every path may be used; if not, why not, naming both paths (exit 2).
 /// Paths are compared after resolving links and "..", and by inode where both exist.
-std::string check_run_paths(const RunPaths& paths);
+Status check_run_paths(const RunPaths& paths);
 
 /// Where a rehearsal makes its scratch folder: $TMPDIR, else /tmp.
 std::filesystem::path scratch_parent();

@@ -108,9 +108,7 @@ const char* kind_of(const fs::file_status& st) {
   }
 }
 
-}  // namespace
-
-std::string check_target(const fs::path& target, bool force, const fs::path& source, NewFile kind) {
+std::string target_refusal(const fs::path& target, bool force, const fs::path& source, NewFile kind) {
   std::error_code ec;
   const std::string label = kind == NewFile::KeepDb ? "the --keep-db file" : "the target";
   const std::string name = target.filename().string();
@@ -139,6 +137,14 @@ std::string check_target(const fs::path& target, bool force, const fs::path& sou
     if (!force) return label + " '" + target.string() + "' exists; use --force to replace it";
   }
   return "";
+}
+
+}  // namespace
+
+Status check_target(const fs::path& target, bool force, const fs::path& source, NewFile kind) {
+  std::string why = target_refusal(target, force, source, kind);
+  if (why.empty()) return Status::success();
+  return Error{ExitCode::Usage, std::move(why), target.string(), 0};
 }
 
 std::vector<std::string> remove_stale_temporaries(const fs::path& target) {

@@ -7,13 +7,15 @@
 #include <thread>
 #include <vector>
 
+#include "failure.h"
+
 namespace kms::core {
 
 enum class NewFile { Target, KeepDb };
-/// "" when the target (or a rehearsal's --keep-db copy) may be written; otherwise
-/// why not (exit code 2 material). Only a regular file is ever replaced, and only
+/// Whether the target (or a rehearsal's --keep-db copy) may be written; if not,
+/// why not (exit code 2). Only a regular file is ever replaced, and only
 /// the target, with `force`.
-std::string check_target(const std::filesystem::path& target, bool force, const std::filesystem::path& source, NewFile kind = NewFile::Target);
+Status check_target(const std::filesystem::path& target, bool force, const std::filesystem::path& source, NewFile kind = NewFile::Target);
 
 /// Temporary files that killed runs left for this target (".NAME.kms-migrate-PID.tmp"
 /// and their -journal/-wal): removed, and their names returned. Call it only

@@ -2,8 +2,9 @@
 #pragma once
 #include <atomic>
 #include <cstddef>
-#include <exception>
 #include <functional>
+
+#include "failure.h"
 
 namespace kms::core {
 
@@ -18,16 +19,11 @@ class CancelFlag {
   static_assert(std::atomic<bool>::is_always_lock_free, "signal handlers need a lock-free flag");
 };
 
-/// Thrown where a requested cancellation is noticed; caught once by the run.
-struct Cancelled : std::exception {
-  const char* what() const noexcept override { return "cancelled"; }
-};
-
 /// Called after each file of a pass: phase name ("reading", "writing", "verifying"), done, total.
 using ProgressFn = std::function<void(const char* phase, std::size_t done, std::size_t total)>;
 
 inline void throw_if_cancelled(const CancelFlag* f) {
-  if (f && f->requested()) throw Cancelled{};
+  if (f && f->requested()) throw Stop(ExitCode::Cancelled, "cancelled");
 }
 
 }  // namespace kms::core

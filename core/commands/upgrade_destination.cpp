@@ -1,0 +1,162 @@
+#include "upgrade_destination.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "failure.h"
+#include "run_paths.h"
+#include "text_util.h"
+
+namespace fs = std::filesystem;
+
+namespace kms::core::detail {
+namespace {
+
+constexpr const char* kScratchPrefix = "kms-migrate-rehearsal-";
+
+/// A rehearsal's scratch folder: "$TMPDIR/kms-migrate-rehearsal-PID-XXXXXX",
+/// mode 0700 (mkdtemp), locked (flock on the folder) while the run lives, so
+/// that a later run can tell a folder whose run is gone from one in use.
+class ScratchFolder {
+ public:
+  explicit ScratchFolder(const fs::path& tmp) {
+    std::string templ = (tmp / (kScratchPrefix + std::to_string(::getpid()) + "-XXXXXX")).string();
+    if (!::mkdtemp(templ.data())) {
+      throw Stop(ExitCode::Usage, "cannot create a scratch folder in '" + tmp.string() + "': " + std::strerror(errno));
+    }
+    path_ = templ;
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd_ >= 0) (void)::flock(fd_, LOCK_EX | LOCK_NB);
+  }
+  ~ScratchFolder() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+    if (fd_ >= 0) ::close(fd_);
+  }
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+  int fd_ = -1;
+};
+
+/// The pid in "kms-migrate-rehearsal-PID-XXXXXX", or 0 (a name of an older version).
+pid_t scratch_pid(const std::string& name) {
+  const std::string rest = name.substr(std::strlen(kScratchPrefix));
+  const auto dash = rest.find('-');
+  if (dash == std::string::npos) return 0;
+  const auto n = parse_decimal(rest.substr(0, dash));
+  return n && *n > 0 && *n < (1LL << 31) ? static_cast<pid_t>(*n) : 0;
+}
+
+/// Scratch folders of this user's earlier rehearsals that were killed: their
+/// process is gone and nobody holds their lock. Removed; their paths returned.
+std::vector<std::string> remove_stale_scratch(const fs::path& tmp) {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  for (fs::directory_iterator it(tmp, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.compare(0, std::strlen(kScratchPrefix), kScratchPrefix) != 0) continue;
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) continue;
+    const pid_t pid = scratch_pid(name);
+    if (pid == ::getpid() || (pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM))) continue;  // its run lives
+    const int fd = ::open(it->path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) continue;
+    const bool unused = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+    if (unused) {
+      std::error_code rm;
+      fs::remove_all(it->path(), rm);
+      if (!rm) removed.push_back(it->path().string());
+    }
+    ::close(fd);
+  }
+  return removed;
+}
+
+class UpgradeTarget final : public Destination {
+ public:
+  explicit UpgradeTarget(const UpgradeOptions& o) : opt_(o) {}
+  fs::path prepare(std::vector<std::string>& notes) override {
+    stop_unless(check_target(opt_.target, opt_.force == Overwrite::Yes, opt_.source, NewFile::Target));
+    try {
+      lock_.emplace(opt_.target);  // held until the run ends, success or not
+    } catch (const std::runtime_error& e) {
+      throw Stop(ExitCode::Usage, e.what());
+    }
+    for (const auto& n : remove_stale_temporaries(opt_.target)) {
+      notes.push_back("removed the temporary file left by an earlier run that was stopped: " + n);
+    }
+    return opt_.target;
+  }
+  void built(TemporaryDatabase& temp, const Counts& counts, bool blocked) override {
+    temp.start_writeback();  // the kernel writes while the verification reads
+    if (blocked) {
+      throw Stop(ExitCode::DataProblem, std::to_string(counts.rejected) +
+                                            " record file(s) rejected; nothing was written at the target "
+                                            "(fix them, or accept their loss with --allow-rejected)");
+    }
+  }
+  bool asks_to_proceed() const override { return true; }
+  bool must_sync() const override { return true; }
+  std::optional<std::string> place(TemporaryDatabase&, const fs::path&, const Counts&, bool) override {
+    return std::nullopt;
+  }
+  void commit(TemporaryDatabase& temp, std::vector<std::string>& notes) override {
+    if (!temp.publish()) {
+      notes.push_back("the database is in place, but its folder could not be synced: run sync before a power cut");
+    }
+  }
+
+ private:
+  const UpgradeOptions& opt_;
+  std::optional<TargetLock> lock_;
+};
+
+class RehearsalScratch final : public Destination {
+ public:
+  explicit RehearsalScratch(const UpgradeOptions& o) : opt_(o) {}
+  fs::path prepare(std::vector<std::string>& notes) override {
+    if (opt_.keep_db) stop_unless(check_target(*opt_.keep_db, false, opt_.source, NewFile::KeepDb));
+    const fs::path tmp = scratch_parent();
+    for (const auto& n : remove_stale_scratch(tmp)) {
+      notes.push_back("removed the scratch folder left by an earlier rehearsal that was stopped: " + n);
+    }
+    scratch_.emplace(tmp);
+    return scratch_->path() / "rehearsal.db";
+  }
+  void built(TemporaryDatabase&, const Counts&, bool) override {}
+  bool asks_to_proceed() const override { return false; }
+  bool must_sync() const override { return false; }
+  std::optional<std::string> place(TemporaryDatabase& temp, const fs::path& final_path, const Counts& counts,
+                                   bool blocked) override {
+    temp.publish();  // inside the scratch folder: no commit of anything
+    if (opt_.keep_db) copy_owner_only(final_path, *opt_.keep_db);
+    if (!blocked) return std::nullopt;
+    return "the upgrade would be blocked: " + std::to_string(counts.rejected) +
+           " record file(s) rejected (without --allow-rejected nothing would be written)";
+  }
+  void commit(TemporaryDatabase&, std::vector<std::string>&) override {}
+
+ private:
+  const UpgradeOptions& opt_;
+  std::optional<ScratchFolder> scratch_;
+};
+
+}  // namespace
+
+std::unique_ptr<Destination> destination_for(const UpgradeOptions& options) {
+  if (options.mode == RunMode::Upgrade) return std::make_unique<UpgradeTarget>(options);
+  return std::make_unique<RehearsalScratch>(options);
+}
+
+}  // namespace kms::core::detail

@@ -1,0 +1,42 @@
+// Where the database of `upgrade` and `rehearse` goes: the two strategies of
+// the pipeline (upgrade_pipeline.h). The upgrade writes beside its target,
+// under its lock, and commits by one rename; the rehearsal writes in a scratch
+// folder of its own, keeps a copy with --keep-db, and commits nothing.
+#pragma once
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "outcome.h"
+#include "target_file.h"
+#include "upgrade_options.h"
+
+namespace kms::core::detail {
+
+class Destination {
+ public:
+  virtual ~Destination() = default;
+  /// Checks the path, takes what the run holds (the upgrade's lock), removes
+  /// what stopped runs left (each named in `notes`); the path the database will have.
+  virtual std::filesystem::path prepare(std::vector<std::string>& notes) = 0;
+  /// The database is built: the upgrade starts its write-back, and stops here
+  /// when files were rejected without --allow-rejected (`blocked`).
+  virtual void built(TemporaryDatabase& temp, const Counts& counts, bool blocked) = 0;
+  /// The operator is asked before the last checks (the upgrade without --yes).
+  virtual bool asks_to_proceed() const = 0;
+  /// The file must reach the disk before the commit (the upgrade's; a rehearsal's is deleted).
+  virtual bool must_sync() const = 0;
+  /// The verified database, before the report's summary is written: the
+  /// rehearsal's file in place, and its --keep-db copy. Returns the failure to
+  /// report instead of success, if any (a rehearsal that an upgrade would block).
+  virtual std::optional<std::string> place(TemporaryDatabase& temp, const std::filesystem::path& final_path,
+                                           const Counts& counts, bool blocked) = 0;
+  /// The commit, after the report's summary is on disk (the upgrade's rename).
+  virtual void commit(TemporaryDatabase& temp, std::vector<std::string>& notes) = 0;
+};
+
+std::unique_ptr<Destination> destination_for(const UpgradeOptions& options);
+
+}  // namespace kms::core::detail
