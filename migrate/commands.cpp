@@ -128,7 +128,7 @@ int run_pipeline(const Options& o, core::RunMode mode, RunContext& ctx) {
   if (o.keep_db) uo.keep_db = *o.keep_db;
   uo.allow_rejected = o.allow_rejected ? core::AllowRejected::Yes : core::AllowRejected::No;
   uo.force = o.force ? core::Overwrite::Yes : core::Overwrite::No;
-  uo.jobs = o.jobs;
+  uo.workers.jobs = o.jobs;
   uo.max_record_bytes = o.max_record_size;
   uo.tool_version = kToolVersion;
   core::UpgradeHooks hooks;
@@ -156,7 +156,7 @@ int run_verify_command(const Options& o, RunContext& ctx) {
   core::VerifyOptions vo;
   vo.source = o.source;
   vo.target = o.target;
-  vo.jobs = o.jobs;
+  vo.workers.jobs = o.jobs;
   if (o.max_record_size_given) vo.max_record_bytes = o.max_record_size;
   return finish(o, ctx, core::run_verify(vo, &ctx.cancel, ctx.progress_fn(), &ctx.report));
 }
@@ -165,7 +165,7 @@ int run_scan_command(const Options& o, RunContext& ctx) {
   core::ScanOptions so;
   so.source = o.source;
   so.mailbox = o.mailbox;
-  so.jobs = o.jobs;
+  so.workers.jobs = o.jobs;
   so.max_record_bytes = o.max_record_size;
   const core::ScanResult result = core::run_scan(so, &ctx.cancel, ctx.progress_fn());
   ctx.progress.clear();

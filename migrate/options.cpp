@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "report.h"
 #include "safe_text.h"
 
 namespace kms::cli {
@@ -235,9 +236,7 @@ ParseOutcome parse_options(const std::vector<std::string>& args) {
   if (o.max_record_size < 1) return error("--max-record-size must be at least 1 byte", *cmd);
   o.max_record_size_given = !vm["max-record-size"].defaulted();
   if (o.report) {
-    const auto dot = o.report->rfind('.');
-    const std::string ext = dot == std::string::npos ? "" : o.report->substr(dot);
-    if (ext != ".jsonl" && ext != ".csv" && ext != ".JSONL" && ext != ".CSV") {
+    if (!core::report_format_for(*o.report)) {
       return error("--report must end in .jsonl or .csv: '" + *o.report + "'", *cmd);
     }
   }

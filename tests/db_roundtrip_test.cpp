@@ -98,7 +98,7 @@ TEST(ContentDigest, SameContentSameDigestAnyInsertOrder) {
     w.write_client(sample_record(ids[run]));
     w.write_client(sample_record(ids[1 - run]));
     w.flush();
-    digests[run] = content_digest(db);
+    digests[run] = test::content_digest(db);
   }
   EXPECT_EQ(digests[0], digests[1]);
   EXPECT_EQ(digests[0].size(), 64u);
@@ -150,15 +150,16 @@ TEST(SqliteChecks, ForeignKeyViolationIsReported) {
 namespace kms::core {
 namespace {
 
-// RowBatch inserts kRows rows per statement and the rest one by one at flush():
+// RowBatch inserts `rows` rows per statement and the rest one by one at flush():
 // every row must arrive once, in order, with its values (NULL, integer, text, blob).
 TEST(RowBatch, EveryRowOnceInOrderAtEveryBatchBoundary) {
-  for (int n : {0, 1, RowBatch::kRows - 1, RowBatch::kRows, RowBatch::kRows + 1, 2 * RowBatch::kRows + 1}) {
+  const int kRows = DbTuning{}.rows_per_insert;
+  for (int n : {0, 1, kRows - 1, kRows, kRows + 1, 2 * kRows + 1}) {
     test::TempDir tmp;
     Db db((tmp / "b.db").string(), OpenMode::ReadWriteCreate);
     db.exec("CREATE TABLE t (i INTEGER, s TEXT, b BLOB, z TEXT) STRICT");
     {
-      RowBatch batch(db, "INSERT INTO t (i, s, b, z)", 4);
+      RowBatch batch(db, "INSERT INTO t (i, s, b, z)", 4, kRows);
       for (int i = 0; i < n; ++i) {
         const std::string s = "row " + std::to_string(i);
         const unsigned char bytes[2] = {static_cast<unsigned char>(i), 0};

@@ -341,7 +341,7 @@ TEST_F(HostileStore, ScratchIsOwnerOnlyAndStaleScratchOfDeadRunsIsRemoved) {
   o.mode = core::RunMode::Rehearse;
   o.source = security;
   o.allow_rejected = core::AllowRejected::Yes;
-  o.jobs = 1;
+  o.workers.jobs = 1;
   core::UpgradeHooks h;
   mode_t db_mode = 0, folder_mode = 0;
   h.after_write = [&](core::Db& d) {

@@ -11,6 +11,8 @@
 #include <stdexcept>
 
 #include "cert_factory.h"
+#include "content_digest.h"
+#include "db_reader.h"
 
 namespace fs = std::filesystem;
 
@@ -133,6 +135,17 @@ std::vector<std::string> files_containing(const fs::path& dir, const std::string
     if (name.find(part) != std::string::npos) out.push_back(name);
   }
   return out;
+}
+
+std::string content_digest(core::Db& db) {
+  core::ContentDigest d;
+  core::DbReader reader(db);
+  core::Stmt ids(db, "SELECT record_id FROM clients");
+  while (ids.step()) {
+    const auto rec = reader.read_client(ids.text(0));
+    if (rec) d.add(rec->record_id, core::record_digest(*rec));
+  }
+  return d.hex();
 }
 
 }  // namespace kms::test

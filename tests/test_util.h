@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+namespace kms::core {
+class Db;
+}
+
 namespace kms::test {
 
 namespace fs = std::filesystem;
@@ -50,6 +54,10 @@ void copy_tree(const fs::path& from, const fs::path& to);
 std::string test_cert(const std::string& serial_hex, const std::string& cn = "Test User");
 
 /// Files in `dir` whose names contain `part`.
+/// The content digest of every client in `db`, read by DbReader: the reference
+/// that the digest a run records is held to.
+std::string content_digest(core::Db& db);
+
 std::vector<std::string> files_containing(const fs::path& dir, const std::string& part);
 
 }  // namespace kms::test

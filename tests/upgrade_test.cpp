@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "test_util.h"
 #include "content_digest.h"
@@ -27,7 +28,7 @@ RunResult upgrade(const fs::path& source, const fs::path& target, AllowRejected 
   o.source = source;
   o.target = target;
   o.allow_rejected = allow;
-  o.jobs = jobs;
+  o.workers.jobs = jobs;
   o.force = force;
   UpgradeHooks h;
   h.after_write = std::move(after_write);
@@ -290,7 +291,7 @@ TEST_F(UpgradeTest, DigestEqualsTheOneRecomputedFromTheTables) {
   const auto r = upgrade(sample(), target());
   ASSERT_EQ(r.exit_code, ExitCode::Ok) << r.report.message;
   Db db(target().string(), OpenMode::ReadOnly);
-  EXPECT_EQ(r.report.content_digest, content_digest(db));
+  EXPECT_EQ(r.report.content_digest, test::content_digest(db));
 }
 
 TEST_F(UpgradeTest, OutputIsTheSameForAnyNumberOfJobs) {

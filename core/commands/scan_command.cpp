@@ -23,10 +23,10 @@ ScanResult run_scan(const ScanOptions& o, const CancelFlag* cancel, const Progre
     return res;
   }
   res.clients = clients.value().string();
-  const PassSettings as{o.max_record_bytes, std::time(nullptr), o.jobs, cancel, progress};
+  const PassSettings as{o.max_record_bytes, std::time(nullptr), o.workers, cancel, progress};
   try {
     const StoreDir dir(clients.value());
-    StoreAnalysis a = analyse_store(dir, as);
+    StoreAnalysis a = analyze_store(dir, as);
     if (o.mailbox) {
       for (std::size_t i = 0; i < a.files.size(); ++i) {
         if (!matches_mailbox(a.files[i], *o.mailbox)) continue;

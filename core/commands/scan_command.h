@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "file_analysis.h"
+#include "ordered_pipeline.h"
 #include "run_control.h"
 #include "run_result.h"
 
@@ -15,7 +16,7 @@ namespace kms::core {
 struct ScanOptions {
   std::filesystem::path source;
   std::optional<std::string> mailbox;  ///< a DN or an alias, case-insensitive
-  int jobs = 1;
+  OrderedOptions workers;  ///< the threads that read and parse the store
   std::int64_t max_record_bytes = 1 << 20;
 };
 

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "db_tuning.h"
+#include "ordered_pipeline.h"
 #include "outcome.h"
 #include "run_control.h"
 
@@ -25,7 +27,11 @@ struct UpgradeOptions {
   std::optional<std::filesystem::path> keep_db;  ///< rehearse only
   AllowRejected allow_rejected = AllowRejected::No;
   Overwrite force = Overwrite::No;
-  int jobs = 1;
+  /// The threads that read and parse the store. Their nice value is raised by
+  /// 19: they yield the core to the writer, the run's one serial stage, on the
+  /// caller's thread (docs/performance.md). Scan and verify leave it alone.
+  OrderedOptions workers{1, 8, 32, 19};
+  DbTuning db;  ///< how the temporary database is written
   std::int64_t max_record_bytes = 1 << 20;
   std::string tool_version = "0";
 };

@@ -30,7 +30,7 @@ void Pipeline::build(Db& db) {
   // proves them over the whole file before the commit.
   db.exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF;");
   db.exec("BEGIN");
-  DbWriter writer(db);
+  DbWriter writer(db, DbWriter::Schema::Create, opt_.db);
   std::function<AnalyzedFile(std::size_t)> produce = [&](std::size_t i) {
     throw_if_cancelled(hooks_.cancel);
     AnalyzedFile a = analyze_entry(*store_, listing_.entry(i), opt_.max_record_bytes, now_);
@@ -52,11 +52,11 @@ void Pipeline::build(Db& db) {
     tracks_.set(i, a.summary, written);
     progress("reading", i + 1, listing_.size());
   };
-  for_each_ordered(listing_.size(), opt_.jobs, produce, consume);
+  for_each_ordered(listing_.size(), opt_.workers, produce, consume);
   release_free_memory();  // the workers' buffers, before the verification's caches
   writer.flush();
   db.exec("COMMIT");
-  sqlite3_db_release_memory(db.get());  // the writer's page cache: it writes little from here on
+  db.release_memory();  // the writer's page cache: it writes little from here on
   // The cross-file rules and the index built after the load, in a second
   // transaction after that release: finding the rules' candidates takes 12 bytes
   // per file and the index's sort its runs, and memory peaks here (the file is not
@@ -65,7 +65,7 @@ void Pipeline::build(Db& db) {
   reject_duplicates(db, writer);
   writer.create_indexes();  // the MailboxDN index in one sort, now that no two clients share one
   db.exec("COMMIT");
-  sqlite3_db_release_memory(db.get());  // what the index's sort left
+  db.release_memory();  // what the index's sort left
   release_free_memory();
   built_ = true;
 }
@@ -78,7 +78,7 @@ void Pipeline::reject_duplicates(Db& db, DbWriter& writer) {
   // by sorting file numbers (4 bytes each) rather than by a map of every key.
   std::vector<std::uint32_t> candidates;
   // 12 bytes per file, reserved once: this runs at the run's peak of memory, beside
-  // the tracks and the writer's cache (a doubling vector of pairs took 3 MB at 100k).
+  // the tracks and the writer's cache.
   struct Keyed {
     std::uint32_t key_high, key_low, file;
     std::uint64_t key() const { return (std::uint64_t{key_high} << 32) | key_low; }
@@ -108,7 +108,7 @@ void Pipeline::reject_duplicates(Db& db, DbWriter& writer) {
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
   std::vector<FileSummary> group;
   for (std::uint32_t i : candidates) {
-    group.push_back(read_report_row(db, std::string(tracks_.path(i))).value());
+    group.push_back(report_row(db, i));
     group.back().mailbox_line = tracks_[i].mailbox_line;
   }
   std::vector<std::size_t> issues_before;
@@ -139,33 +139,7 @@ void Pipeline::verify(Db& db, const fs::path& db_path) {
     ClientReadBack back(ro);
     for (std::size_t i = 0; i < tracks_.size(); ++i) {
       check_cancel();
-      FileTrack& t = tracks_[i];
-      const std::string record_id = tracks_.record_id(i);
-      t.verification = Verification::NotApplicable;
-      if (expects_client(t.outcome)) {
-        const auto as_written = [&](const ClientRecord&, const RecordDigest& d) { return d == t.written_digest; };
-        auto stored = back.read(record_id, as_written);
-        if (stored && t.client_written && stored->digest == t.written_digest) {
-          t.verification = Verification::Passed;  // every field, byte for byte, as parsed from the source
-        } else {
-          FileSummary f = read_report_row(ro, std::string(tracks_.path(i))).value();
-          std::optional<ClientRecord> rec;
-          if (stored) rec = std::move(stored->record);
-          t.verification = judge_against_source(rec, f, read_source(*store_, f, pass_));
-          if (t.verification == Verification::Passed) {
-            t.verification = Verification::Failed;
-            add_issue(f.issues, Severity::Error, "field-mismatch", "the record read back is not the record that was written");
-          }
-          failed.push_back(std::move(f));
-        }
-      } else if (t.has_record_id && back.exists(record_id)) {
-        // Files that share a record id are all rejected, so no client may carry it.
-        FileSummary f = read_report_row(ro, std::string(tracks_.path(i))).value();
-        add_issue(f.issues, Severity::Error, "unexpected-in-target",
-                  "the database holds client " + record_id + " though this file is " + outcome_name(t.outcome));
-        t.verification = Verification::Failed;
-        failed.push_back(std::move(f));
-      }
+      if (auto f = verify_file(ro, back, i)) failed.push_back(std::move(*f));
       progress("verifying", i + 1, tracks_.size());
     }
     unexpected = back.unexpected([&](const std::string& id) { return client_of(id).has_value(); });
@@ -194,6 +168,47 @@ void Pipeline::verify(Db& db, const fs::path& db_path) {
                     " record(s) differ between the database and the source";
   for (const auto& u : unexpected) msg += "; unexpected client " + u.first;
   throw Stop(ExitCode::DataProblem, msg);
+}
+
+// One file's record read back, and held to the digest of the record parsed
+// from its file; its report row, with what failed, when it does not hold.
+std::optional<FileSummary> Pipeline::verify_file(Db& ro, ClientReadBack& back, std::size_t i) {
+  FileTrack& t = tracks_[i];
+  const std::string record_id = tracks_.record_id(i);
+  t.verification = Verification::NotApplicable;
+  if (expects_client(t.outcome)) {
+    const auto as_written = [&](const ClientRecord&, const RecordDigest& d) { return d == t.written_digest; };
+    auto stored = back.read(record_id, as_written);
+    if (stored && t.client_written && stored->digest == t.written_digest) {
+      t.verification = Verification::Passed;  // every field, byte for byte, as parsed from the source
+      return std::nullopt;
+    }
+    FileSummary f = report_row(ro, i);
+    std::optional<ClientRecord> rec;
+    if (stored) rec = std::move(stored->record);
+    t.verification = judge_against_source(rec, f, read_source(*store_, f, pass_));
+    if (t.verification == Verification::Passed) {
+      t.verification = Verification::Failed;
+      add_issue(f.issues, Severity::Error, "field-mismatch", "the record read back is not the record that was written");
+    }
+    return f;
+  }
+  if (t.has_record_id && back.exists(record_id)) {
+    // Files that share a record id are all rejected, so no client may carry it.
+    FileSummary f = report_row(ro, i);
+    add_issue(f.issues, Severity::Error, "unexpected-in-target",
+              "the database holds client " + record_id + " though this file is " + outcome_name(t.outcome));
+    t.verification = Verification::Failed;
+    return f;
+  }
+  return std::nullopt;
+}
+
+FileSummary Pipeline::report_row(Db& db, std::size_t i) {
+  const std::string path(tracks_.path(i));
+  auto row = read_report_row(db, path);
+  if (!row) throw Stop(ExitCode::Internal, "the temporary database has no report row for '" + path + "'");
+  return std::move(*row);
 }
 
 std::optional<std::size_t> Pipeline::client_of(const std::string& record_id) {
@@ -266,7 +281,7 @@ void Pipeline::report_files(Db& db) {
 
 void Pipeline::add_row_issue(Db& db, std::size_t i, const std::string& code, const std::string& message, Verification v) {
   sqlite_checks_.reset();  // a writer waits for no reader: the run fails anyway
-  FileSummary f = read_report_row(db, std::string(tracks_.path(i))).value();
+  FileSummary f = report_row(db, i);
   add_issue(f.issues, Severity::Error, code, message);
   DbWriter(db, DbWriter::Schema::Existing).update_report_row(f, v);
   tracks_[i].verification = v;

@@ -24,8 +24,7 @@ namespace {
 
 /// For a write failure: what the file system and the limits say, so the message names the cause.
 std::string space_diagnosis(int sqlite_code, const fs::path& folder) {
-  const int primary = sqlite_code & 0xFF;
-  if (primary != SQLITE_IOERR && primary != SQLITE_FULL) return "";
+  if (!is_storage_failure(sqlite_code)) return "";
   std::string out;
   struct statvfs vfs {};
   if (!folder.empty() && ::statvfs(folder.c_str(), &vfs) == 0) {
@@ -48,7 +47,7 @@ Pipeline::Pipeline(const UpgradeOptions& o, const UpgradeHooks& h, RunResult& r,
     : opt_(o), hooks_(h), res_(r), sink_(sink), dest_(destination_for(o)) {
   pass_.max_record_bytes = o.max_record_bytes;
   pass_.now = now_;
-  pass_.jobs = o.jobs;
+  pass_.workers = o.workers;
   pass_.cancel = h.cancel;
   pass_.progress = h.progress;
 }

@@ -15,6 +15,7 @@
 #include "store_walker.h"
 #include "target_file.h"
 #include "upgrade_destination.h"
+#include "verify_pass.h"
 #include "timestamp.h"
 #include "run_result.h"
 #include "upgrade_options.h"
@@ -36,6 +37,10 @@ class Pipeline {
   void build(Db& db);
   void reject_duplicates(Db& db, DbWriter& writer);
   void verify(Db& db, const std::filesystem::path& db_path);
+  /// One file of verify(): its report row with what failed, or nullopt when it holds.
+  std::optional<FileSummary> verify_file(Db& ro, ClientReadBack& back, std::size_t i);
+  /// File `i`'s row of migration_report in `db`.
+  FileSummary report_row(Db& db, std::size_t i);
   void finish_database(Db& db);
   /// Waits for SQLite's whole-file checks started by verify(); throws on a problem.
   void sqlite_checks();

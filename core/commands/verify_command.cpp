@@ -105,7 +105,7 @@ class Archive {
     j.f.path = rows_.text(0);
     j.f.record_id = rows_.text(1);
     j.f.sha256 = rows_.text(3);
-    j.f.outcome = outcome_of(rows_.text(5));
+    j.f.outcome = outcome_from_name(rows_.text_view(5)).value_or(RecordOutcome::Rejected);
     add_issue(j.f.issues, Severity::Error, "unexpected-in-target",
               "the database holds this file" + std::string(expects_client(j.f.outcome) ? " and its client" : "") +
                   ", but the store no longer has it");
@@ -133,12 +133,6 @@ class Archive {
   }
 
  private:
-  static RecordOutcome outcome_of(const std::string& s) {
-    if (s == "migrated") return RecordOutcome::Migrated;
-    if (s == "normalized") return RecordOutcome::Normalized;
-    if (s == "rejected") return RecordOutcome::Rejected;
-    return RecordOutcome::Skipped;
-  }
   Stmt rows_;
   bool more_ = false;
 };
@@ -265,202 +259,269 @@ std::time_t judged_at(const Meta& meta) {
   return t ? *t : std::time(nullptr);
 }
 
-/// Seconds since `t`, and `t` moved to now: for the report's phase list.
-double lap(std::chrono::steady_clock::time_point& t) {
-  const auto now = std::chrono::steady_clock::now();
-  const double s = std::chrono::duration<double>(now - t).count();
-  t = now;
-  return s;
-}
+/// One run of verify, in the steps of its phase list.
+class VerifyRun {
+ public:
+  VerifyRun(const VerifyOptions& o, const CancelFlag* cancel, const ProgressFn& progress, ReportSink& sink, RunResult& res)
+      : o_(o), cancel_(cancel), progress_(progress), sink_(sink), res_(res) {}
+
+  void run() {
+    rep_.command = "verify";
+    rep_.source = o_.source.string();
+    rep_.target = o_.target.string();
+    try {
+      open();
+      // SQLite's whole-file checks run meanwhile, on their own connection and thread.
+      BackgroundCheck sqlite_checks(o_.target.string(), {}, OpenMode::ReadOnlyImmutable);
+      read_and_compare();
+      phase("cross_file");
+      judge_and_report();
+      phase("judge_report");
+      digest_and_tables();
+      phase("tables");
+      for (auto& p : sqlite_checks.result()) problems_.insert(problems_.begin(), std::move(p));
+      phase("sqlite_checks");
+      verdict();
+    } catch (...) {
+      FailureWords words;
+      words.cancelled = "cancelled before every record was checked";
+      words.database_kind = ExitCode::DataProblem;
+      words.database = "verification failed: the database cannot be read as kms-migrate writes it: ";
+      words.store = "cannot read the store: ";
+      words.other = "verification could not finish: ";
+      end_run_on_exception(res_, cancel_, words);
+    }
+    if (rep_.status != RunStatus::Succeeded) sink_.fill(rep_);
+    rep_.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+  }
+
+ private:
+  /// What is read beside the store, in path order, during the one pass.
+  struct Readers {
+    explicit Readers(Db& db) : back(db), archive(db), rows(db) {}
+    ClientReadBack back;  // first: it opens the read transaction
+    Archive archive;
+    ReportRows rows;
+  };
+
+  void phase(const char* name) {
+    const auto now = std::chrono::steady_clock::now();
+    rep_.phases.emplace_back(name, std::chrono::duration<double>(now - lap_).count());
+    lap_ = now;
+  }
+
+  /// The store, the database (its schema first: nothing else is asked of a
+  /// database whose tables may be views or carry triggers) and what the upgrade recorded.
+  void open() {
+    const auto clients = find_clients_dir(o_.source);
+    if (!clients.ok()) throw Stop(clients.error());
+    db_ = open_target(o_.target);
+    problems_ = schema_differences(*db_);
+    if (!problems_.empty()) {
+      throw Stop(ExitCode::DataProblem, "verification failed: the database's schema is not kms-migrate's: " + joined(problems_));
+    }
+    meta_ = read_meta(*db_);
+    limit_ = o_.max_record_bytes.value_or(1 << 20);
+    if (!o_.max_record_bytes) {
+      const auto it = meta_.find("max_record_size");
+      const auto recorded = it == meta_.end() ? std::nullopt : parse_decimal(it->second);
+      if (recorded && *recorded > 0) {
+        limit_ = *recorded;
+        res_.notes.push_back("record files are read with the size limit the upgrade used: " + it->second + " bytes");
+      }
+    }
+    const auto src = meta_.find("source");
+    if (src != meta_.end() && fs::absolute(o_.source) != fs::path(src->second)) {
+      res_.notes.push_back("the database was made from '" + src->second + "'; it is checked against '" + o_.source.string() + "'");
+    }
+    now_ = judged_at(meta_);
+    dir_.emplace(clients.value());
+    entries_ = list_names(*dir_);
+    judged_.reserve(entries_.size());
+  }
+
+  std::string_view name_of(std::uint32_t entry) const { return entries_.name(entry); }
+  std::string record_id_of(std::uint32_t entry) const { return record_id_of_name(entries_.name(entry)); }
+
+  /// One pass: each file of the store is read and parsed once (in parallel, in
+  /// order) and held to its archived row and its client, read in the same order
+  /// beside it; then the cross-file rules, and the clients no file accounts for.
+  void read_and_compare() {
+    Readers r(*db_);
+    std::function<SourceFile(std::size_t)> produce = [&](std::size_t i) {
+      throw_if_cancelled(cancel_);
+      SourceFile s{analyze_entry(*dir_, entries_.entry(i), limit_, now_), std::nullopt};
+      if (s.file.record) s.digest = record_digest(*s.file.record);
+      return s;
+    };
+    std::function<void(std::size_t, SourceFile&&)> consume = [&](std::size_t i, SourceFile&& s) { compare(r, i, std::move(s)); };
+    phase("open_schema");
+    for_each_ordered(entries_.size(), o_.workers, produce, consume);
+    while (r.archive.more()) gone(r);
+    r.rows.rest(problems_);
+    phase("read_compare");
+    apply_cross_file_rules(r);
+    find_unexpected_clients(r);
+  }
+
+  /// A legacy_files row whose file the store no longer has.
+  void gone(Readers& r) {
+    Judged g = r.archive.take_gone();
+    r.rows.pass(g.f.path);
+    judged_.push_back(std::move(g));
+  }
+
+  /// One file of the store against its archived row, its client and its report row.
+  void compare(Readers& r, std::size_t i, SourceFile&& s) {
+    throw_if_cancelled(cancel_);
+    if (progress_) progress_("verifying", i + 1, entries_.size());
+    while (r.archive.more() && r.archive.path() < s.file.summary.path) gone(r);
+    Judged j;
+    if (r.archive.more() && r.archive.path() == s.file.summary.path) r.archive.take(s.file, j);
+    const std::string& id = s.file.summary.record_id;
+    if (expects_client(s.file.summary.outcome)) {
+      compare_client(r, static_cast<std::uint32_t>(i), s, j);
+    } else if (!id.empty()) {
+      j.client_present = r.back.exists(id);
+    }
+    // Its report row, as the upgrade must have written it (the cross-file rules may change a few, below).
+    if (j.in_archive && !j.source_changed) {
+      j.report_diffs = r.rows.compare(s.file.summary);
+    } else {
+      r.rows.pass(s.file.summary.path);
+    }
+    j.f = std::move(s.file.summary);
+    judged_.push_back(std::move(j));
+  }
+
+  /// Field by field (certificate and key bytes included); the stored record's
+  /// digest, for content_digest, is the parsed one's when they are equal.
+  void compare_client(Readers& r, std::uint32_t entry, const SourceFile& s, Judged& j) {
+    const auto stored = r.back.compare(s.file.summary.record_id, *s.file.record);
+    j.client_present = stored.present;
+    j.client_read = true;
+    if (!stored.present) return;
+    digests_.emplace_back(entry, stored.digest ? *stored.digest : *s.digest);
+    if (!stored.differences.empty()) {
+      add_issue(j.client_issues, Severity::Error, "field-mismatch",
+                "the database differs from the source in: " + joined(stored.differences));
+    }
+  }
+
+  /// The cross-file rules, by the upgrade's own code, over every file of the store.
+  void apply_cross_file_rules(Readers& r) {
+    std::vector<FileSummary*> files;
+    std::vector<Judged*> owners;
+    files.reserve(judged_.size());
+    owners.reserve(judged_.size());
+    for (auto& j : judged_) {
+      if (j.gone) continue;
+      files.push_back(&j.f);
+      owners.push_back(&j);
+    }
+    for (std::size_t k : apply_cross_file_rules_in_place(files)) {
+      Judged& j = *owners[k];
+      if (j.in_archive && !j.source_changed) j.report_diffs = r.rows.compare_again(j.f);
+    }
+  }
+
+  /// Clients no file of the store can account for: into the digest, and a
+  /// problem when neither the store nor legacy_files names them.
+  void find_unexpected_clients(Readers& r) {
+    std::vector<std::uint32_t> by_id;
+    const auto accounted = [&](const std::string& id) {
+      if (by_id.empty()) {
+        for (const auto& d : digests_) by_id.push_back(d.first);
+        std::sort(by_id.begin(), by_id.end(), [&](std::uint32_t a, std::uint32_t b) { return record_id_of(a) < record_id_of(b); });
+      }
+      const auto it = std::lower_bound(by_id.begin(), by_id.end(), id,
+                                       [&](std::uint32_t k, const std::string& v) { return record_id_of(k) < v; });
+      return it != by_id.end() && record_id_of(*it) == id;
+    };
+    std::vector<std::string> named_by_files;  // record ids of the store's and the archive's files
+    for (const auto& j : judged_) {
+      if (!j.f.record_id.empty()) named_by_files.push_back(j.f.record_id);
+    }
+    std::sort(named_by_files.begin(), named_by_files.end());
+    for (auto& [id, d] : r.back.unexpected(accounted)) {
+      others_.add(id, d);
+      if (!std::binary_search(named_by_files.begin(), named_by_files.end(), id)) {
+        problems_.push_back("client " + id + " is in the database, but no file of the store or of legacy_files has its name");
+      }
+    }
+  }
+
+  /// Every path's verdict, in path order, to the report.
+  void judge_and_report() {
+    for (Judged& j : judged_) {
+      throw_if_cancelled(cancel_);
+      const Verification v = judge(j);
+      sink_.add(j.f, v);
+    }
+  }
+
+  /// content_digest (every client read back, in record id order), then
+  /// migration_meta and password_policy against what the store implies.
+  void digest_and_tables() {
+    if (others_.empty()) {
+      std::vector<std::uint32_t> read_back(digests_.size());
+      std::iota(read_back.begin(), read_back.end(), 0u);
+      rep_.content_digest = content_digest_of_files(
+          std::move(read_back), [&](std::uint32_t k) { return name_of(digests_[k].first); },
+          [&](std::uint32_t k) -> const RecordDigest& { return digests_[k].second; });
+    } else {
+      ContentDigest all = std::move(others_);
+      for (const auto& [i, d] : digests_) all.add(record_id_of(i), d);
+      rep_.content_digest = all.hex();
+    }
+    sink_.fill(rep_);
+    ExpectedMeta expected;
+    expected.counts = rep_.totals;
+    expected.content_digest = *rep_.content_digest;
+    expected.max_record_size = limit_;
+    for (auto& p : meta_differences(meta_, expected)) problems_.push_back(std::move(p));
+    for (auto& p : password_policy_differences(*db_)) problems_.push_back(std::move(p));
+  }
+
+  void verdict() {
+    if (rep_.totals.verified_failed == 0 && problems_.empty()) {
+      rep_.status = RunStatus::Succeeded;
+      res_.exit_code = ExitCode::Ok;
+      return;
+    }
+    rep_.status = RunStatus::Failed;
+    res_.exit_code = ExitCode::DataProblem;
+    rep_.message = "verification failed";
+    if (rep_.totals.verified_failed) rep_.message += ": " + std::to_string(rep_.totals.verified_failed) + " file(s) differ";
+    for (const auto& p : problems_) rep_.message += "; " + p;
+  }
+
+  const VerifyOptions& o_;
+  const CancelFlag* cancel_;
+  const ProgressFn& progress_;
+  ReportSink& sink_;
+  RunResult& res_;
+  RunReport& rep_ = res_.report;
+  const std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point lap_ = t0_;
+  std::unique_ptr<Db> db_;
+  Meta meta_;
+  std::int64_t limit_ = 1 << 20;
+  std::time_t now_ = 0;
+  std::optional<StoreDir> dir_;
+  StoreListing entries_;
+  std::vector<Judged> judged_;  // every path, store and database, in path order
+  std::vector<std::pair<std::uint32_t, RecordDigest>> digests_;  // entry, digest of its client as stored
+  ContentDigest others_;  // clients no file of the store accounts for
+  std::vector<std::string> problems_;
+};
 
 }  // namespace
 
 RunResult run_verify(const VerifyOptions& o, const CancelFlag* cancel, const ProgressFn& progress, ReportSink* report) {
   ReportSink counts_only;
-  ReportSink& sink = report ? *report : counts_only;
   RunResult res;
-  RunReport& rep = res.report;
-  rep.command = "verify";
-  rep.source = o.source.string();
-  rep.target = o.target.string();
-  const auto t0 = std::chrono::steady_clock::now();
-  auto t = t0;
-  try {
-    const auto clients = find_clients_dir(o.source);
-    if (!clients.ok()) throw Stop(clients.error());
-    auto db = open_target(o.target);
-    std::vector<std::string> problems = schema_differences(*db);
-    if (!problems.empty()) {
-      // Nothing else is asked of a database whose tables may be views or carry triggers.
-      throw Stop(ExitCode::DataProblem, "verification failed: the database's schema is not kms-migrate's: " + joined(problems));
-    }
-    const Meta meta = read_meta(*db);
-    std::int64_t limit = o.max_record_bytes.value_or(1 << 20);
-    if (!o.max_record_bytes) {
-      const auto it = meta.find("max_record_size");
-      const auto recorded = it == meta.end() ? std::nullopt : parse_decimal(it->second);
-      if (recorded && *recorded > 0) {
-        limit = *recorded;
-        res.notes.push_back("record files are read with the size limit the upgrade used: " + it->second + " bytes");
-      }
-    }
-    const auto src = meta.find("source");
-    if (src != meta.end() && fs::absolute(o.source) != fs::path(src->second)) {
-      res.notes.push_back("the database was made from '" + src->second + "'; it is checked against '" + o.source.string() + "'");
-    }
-    const std::time_t now = judged_at(meta);
-    // SQLite's whole-file checks run meanwhile, on their own connection and thread.
-    BackgroundCheck sqlite_checks(o.target.string(), {}, OpenMode::ReadOnlyImmutable);
-    const StoreDir dir(clients.value());
-    const StoreListing entries = list_names(dir);
-    const auto record_id_of = [&](std::uint32_t i) { return record_id_of_name(entries.name(i)); };
-    std::vector<Judged> judged;  // every path, store and database, in path order
-    judged.reserve(entries.size());
-    std::vector<std::pair<std::uint32_t, RecordDigest>> digests;  // entry, digest of its client as stored
-    ContentDigest others;  // clients no file of the store accounts for
-    {
-      // One pass: each file of the store is read and parsed once (in parallel, in
-      // order) and held to its archived row and its client, read in the same order beside it.
-      ClientReadBack back(*db);  // first: it opens the read transaction
-      Archive archive(*db);
-      ReportRows rows(*db);
-      const auto gone = [&] {
-        Judged g = archive.take_gone();
-        rows.pass(g.f.path);
-        judged.push_back(std::move(g));
-      };
-      std::function<SourceFile(std::size_t)> produce = [&](std::size_t i) {
-        throw_if_cancelled(cancel);
-        SourceFile s{analyze_entry(dir, entries.entry(i), limit, now), std::nullopt};
-        if (s.file.record) s.digest = record_digest(*s.file.record);
-        return s;
-      };
-      std::function<void(std::size_t, SourceFile&&)> consume = [&](std::size_t i, SourceFile&& s) {
-        throw_if_cancelled(cancel);
-        if (progress) progress("verifying", i + 1, entries.size());
-        while (archive.more() && archive.path() < s.file.summary.path) gone();
-        Judged j;
-        if (archive.more() && archive.path() == s.file.summary.path) archive.take(s.file, j);
-        const std::string& id = s.file.summary.record_id;
-        if (expects_client(s.file.summary.outcome)) {
-          // Field by field (certificate and key bytes included); the stored record's
-          // digest, for content_digest, is the parsed one's when they are equal.
-          const auto stored = back.compare(id, *s.file.record);
-          j.client_present = stored.present;
-          j.client_read = true;
-          if (stored.present) {
-            digests.emplace_back(static_cast<std::uint32_t>(i), stored.digest ? *stored.digest : *s.digest);
-            if (!stored.differences.empty()) {
-              std::string fields;
-              for (const auto& d : stored.differences) fields += (fields.empty() ? "" : ", ") + d;
-              add_issue(j.client_issues, Severity::Error, "field-mismatch", "the database differs from the source in: " + fields);
-            }
-          }
-        } else if (!id.empty()) {
-          j.client_present = back.exists(id);
-        }
-        // Its report row, as the upgrade must have written it (the cross-file rules may change a few, below).
-        if (j.in_archive && !j.source_changed) {
-          j.report_diffs = rows.compare(s.file.summary);
-        } else {
-          rows.pass(s.file.summary.path);
-        }
-        j.f = std::move(s.file.summary);
-        judged.push_back(std::move(j));
-      };
-      rep.phases.emplace_back("open_schema", lap(t));
-      for_each_ordered(entries.size(), o.jobs, produce, consume);
-      while (archive.more()) gone();
-      rows.rest(problems);
-      rep.phases.emplace_back("read_compare", lap(t));
-      // The cross-file rules, by the upgrade's own code, over every file of the store.
-      std::vector<FileSummary*> files;
-      std::vector<Judged*> owners;
-      files.reserve(judged.size());
-      owners.reserve(judged.size());
-      for (auto& j : judged) {
-        if (j.gone) continue;
-        files.push_back(&j.f);
-        owners.push_back(&j);
-      }
-      for (std::size_t k : apply_cross_file_rules_in_place(files)) {
-        Judged& j = *owners[k];
-        if (j.in_archive && !j.source_changed) j.report_diffs = rows.compare_again(j.f);
-      }
-      // Clients no file of the store can account for.
-      std::vector<std::uint32_t> by_id;
-      const auto accounted = [&](const std::string& id) {
-        if (by_id.empty()) {
-          for (const auto& d : digests) by_id.push_back(d.first);
-          std::sort(by_id.begin(), by_id.end(), [&](std::uint32_t a, std::uint32_t b) { return record_id_of(a) < record_id_of(b); });
-        }
-        const auto it = std::lower_bound(by_id.begin(), by_id.end(), id,
-                                         [&](std::uint32_t k, const std::string& v) { return record_id_of(k) < v; });
-        return it != by_id.end() && record_id_of(*it) == id;
-      };
-      std::vector<std::string> named_by_files;  // record ids of the store's and the archive's files
-      for (const auto& j : judged) {
-        if (!j.f.record_id.empty()) named_by_files.push_back(j.f.record_id);
-      }
-      std::sort(named_by_files.begin(), named_by_files.end());
-      for (auto& [id, d] : back.unexpected(accounted)) {
-        others.add(id, d);
-        if (!std::binary_search(named_by_files.begin(), named_by_files.end(), id)) {
-          problems.push_back("client " + id + " is in the database, but no file of the store or of legacy_files has its name");
-        }
-      }
-    }
-    rep.phases.emplace_back("cross_file", lap(t));
-    // Every path's verdict, in path order.
-    for (Judged& j : judged) {
-      throw_if_cancelled(cancel);
-      const Verification v = judge(j);
-      sink.add(j.f, v);
-    }
-    rep.phases.emplace_back("judge_report", lap(t));
-    // content_digest: every client read back, in record id order.
-    if (others.empty()) {
-      std::vector<std::uint32_t> read_back(digests.size());
-      std::iota(read_back.begin(), read_back.end(), 0u);
-      rep.content_digest = content_digest_of_files(
-          std::move(read_back), [&](std::uint32_t k) { return std::string_view(entries.name(digests[k].first)); },
-          [&](std::uint32_t k) -> const RecordDigest& { return digests[k].second; });
-    } else {
-      ContentDigest all = std::move(others);
-      for (const auto& [i, d] : digests) all.add(record_id_of(i), d);
-      rep.content_digest = all.hex();
-    }
-    sink.fill(rep);
-    ExpectedMeta expected;
-    expected.counts = rep.totals;
-    expected.content_digest = *rep.content_digest;
-    expected.max_record_size = limit;
-    for (auto& p : meta_differences(meta, expected)) problems.push_back(std::move(p));
-    for (auto& p : password_policy_differences(*db)) problems.push_back(std::move(p));
-    rep.phases.emplace_back("tables", lap(t));
-    for (auto& p : sqlite_checks.result()) problems.insert(problems.begin(), std::move(p));
-    rep.phases.emplace_back("sqlite_checks", lap(t));
-    if (rep.totals.verified_failed == 0 && problems.empty()) {
-      rep.status = RunStatus::Succeeded;
-      res.exit_code = ExitCode::Ok;
-    } else {
-      rep.status = RunStatus::Failed;
-      res.exit_code = ExitCode::DataProblem;
-      rep.message = "verification failed";
-      if (rep.totals.verified_failed) rep.message += ": " + std::to_string(rep.totals.verified_failed) + " file(s) differ";
-      for (const auto& p : problems) rep.message += "; " + p;
-    }
-  } catch (...) {
-    FailureWords words;
-    words.cancelled = "cancelled before every record was checked";
-    words.database_kind = ExitCode::DataProblem;
-    words.database = "verification failed: the database cannot be read as kms-migrate writes it: ";
-    words.store = "cannot read the store: ";
-    words.other = "verification could not finish: ";
-    end_run_on_exception(res, cancel, words);
-  }
-  if (rep.status != RunStatus::Succeeded) sink.fill(rep);
-  rep.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  VerifyRun(o, cancel, progress, report ? *report : counts_only, res).run();
   return res;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "ordered_pipeline.h"
 #include "run_control.h"
 #include "run_result.h"
 
@@ -16,7 +17,7 @@ class ReportSink;
 struct VerifyOptions {
   std::filesystem::path source;
   std::filesystem::path target;
-  int jobs = 1;
+  OrderedOptions workers;  ///< the threads that read and parse the store
   /// nullopt: the limit the upgrade recorded in migration_meta (else 1 MiB).
   std::optional<std::int64_t> max_record_bytes;
 };

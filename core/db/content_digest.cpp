@@ -122,15 +122,4 @@ std::string ContentDigest::hex() {
   return hash_in_record_id_order(records_, [](const auto& r) -> const RecordDigest& { return r.second; });
 }
 
-std::string content_digest(Db& db) {
-  ContentDigest d;
-  DbReader reader(db);
-  Stmt ids(db, "SELECT record_id FROM clients");
-  while (ids.step()) {
-    const auto rec = reader.read_client(ids.text(0));
-    if (rec) d.add(rec->record_id, record_digest(*rec));
-  }
-  return d.hex();
-}
-
 }  // namespace kms::core

@@ -43,7 +43,4 @@ std::string content_digest_of_files(std::vector<std::uint32_t> files,
                                     const std::function<std::string_view(std::uint32_t)>& name_of,
                                     const std::function<const RecordDigest&(std::uint32_t)>& digest_of);
 
-/// The digest of every client in the database, read through DbReader.
-std::string content_digest(Db& db);
-
 }  // namespace kms::core

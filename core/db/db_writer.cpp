@@ -8,24 +8,24 @@
 namespace kms::core {
 
 struct DbWriter::Statements {
-  explicit Statements(Db& db)
+  Statements(Db& db, int rows)
       // A taken record id is ignored, children included (OR IGNORE): such a record has a
       // duplicate, and the cross-file rules reject and delete them all.
       : client(db,
                "INSERT OR IGNORE INTO clients (record_id, mailbox_dn, display_name, alias, state, legacy_state, token, "
                "created_at, modified_at)",
-               9),
+               9, rows),
         cert(db,
              "INSERT OR IGNORE INTO certificates (record_id, kind, seq, serial, subject, issuer, not_before, not_after, "
              "sha1_thumbprint, revoked, revoked_at, der)",
-             12),
-        key(db, "INSERT OR IGNORE INTO escrowed_keys (record_id, seq, key_blob)", 3),
-        extra(db, "INSERT OR IGNORE INTO extra_attributes (record_id, section, key, value)", 4),
-        file(db, "INSERT INTO legacy_files (path, record_id, size, sha256, raw, outcome)", 6),
+             12, rows),
+        key(db, "INSERT OR IGNORE INTO escrowed_keys (record_id, seq, key_blob)", 3, rows),
+        extra(db, "INSERT OR IGNORE INTO extra_attributes (record_id, section, key, value)", 4, rows),
+        file(db, "INSERT INTO legacy_files (path, record_id, size, sha256, raw, outcome)", 6, rows),
         report(db,
                "INSERT INTO migration_report (path, record_id, mailbox_dn, outcome, state, legacy_state, issues, "
                "verification, sha256)",
-               9),
+               9, rows),
         report_update(db,
                       "UPDATE migration_report SET outcome = ?2, state = ?3, issues = ?4, verification = ?5 "
                       "WHERE path = ?1"),
@@ -51,21 +51,18 @@ std::optional<std::string> non_empty(const std::string& s) {
 
 }  // namespace
 
-DbWriter::DbWriter(Db& db, Schema schema) : db_(db) {
+DbWriter::DbWriter(Db& db, Schema schema, const DbTuning& tuning) : db_(db), tuning_(tuning) {
   if (schema == Schema::Create) db_.exec(schema::kSchemaSql);
-  st_ = std::make_unique<Statements>(db_);
+  st_ = std::make_unique<Statements>(db_, tuning.rows_per_insert);
 }
 
 DbWriter::~DbWriter() = default;
 
 void DbWriter::create_indexes() {
   flush();
-  // The index is built by SQLite's sorter, which keeps up to the larger of the
-  // cache and SQLITE_CONFIG_PMASZ (sqlite_handle.cpp) in memory and writes the
-  // rest to temporary files: a 512 KiB cache keeps this step below the run's peak
-  // of memory (at 2 MiB it raised that peak by 7 MB at 100,000 records). The
-  // connection keeps that cache: it writes only the meta rows after this.
-  db_.exec("PRAGMA cache_size = -512");
+  // A small cache keeps the index's sort below the run's peak of memory
+  // (DbTuning). The connection keeps it: it writes only the meta rows after this.
+  db_.exec(("PRAGMA cache_size = -" + std::to_string(tuning_.index_cache_kib)).c_str());
   db_.exec(schema::kIndexSql);
 }
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "db_tuning.h"
 #include "file_analysis.h"
 #include "outcome.h"
 #include "record.h"
@@ -19,7 +20,7 @@ class DbWriter {
  public:
   enum class Schema { Create, Existing };
   /// Prepares the inserts; with Schema::Create, first creates the tables in the empty `db`.
-  explicit DbWriter(Db& db, Schema schema = Schema::Create);
+  explicit DbWriter(Db& db, Schema schema = Schema::Create, const DbTuning& tuning = {});
   /// The rest of the schema (schema/kms55_indexes.sql), once the records are in
   /// and the cross-file rules have deleted the clients they reject.
   void create_indexes();
@@ -51,6 +52,7 @@ class DbWriter {
  private:
   struct Statements;
   Db& db_;
+  DbTuning tuning_;
   std::unique_ptr<Statements> st_;
 };
 

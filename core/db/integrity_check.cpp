@@ -39,7 +39,7 @@ BackgroundCheck::BackgroundCheck(const std::string& db_path, std::vector<std::st
 
 BackgroundCheck::~BackgroundCheck() {
   if (joined_) return;
-  sqlite3_interrupt(db_->get());
+  db_->interrupt();
   thread_.join();
 }
 

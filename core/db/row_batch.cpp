@@ -18,10 +18,11 @@ std::string values_clause(int columns, int rows) {
 
 }  // namespace
 
-RowBatch::RowBatch(Db& db, const std::string& head, int columns)
+RowBatch::RowBatch(Db& db, const std::string& head, int columns, int rows)
     : columns_(columns),
-      values_(static_cast<std::size_t>(kRows * columns)),
-      many_(db, (head + values_clause(columns, kRows)).c_str()),
+      rows_per_insert_(rows),
+      values_(static_cast<std::size_t>(rows * columns)),
+      many_(db, (head + values_clause(columns, rows)).c_str()),
       one_(db, (head + values_clause(columns, 1)).c_str()) {}
 
 RowBatch::Value& RowBatch::next() {
@@ -58,8 +59,8 @@ RowBatch& RowBatch::null() {
 void RowBatch::end_row() {
   if (column_ != columns_) throw std::logic_error("a row with too few values");
   column_ = 0;
-  if (++rows_ < kRows) return;
-  for (int r = 0; r < kRows; ++r) bind_row(many_, r, r * columns_ + 1);
+  if (++rows_ < rows_per_insert_) return;
+  for (int r = 0; r < rows_per_insert_; ++r) bind_row(many_, r, r * columns_ + 1);
   rows_ = 0;
   many_.run();
 }

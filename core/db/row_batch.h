@@ -1,5 +1,5 @@
 // Rows of one table inserted several at a time: one `INSERT ... VALUES (...),
-// (...), ...` statement for kRows rows shares SQLite's per-statement work
+// (...), ...` statement for `rows` rows shares SQLite's per-statement work
 // (virtual machine start, cursors opened, b-trees descended) among them
 // (docs/performance.md). Rows keep their order; the values are copied into
 // buffers that are reused, so the caller's objects may go at once.
@@ -16,9 +16,9 @@ namespace kms::core {
 
 class RowBatch {
  public:
-  static constexpr int kRows = 32;
-  /// `head`: "INSERT [OR IGNORE] INTO table (col, ...)" naming `columns` columns.
-  RowBatch(Db& db, const std::string& head, int columns);
+  /// `head`: "INSERT [OR IGNORE] INTO table (col, ...)" naming `columns` columns;
+  /// `rows` rows per statement (DbTuning::rows_per_insert).
+  RowBatch(Db& db, const std::string& head, int columns, int rows);
 
   RowBatch& text(std::string_view v);
   RowBatch& text(const std::string& v) { return text(std::string_view(v)); }
@@ -27,7 +27,7 @@ class RowBatch {
   RowBatch& integer(std::int64_t v);
   RowBatch& blob(const void* data, std::size_t n);
   RowBatch& null();
-  /// Ends the row; inserts the buffered rows once there are kRows.
+  /// Ends the row; inserts the buffered rows once there are `rows`.
   void end_row();
   /// Inserts the rows still buffered (one statement each).
   void flush();
@@ -43,7 +43,8 @@ class RowBatch {
   void bind_row(Stmt& s, int row, int first_param);
 
   int columns_;
-  std::vector<Value> values_;  // kRows * columns_
+  int rows_per_insert_;
+  std::vector<Value> values_;  // rows_per_insert_ * columns_
   int rows_ = 0, column_ = 0;
   Stmt many_, one_;
 };

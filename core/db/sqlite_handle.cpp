@@ -1,5 +1,7 @@
 #include "sqlite_handle.h"
 
+#include <sqlite3.h>
+
 #include <atomic>
 #include <cstring>
 
@@ -40,6 +42,15 @@ int on_progress(void*) {
 }  // namespace
 
 void interrupt_sqlite_on(const CancelFlag* flag) { g_cancel.store(flag); }
+
+bool is_storage_failure(int sqlite_code) {
+  const int primary = sqlite_code & 0xFF;
+  return primary == SQLITE_IOERR || primary == SQLITE_FULL;
+}
+
+void Db::release_memory() { sqlite3_db_release_memory(db_); }
+
+void Db::interrupt() { sqlite3_interrupt(db_); }
 
 bool is_interrupt(const DbError& e) { return (e.code() & 0xFF) == SQLITE_INTERRUPT; }
 

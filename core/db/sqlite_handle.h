@@ -1,13 +1,14 @@
 // RAII wrappers for a SQLite connection and its prepared statements.
 #pragma once
-#include <sqlite3.h>
-
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
 #include "text_util.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
 
 namespace kms::core {
 
@@ -34,6 +35,8 @@ class CancelFlag;
 void interrupt_sqlite_on(const CancelFlag* flag);
 /// True when `e` is the interruption caused by that flag.
 bool is_interrupt(const DbError& e);
+/// True when a write failed for lack of room or an I/O error (SQLITE_FULL, SQLITE_IOERR).
+bool is_storage_failure(int sqlite_code);
 
 class Db {
  public:
@@ -44,6 +47,10 @@ class Db {
 
   void exec(const char* sql);
   sqlite3* get() const { return db_; }
+  /// Frees what the connection's page cache can give back.
+  void release_memory();
+  /// Makes the statements running on this connection stop (from another thread).
+  void interrupt();
   /// Close now (reporting errors); the destructor closes quietly otherwise.
   void close();
 

@@ -62,6 +62,23 @@ class RuleRun {
   void unknown_keys(const ProfileSection& s, std::initializer_list<const char*> known, ClientRecord& rec);
   void check_counts(CertKind kind, std::optional<std::int64_t> declared, bool declared_ok, int header_line);
   void read_certificate(const CertSection& cs, ClientRecord& rec);
+  /// The certificate's DER and what it says; nullopt (with bad-certificate) when it cannot be read.
+  std::optional<X509Facts> read_body(const ProfileSection& s, const ProfileEntry* body, Certificate& cert);
+  void read_revocation(const ProfileSection& s, Certificate& cert, ClientRecord& rec);
+  void read_escrowed_key(const CertSection& cs, ClientRecord& rec);
+
+  /// What [Client] says that the later rules need.
+  struct ClientKeys {
+    std::optional<int> state;
+    int state_line = 0;
+    const ProfileEntry* nums_entry = nullptr;
+    const ProfileEntry* nume_entry = nullptr;
+    std::optional<std::int64_t> nums, nume;
+    bool nums_ok = true, nume_ok = true;  ///< absent, or a valid count
+  };
+  ClientKeys read_client(const ProfileSection& client, ClientRecord& rec, RuleResult& result);
+  void check_recovery_and_counts(const ProfileSection& client, const ClientKeys& k, RuleResult& result);
+  std::size_t error_count() const;
 
   const ParsedProfile& p_;
   std::time_t now_;
@@ -151,33 +168,23 @@ void RuleRun::check_counts(CertKind kind, std::optional<std::int64_t> declared, 
   error("count-mismatch", msg, header_line);
 }
 
-void RuleRun::read_certificate(const CertSection& cs, ClientRecord& rec) {
-  const ProfileSection& s = *cs.section;
-  const bool enc = cs.kind == CertKind::Encryption;
-  Certificate cert;
-  cert.kind = cs.kind;
-  cert.seq = cs.seq;
-  const ProfileEntry* serial = required(s, "Serial");
-  const ProfileEntry* body = required(s, "Certificate");
-  std::optional<X509Facts> facts;
-  if (body) {
-    auto der = base64_decode(body->value);
-    if (!der) {
-      error("bad-certificate", "Certificate in " + section_ref(s.name) + " is not valid base64", body->line);
-    } else if (!(facts = read_x509(*der))) {
-      error("bad-certificate", "Certificate in " + section_ref(s.name) + " is not a DER X.509 certificate", body->line);
-    } else {
-      cert.der = std::move(*der);
-    }
+std::optional<X509Facts> RuleRun::read_body(const ProfileSection& s, const ProfileEntry* body, Certificate& cert) {
+  if (!body) return std::nullopt;
+  auto der = base64_decode(body->value);
+  if (!der) {
+    error("bad-certificate", "Certificate in " + section_ref(s.name) + " is not valid base64", body->line);
+    return std::nullopt;
   }
-  if (serial && facts) {
-    const auto norm = normalize_serial(serial->value);
-    if (!norm || *norm != facts->serial) {
-      error("serial-mismatch",
-            "Serial in " + section_ref(s.name) + " is " + quoted(serial->value) + " but the certificate's serial is " + facts->serial,
-            serial->line);
-    }
+  auto facts = read_x509(*der);
+  if (!facts) {
+    error("bad-certificate", "Certificate in " + section_ref(s.name) + " is not a DER X.509 certificate", body->line);
+    return std::nullopt;
   }
+  cert.der = std::move(*der);
+  return facts;
+}
+
+void RuleRun::read_revocation(const ProfileSection& s, Certificate& cert, ClientRecord& rec) {
   if (const ProfileEntry* r = s.find("Revoked")) {
     if (r->value == "1") {
       cert.revoked = true;
@@ -192,38 +199,122 @@ void RuleRun::read_certificate(const CertSection& cs, ClientRecord& rec) {
          section_ref(s.name) + " is revoked (Revoked=1) but RevokedOn is " + (on ? "not a valid time" : "missing"),
          on ? on->line : s.line);
   }
-  if (enc) {
-    if (const ProfileEntry* key = required(s, "EscrowedKey")) {
-      auto blob = base64_decode(key->value);
-      if (!blob) {
-        error("bad-key-blob", "EscrowedKey in " + section_ref(s.name) + " is not valid base64", key->line);
-      } else {
-        rec.keys.push_back(EscrowedKey{cs.seq, std::move(*blob)});
-      }
+}
+
+void RuleRun::read_escrowed_key(const CertSection& cs, ClientRecord& rec) {
+  const ProfileSection& s = *cs.section;
+  if (const ProfileEntry* key = required(s, "EscrowedKey")) {
+    auto blob = base64_decode(key->value);
+    if (!blob) {
+      error("bad-key-blob", "EscrowedKey in " + section_ref(s.name) + " is not valid base64", key->line);
+    } else {
+      rec.keys.push_back(EscrowedKey{cs.seq, std::move(*blob)});
     }
+  }
+}
+
+void RuleRun::read_certificate(const CertSection& cs, ClientRecord& rec) {
+  const ProfileSection& s = *cs.section;
+  Certificate cert;
+  cert.kind = cs.kind;
+  cert.seq = cs.seq;
+  const ProfileEntry* serial = required(s, "Serial");
+  const ProfileEntry* body = required(s, "Certificate");
+  const std::optional<X509Facts> facts = read_body(s, body, cert);
+  if (serial && facts) {
+    const auto norm = normalize_serial(serial->value);
+    if (!norm || *norm != facts->serial) {
+      error("serial-mismatch",
+            "Serial in " + section_ref(s.name) + " is " + quoted(serial->value) + " but the certificate's serial is " + facts->serial,
+            serial->line);
+    }
+  }
+  read_revocation(s, cert, rec);
+  if (cs.kind == CertKind::Encryption) {
+    read_escrowed_key(cs, rec);
     unknown_keys(s, {"Serial", "Certificate", "Revoked", "RevokedOn", "EscrowedKey"}, rec);
   } else {
     unknown_keys(s, {"Serial", "Certificate", "Revoked", "RevokedOn"}, rec);
   }
-  if (facts) {
-    cert.serial = facts->serial;
-    cert.subject = facts->subject;
-    cert.issuer = facts->issuer;
-    cert.not_before = facts->not_before;
-    cert.not_after = facts->not_after;
-    cert.sha1_thumbprint = facts->sha1_thumbprint;
-    if (cert.not_after < now_text()) {
-      add_issue(issues_, Severity::Info, "certificate-expired",
-                "the certificate in " + section_ref(s.name) + " expired on " + cert.not_after, body->line);
-    }
-    rec.certificates.push_back(std::move(cert));
+  if (!facts) return;
+  cert.serial = facts->serial;
+  cert.subject = facts->subject;
+  cert.issuer = facts->issuer;
+  cert.not_before = facts->not_before;
+  cert.not_after = facts->not_after;
+  cert.sha1_thumbprint = facts->sha1_thumbprint;
+  if (cert.not_after < now_text()) {
+    add_issue(issues_, Severity::Info, "certificate-expired",
+              "the certificate in " + section_ref(s.name) + " expired on " + cert.not_after, body->line);
   }
+  rec.certificates.push_back(std::move(cert));
+}
+
+std::size_t RuleRun::error_count() const {
+  return static_cast<std::size_t>(
+      std::count_if(issues_.begin(), issues_.end(), [](const Issue& i) { return i.severity == Severity::Error; }));
+}
+
+RuleRun::ClientKeys RuleRun::read_client(const ProfileSection& client, ClientRecord& rec, RuleResult& result) {
+  ClientKeys k;
+  if (const ProfileEntry* dn = required(client, "MailboxDN")) {
+    rec.mailbox_dn = dn->value;
+    result.mailbox_dn = dn->value;
+    result.mailbox_line = dn->line;
+  }
+  k.state_line = client.line;
+  if (const ProfileEntry* st = required(client, "State")) {
+    k.state_line = st->line;
+    const auto v = parse_decimal(st->value);
+    if (!v || *v < 1 || *v > 4) {
+      error("bad-value", "State is " + quoted(st->value) + ", expected 1 (New), 2 (Active), 3 (Revoked) or 4 (Recovery)", st->line);
+    } else {
+      k.state = static_cast<int>(*v);
+      result.legacy_state = k.state;
+    }
+  }
+  k.nums_entry = client.find("NumSCerts");
+  k.nume_entry = client.find("NumECerts");
+  k.nums = count(client, "NumSCerts");
+  k.nume = count(client, "NumECerts");
+  k.nums_ok = !k.nums_entry || k.nums;
+  k.nume_ok = !k.nume_entry || k.nume;
+  if (const ProfileEntry* e = client.find("DisplayName")) rec.display_name = e->value;
+  if (const ProfileEntry* e = client.find("Alias")) {
+    rec.alias = e->value;
+    result.alias = e->value;
+  }
+  if (const ProfileEntry* e = client.find("Token")) rec.token = e->value;
+  rec.created_at = timestamp(client, "Created", rec);
+  rec.modified_at = timestamp(client, "Modified", rec);
+  unknown_keys(client,
+               {"MailboxDN", "DisplayName", "Alias", "State", "NumSCerts", "NumECerts", "Token", "Created", "Modified"},
+               rec);
+  return k;
+}
+
+// KB Q198709: State 4 with no signing certificate never enrolled (reported once
+// the record is known to be valid); with [SCert<n>] sections but no count, the
+// tool does not guess. Then the declared counts against the sections.
+void RuleRun::check_recovery_and_counts(const ProfileSection& client, const ClientKeys& k, RuleResult& result) {
+  const bool has_scert_section =
+      std::any_of(certs_.begin(), certs_.end(), [](const CertSection& c) { return c.kind == CertKind::Signing; });
+  bool ambiguous = false;
+  if (k.state == 4 && k.nums_ok && (!k.nums || *k.nums == 0) && !has_scert_section) {
+    result.normalized = true;
+  } else if (k.state == 4 && !k.nums_entry && has_scert_section) {
+    ambiguous = true;
+    error("ambiguous-recovery",
+          "State 4 (Recovery) with NumSCerts missing but [SCert<n>] sections present: the tool does not guess",
+          k.state_line);
+  }
+  if (!ambiguous) check_counts(CertKind::Signing, k.nums, k.nums_ok, k.nums_entry ? k.nums_entry->line : client.line);
+  check_counts(CertKind::Encryption, k.nume, k.nume_ok, k.nume_entry ? k.nume_entry->line : client.line);
 }
 
 RuleResult RuleRun::run(const std::string& record_id) {
   RuleResult result;
-  const std::size_t errors_before =
-      static_cast<std::size_t>(std::count_if(issues_.begin(), issues_.end(), [](const Issue& i) { return i.severity == Severity::Error; }));
+  const std::size_t errors_before = error_count();
   const ProfileSection* client = p_.find("Client");
   if (client == nullptr) {
     error("missing-section", "no [Client] section", 0);
@@ -231,41 +322,7 @@ RuleResult RuleRun::run(const std::string& record_id) {
   }
   ClientRecord rec;
   rec.record_id = record_id;
-  if (const ProfileEntry* dn = required(*client, "MailboxDN")) {
-    rec.mailbox_dn = dn->value;
-    result.mailbox_dn = dn->value;
-    result.mailbox_line = dn->line;
-  }
-  std::optional<int> state;
-  int state_line = client->line;
-  if (const ProfileEntry* st = required(*client, "State")) {
-    state_line = st->line;
-    const auto v = parse_decimal(st->value);
-    if (!v || *v < 1 || *v > 4) {
-      error("bad-value", "State is " + quoted(st->value) + ", expected 1 (New), 2 (Active), 3 (Revoked) or 4 (Recovery)", st->line);
-    } else {
-      state = static_cast<int>(*v);
-      result.legacy_state = state;
-    }
-  }
-  const ProfileEntry* nums_entry = client->find("NumSCerts");
-  const ProfileEntry* nume_entry = client->find("NumECerts");
-  const auto nums = count(*client, "NumSCerts");
-  const auto nume = count(*client, "NumECerts");
-  const bool nums_ok = !nums_entry || nums;
-  const bool nume_ok = !nume_entry || nume;
-  if (const ProfileEntry* e = client->find("DisplayName")) rec.display_name = e->value;
-  if (const ProfileEntry* e = client->find("Alias")) {
-    rec.alias = e->value;
-    result.alias = e->value;
-  }
-  if (const ProfileEntry* e = client->find("Token")) rec.token = e->value;
-  rec.created_at = timestamp(*client, "Created", rec);
-  rec.modified_at = timestamp(*client, "Modified", rec);
-  unknown_keys(*client,
-               {"MailboxDN", "DisplayName", "Alias", "State", "NumSCerts", "NumECerts", "Token", "Created", "Modified"},
-               rec);
-
+  const ClientKeys k = read_client(*client, rec, result);
   for (const auto& s : p_.sections) {
     if (&s == client) continue;
     if (auto cs = cert_section(s)) {
@@ -274,45 +331,27 @@ RuleResult RuleRun::run(const std::string& record_id) {
       unknown_keys(s, {}, rec);
     }
   }
-  const bool has_scert_section =
-      std::any_of(certs_.begin(), certs_.end(), [](const CertSection& c) { return c.kind == CertKind::Signing; });
-
-  bool ambiguous = false;
-  if (state == 4 && nums_ok && (!nums || *nums == 0) && !has_scert_section) {
-    result.normalized = true;  // reported below, once the record is known to be valid
-  } else if (state == 4 && !nums_entry && has_scert_section) {
-    ambiguous = true;
-    error("ambiguous-recovery",
-          "State 4 (Recovery) with NumSCerts missing but [SCert<n>] sections present: the tool does not guess",
-          state_line);
-  }
-  if (!ambiguous) check_counts(CertKind::Signing, nums, nums_ok, nums_entry ? nums_entry->line : client->line);
-  check_counts(CertKind::Encryption, nume, nume_ok, nume_entry ? nume_entry->line : client->line);
-
+  check_recovery_and_counts(*client, k, result);
   std::sort(certs_.begin(), certs_.end(), [](const CertSection& a, const CertSection& b) {
     return a.kind != b.kind ? a.kind == CertKind::Signing : a.seq < b.seq;
   });
   for (const auto& cs : certs_) read_certificate(cs, rec);
-
-  if (state == 2 && nums_ok && nume_ok && (nums.value_or(0) < 1 || nume.value_or(0) < 1)) {
+  if (k.state == 2 && k.nums_ok && k.nume_ok && (k.nums.value_or(0) < 1 || k.nume.value_or(0) < 1)) {
     error("inconsistent-state", "State 2 (Active) needs at least one signing and one encryption certificate (NumSCerts=" +
-                                    std::to_string(nums.value_or(0)) + ", NumECerts=" + std::to_string(nume.value_or(0)) + ")",
-          state_line);
+                                    std::to_string(k.nums.value_or(0)) + ", NumECerts=" + std::to_string(k.nume.value_or(0)) + ")",
+          k.state_line);
   }
-
-  const std::size_t errors_after =
-      static_cast<std::size_t>(std::count_if(issues_.begin(), issues_.end(), [](const Issue& i) { return i.severity == Severity::Error; }));
   if (has_error(issues_)) result.normalized = false;  // parse errors of this file count too
-  if (errors_after == errors_before && state) {
+  if (error_count() == errors_before && k.state) {
     if (result.normalized) {
       // A rejected record is not normalized, so the rule is reported only for valid ones.
       add_issue(issues_, Severity::Warning, "recovery-never-enrolled",
-                std::string("State 4 (Recovery) with ") + (nums ? "NumSCerts=0" : "NumSCerts missing") +
+                std::string("State 4 (Recovery) with ") + (k.nums ? "NumSCerts=0" : "NumSCerts missing") +
                     ": never enrolled; set to New",
-                state_line);
+                k.state_line);
     }
-    rec.legacy_state = *state;
-    rec.state = result.normalized ? ClientState::New : static_cast<ClientState>(*state);
+    rec.legacy_state = *k.state;
+    rec.state = result.normalized ? ClientState::New : static_cast<ClientState>(*k.state);
     result.record = std::move(rec);
   }
   return result;
@@ -328,6 +367,13 @@ const char* outcome_name(RecordOutcome o) {
     case RecordOutcome::Skipped: return "skipped";
   }
   return "rejected";
+}
+
+std::optional<RecordOutcome> outcome_from_name(std::string_view name) {
+  for (RecordOutcome o : {RecordOutcome::Migrated, RecordOutcome::Normalized, RecordOutcome::Rejected, RecordOutcome::Skipped}) {
+    if (name == outcome_name(o)) return o;
+  }
+  return std::nullopt;
 }
 
 RuleResult apply_record_rules(const ParsedProfile& profile, const std::string& record_id, std::time_t now,

@@ -5,7 +5,7 @@
 
 namespace kms::core {
 
-StoreAnalysis analyse_store(const StoreDir& clients, const PassSettings& s) {
+StoreAnalysis analyze_store(const StoreDir& clients, const PassSettings& s) {
   StoreAnalysis a;
   a.clients = clients.path();
   a.entries = list_store(clients);
@@ -18,7 +18,7 @@ StoreAnalysis analyse_store(const StoreDir& clients, const PassSettings& s) {
     a.files[i] = std::move(f);
     if (s.progress) s.progress("reading", i + 1, a.entries.size());
   };
-  for_each_ordered(a.entries.size(), s.jobs, produce, consume);
+  for_each_ordered(a.entries.size(), s.workers, produce, consume);
   apply_cross_file_rules(a.files);
   return a;
 }

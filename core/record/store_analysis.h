@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "file_analysis.h"
+#include "ordered_pipeline.h"
 #include "run_control.h"
 #include "store_walker.h"
 
@@ -20,13 +21,13 @@ struct StoreAnalysis {
 struct PassSettings {
   std::int64_t max_record_bytes = 1 << 20;
   std::time_t now = 0;  ///< decides certificate-expired
-  int jobs = 1;
+  OrderedOptions workers;  ///< the pass's threads (for_each_ordered)
   const CancelFlag* cancel = nullptr;
   ProgressFn progress;
 };
 
 /// Lists `clients` and analyses every entry. Throws std::filesystem::filesystem_error when
 /// the folder cannot be listed, a Stop of kind Cancelled when asked to stop.
-StoreAnalysis analyse_store(const StoreDir& clients, const PassSettings& s);
+StoreAnalysis analyze_store(const StoreDir& clients, const PassSettings& s);
 
 }  // namespace kms::core

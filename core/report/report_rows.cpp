@@ -25,8 +25,8 @@ FileSummary summary_of(const Stmt& q) {
   f.record_id = q.text(1);
   f.mailbox_dn = q.text(2);
   f.sha256 = q.text(3);
-  f.outcome = named(q.text(4), {RecordOutcome::Migrated, RecordOutcome::Normalized, RecordOutcome::Rejected,
-                                RecordOutcome::Skipped}, outcome_name).value_or(RecordOutcome::Rejected);
+  // Text that no run writes (a tampered row) reads as rejected, the outcome that migrates nothing.
+  f.outcome = outcome_from_name(q.text_view(4)).value_or(RecordOutcome::Rejected);
   if (!q.is_null(5)) f.legacy_state = static_cast<int>(q.integer(5));
   if (!q.is_null(6)) {
     f.state = named(q.text(6), {ClientState::New, ClientState::Active, ClientState::Revoked, ClientState::Recovery},

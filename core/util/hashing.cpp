@@ -62,27 +62,23 @@ std::string sha1_hex(const Bytes& data) {
   return hex_lower(out, sha1_into(data.data(), data.size(), out));
 }
 
-struct Sha256::Impl {
-  EVP_MD_CTX* ctx = nullptr;
-};
-
-Sha256::Sha256() : impl_(std::make_unique<Impl>()) {
-  impl_->ctx = EVP_MD_CTX_new();
-  if (!impl_->ctx || EVP_DigestInit_ex(impl_->ctx, sha256_md(), nullptr) != 1) {
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+  if (!ctx_ || EVP_DigestInit_ex(ctx_, sha256_md(), nullptr) != 1) {
+    EVP_MD_CTX_free(ctx_);
     throw std::runtime_error("OpenSSL SHA-256 init failed");
   }
 }
 
-Sha256::~Sha256() { EVP_MD_CTX_free(impl_->ctx); }
+Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
 
 void Sha256::update(const void* data, std::size_t n) {
-  if (EVP_DigestUpdate(impl_->ctx, data, n) != 1) throw std::runtime_error("OpenSSL SHA-256 update failed");
+  if (EVP_DigestUpdate(ctx_, data, n) != 1) throw std::runtime_error("OpenSSL SHA-256 update failed");
 }
 
 std::string Sha256::raw_final() {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_DigestFinal_ex(impl_->ctx, out, &len) != 1) throw std::runtime_error("OpenSSL SHA-256 final failed");
+  if (EVP_DigestFinal_ex(ctx_, out, &len) != 1) throw std::runtime_error("OpenSSL SHA-256 final failed");
   return std::string(reinterpret_cast<const char*>(out), len);
 }
 

@@ -2,21 +2,22 @@
 #pragma once
 #include <array>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 
 #include "text_util.h"
+
+struct evp_md_ctx_st;
 
 namespace kms::core {
 
 std::string sha256_hex(std::string_view data);
 std::string sha1_hex(const Bytes& data);
 
-/// Incremental SHA-256 (for content_digest).
 /// SHA-256 of the bytes, raw.
 std::array<std::uint8_t, 32> sha256_bytes(const void* data, std::size_t n);
 
+/// Incremental SHA-256 (for content_digest).
 class Sha256 {
  public:
   Sha256();
@@ -29,8 +30,7 @@ class Sha256 {
   std::string raw_final();  ///< the 32 bytes
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  evp_md_ctx_st* ctx_ = nullptr;  // OpenSSL's EVP_MD_CTX
 };
 
 }  // namespace kms::core

@@ -21,7 +21,6 @@ class Cursor {
  public:
   Cursor(const std::uint8_t* p, std::size_t n) : p_(p), end_(p + n) {}
   bool empty() const { return p_ == end_; }
-  std::uint8_t peek_tag() const { return empty() ? 0 : *p_; }
 
   bool next(Tlv& t) {
     if (end_ - p_ < 2) return false;
