@@ -191,7 +191,7 @@ int run_command(const Options& o) {
     case Command::Verify: return with_context(o, [&](RunContext& c) { return run_verify_command(o, c); });
     case Command::Scan: return with_context(o, [&](RunContext& c) { return run_scan_command(o, c); });
   }
-  return 2;
+  return static_cast<int>(core::ExitCode::Usage);
 }
 
 }  // namespace kms::cli

@@ -20,8 +20,8 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   const kms::cli::ParseOutcome parsed = kms::cli::parse_options(args);
   if (!parsed.options) {
-    kms::cli::say_own_text(parsed.exit_code == 0 ? stdout : stderr, parsed.text);
-    return parsed.exit_code;
+    kms::cli::say_own_text(parsed.exit_code == kms::core::ExitCode::Ok ? stdout : stderr, parsed.text);
+    return static_cast<int>(parsed.exit_code);
   }
   return kms::cli::run_command(*parsed.options);
 }

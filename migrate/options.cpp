@@ -106,7 +106,7 @@ std::optional<Command> command_from(const std::string& s) {
 ParseOutcome error(const std::string& msg, std::optional<Command> c = std::nullopt) {
   ParseOutcome out;
   out.text = "kms-migrate: " + core::terminal_text(msg) + "\n\n" + (c ? usage_of(*c) : usage());  // msg may quote what was typed
-  out.exit_code = 2;
+  out.exit_code = core::ExitCode::Usage;
   return out;
 }
 
@@ -167,17 +167,73 @@ const char* command_name(Command c) {
   return "?";
 }
 
-ParseOutcome parse_options(const std::vector<std::string>& args) {
+namespace {
+
+ParseOutcome text_only(std::string text) {
   ParseOutcome out;
+  out.text = std::move(text);
+  out.exit_code = core::ExitCode::Ok;
+  return out;
+}
+
+/// The words after the command into `vm`. Strict: no positional arguments at all
+/// (a stray word, or a value given to a flag, "--allow-rejected no", is an
+/// error), and no abbreviated option names. Help, version or an error: what to print.
+std::optional<ParseOutcome> read_words(Command cmd, const std::vector<std::string>& rest,
+                                       const po::options_description& all, po::variables_map& vm) {
+  try {
+    const auto style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+    po::options_description parse_only = all;
+    parse_only.add_options()(kStray, po::value<std::vector<std::string>>());
+    po::positional_options_description words;
+    words.add(kStray, -1);
+    po::store(po::command_line_parser(rest).options(parse_only).positional(words).style(style).run(), vm);
+    if (vm.count(kStray)) {
+      return error("unexpected argument '" + vm[kStray].as<std::vector<std::string>>().front() +
+                       "' (an option takes its value as the next word; a flag takes none)",
+                   cmd);
+    }
+    if (vm.count("help")) {
+      std::ostringstream s;
+      s << "kms-migrate " << command_name(cmd) << ": " << kAbout[static_cast<int>(cmd)] << "\n\n" << all;
+      return text_only(s.str());
+    }
+    if (vm.count("version")) return text_only(std::string("kms-migrate ") + kToolVersion + "\n");
+    po::notify(vm);
+  } catch (const po::unknown_option& e) {
+    return error(std::string(e.what()) + suggestion(e.get_option_name(), all), cmd);
+  } catch (const po::error& e) {
+    return error(e.what(), cmd);
+  }
+  return std::nullopt;
+}
+
+/// The values that need more than Boost's own conversion; nullopt when all are valid.
+std::optional<ParseOutcome> take_values(const po::variables_map& vm, Options& o) {
+  if (const auto why = empty_path(vm)) return error(*why, o.command);
+  if (vm.count("report")) o.report = vm["report"].as<std::string>();
+  if (vm.count("keep-db")) o.keep_db = vm["keep-db"].as<std::string>();
+  if (vm.count("mailbox")) o.mailbox = vm["mailbox"].as<std::string>();
+  const std::string progress = vm["progress"].as<std::string>();
+  if (progress == "auto") o.progress = ProgressMode::Auto;
+  else if (progress == "always") o.progress = ProgressMode::Always;
+  else if (progress == "never") o.progress = ProgressMode::Never;
+  else return error("--progress must be auto, always or never, not '" + progress + "'", o.command);
+  if (o.jobs < 1 || o.jobs > 256) return error("--jobs must be between 1 and 256", o.command);
+  if (o.max_record_size < 1) return error("--max-record-size must be at least 1 byte", o.command);
+  o.max_record_size_given = !vm["max-record-size"].defaulted();
+  if (o.report && !core::report_format_for(*o.report)) {
+    return error("--report must end in .jsonl or .csv: '" + *o.report + "'", o.command);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+ParseOutcome parse_options(const std::vector<std::string>& args) {
   if (args.empty()) return error("no command given");
-  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    out.text = usage();
-    return out;
-  }
-  if (args[0] == "--version" || args[0] == "-V") {
-    out.text = std::string("kms-migrate ") + kToolVersion + "\n";
-    return out;
-  }
+  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") return text_only(usage());
+  if (args[0] == "--version" || args[0] == "-V") return text_only(std::string("kms-migrate ") + kToolVersion + "\n");
   const auto cmd = command_from(args[0]);
   if (!cmd) {
     std::string hint;
@@ -192,54 +248,9 @@ ParseOutcome parse_options(const std::vector<std::string>& args) {
   all.add(command_options(*cmd, o)).add(common_options(*cmd, o));
   all.add_options()("version,V", "print the version");
   po::variables_map vm;
-  const std::vector<std::string> rest(args.begin() + 1, args.end());
-  try {
-    // Strict: no positional arguments at all (a stray word, or a value given to a
-    // flag, "--allow-rejected no", is an error), and no abbreviated option names.
-    const auto style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
-    po::options_description parse_only = all;
-    parse_only.add_options()(kStray, po::value<std::vector<std::string>>());
-    po::positional_options_description words;
-    words.add(kStray, -1);
-    po::store(po::command_line_parser(rest).options(parse_only).positional(words).style(style).run(), vm);
-    if (vm.count(kStray)) {
-      return error("unexpected argument '" + vm[kStray].as<std::vector<std::string>>().front() +
-                       "' (an option takes its value as the next word; a flag takes none)",
-                   *cmd);
-    }
-    if (vm.count("help")) {
-      std::ostringstream s;
-      s << "kms-migrate " << command_name(*cmd) << ": " << kAbout[static_cast<int>(*cmd)] << "\n\n" << all;
-      out.text = s.str();
-      return out;
-    }
-    if (vm.count("version")) {
-      out.text = std::string("kms-migrate ") + kToolVersion + "\n";
-      return out;
-    }
-    po::notify(vm);
-  } catch (const po::unknown_option& e) {
-    return error(std::string(e.what()) + suggestion(e.get_option_name(), all), *cmd);
-  } catch (const po::error& e) {
-    return error(e.what(), *cmd);
-  }
-  if (const auto why = empty_path(vm)) return error(*why, *cmd);
-  if (vm.count("report")) o.report = vm["report"].as<std::string>();
-  if (vm.count("keep-db")) o.keep_db = vm["keep-db"].as<std::string>();
-  if (vm.count("mailbox")) o.mailbox = vm["mailbox"].as<std::string>();
-  const std::string progress = vm["progress"].as<std::string>();
-  if (progress == "auto") o.progress = ProgressMode::Auto;
-  else if (progress == "always") o.progress = ProgressMode::Always;
-  else if (progress == "never") o.progress = ProgressMode::Never;
-  else return error("--progress must be auto, always or never, not '" + progress + "'", *cmd);
-  if (o.jobs < 1 || o.jobs > 256) return error("--jobs must be between 1 and 256", *cmd);
-  if (o.max_record_size < 1) return error("--max-record-size must be at least 1 byte", *cmd);
-  o.max_record_size_given = !vm["max-record-size"].defaulted();
-  if (o.report) {
-    if (!core::report_format_for(*o.report)) {
-      return error("--report must end in .jsonl or .csv: '" + *o.report + "'", *cmd);
-    }
-  }
+  if (auto printed = read_words(*cmd, std::vector<std::string>(args.begin() + 1, args.end()), all, vm)) return *printed;
+  if (auto invalid = take_values(vm, o)) return *invalid;
+  ParseOutcome out;
   out.options = o;
   return out;
 }

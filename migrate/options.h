@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "failure.h"
+#include "kms_version.h"
+
 namespace kms::cli {
 
 enum class Command { Scan, Rehearse, Upgrade, Verify };
@@ -32,12 +35,11 @@ struct Options {
 struct ParseOutcome {
   std::optional<Options> options;
   std::string text;   ///< help or version (stdout), or an error (stderr)
-  int exit_code = 0;  ///< when there are no options: 0 for help/version, 2 for errors
+  core::ExitCode exit_code = core::ExitCode::Ok;  ///< when there are no options: Ok for help/version, Usage for errors
 };
 
 ParseOutcome parse_options(const std::vector<std::string>& args);
 
 const char* command_name(Command c);
-inline constexpr const char* kToolVersion = "0.1.0";
 
 }  // namespace kms::cli
