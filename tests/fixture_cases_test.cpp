@@ -5,11 +5,14 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 
 #include "cross_checks.h"
 #include "file_analysis.h"
+#include "issue_codes.h"
 #include "store_walker.h"
+#include "text_util.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -18,6 +21,8 @@ namespace kms::core {
 namespace {
 
 const std::time_t kNow = 1'800'000'000;
+/// The size limit the fixtures are read with: small, so that a fixture of 20 KB shows too-large.
+constexpr std::int64_t kFixtureLimit = 16 * 1024;
 
 struct Expected {
   std::string outcome;
@@ -48,7 +53,7 @@ std::map<std::string, Expected> read_expected(const fs::path& tsv) {
 std::vector<FileSummary> analyse_store(const fs::path& clients) {
   std::vector<FileSummary> files;
   const StoreDir dir(clients);
-  for (const auto& e : list_store(dir)) files.push_back(analyze_entry(dir, e, 1 << 20, kNow).summary);
+  for (const auto& e : list_store(dir)) files.push_back(analyze_entry(dir, e, kFixtureLimit, kNow).summary);
   apply_cross_file_rules(files);
   return files;
 }
@@ -69,8 +74,9 @@ TEST_P(FixtureCases, OutcomesAndIssueCodesMatchExpected) {
     EXPECT_EQ(outcome_name(f.outcome), it->second.outcome);
     EXPECT_EQ(got, it->second.codes);
     for (const auto& i : f.issues) {
-      if (i.severity == Severity::Error && i.code != "symlink" && i.code != "empty-file" && i.code != "missing-section" &&
-          i.code != "bad-encoding" && i.code != "duplicate-record-id" && i.code != "missing-key") {
+      const IssueCode* code = find_issue_code(i.code);
+      ASSERT_NE(code, nullptr) << i.code;
+      if (i.severity == Severity::Error && code->names_line) {
         EXPECT_GT(i.line, 0) << i.code << " should name its line";
       }
     }
@@ -81,19 +87,60 @@ TEST_P(FixtureCases, OutcomesAndIssueCodesMatchExpected) {
 
 INSTANTIATE_TEST_SUITE_P(Stores, FixtureCases, ::testing::Values("single", "duplicate-mailbox", "duplicate-record-id"));
 
-TEST(FixtureCases, EveryIssueCodeOfTheSpecHasAFixture) {
-  const char* spec_codes[] = {"symlink", "empty-file", "bad-encoding", "binary-content", "malformed-line",
-                              "missing-section", "missing-key", "bad-value", "count-mismatch", "bad-certificate",
-                              "serial-mismatch", "bad-key-blob", "wrapped-value", "inconsistent-state", "ambiguous-recovery",
-                              "duplicate-mailbox", "duplicate-record-id", "duplicate-key", "duplicate-section",
-                              "key-outside-section", "unknown-key", "bad-timestamp", "revoked-without-date",
-                              "unassigned-cp1252-byte", "decoded-as-utf8", "certificate-expired",
-                              "recovery-never-enrolled"};
-  std::string all;
-  for (const char* store : {"single", "duplicate-mailbox", "duplicate-record-id"}) {
-    all += test::read_file(fs::path(KMS_FIXTURES_DIR) / "cases" / store / "expected.tsv");
+const char* const kStores[] = {"single", "duplicate-mailbox", "duplicate-record-id"};
+
+/// The codes column of every fixture store's expected.tsv, with the file that shows each.
+std::map<std::string, std::string> fixture_codes() {
+  std::map<std::string, std::string> shown;
+  for (const char* store : kStores) {
+    for (const auto& [file, e] : read_expected(fs::path(KMS_FIXTURES_DIR) / "cases" / store / "expected.tsv")) {
+      for (const auto& c : e.codes) shown.emplace(c, std::string(store) + "/" + file);
+    }
   }
-  for (const char* code : spec_codes) EXPECT_NE(all.find(code), std::string::npos) << "no fixture for " << code;
+  return shown;
+}
+
+TEST(IssueCodes, EveryCodeOfTheTableHasAFixtureAndEveryFixtureCodeIsInTheTable) {
+  const auto shown = fixture_codes();
+  for (const auto& c : issue_codes()) {
+    if (c.has_fixture) {
+      EXPECT_TRUE(shown.count(std::string(c.name))) << "no fixture shows " << c.name;
+    }
+  }
+  for (const auto& [code, file] : shown) EXPECT_NE(find_issue_code(code), nullptr) << file << ": " << code << " is not in the table";
+}
+
+TEST(IssueCodes, EveryCodeTheLibraryAddsIsInTheTableWithItsSeverity) {
+  // add_issue(..., Severity::X, "code", ...), and the rules' error("code", ...) and warn("code", ...).
+  const std::regex added(R"re(add_issue\([^,]+,\s*Severity::(\w+),\s*"([a-z0-9-]+)")re");
+  const std::regex helper(R"re(\b(error|warn)\("([a-z0-9-]+)")re");
+  std::size_t seen = 0;
+  for (const auto& e : fs::recursive_directory_iterator(fs::path(KMS_SOURCE_DIR) / "core")) {
+    if (e.path().extension() != ".cpp") continue;
+    const std::string text = test::read_file(e.path());
+    for (std::sregex_iterator it(text.begin(), text.end(), added), end; it != end; ++it, ++seen) {
+      const IssueCode* c = find_issue_code((*it)[2].str());
+      ASSERT_NE(c, nullptr) << e.path() << ": " << (*it)[2] << " is not in issue_codes.cpp";
+      EXPECT_EQ(severity_name(c->severity), to_lower_ascii((*it)[1].str())) << e.path() << ": " << (*it)[2];
+    }
+    for (std::sregex_iterator it(text.begin(), text.end(), helper), end; it != end; ++it, ++seen) {
+      const IssueCode* c = find_issue_code((*it)[2].str());
+      ASSERT_NE(c, nullptr) << e.path() << ": " << (*it)[2] << " is not in issue_codes.cpp";
+      EXPECT_EQ(c->severity, (*it)[1] == "error" ? Severity::Error : Severity::Warning) << e.path() << ": " << (*it)[2];
+    }
+  }
+  EXPECT_GT(seen, 40u) << "the search found too few codes to be searching the right text";
+}
+
+TEST(IssueCodes, EveryCodeIsDocumented) {
+  // A file's codes in the description of the store; the run's own in the reports' table.
+  const std::string store = test::read_file(fs::path(KMS_SOURCE_DIR) / "docs" / "legacy-store.md");
+  const std::string reports = test::read_file(fs::path(KMS_SOURCE_DIR) / "docs" / "reports.md");
+  for (const auto& c : issue_codes()) {
+    const std::string& doc = c.scope == IssueScope::Run ? reports : store;
+    EXPECT_NE(doc.find("`" + std::string(c.name) + "`"), std::string::npos)
+        << c.name << " is not in docs/" << (c.scope == IssueScope::Run ? "reports.md" : "legacy-store.md");
+  }
 }
 
 TEST(StoreLayout, SourceMayNameSecurityMgrentOrClientsInAnyCase) {

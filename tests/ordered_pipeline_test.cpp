@@ -41,11 +41,24 @@ TEST(OrderedPipeline, AWorkerErrorStopsTheRunAndIsRethrown) {
 }
 
 TEST(OrderedPipeline, AConsumerErrorStopsTheWorkers) {
-  std::function<int(std::size_t)> produce = [](std::size_t) { return 1; };
+  std::atomic<int> produced{0}, running{0};
+  std::function<int(std::size_t)> produce = [&](std::size_t) {
+    ++running;
+    ++produced;
+    --running;
+    return 1;
+  };
   std::function<void(std::size_t, int&&)> consume = [](std::size_t i, int&&) {
     if (i == 10) throw std::logic_error("stop");
   };
-  EXPECT_THROW(for_each_ordered<int>(100000, 3, produce, consume), std::logic_error);
+  OrderedOptions o;
+  o.jobs = 3;
+  EXPECT_THROW(for_each_ordered<int>(100000, o, produce, consume), std::logic_error);
+  // Every worker has returned before the error reaches the caller, and none
+  // went on past the window of results it may hold ahead of the consumer.
+  EXPECT_EQ(running.load(), 0);
+  const int at_most = 11 + static_cast<int>(o.window_per_job * 3 + o.batch * 3);
+  EXPECT_LE(produced.load(), at_most) << "the workers went on after the consumer's error";
 }
 
 }  // namespace

@@ -80,17 +80,16 @@ TEST_F(Reliability, SecondUpgradeOfTheSameTargetIsRefusedAndAKilledRunLeavesNoSt
   fs::create_directories(out);
   const std::vector<std::string> args = {"upgrade", "--source", store.string(), "--target", (out / "kms55.db").string(),
                                          "--progress", "never", "--jobs", "1", "--yes"};
-  const int first = start_process(KMS_MIGRATE_BIN, args, tmp / "first.txt");
-  for (int i = 0; i < 500 && files_containing(out, ".lock").empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  // The first run stands at its first file: the lock taken, its temporary file made.
+  const fs::path fifo = tmp / "stop.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const int first = start_at_stop_point(args, tmp / "first.txt", fifo, "reading");
+  ASSERT_GT(first, 0);
+  EXPECT_FALSE(files_containing(out, ".lock").empty());
+  EXPECT_FALSE(files_containing(out, ".tmp").empty());
   const auto second = run_process(KMS_MIGRATE_BIN, args);
   EXPECT_EQ(second.exit_code, 2) << second.out;
   EXPECT_NE(second.out.find("another kms-migrate run"), std::string::npos) << second.out;
-  // Kill the first once it is writing its temporary file.
-  for (int i = 0; i < 2000 && files_containing(out, ".tmp").empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
   ::kill(first, SIGKILL);
   EXPECT_EQ(wait_process(first), 128 + SIGKILL);
   EXPECT_FALSE(fs::exists(out / "kms55.db"));

@@ -40,7 +40,7 @@ TEST(Report, RecordLineIsTheJsonLibrarysOwn) {
   cases.push_back(skipped);
   FileSummary rejected = summary("Mbad.ini", "/o=x");
   rejected.outcome = RecordOutcome::Rejected;
-  add_issue(rejected.issues, Severity::Error, "bad-state", "State=9 is not 1-4", 3);
+  rejected.issues.push_back(Issue{Severity::Error, "bad-state", "State=9 is not 1-4", 3});  // any code: the report does not judge it
   cases.push_back(rejected);
   for (const auto& f : cases) {
     for (auto v : {std::optional<Verification>(), std::optional<Verification>(Verification::Passed),
@@ -53,6 +53,43 @@ TEST(Report, RecordLineIsTheJsonLibrarysOwn) {
   }
 }
 
+// The lines of docs/reports.md, written out: the fields, their order, null for
+// what is unknown, the CSV quoting and the issue text.
+TEST(Report, RecordLinesAreExactlyTheDocumentedOnes) {
+  FileSummary f = summary("Mxclfr4zqvktn.ini", "/o=Contoso/ou=Redmond/cn=Recipients/cn=JaneD");
+  f.record_id = "mxclfr4zqvktn";
+  f.outcome = RecordOutcome::Normalized;
+  f.legacy_state = 4;
+  f.state = ClientState::New;
+  add_issue(f.issues, Severity::Warning, "recovery-never-enrolled",
+            "State 4 (Recovery) with NumSCerts missing: never enrolled; set to New", 5);
+  const std::string sha(64, 'a');
+  EXPECT_EQ(jsonl_record(f, Verification::Passed),
+            R"({"type":"record","path":"Mxclfr4zqvktn.ini","record_id":"mxclfr4zqvktn",)"
+            R"("mailbox_dn":"/o=Contoso/ou=Redmond/cn=Recipients/cn=JaneD","sha256":")" + sha + R"(",)"
+            R"("outcome":"normalized","legacy_state":4,"state":"new",)"
+            R"("issues":[{"severity":"warning","code":"recovery-never-enrolled",)"
+            R"("message":"State 4 (Recovery) with NumSCerts missing: never enrolled; set to New","line":5}],)"
+            R"("verification":"passed"})" "\n");
+  EXPECT_EQ(csv_record(f, Verification::Passed),
+            "Mxclfr4zqvktn.ini,mxclfr4zqvktn,/o=Contoso/ou=Redmond/cn=Recipients/cn=JaneD," + sha +
+                ",normalized,4,new,warning recovery-never-enrolled (line 5): State 4 (Recovery) with NumSCerts "
+                "missing: never enrolled; set to New,passed\r\n");  // quoted only for a comma, a quote or a line end
+  FileSummary skipped;
+  skipped.path = "desktop.ini";
+  skipped.outcome = RecordOutcome::Skipped;
+  add_issue(skipped.issues, Severity::Info, "not-a-record", "not a client record file: \"x, y\"");
+  EXPECT_EQ(jsonl_record(skipped, std::nullopt),
+            R"({"type":"record","path":"desktop.ini","record_id":null,"mailbox_dn":null,"sha256":null,)"
+            R"("outcome":"skipped","legacy_state":null,"state":null,)"
+            R"("issues":[{"severity":"info","code":"not-a-record","message":"not a client record file: \"x, y\"","line":null}],)"
+            R"("verification":null})" "\n");
+  EXPECT_EQ(csv_record(skipped, std::nullopt),
+            "desktop.ini,,,,skipped,,,\"info not-a-record: not a client record file: \"\"x, y\"\"\",\r\n");
+  EXPECT_EQ(report_head(ReportFormat::Csv),
+            "path,record_id,mailbox_dn,sha256,outcome,legacy_state,state,issues,verification\r\n");
+}
+
 TEST(Report, SinkStreamsEveryFileAndKeepsShortListsForTheTerminal) {
   test::TempDir tmp;
   const auto path = tmp / "r.jsonl";
@@ -63,7 +100,7 @@ TEST(Report, SinkStreamsEveryFileAndKeepsShortListsForTheTerminal) {
     for (int i = 0; i < 40; ++i) {
       FileSummary f = summary("M" + std::to_string(1000 + i) + ".ini", "/o=x/cn=" + std::to_string(i));
       f.outcome = RecordOutcome::Rejected;
-      add_issue(f.issues, Severity::Error, "bad-state", "State=9 is not 1-4", 2);
+      f.issues.push_back(Issue{Severity::Error, "bad-state", "State=9 is not 1-4", 2});
       sink.add(f, std::nullopt);
     }
     EXPECT_FALSE(std::filesystem::exists(path)) << "the report appears only when finished";

@@ -1,6 +1,9 @@
 #include "test_util.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -146,6 +149,65 @@ std::string content_digest(core::Db& db) {
     if (rec) d.add(rec->record_id, core::record_digest(*rec));
   }
   return d.hex();
+}
+
+/// Runs kms-migrate in a new session (no controlling terminal), stdin /dev/null,
+/// stdout and stderr to `log`; with `env` ("NAME=value") added; with `pending`
+/// (a signal number) raised while the cancelling signals are blocked, so that it
+/// is waiting for the program before its first instruction.
+int spawn_tool(const std::vector<std::string>& args, const fs::path& log, const std::string& env, int pending) {
+  std::vector<std::string> all{KMS_MIGRATE_BIN};
+  all.insert(all.end(), args.begin(), args.end());
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setsid();
+    const int in = ::open("/dev/null", O_RDONLY);
+    const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    if (!env.empty()) ::putenv(const_cast<char*>(env.c_str()));
+    if (pending) {
+      sigset_t block;
+      sigemptyset(&block);
+      for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&block, s);
+      ::sigprocmask(SIG_BLOCK, &block, nullptr);
+      ::raise(pending);  // pending across exec, until the program unblocks it
+    }
+    std::vector<char*> argv;
+    for (auto& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(KMS_MIGRATE_BIN, argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+/// Starts a run that stops at `point` and waits there; returns its pid once it
+/// has said so on the FIFO. If the run ends without reaching the point, the
+/// test fails instead of waiting for ever (the two-minute limit is a safety net
+/// only: the handshake itself does not depend on time).
+int start_at_stop_point(const std::vector<std::string>& args, const fs::path& log, const fs::path& fifo, const std::string& point) {
+  const int pid = spawn_tool(args, log, "KMS_MIGRATE_TEST_STOP=" + point + ":" + fifo.string());
+  const int fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  std::string said;
+  for (int waited = 0; waited < 120000 && said.find('\n') == std::string::npos; waited += 10) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 10) > 0 && (p.revents & POLLIN)) {
+      char buf[64];
+      const ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n > 0) said.append(buf, static_cast<std::size_t>(n));
+    }
+    int status = 0;
+    if (said.empty() && ::waitpid(pid, &status, WNOHANG) == pid) {
+      ADD_FAILURE() << "the run ended before reaching " << point << ":\n" << read_file(log);
+      ::close(fd);
+      return -1;
+    }
+  }
+  ::close(fd);
+  EXPECT_EQ(said, point + "\n") << read_file(log);
+  return pid;
 }
 
 }  // namespace kms::test

@@ -54,6 +54,18 @@ void copy_tree(const fs::path& from, const fs::path& to);
 std::string test_cert(const std::string& serial_hex, const std::string& cn = "Test User");
 
 /// Files in `dir` whose names contain `part`.
+/// Runs kms-migrate in a new session (no controlling terminal), stdin /dev/null,
+/// stdout and stderr to `log`; with `env` ("NAME=value") added; with `pending`
+/// (a signal number) raised while the cancelling signals are blocked, so that it
+/// is waiting for the program before its first instruction.
+int spawn_tool(const std::vector<std::string>& args, const fs::path& log, const std::string& env = "", int pending = 0);
+
+/// Starts a run that stops at `point` (core/util/test_stop_point.h) and waits
+/// there; returns its pid once it has said so on the FIFO, -1 (a test failure)
+/// if it ended without reaching the point.
+int start_at_stop_point(const std::vector<std::string>& args, const fs::path& log, const fs::path& fifo,
+                        const std::string& point);
+
 /// The content digest of every client in `db`, read by DbReader: the reference
 /// that the digest a run records is held to.
 std::string content_digest(core::Db& db);

@@ -1,16 +1,19 @@
 #include "issue.h"
 
 #include <algorithm>
+#include <cassert>
+
+#include "issue_codes.h"
 
 namespace kms::core {
 
-const char* severity_name(Severity s) {
-  switch (s) {
-    case Severity::Error: return "error";
-    case Severity::Warning: return "warning";
-    case Severity::Info: return "info";
-  }
-  return "error";
+void add_issue(Issues& issues, Severity s, std::string code, std::string message, int line) {
+#ifndef NDEBUG
+  const IssueCode* known = find_issue_code(code);
+  assert(known && "an issue code missing from issue_codes.cpp");
+  assert(known->severity == s && "an issue code reported with another severity than its table entry");
+#endif
+  issues.push_back(Issue{s, std::move(code), std::move(message), line});
 }
 
 bool has_error(const Issues& issues) {

@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
-namespace kms::core {
+#include "severity.h"
 
-enum class Severity { Error, Warning, Info };
+namespace kms::core {
 
 /// One finding. `line` is 1-based; 0 means the finding has no line.
 /// `message` never contains a secret value (Token, EscrowedKey).
@@ -18,11 +18,9 @@ struct Issue {
 
 using Issues = std::vector<Issue>;
 
-const char* severity_name(Severity s);
-
-inline void add_issue(Issues& issues, Severity s, std::string code, std::string message, int line = 0) {
-  issues.push_back(Issue{s, std::move(code), std::move(message), line});
-}
+/// Adds an issue. `code` is a name of the table (issue_codes.h), with its
+/// severity: checked in debug builds (the sanitizer build runs every test so).
+void add_issue(Issues& issues, Severity s, std::string code, std::string message, int line = 0);
 
 bool has_error(const Issues& issues);
 

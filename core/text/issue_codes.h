@@ -1,0 +1,37 @@
+// Every issue code kms-migrate reports, in one table (docs/legacy-store.md,
+// docs/database.md): the rules add issues by these names, and the tests hold
+// the table to the code, the docs and the fixtures.
+#pragma once
+#include <string_view>
+#include <vector>
+
+#include "severity.h"
+
+namespace kms::core {
+
+/// Where a code is found.
+enum class IssueScope {
+  File,   ///< reading one file of the store
+  Store,  ///< comparing the files of the store with each other (cross-file rules)
+  Run,    ///< comparing the database with the store (verification, the source re-check)
+};
+
+struct IssueCode {
+  std::string_view name;
+  Severity severity;
+  IssueScope scope;
+  /// A fixture store (fixtures/cases) shows it. False only where a fixture
+  /// cannot: an unreadable file (the tests run as root), and the run's own codes.
+  bool has_fixture;
+  /// Always names its line (a code of the whole file, or of a key that may be
+  /// absent, names none: missing-key of an absent key names no line).
+  bool names_line;
+};
+
+/// The table, in the order of docs/legacy-store.md.
+const std::vector<IssueCode>& issue_codes();
+
+/// The entry of `name`; nullptr when there is none.
+const IssueCode* find_issue_code(std::string_view name);
+
+}  // namespace kms::core
