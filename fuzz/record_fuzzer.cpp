@@ -5,9 +5,8 @@
 //  - a normalized record is state new with legacy state 4.
 #include <cstdint>
 #include <cstdlib>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "file_analysis.h"
 #include "report.h"

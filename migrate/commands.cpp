@@ -13,8 +13,8 @@
 #include "scan_json.h"
 #include "scan_view.h"
 #include "signals.h"
-#include "test_stop_point.h"
 #include "terminal.h"
+#include "test_stop_point.h"
 #include "upgrade.h"
 #include "verify_command.h"
 
@@ -42,11 +42,16 @@ struct RunContext {
 
 const char* signal_name(int sig) {
   switch (sig) {
-    case SIGINT: return "SIGINT";
-    case SIGTERM: return "SIGTERM";
-    case SIGHUP: return "SIGHUP (the terminal or the SSH session closed)";
-    case SIGQUIT: return "SIGQUIT";
-    default: return "a signal";
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGHUP:
+      return "SIGHUP (the terminal or the SSH session closed)";
+    case SIGQUIT:
+      return "SIGQUIT";
+    default:
+      return "a signal";
   }
 }
 
@@ -186,10 +191,14 @@ int run_scan_command(const Options& o, RunContext& ctx) {
 
 int run_command(const Options& o) {
   switch (o.command) {
-    case Command::Upgrade: return with_context(o, [&](RunContext& c) { return run_pipeline(o, core::RunMode::Upgrade, c); });
-    case Command::Rehearse: return with_context(o, [&](RunContext& c) { return run_pipeline(o, core::RunMode::Rehearse, c); });
-    case Command::Verify: return with_context(o, [&](RunContext& c) { return run_verify_command(o, c); });
-    case Command::Scan: return with_context(o, [&](RunContext& c) { return run_scan_command(o, c); });
+    case Command::Upgrade:
+      return with_context(o, [&](RunContext& c) { return run_pipeline(o, core::RunMode::Upgrade, c); });
+    case Command::Rehearse:
+      return with_context(o, [&](RunContext& c) { return run_pipeline(o, core::RunMode::Rehearse, c); });
+    case Command::Verify:
+      return with_context(o, [&](RunContext& c) { return run_verify_command(o, c); });
+    case Command::Scan:
+      return with_context(o, [&](RunContext& c) { return run_scan_command(o, c); });
   }
   return static_cast<int>(core::ExitCode::Usage);
 }

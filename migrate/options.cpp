@@ -1,9 +1,8 @@
 #include "options.h"
 
-#include <boost/program_options.hpp>
-
-#include <sstream>
 #include <algorithm>
+#include <boost/program_options.hpp>
+#include <sstream>
 #include <thread>
 
 #include "report.h"
@@ -36,8 +35,7 @@ std::string usage() {
 }
 
 std::string usage_of(Command c) {
-  return std::string("usage:\n") + kUsageLines[static_cast<int>(c)] + "  kms-migrate " + command_name(c) +
-         " --help\n";
+  return std::string("usage:\n") + kUsageLines[static_cast<int>(c)] + "  kms-migrate " + command_name(c) + " --help\n";
 }
 
 const char* kAbout[] = {
@@ -55,15 +53,14 @@ int default_jobs() { return static_cast<int>(std::max(1u, std::thread::hardware_
 
 po::options_description common_options(Command c, Options& o) {
   po::options_description d("Common options");
-  d.add_options()
-      ("jobs", po::value<int>(&o.jobs)->default_value(default_jobs()),
-       writes(c) ? "worker threads reading and checking records, beside the one writing; they run at nice +19 so that the writer always has a core (default: one per core)"
-                 : "worker threads reading and checking records (default: one per core)")
-      ("progress", po::value<std::string>()->default_value("auto"), "auto|always|never: live progress line on stderr")
-      ("max-record-size", po::value<std::int64_t>(&o.max_record_size)->default_value(1 << 20),
-       "record files larger than this many bytes are rejected as too-large")
-      ("quiet", po::bool_switch(&o.quiet), "print only errors and the final status line")
-      ("help,h", "show this help");
+  d.add_options()("jobs", po::value<int>(&o.jobs)->default_value(default_jobs()),
+                  writes(c) ? "worker threads reading and checking records, beside the one writing; they run at nice "
+                              "+19 so that the writer always has a core (default: one per core)"
+                            : "worker threads reading and checking records (default: one per core)")(
+      "progress", po::value<std::string>()->default_value("auto"), "auto|always|never: live progress line on stderr")(
+      "max-record-size", po::value<std::int64_t>(&o.max_record_size)->default_value(1 << 20),
+      "record files larger than this many bytes are rejected as too-large")(
+      "quiet", po::bool_switch(&o.quiet), "print only errors and the final status line")("help,h", "show this help");
   return d;
 }
 
@@ -73,23 +70,23 @@ po::options_description command_options(Command c, Options& o) {
                   "the Security folder, its Mgrent folder, or the Clients folder");
   switch (c) {
     case Command::Scan:
-      d.add_options()("mailbox", po::value<std::string>(), "show the file(s) of this mailbox (DN or alias)")
-          ("json", po::bool_switch(&o.json), "print one JSON document");
+      d.add_options()("mailbox", po::value<std::string>(), "show the file(s) of this mailbox (DN or alias)")(
+          "json", po::bool_switch(&o.json), "print one JSON document");
       break;
     case Command::Rehearse:
-      d.add_options()("report", po::value<std::string>(), "write the per-record report (.jsonl or .csv)")
-          ("keep-db", po::value<std::string>(), "keep the scratch database at this path");
+      d.add_options()("report", po::value<std::string>(), "write the per-record report (.jsonl or .csv)")(
+          "keep-db", po::value<std::string>(), "keep the scratch database at this path");
       break;
     case Command::Upgrade:
-      d.add_options()("target", po::value<std::string>(&o.target)->required(), "the 5.5 database to create")
-          ("report", po::value<std::string>(), "write the per-record report (.jsonl or .csv)")
-          ("allow-rejected", po::bool_switch(&o.allow_rejected), "migrate the valid records even if some are rejected")
-          ("force", po::bool_switch(&o.force), "replace an existing target (only once the new one is complete)")
-          ("yes", po::bool_switch(&o.yes), "do not ask for confirmation on a terminal");
+      d.add_options()("target", po::value<std::string>(&o.target)->required(), "the 5.5 database to create")(
+          "report", po::value<std::string>(), "write the per-record report (.jsonl or .csv)")(
+          "allow-rejected", po::bool_switch(&o.allow_rejected), "migrate the valid records even if some are rejected")(
+          "force", po::bool_switch(&o.force), "replace an existing target (only once the new one is complete)")(
+          "yes", po::bool_switch(&o.yes), "do not ask for confirmation on a terminal");
       break;
     case Command::Verify:
-      d.add_options()("target", po::value<std::string>(&o.target)->required(), "the 5.5 database to check")
-          ("report", po::value<std::string>(), "write the per-record report (.jsonl or .csv)");
+      d.add_options()("target", po::value<std::string>(&o.target)->required(), "the 5.5 database to check")(
+          "report", po::value<std::string>(), "write the per-record report (.jsonl or .csv)");
       break;
   }
   return d;
@@ -105,7 +102,8 @@ std::optional<Command> command_from(const std::string& s) {
 
 ParseOutcome error(const std::string& msg, std::optional<Command> c = std::nullopt) {
   ParseOutcome out;
-  out.text = "kms-migrate: " + core::terminal_text(msg) + "\n\n" + (c ? usage_of(*c) : usage());  // msg may quote what was typed
+  out.text = "kms-migrate: " + core::terminal_text(msg) + "\n\n" +
+             (c ? usage_of(*c) : usage());  // msg may quote what was typed
   out.exit_code = core::ExitCode::Usage;
   return out;
 }
@@ -159,10 +157,14 @@ std::optional<std::string> empty_path(const po::variables_map& vm) {
 
 const char* command_name(Command c) {
   switch (c) {
-    case Command::Scan: return "scan";
-    case Command::Rehearse: return "rehearse";
-    case Command::Upgrade: return "upgrade";
-    case Command::Verify: return "verify";
+    case Command::Scan:
+      return "scan";
+    case Command::Rehearse:
+      return "rehearse";
+    case Command::Upgrade:
+      return "upgrade";
+    case Command::Verify:
+      return "verify";
   }
   return "?";
 }
@@ -215,10 +217,14 @@ std::optional<ParseOutcome> take_values(const po::variables_map& vm, Options& o)
   if (vm.count("keep-db")) o.keep_db = vm["keep-db"].as<std::string>();
   if (vm.count("mailbox")) o.mailbox = vm["mailbox"].as<std::string>();
   const std::string progress = vm["progress"].as<std::string>();
-  if (progress == "auto") o.progress = ProgressMode::Auto;
-  else if (progress == "always") o.progress = ProgressMode::Always;
-  else if (progress == "never") o.progress = ProgressMode::Never;
-  else return error("--progress must be auto, always or never, not '" + progress + "'", o.command);
+  if (progress == "auto")
+    o.progress = ProgressMode::Auto;
+  else if (progress == "always")
+    o.progress = ProgressMode::Always;
+  else if (progress == "never")
+    o.progress = ProgressMode::Never;
+  else
+    return error("--progress must be auto, always or never, not '" + progress + "'", o.command);
   if (o.jobs < 1 || o.jobs > 256) return error("--jobs must be between 1 and 256", o.command);
   if (o.max_record_size < 1) return error("--max-record-size must be at least 1 byte", o.command);
   o.max_record_size_given = !vm["max-record-size"].defaulted();

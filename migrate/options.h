@@ -34,7 +34,7 @@ struct Options {
 /// What parsing decided: run the command, or print text (help, version, error) and exit.
 struct ParseOutcome {
   std::optional<Options> options;
-  std::string text;   ///< help or version (stdout), or an error (stderr)
+  std::string text;                               ///< help or version (stdout), or an error (stderr)
   core::ExitCode exit_code = core::ExitCode::Ok;  ///< when there are no options: Ok for help/version, Usage for errors
 };
 

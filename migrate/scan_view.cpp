@@ -17,8 +17,10 @@ const char* legacy_state_label(const std::string& s) {
 }
 
 void print_issue(std::FILE* out, const core::Issue& i) {
-  if (i.line > 0) say(out, "      line %d: %s %s: %s\n", i.line, core::severity_name(i.severity), i.code.c_str(), i.message.c_str());
-  else say(out, "      %s %s: %s\n", core::severity_name(i.severity), i.code.c_str(), i.message.c_str());
+  if (i.line > 0)
+    say(out, "      line %d: %s %s: %s\n", i.line, core::severity_name(i.severity), i.code.c_str(), i.message.c_str());
+  else
+    say(out, "      %s %s: %s\n", core::severity_name(i.severity), i.code.c_str(), i.message.c_str());
 }
 
 void print_record(std::FILE* out, const core::ClientRecord& r) {
@@ -34,8 +36,8 @@ void print_record(std::FILE* out, const core::ClientRecord& r) {
   show("Modified", r.modified_at);
   for (const auto& c : r.certificates) {
     say(out, "    %s %d: serial %s, %s, valid %s to %s%s%s\n", core::kind_name(c.kind), c.seq, c.serial.c_str(),
-                 c.subject.c_str(), c.not_before.c_str(), c.not_after.c_str(), c.revoked ? ", revoked " : "",
-                 c.revoked ? c.revoked_at.value_or("(no date)").c_str() : "");
+        c.subject.c_str(), c.not_before.c_str(), c.not_after.c_str(), c.revoked ? ", revoked " : "",
+        c.revoked ? c.revoked_at.value_or("(no date)").c_str() : "");
   }
   for (const auto& k : r.keys) say(out, "    escrowed key %d: %zu bytes (not shown)\n", k.seq, k.key_blob.size());
   for (const auto& x : r.extras) {
@@ -49,7 +51,7 @@ void print_scan(std::FILE* out, const core::ScanOptions& o, const core::ScanResu
   const core::Counts c = core::count_outcomes(r.files);
   say(out, "kms-migrate scan: %s\n", r.clients.c_str());
   say(out, "  files     %zu seen: %zu would migrate, %zu would be normalized, %zu rejected, %zu skipped\n",
-               c.files_seen, c.migrated, c.normalized, c.rejected, c.skipped);
+      c.files_seen, c.migrated, c.normalized, c.rejected, c.skipped);
   std::map<std::string, int> states;
   for (const auto& f : r.files) {
     if (f.outcome != core::RecordOutcome::Skipped) ++states[f.legacy_state ? std::to_string(*f.legacy_state) : "?"];
@@ -72,14 +74,16 @@ void print_scan(std::FILE* out, const core::ScanOptions& o, const core::ScanResu
     std::string codes;
     for (const auto& i : f.issues) codes += (codes.empty() ? "" : ", ") + i.code;
     say(out, "    %-20s %-10s %s  [%s]\n", f.path.c_str(), core::outcome_name(f.outcome),
-                 f.mailbox_dn.empty() ? "(no MailboxDN)" : f.mailbox_dn.c_str(), codes.c_str());
+        f.mailbox_dn.empty() ? "(no MailboxDN)" : f.mailbox_dn.c_str(), codes.c_str());
   }
   if (!o.mailbox) return;
   say(out, "mailbox \"%s\": %zu file(s)\n", o.mailbox->c_str(), r.matches.size());
   for (const auto& m : r.matches) {
     say(out, "  %s/%s  (%s)\n", r.clients.c_str(), m.summary.path.c_str(), core::outcome_name(m.summary.outcome));
-    if (m.record) print_record(out, *m.record);
-    else say(out, "    MailboxDN     %s\n", m.summary.mailbox_dn.c_str());
+    if (m.record)
+      print_record(out, *m.record);
+    else
+      say(out, "    MailboxDN     %s\n", m.summary.mailbox_dn.c_str());
     if (!m.summary.issues.empty()) say(out, "    issues:\n");
     for (const auto& i : m.summary.issues) print_issue(out, i);
   }

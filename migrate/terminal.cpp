@@ -76,18 +76,18 @@ void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet) {
   say(out, "  source    %s\n", rep.source.c_str());
   if (rep.target) say(out, "  target    %s\n", rep.target->c_str());
   // A rehearsal, or an upgrade that did not commit, speaks of what would happen.
-  const bool rehearsal = rep.command == "rehearse" ||
-                         (rep.command == "upgrade" && rep.status != core::RunStatus::Succeeded);
+  const bool rehearsal =
+      rep.command == "rehearse" || (rep.command == "upgrade" && rep.status != core::RunStatus::Succeeded);
   say(out, "  files     %zu seen: %zu %s, %zu %s, %zu rejected, %zu skipped\n", c.files_seen, c.migrated,
-               rehearsal ? "would migrate" : "migrated", c.normalized, rehearsal ? "would be normalized" : "normalized",
-               c.rejected, c.skipped);
+      rehearsal ? "would migrate" : "migrated", c.normalized, rehearsal ? "would be normalized" : "normalized",
+      c.rejected, c.skipped);
   const core::TerminalLists& l = rep.lists;
   if (l.with_warnings) say(out, "  warnings  %zu migrated file(s) carry warnings (see the report)\n", l.with_warnings);
   say(out, "  verified  %zu passed, %zu failed\n", c.verified_passed, c.verified_failed);
   if (rep.command == "rehearse") {
     say(out, "  upgrade   %s\n",
-                 rep.blocked ? "would be BLOCKED by the rejected files (fix them, or run upgrade with --allow-rejected)"
-                             : "would not be blocked");
+        rep.blocked ? "would be BLOCKED by the rejected files (fix them, or run upgrade with --allow-rejected)"
+                    : "would not be blocked");
   }
   // Lists are cut at TerminalLists::kLimit lines; the report always has every one.
   if (!l.normalized.empty()) say(out, "  normalized (KB Q198709, State 4 Recovery -> new):\n");
@@ -95,14 +95,15 @@ void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet) {
   if (l.normalized_more) say(out, "    ... and %zu more (see the report)\n", l.normalized_more);
   if (!l.failures.empty()) say(out, "  verification failed (every difference):\n");
   for (const auto& line : l.failures) say(out, "    %s\n", line);
-  if (!l.problems.empty()) say(out, "  rejected%s:\n", rep.command == "verify" ? " (as the upgrade rejected them)" : "");
+  if (!l.problems.empty())
+    say(out, "  rejected%s:\n", rep.command == "verify" ? " (as the upgrade rejected them)" : "");
   for (const auto& line : l.problems) say(out, "    %s\n", line.c_str());
   if (l.problems_more) say(out, "    ... and %zu more (see the report)\n", l.problems_more);
   if (rep.content_digest) {
     say(out, "  digest    %s%s\n", rep.content_digest->c_str(),
-                 rep.command == "rehearse"
-                     ? (rep.blocked ? " (what upgrade --allow-rejected will record)" : " (what the upgrade will record)")
-                     : "");
+        rep.command == "rehearse"
+            ? (rep.blocked ? " (what upgrade --allow-rejected will record)" : " (what the upgrade will record)")
+            : "");
   }
   say(out, "  time      %.2f s\n", rep.elapsed_seconds);
 }

@@ -1,8 +1,9 @@
+#include "base64.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
 
-#include "base64.h"
 #include "timestamp.h"
 #include "x509_reader.h"
 

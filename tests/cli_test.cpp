@@ -1,13 +1,13 @@
 // The real kms-migrate binary: exit codes, reports, secrets, cancellation.
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -69,11 +69,16 @@ TEST_F(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(kms({}).exit_code, 2);
   EXPECT_EQ(kms({"migrate"}).exit_code, 2);
   EXPECT_EQ(kms({"upgrade", "--source", sample().string()}).exit_code, 2);  // no --target
-  EXPECT_EQ(kms({"upgrade", "--source", sample().string(), "--target", (tmp / "t.db").string(), "--report", (tmp / "r.txt").string()}).exit_code, 2);
+  EXPECT_EQ(kms({"upgrade", "--source", sample().string(), "--target", (tmp / "t.db").string(), "--report",
+                 (tmp / "r.txt").string()})
+                .exit_code,
+            2);
   const auto r = kms({"upgrade", "--source", (tmp / "nowhere").string(), "--target", (tmp / "t.db").string()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("no store at"), std::string::npos) << r.out;
-  EXPECT_EQ(kms({"upgrade", "--source", sample().string(), "--target", (tmp / "no" / "such" / "t.db").string()}).exit_code, 2);
+  EXPECT_EQ(
+      kms({"upgrade", "--source", sample().string(), "--target", (tmp / "no" / "such" / "t.db").string()}).exit_code,
+      2);
 }
 
 TEST_F(Cli, UpgradeWritesVerifiedDatabaseAndReport) {
@@ -116,7 +121,8 @@ TEST_F(Cli, SecretsNeverAppearInOutputOrReports) {
   std::string everything;
   for (const char* ext : {".jsonl", ".csv"}) {
     const fs::path report = tmp / (std::string("r") + ext);
-    const auto r = kms({"upgrade", "--source", sample().string(), "--target", db.string(), "--report", report.string(), "--force"});
+    const auto r = kms(
+        {"upgrade", "--source", sample().string(), "--target", db.string(), "--report", report.string(), "--force"});
     ASSERT_EQ(r.exit_code, 0) << r.out;
     everything += r.out + read_file(report);
     const auto bad = kms({"rehearse", "--source", c.string(), "--report", report.string()});
@@ -127,7 +133,8 @@ TEST_F(Cli, SecretsNeverAppearInOutputOrReports) {
   const auto more = secrets_of(c);
   secrets.insert(secrets.end(), more.begin(), more.end());
   ASSERT_GT(secrets.size(), 10u);
-  for (const auto& s : secrets) EXPECT_EQ(everything.find(s), std::string::npos) << "secret leaked: " << s.substr(0, 6) << "...";
+  for (const auto& s : secrets)
+    EXPECT_EQ(everything.find(s), std::string::npos) << "secret leaked: " << s.substr(0, 6) << "...";
 }
 
 TEST_F(Cli, FailClosedWritesNothingAndNamesEveryReject) {
@@ -178,7 +185,8 @@ std::string fingerprint(const fs::path& dir) {
   for (fs::recursive_directory_iterator it(dir), end; it != end; ++it) {
     const auto st = it->symlink_status();
     out += it->path().string() + "|";
-    if (st.type() == fs::file_type::regular) out += read_file(it->path()) + "|" + std::to_string(fs::last_write_time(it->path()).time_since_epoch().count());
+    if (st.type() == fs::file_type::regular)
+      out += read_file(it->path()) + "|" + std::to_string(fs::last_write_time(it->path()).time_since_epoch().count());
     if (st.type() == fs::file_type::symlink) out += fs::read_symlink(it->path()).string();
     out += "\n";
   }
@@ -204,7 +212,8 @@ TEST_F(Cli, ScanFindsAMailboxByAliasAndByDn) {
 }
 
 TEST_F(Cli, ScanFindsRejectedFilesToo) {
-  const auto r = kms({"scan", "--source", cases().string(), "--mailbox", "/o=Contoso/ou=Redmond/cn=Recipients/cn=badcert"});
+  const auto r =
+      kms({"scan", "--source", cases().string(), "--mailbox", "/o=Contoso/ou=Redmond/cn=Recipients/cn=badcert"});
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("Mbadcert00001.ini  (rejected)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("error bad-certificate"), std::string::npos) << r.out;
@@ -245,8 +254,10 @@ TEST_F(Cli, VerifyExitCodes) {
   const fs::path db = tmp / "kms55.db";
   ASSERT_EQ(kms({"upgrade", "--source", sample().string(), "--target", db.string()}).exit_code, 0);
   EXPECT_EQ(kms({"verify", "--source", sample().string(), "--target", db.string()}).exit_code, 0);
-  write_file(sample() / "Mgrent" / "Clients" / "Mlatecomer001.ini", "[Client]\r\nMailboxDN=/o=x/cn=late\r\nState=1\r\n");
-  const auto r = kms({"verify", "--source", sample().string(), "--target", db.string(), "--report", (tmp / "v.jsonl").string()});
+  write_file(sample() / "Mgrent" / "Clients" / "Mlatecomer001.ini",
+             "[Client]\r\nMailboxDN=/o=x/cn=late\r\nState=1\r\n");
+  const auto r =
+      kms({"verify", "--source", sample().string(), "--target", db.string(), "--report", (tmp / "v.jsonl").string()});
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(read_file(tmp / "v.jsonl").find("missing-in-target"), std::string::npos);
   write_file(tmp / "plain.txt", "hello");
@@ -315,8 +326,9 @@ TEST_F(Cli, OnATerminalOnlyYesProceeds) {
   for (const char* answer : {"n\n", "\n", "yes please\n", "EOF"}) {
     SCOPED_TRACE(std::string("answer: ") + answer);
     const fs::path db = tmp / "kms55.db";
-    const auto [code, screen] = run_on_terminal({"upgrade", "--source", sample().string(), "--target", db.string(),
-                                                 "--report", (tmp / "r.jsonl").string()}, answer);
+    const auto [code, screen] = run_on_terminal(
+        {"upgrade", "--source", sample().string(), "--target", db.string(), "--report", (tmp / "r.jsonl").string()},
+        answer);
     EXPECT_EQ(code, 130) << screen;
     EXPECT_FALSE(fs::exists(db));
     EXPECT_EQ(screen.find("succeeded"), std::string::npos) << screen;
@@ -324,7 +336,8 @@ TEST_F(Cli, OnATerminalOnlyYesProceeds) {
   }
   for (const char* answer : {"y\n", "YES\n"}) {
     const fs::path db = tmp / (std::string("ok") + (answer[0] == 'y' ? "1" : "2") + ".db");
-    const auto [code, screen] = run_on_terminal({"upgrade", "--source", sample().string(), "--target", db.string()}, answer);
+    const auto [code, screen] =
+        run_on_terminal({"upgrade", "--source", sample().string(), "--target", db.string()}, answer);
     EXPECT_EQ(code, 0) << screen;
     EXPECT_NE(screen.find("will write 38 client record(s)"), std::string::npos) << screen;
     EXPECT_TRUE(fs::exists(db));

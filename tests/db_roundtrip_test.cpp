@@ -5,8 +5,8 @@
 #include "content_digest.h"
 #include "db_reader.h"
 #include "db_writer.h"
-#include "row_batch.h"
 #include "record_compare.h"
+#include "row_batch.h"
 #include "test_util.h"
 
 namespace kms::core {
@@ -16,7 +16,9 @@ ClientRecord sample_record(const std::string& id) {
   ClientRecord r;
   r.record_id = id;
   r.mailbox_dn = "/o=Contoso/cn=" + id;
-  r.display_name = "Ren\xC3\xA9" "e \"Q\" ; x";
+  r.display_name =
+      "Ren\xC3\xA9"
+      "e \"Q\" ; x";
   r.alias = std::nullopt;
   r.state = ClientState::New;
   r.legacy_state = 4;
@@ -82,8 +84,10 @@ TEST(DatabaseRoundTrip, SchemaHasApplicationIdVersionAndPolicy) {
     tasks.push_back(pol.text(0));
     EXPECT_EQ(pol.integer(1), 1);
   }
-  EXPECT_EQ(tasks, (std::vector<std::string>{"administer", "recover-keys", "revoke-certificates", "trust-ca-certificate"}));
-  Stmt strict(db, "SELECT count(*) FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' AND strict = 0");
+  EXPECT_EQ(tasks,
+            (std::vector<std::string>{"administer", "recover-keys", "revoke-certificates", "trust-ca-certificate"}));
+  Stmt strict(
+      db, "SELECT count(*) FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' AND strict = 0");
   ASSERT_TRUE(strict.step());
   EXPECT_EQ(strict.integer(0), 0) << "every table is STRICT";
 }

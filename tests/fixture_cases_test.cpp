@@ -12,8 +12,8 @@
 #include "file_analysis.h"
 #include "issue_codes.h"
 #include "store_walker.h"
-#include "text_util.h"
 #include "test_util.h"
+#include "text_util.h"
 
 namespace fs = std::filesystem;
 
@@ -107,7 +107,8 @@ TEST(IssueCodes, EveryCodeOfTheTableHasAFixtureAndEveryFixtureCodeIsInTheTable) 
       EXPECT_TRUE(shown.count(std::string(c.name))) << "no fixture shows " << c.name;
     }
   }
-  for (const auto& [code, file] : shown) EXPECT_NE(find_issue_code(code), nullptr) << file << ": " << code << " is not in the table";
+  for (const auto& [code, file] : shown)
+    EXPECT_NE(find_issue_code(code), nullptr) << file << ": " << code << " is not in the table";
 }
 
 TEST(IssueCodes, EveryCodeTheLibraryAddsIsInTheTableWithItsSeverity) {
@@ -158,7 +159,8 @@ TEST(StoreLayout, SourceMayNameSecurityMgrentOrClientsInAnyCase) {
 }
 
 TEST(StoreLayout, RecordNamesAreMPlusTwelveAlnumDotIni) {
-  for (const char* good : {"Mxclfr4zqvktn.ini", "mXCLFR4ZQVKTN.INI", "M0a9b8c7d6e5f.Ini"}) EXPECT_TRUE(is_record_file_name(good)) << good;
+  for (const char* good : {"Mxclfr4zqvktn.ini", "mXCLFR4ZQVKTN.INI", "M0a9b8c7d6e5f.Ini"})
+    EXPECT_TRUE(is_record_file_name(good)) << good;
   for (const char* bad : {"desktop.ini", "Mxclfr4zqvktn.ini.bak", "~tmp1.ini", "Mxclfr4zqvkt.ini", "Mxclfr4zqvktnn.ini",
                           "Mxclfr4zq_ktn.ini", "Nxclfr4zqvktn.ini", "Mxclfr4zqvktn.txt"}) {
     EXPECT_FALSE(is_record_file_name(bad)) << bad;

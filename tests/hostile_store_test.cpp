@@ -73,13 +73,12 @@ class HostileStore : public ::testing::Test {
     const std::string k1 = key_blob(1), k2 = key_blob(2), k3 = key_blob(3), k4 = key_blob(4), k5 = key_blob(5),
                       k6 = key_blob(6), k7 = key_blob(7), k8 = key_blob(8), k9 = key_blob(9), kg = key_blob(10);
     planted.keys = {k1, k2, k3, k4, k5, k6, k7, k8, k9, kg};
-    planted.tokens = {"SECRET123456", "SECRET654321", "SECRETABCDEF", "TOKENGOOD001", "TOKENWRAP001",
-                      "TOKENWRAP002", "TOKENWRAP003", "TOKENWRAP004", "TOKENMERG004", "TOKENMERG005",
-                      "TOKENBLOB001", "TOKENBLOB002", "TOKENBLOB003", "TOKENCTRL001", "SECRETDN0006",
-                      "SECRETDN0007", "SECRETDN0008"};
+    planted.tokens = {"SECRET123456", "SECRET654321", "SECRETABCDEF", "TOKENGOOD001", "TOKENWRAP001", "TOKENWRAP002",
+                      "TOKENWRAP003", "TOKENWRAP004", "TOKENMERG004", "TOKENMERG005", "TOKENBLOB001", "TOKENBLOB002",
+                      "TOKENBLOB003", "TOKENCTRL001", "SECRETDN0006", "SECRETDN0007", "SECRETDN0008"};
     // Wrapped values: fold -w as an editor would (the first line holds "EscrowedKey=" too).
-    put("Mwrapkey00001.ini", active("/o=H/cn=WrapKey1", "TOKENWRAP001", "0A01", "0A02", "") +
-                                 folded("EscrowedKey=" + k1, 100));
+    put("Mwrapkey00001.ini",
+        active("/o=H/cn=WrapKey1", "TOKENWRAP001", "0A01", "0A02", "") + folded("EscrowedKey=" + k1, 100));
     put("Mwrapkey00002.ini", active("/o=H/cn=WrapKey2", "TOKENWRAP002", "0A03", "0A04", "") +
                                  "EscrowedKey=" + k2.substr(0, 64) + "\r\n\r\n" + folded(k2.substr(64), 64));
     const std::string cert_s = test_cert("0A05"), cert_e = test_cert("0A06");
@@ -98,25 +97,35 @@ class HostileStore : public ::testing::Test {
     put("Mmerged000002.ini", "[Client]\r\nMailboxDN=/o=H/cn=Merged2\r\nState=4\r\nNumSCerts=0Token=SECRET654321\r\n");
     put("Mmerged000003.ini",
         "[Client]\r\nMailboxDN=/o=H/cn=Merged3\r\nState=1\r\nCreated=19980314091255ZToken=SECRETABCDEF\r\n");
-    put("Mmerged000004.ini", active("/o=H/cn=Merged4", "TOKENMERG004", "0B01", "0B02", "Revoked=0EscrowedKey=" + k5 + "\r\n"));
+    put("Mmerged000004.ini",
+        active("/o=H/cn=Merged4", "TOKENMERG004", "0B01", "0B02", "Revoked=0EscrowedKey=" + k5 + "\r\n"));
     put("Mmerged000005.ini", client("/o=H/cn=Merged5", "2", "NumSCerts=1\r\nNumECerts=1\r\nToken=TOKENMERG005\r\n") +
-                                "[SCert1]\r\nSerial=0B03\r\nCertificate=" + test_cert("0B03") +
-                                "\r\n[ECert1]\r\nCertificate=" + test_cert("0B04") + "\r\nSerial=0B04EscrowedKey=" + k6 + "\r\n");
-    put("Mmerged000006.ini", "[Client]\r\nMailboxDN=/o=H/cn=Merged6Token=SECRETDN0006\r\nState=1\r\n"
-                             "DisplayName=JaneToken=SECRETDN0007\r\nAlias=jane6EscrowedKey=SECRETDN0008\r\n");
+                                 "[SCert1]\r\nSerial=0B03\r\nCertificate=" + test_cert("0B03") +
+                                 "\r\n[ECert1]\r\nCertificate=" + test_cert("0B04") +
+                                 "\r\nSerial=0B04EscrowedKey=" + k6 + "\r\n");
+    put("Mmerged000006.ini",
+        "[Client]\r\nMailboxDN=/o=H/cn=Merged6Token=SECRETDN0006\r\nState=1\r\n"
+        "DisplayName=JaneToken=SECRETDN0007\r\nAlias=jane6EscrowedKey=SECRETDN0008\r\n");
     // Key blobs where a key name should be.
     put("Mblobname0001.ini", active("/o=H/cn=Blob1", "TOKENBLOB001", "0C01", "0C02", "EscrowedKey " + k7 + "\r\n"));
     put("Mblobname0002.ini", active("/o=H/cn=Blob2", "TOKENBLOB002", "0C03", "0C04", "EscrowedKey:" + k8 + "\r\n"));
     put("Mblobname0003.ini", client("/o=H/cn=Blob3", "1", "Token=TOKENBLOB003\r\nAlias=blob3\r\n" + k9 + "\r\n"));
     // Control characters and C1 in names, values, sections, keys, file names.
-    put("Mcontrol00001.ini", client("/o=H/cn=\x1b[2J\x1b]0;pwned\x07" "Evil\x08\x08\x08\r", "1",
-                                    "Alias=a\xc2\x9b" "31mb\r\nDisplayName=\x1b[8mhidden\x7f\r\nToken=TOKENCTRL001\r\n"
+    put("Mcontrol00001.ini", client("/o=H/cn=\x1b[2J\x1b]0;pwned\x07"
+                                    "Evil\x08\x08\x08\r",
+                                    "1",
+                                    "Alias=a\xc2\x9b"
+                                    "31mb\r\nDisplayName=\x1b[8mhidden\x7f\r\nToken=TOKENCTRL001\r\n"
                                     "[Odd\x1b[1mSection]\r\nKey\x1b[5m\xc2\x9d=v\r\n"));
-    put("Mcontrol00002.ini", client("/o=H/cn=cp1252\x9d" "0;title\x07", "1", "DisplayName=x\x9dy\r\n"));
+    put("Mcontrol00002.ini", client("/o=H/cn=cp1252\x9d"
+                                    "0;title\x07",
+                                    "1", "DisplayName=x\x9dy\r\n"));
     put("Mcontrol00003.ini", client("/o=H/cn=Ctl3", "4\x1b[31m"));
     put("\x1b]0;pwned\x07.ini", "not a record");
     put("bell\x07\x08.txt", "x");
-    put("c1\xc2\x9b" "31m.ini", "x");
+    put("c1\xc2\x9b"
+        "31m.ini",
+        "x");
     // Cells a spreadsheet would evaluate.
     put("Mformula00001.ini", client("=HYPERLINK(\"http://evil.example/\",\"click\")", "1"));
     put("Mformula00002.ini", client("+cmd|' /C calc'!A0", "1"));
@@ -156,8 +165,8 @@ std::vector<std::string> raw_controls(const std::string& out, bool crlf_rows = f
     const bool c1 = c == 0xC2 && i + 1 < out.size() && static_cast<unsigned char>(out[i + 1]) >= 0x80 &&
                     static_cast<unsigned char>(out[i + 1]) <= 0x9F;
     if ((c < 0x20 && c != '\n') || c == 0x7F || c1) {
-      found.push_back("byte " + std::to_string(c) + " at " + std::to_string(i) + " in: " +
-                      ::testing::PrintToString(out.substr(i >= 40 ? i - 40 : 0, 80)));
+      found.push_back("byte " + std::to_string(c) + " at " + std::to_string(i) +
+                      " in: " + ::testing::PrintToString(out.substr(i >= 40 ? i - 40 : 0, 80)));
     }
   }
   return found;
@@ -206,8 +215,8 @@ std::string dump_text_columns(const fs::path& db) {
   core::Db d(db.string(), core::OpenMode::ReadOnly);
   std::string out;
   // The report's messages (the database holds the tokens and keys themselves, and each field as the KMS read it).
-  for (const char* sql : {"SELECT path || ' ' || issues FROM migration_report",
-                          "SELECT key || '=' || value FROM migration_meta"}) {
+  for (const char* sql :
+       {"SELECT path || ' ' || issues FROM migration_report", "SELECT key || '=' || value FROM migration_meta"}) {
     core::Stmt s(d, sql);
     while (s.step()) out += s.text(0) + "\n";
   }
@@ -238,8 +247,12 @@ TEST_F(HostileStore, NoSecretNoControlByteNoFormulaInAnyOutput) {
   const std::string src = security.string();
   run({"scan", "--source", src}, 0);
   run({"scan", "--source", src, "--json"}, 0);
-  for (const std::string q : {"/o=H/cn=\x1b[2J\x1b]0;pwned\x07" "Evil\x08\x08\x08", "a\xc2\x9b" "31mb", "/o=H/cn=Merged4",
-                              "/o=H/cn=Blob3", "/o=H/cn=Good", "/o=H/cn=Merged6Token=SECRETDN0006", "\x1b]2;nothing\x07"}) {
+  for (const std::string q : {"/o=H/cn=\x1b[2J\x1b]0;pwned\x07"
+                              "Evil\x08\x08\x08",
+                              "a\xc2\x9b"
+                              "31mb",
+                              "/o=H/cn=Merged4", "/o=H/cn=Blob3", "/o=H/cn=Good", "/o=H/cn=Merged6Token=SECRETDN0006",
+                              "\x1b]2;nothing\x07"}) {
     const int expected = q == "\x1b]2;nothing\x07" ? 1 : 0;
     run({"scan", "--source", src, "--mailbox", q}, expected);
     run({"scan", "--source", src, "--mailbox", q, "--json"}, expected);
@@ -293,7 +306,7 @@ TEST_F(HostileStore, WrappedValuesAreRejectedNeverMigratedShort) {
       {"Mwrapkey00001.ini", "EscrowedKey value of line 13 continues on lines 14-15"},
       {"Mwrapkey00002.ini", "EscrowedKey value of line 13 continues on lines 15-18"},  // a blank line between
       {"Mwrapcert0001.ini", "Certificate value of line 9 continues on lines 10-13"},
-      {"Mwrapcert0002.ini", "Certificate value of line 12 continues on line 13"}};   // the certificate parses
+      {"Mwrapcert0002.ini", "Certificate value of line 12 continues on line 13"}};  // the certificate parses
   for (const auto& [path, says] : wrapped) {
     const auto& j = by_path.at(path);
     EXPECT_EQ(j["outcome"], "rejected") << j.dump();

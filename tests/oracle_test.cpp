@@ -6,12 +6,12 @@
 // own rule is checked instead. Skipped, with a message, without Wine or the
 // mingw-w64 cross compiler.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "profile_parser.h"
 #include "test_util.h"
@@ -70,26 +70,41 @@ std::vector<Case> base_cases() {
       {"a 100,000-byte value", "[Client]\nX=" + long_b + "\nState=1\n", ""},
       {"the last line without a line end", "[Client]\nState=4", ""},
       {"cp1252 letters", "[Client]\nDisplayName=Se\xe1n \xd3 Riain\nState=1\n", ""},
-      {"cp1252 unassigned bytes", "[Client]\nDisplayName=a\x81" "b\x8d" "c\x9d" "d\nState=1\n", ""},
-      {"UTF-8 with BOM", "\xef\xbb\xbf[Client]\nDisplayName=Ren\xc3\xa9" "e\nState=1\n", ""},
+      {"cp1252 unassigned bytes",
+       "[Client]\nDisplayName=a\x81"
+       "b\x8d"
+       "c\x9d"
+       "d\nState=1\n",
+       ""},
+      {"UTF-8 with BOM",
+       "\xef\xbb\xbf[Client]\nDisplayName=Ren\xc3\xa9"
+       "e\nState=1\n",
+       ""},
       {"UTF-16LE with BOM", std::string("\xff\xfe[\0C\0]\0\n\0K\0=\0\xe9\0\n\0", 18), ""},
-      {"many keys", [] {
+      {"many keys",
+       [] {
          std::string s = "[Client]\n";
          for (int i = 0; i < 60; ++i) s += "K" + std::to_string(i) + "=v" + std::to_string(i) + "\n";
          return s;
-       }(), ""},
-      {"many sections", [] {
+       }(),
+       ""},
+      {"many sections",
+       [] {
          std::string s;
          for (int i = 0; i < 40; ++i) s += "[S" + std::to_string(i) + "]\nK=v" + std::to_string(i) + "\n";
          return s;
-       }(), ""},
+       }(),
+       ""},
       {"a key named like an unterminated section", "[Client]\n[x=y\nState=1\n", ""},
       {"an unterminated section without =", "[Client]\n[Other\nState=1\n", "malformed-line"},
       // Documented departures: the tool's rule stands (docs/dialect.md).
       {"a line without =", "[Client]\nState=4\nNumSCe\n", "malformed-line"},
       {"name:value without =", "[Client]\nState:4\n", "malformed-line"},
       {"a NUL byte", std::string("[Client]\nState=4\0x\n", 19), "binary-content"},
-      {"UTF-8 without BOM", "[Client]\nDisplayName=Ren\xc3\xa9" "e\nState=1\n", "decoded-as-utf8"},
+      {"UTF-8 without BOM",
+       "[Client]\nDisplayName=Ren\xc3\xa9"
+       "e\nState=1\n",
+       "decoded-as-utf8"},
       {"a bracket inside a section name", "[Cli]ent]\nK=v\n", "section-name"},
       {"keys before any section", "Alias=early\n[Client]\nState=1\n", "key-outside-section"},
       {"a wrapped key", "[ECert1]\nEscrowedKey=QUJDREVGR0hJ\nSktMTU5PUA==\nRevoked=0\n", "wrapped-value"},
@@ -133,7 +148,8 @@ std::string quoted_arg(const std::string& s) {
 std::string printable(const std::string& bytes) {
   std::string out;
   for (unsigned char c : bytes.substr(0, 300)) {
-    if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
+    if (c >= 0x20 && c < 0x7f)
+      out += static_cast<char>(c);
     else {
       char b[8];
       std::snprintf(b, sizeof b, "\\x%02x", c);
@@ -165,7 +181,8 @@ bool has_code(const core::Issues& issues, const std::string& code) {
 TEST(Oracle, TheToolReadsWhatTheProfileApiReads) {
   const std::string exe = KMS_ORACLE_EXE;
   if (exe.empty() || std::system("command -v wine > /dev/null 2>&1") != 0) {
-    GTEST_SKIP() << "the oracle needs wine and x86_64-w64-mingw32-gcc (apt-get install wine wine64 gcc-mingw-w64-x86-64)";
+    GTEST_SKIP()
+        << "the oracle needs wine and x86_64-w64-mingw32-gcc (apt-get install wine wine64 gcc-mingw-w64-x86-64)";
   }
   const fs::path work = fs::path(KMS_ORACLE_WORK);
   fs::create_directories(work / "corpus");
@@ -188,7 +205,8 @@ TEST(Oracle, TheToolReadsWhatTheProfileApiReads) {
   }
   // One Wine process per batch (a command line stays under Windows' 32 KiB).
   std::vector<nlohmann::json> api;
-  const std::string env = "WINEDEBUG=-all WINEPREFIX=" + quoted_arg((work / "wineprefix").string()) + " LC_ALL=C.UTF-8 ";
+  const std::string env =
+      "WINEDEBUG=-all WINEPREFIX=" + quoted_arg((work / "wineprefix").string()) + " LC_ALL=C.UTF-8 ";
   for (std::size_t from = 0; from < args.size();) {
     std::string cmd = env + "wine " + quoted_arg(exe);
     std::size_t to = from;
@@ -213,8 +231,8 @@ TEST(Oracle, TheToolReadsWhatTheProfileApiReads) {
     const Case& c = cases[i];
     const ToolReading& tool = *readings[i];
     const nlohmann::json& a = api[i];
-    SCOPED_TRACE("case " + std::to_string(i) + ": " + c.name + "\nbytes: " + printable(c.bytes) + "\nAPI: " +
-                 a.dump().substr(0, 600));
+    SCOPED_TRACE("case " + std::to_string(i) + ": " + c.name + "\nbytes: " + printable(c.bytes) +
+                 "\nAPI: " + a.dump().substr(0, 600));
     if (!c.departure.empty()) {
       ++departures;
       if (c.departure == "section-name") {  // the name ends at the first ']' (Wine: the last)
@@ -252,7 +270,8 @@ TEST(Oracle, TheToolReadsWhatTheProfileApiReads) {
     std::vector<std::string> api_sections;
     for (const auto& s : a["sections"]) {
       const std::string name = s["name"].get<std::string>();
-      if (std::none_of(api_sections.begin(), api_sections.end(), [&](const std::string& n) { return core::iequals(n, name); })) {
+      if (std::none_of(api_sections.begin(), api_sections.end(),
+                       [&](const std::string& n) { return core::iequals(n, name); })) {
         api_sections.push_back(name);
       }
       const core::ProfileSection* mine = tool.profile.find(name);

@@ -1,12 +1,12 @@
 // The worker pool behind --jobs: results arrive in input order, errors stop it.
+#include "ordered_pipeline.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
-
-#include "ordered_pipeline.h"
 
 namespace kms::core {
 namespace {
@@ -18,7 +18,7 @@ TEST(OrderedPipeline, ConsumesInInputOrderForAnyNumberOfJobs) {
       if (i % 7 == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));  // finish out of order
       return i * i;
     };
-    std::function<void(std::size_t, std::size_t&&)> consume = [&](std::size_t i, std::size_t&& v) {
+    std::function<void(std::size_t, std::size_t &&)> consume = [&](std::size_t i, std::size_t&& v) {
       EXPECT_EQ(v, i * i);
       seen.push_back(i);
     };

@@ -3,8 +3,8 @@
 // signal tests use the tool's stop points (core/test_stop_point.h) as a
 // handshake: the signal is sent when the run stands at a known point, never
 // after a sleep.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -74,7 +74,8 @@ TEST_F(PathsAndSignals, NoOutputMayBeTheTargetTheVerifiedDatabaseOrAnotherOutput
   // ... and with --force over a good database, the database survives.
   good_database(db);
   const std::string before = read_file(db);
-  r = kms({"upgrade", "--source", security.string(), "--target", db.string(), "--report", db.string(), "--yes", "--force"});
+  r = kms(
+      {"upgrade", "--source", security.string(), "--target", db.string(), "--report", db.string(), "--yes", "--force"});
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_EQ(read_file(db), before);
   // through another spelling of the same path, and through a hard link
@@ -240,11 +241,12 @@ TEST_F(PathsAndSignals, WithoutATerminalAnUpgradeNeedsYes) {
 
 TEST_F(PathsAndSignals, AClosedStdoutNeverKillsTheRun) {
   // | head -1 after the commit, and a progress line into a pipe closed after 10 bytes.
-  for (const std::string& pipe : {std::string(" | head -1 > /dev/null"), std::string(" --progress always 2>&1 | head -c10 > /dev/null")}) {
+  for (const std::string& pipe :
+       {std::string(" | head -1 > /dev/null"), std::string(" --progress always 2>&1 | head -c10 > /dev/null")}) {
     const fs::path db = out / "piped.db";
     fs::remove(db);
-    const std::string cmd = std::string("'") + KMS_MIGRATE_BIN + "' upgrade --source '" + security.string() + "' --target '" +
-                            db.string() + "' --yes" + pipe + "; exit ${PIPESTATUS[0]}";
+    const std::string cmd = std::string("'") + KMS_MIGRATE_BIN + "' upgrade --source '" + security.string() +
+                            "' --target '" + db.string() + "' --yes" + pipe + "; exit ${PIPESTATUS[0]}";
     const auto r = run_process("/bin/bash", {"-c", cmd});
     EXPECT_EQ(r.exit_code, 0) << pipe << "\n" << r.out;
     EXPECT_TRUE(fs::exists(db)) << pipe;
@@ -263,8 +265,8 @@ TEST_F(PathsAndSignals, EverySignalAtEveryMomentCancelsCleanly) {
       const fs::path dir = out / (std::to_string(sig) + "-" + point);
       fs::create_directories(dir);
       const fs::path log = dir / "log.txt", report = dir / "r.jsonl", db = dir / "kms55.db";
-      const std::vector<std::string> args = {"upgrade", "--source", security.string(), "--target", db.string(),
-                                             "--report", report.string(), "--yes", "--jobs", "1"};
+      const std::vector<std::string> args = {"upgrade",  "--source",      security.string(), "--target", db.string(),
+                                             "--report", report.string(), "--yes",           "--jobs",   "1"};
       int code;
       if (point == "start") {
         code = wait_process(spawn_tool(args, log, "", sig));  // the signal waits for the first instruction
@@ -312,8 +314,9 @@ TEST_F(PathsAndSignals, AVerifyCancelledWhileVerifyingEndsCleanly) {
   const auto before = store_entries();
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
     const fs::path log = out / ("verify-" + std::to_string(sig) + ".txt"), report = out / "v.jsonl";
-    const int pid = start_at_stop_point({"verify", "--source", security.string(), "--target", db.string(), "--report", report.string()},
-                             log, fifo, "verifying");
+    const int pid = start_at_stop_point(
+        {"verify", "--source", security.string(), "--target", db.string(), "--report", report.string()}, log, fifo,
+        "verifying");
     ASSERT_GT(pid, 0);
     ::kill(pid, sig);
     EXPECT_EQ(wait_process(pid), 130) << read_file(log);

@@ -1,12 +1,12 @@
 // docs/legacy-store.md section 3: every rule of the Win32 profile dialect, run
 // through the configured inih and the corrections around it.
+#include "profile_parser.h"
+
 #include <gtest/gtest.h>
 
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "profile_parser.h"
 
 namespace kms::core {
 namespace {
@@ -31,15 +31,35 @@ const std::vector<DialectCase> kCases = {
     {"section names compare case-insensitively", "[CLIENT]\nState=4\n", "client", "State", "4", {}},
     {"whitespace inside the brackets is trimmed", "[  Client  ]\nState=4\n", "Client", "State", "4", {}},
     {"anything after ] is ignored", "[Client] ; old comment = x\nState=4\n", "Client", "State", "4", {}},
-    {"section names longer than inih's 50 bytes", "[" + std::string(80, 'S') + "]\nK=v\n", std::string(80, 'S'), "K", "v", {}},
+    {"section names longer than inih's 50 bytes",
+     "[" + std::string(80, 'S') + "]\nK=v\n",
+     std::string(80, 'S'),
+     "K",
+     "v",
+     {}},
     {"whitespace around key and value is trimmed", "[Client]\n  State   =   4  \n", "Client", "State", "4", {}},
     {"tabs are whitespace too", "[Client]\n\tState\t=\t4\t\n", "Client", "State", "4", {}},
-    {"value is everything after the first =", "[Client]\nMailboxDN=/o=Contoso/cn=a=b\n", "Client", "MailboxDN", "/o=Contoso/cn=a=b", {}},
+    {"value is everything after the first =",
+     "[Client]\nMailboxDN=/o=Contoso/cn=a=b\n",
+     "Client",
+     "MailboxDN",
+     "/o=Contoso/cn=a=b",
+     {}},
     {"':' is an ordinary character in a key", "[Client]\nCost:Center=42\n", "Client", "Cost:Center", "42", {}},
     {"':' is an ordinary character in a value", "[Client]\nX=a:b\n", "Client", "X", "a:b", {}},
     {"keys compare case-insensitively", "[Client]\nnumscerts=2\n", "Client", "NumSCerts", "2", {}},
-    {"double quotes are removed, spaces kept", "[Client]\nDisplayName = \"  Jane  \"\n", "Client", "DisplayName", "  Jane  ", {}},
-    {"single quotes are removed, spaces kept", "[Client]\nDisplayName = '  Jane  '\n", "Client", "DisplayName", "  Jane  ", {}},
+    {"double quotes are removed, spaces kept",
+     "[Client]\nDisplayName = \"  Jane  \"\n",
+     "Client",
+     "DisplayName",
+     "  Jane  ",
+     {}},
+    {"single quotes are removed, spaces kept",
+     "[Client]\nDisplayName = '  Jane  '\n",
+     "Client",
+     "DisplayName",
+     "  Jane  ",
+     {}},
     {"unmatched quotes are kept", "[Client]\nDisplayName = \"Jane'\n", "Client", "DisplayName", "\"Jane'", {}},
     {"a lone quote is kept", "[Client]\nDisplayName = \"\n", "Client", "DisplayName", "\"", {}},
     {"no inline comments", "[Client]\nDisplayName = Smith ; Jones\n", "Client", "DisplayName", "Smith ; Jones", {}},
@@ -52,22 +72,62 @@ const std::vector<DialectCase> kCases = {
     {"indented line keeps the previous value whole", "[Client]\nAlias=x\n   State = 4\n", "Client", "Alias", "x", {}},
     {"first occurrence of a key wins", "[Client]\nState=1\nState=4\n", "Client", "State", "1", {"duplicate-key@3"}},
     {"repeat in another case is a repeat", "[Client]\nState=1\nSTATE=4\n", "Client", "State", "1", {"duplicate-key@3"}},
-    {"a repeated section is ignored", "[Client]\nState=1\n[client]\nAlias=x\n", "Client", "Alias", std::nullopt, {"duplicate-section@3"}},
-    {"keys before any section are ignored", "State=4\n[Client]\nAlias=x\n", "Client", "State", std::nullopt, {"key-outside-section@1"}},
+    {"a repeated section is ignored",
+     "[Client]\nState=1\n[client]\nAlias=x\n",
+     "Client",
+     "Alias",
+     std::nullopt,
+     {"duplicate-section@3"}},
+    {"keys before any section are ignored",
+     "State=4\n[Client]\nAlias=x\n",
+     "Client",
+     "State",
+     std::nullopt,
+     {"key-outside-section@1"}},
     {"a line without = is malformed", "[Client]\nState=4\nNumSCe\n", "Client", "State", "4", {"malformed-line@3"}},
     {"name:value (no =) is malformed", "[Client]\nState:4\n", "Client", "State", std::nullopt, {"malformed-line@2"}},
-    {"an unterminated header is malformed", "[Client]\n[Other\nState=4\n", "Client", "State", "4", {"malformed-line@2"}},
+    {"an unterminated header is malformed",
+     "[Client]\n[Other\nState=4\n",
+     "Client",
+     "State",
+     "4",
+     {"malformed-line@2"}},
     {"an unterminated header with = is a key", "[Client]\n[x=y\nState=4\n", "Client", "[x", "y", {}},
     {"=v is a key with an empty name", "[Client]\n=4\n", "Client", "", "4", {}},
     {"=v after blanks too", "[Client]\n   =  v \n", "Client", "", "v", {}},
     {"CR LF line ends", "[Client]\r\nState = 4\r\nAlias=x\r\n", "Client", "Alias", "x", {}},
     {"a value may be empty", "[Client]\nAlias=\n", "Client", "Alias", "", {}},
-    {"a 64 KiB line is read exactly", "[Client]\nCertificate=" + std::string(65536 - 12, 'A') + "\n", "Client", "Certificate", std::string(65536 - 12, 'A'), {}},
-    {"a longer line is read exactly too", "[Client]\nCertificate=" + std::string(70000, 'A') + "\n", "Client", "Certificate", std::string(70000, 'A'), {}},
-    {"a 100,000-byte value of an unknown key", "[Client]\nX=" + std::string(100000, 'b') + "\nState=4\n", "Client", "X", std::string(100000, 'b'), {}},
-    {"a line that long without = is still malformed", "[Client]\n" + std::string(70000, 'c') + "\nState=4\n", "Client", "State", "4", {"malformed-line@2"}},
+    {"a 64 KiB line is read exactly",
+     "[Client]\nCertificate=" + std::string(65536 - 12, 'A') + "\n",
+     "Client",
+     "Certificate",
+     std::string(65536 - 12, 'A'),
+     {}},
+    {"a longer line is read exactly too",
+     "[Client]\nCertificate=" + std::string(70000, 'A') + "\n",
+     "Client",
+     "Certificate",
+     std::string(70000, 'A'),
+     {}},
+    {"a 100,000-byte value of an unknown key",
+     "[Client]\nX=" + std::string(100000, 'b') + "\nState=4\n",
+     "Client",
+     "X",
+     std::string(100000, 'b'),
+     {}},
+    {"a line that long without = is still malformed",
+     "[Client]\n" + std::string(70000, 'c') + "\nState=4\n",
+     "Client",
+     "State",
+     "4",
+     {"malformed-line@2"}},
     {"CR alone ends a line", "[Client]\rState=4\rAlias=x\r", "Client", "Alias", "x", {}},
-    {"a lone CR inside a CR LF file ends a line", "[Client]\r\nState=4\rAlias=x\r\nDisplayName=d\r\n", "Client", "Alias", "x", {}},
+    {"a lone CR inside a CR LF file ends a line",
+     "[Client]\r\nState=4\rAlias=x\r\nDisplayName=d\r\n",
+     "Client",
+     "Alias",
+     "x",
+     {}},
     {"line numbers count a lone CR", "[Client]\r\nState=4\rState=1\r\n", "Client", "State", "4", {"duplicate-key@3"}},
     {"Ctrl-Z after a value is whitespace", "[Client]\nState=4\x1a\n", "Client", "State", "4", {}},
     {"a line of Ctrl-Z is blank", "[Client]\nState=4\n\x1a\n", "Client", "State", "4", {}},
@@ -77,7 +137,8 @@ const std::vector<DialectCase> kCases = {
 
 TEST(ProfileDialect, EveryRuleOfSection3) {
   for (const auto& c : kCases) {
-    SCOPED_TRACE(std::string("rule: ") + c.rule + "\ninput: " + (c.text.size() > 200 ? c.text.substr(0, 200) + "..." : c.text));
+    SCOPED_TRACE(std::string("rule: ") + c.rule +
+                 "\ninput: " + (c.text.size() > 200 ? c.text.substr(0, 200) + "..." : c.text));
     Issues issues;
     const ParsedProfile p = parse_profile(c.text, issues);
     const ProfileSection* s = p.find(c.section);

@@ -1,10 +1,11 @@
 // docs/legacy-store.md sections 4 and 5, on records held in memory.
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
+#include "cert_factory.h"
 #include "cross_checks.h"
 #include "file_analysis.h"
-#include "cert_factory.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -28,8 +29,9 @@ AnalyzedFile analyze(const std::string& text) {
 
 std::string enrolled(int state, const std::string& extra_client = "", const std::string& tail = "") {
   return "[Client]\r\nMailboxDN=/o=Contoso/cn=JaneD\r\nState=" + std::to_string(state) +
-         "\r\nNumSCerts=1\r\nNumECerts=1\r\nToken=SECRETTOKEN1\r\n" + extra_client + "[SCert1]\r\nSerial=0a1\r\nCertificate=" +
-         test_cert("A1") + "\r\n[ECert1]\r\nSerial=A2\r\nCertificate=" + test_cert("A2") +
+         "\r\nNumSCerts=1\r\nNumECerts=1\r\nToken=SECRETTOKEN1\r\n" + extra_client +
+         "[SCert1]\r\nSerial=0a1\r\nCertificate=" + test_cert("A1") +
+         "\r\n[ECert1]\r\nSerial=A2\r\nCertificate=" + test_cert("A2") +
          "\r\nRevoked=1\r\nRevokedOn=19990101120000Z\r\nEscrowedKey=c2VjcmV0LWtleS1ieXRlcw==\r\n" + tail;
 }
 
@@ -179,7 +181,8 @@ namespace {
 TEST(RecordRules, HugeCountIsReportedNotEnumerated) {
   const AnalyzedFile a = analyze("[Client]\r\nMailboxDN=/o=C/cn=J\r\nState=1\r\nNumECerts=888888889\r\n");
   ASSERT_EQ(codes(a.summary.issues), "count-mismatch");
-  EXPECT_EQ(a.summary.issues[0].message, "NumECerts=888888889 but [ECert1], [ECert2], [ECert3], [ECert4], [ECert5] and 888888884 more missing");
+  EXPECT_EQ(a.summary.issues[0].message,
+            "NumECerts=888888889 but [ECert1], [ECert2], [ECert3], [ECert4], [ECert5] and 888888884 more missing");
 }
 
 // Every input the fuzzer once found troublesome (fixtures/fuzz-regressions) is handled, quickly.
@@ -220,7 +223,8 @@ TEST(CrossFileRules, MessagesNameAFewOthersAndCountTheRest) {
   }
   EXPECT_EQ(files[0].issues[0].message.find("M000000000000.ini"), std::string::npos);  // never itself
   EXPECT_NE(files[0].issues[0].message.find("M000000000001.ini, M000000000002.ini, M000000000003.ini and"),
-            std::string::npos) << files[0].issues[0].message;
+            std::string::npos)
+      << files[0].issues[0].message;
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 // Issue 4: faults and hostile input. Nothing is lost or half-written.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -9,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
@@ -25,7 +25,9 @@ const fs::path kFixtures = KMS_FIXTURES_DIR;
 ProcessResult run_with_file_size_limit(const std::vector<std::string>& args, rlim_t limit, const fs::path& log) {
   const pid_t pid = ::fork();
   if (pid == 0) {
-    struct rlimit rl {limit, limit};
+    struct rlimit rl {
+      limit, limit
+    };
     ::setrlimit(RLIMIT_FSIZE, &rl);
     std::freopen(log.c_str(), "w", stdout);
     ::dup2(STDOUT_FILENO, STDERR_FILENO);
@@ -78,8 +80,9 @@ TEST_F(Reliability, SecondUpgradeOfTheSameTargetIsRefusedAndAKilledRunLeavesNoSt
   const fs::path store = big_store(10000);
   const fs::path out = tmp / "out";
   fs::create_directories(out);
-  const std::vector<std::string> args = {"upgrade", "--source", store.string(), "--target", (out / "kms55.db").string(),
-                                         "--progress", "never", "--jobs", "1", "--yes"};
+  const std::vector<std::string> args = {
+      "upgrade",    "--source", store.string(), "--target", (out / "kms55.db").string(),
+      "--progress", "never",    "--jobs",       "1",        "--yes"};
   // The first run stands at its first file: the lock taken, its temporary file made.
   const fs::path fifo = tmp / "stop.fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
@@ -104,8 +107,11 @@ TEST_F(Reliability, HostileNamesAndOddEntriesAreReportedWithValidJsonAndCsv) {
   fs::create_directories(clients);
   copy_tree(kFixtures / "sample-store" / "Security" / "Mgrent" / "Clients", clients);
   const std::vector<std::string> odd_names = {
-      "with space.ini", "quote\"d.ini", "new\nline.ini", "tab\there.ini", "ctrl\x01\x1f.ini", "caf\xC3\xA9.ini",
-      "latin1-\xE9.ini", "comma,semi;colon.ini", "Mbackslash\\01.ini", "M\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9.ini"};
+      "with space.ini",     "quote\"d.ini",
+      "new\nline.ini",      "tab\there.ini",
+      "ctrl\x01\x1f.ini",   "caf\xC3\xA9.ini",
+      "latin1-\xE9.ini",    "comma,semi;colon.ini",
+      "Mbackslash\\01.ini", "M\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9.ini"};
   for (const auto& n : odd_names) write_file(clients / n, "[Client]\r\nMailboxDN=x\r\nState=1\r\n");
   for (int i = 0; i < 3000; ++i) write_file(clients / ("noise" + std::to_string(i) + ".txt"), "");
   ASSERT_EQ(::mkfifo((clients / "Mfifo00000001.ini").c_str(), 0644), 0);
@@ -116,14 +122,16 @@ TEST_F(Reliability, HostileNamesAndOddEntriesAreReportedWithValidJsonAndCsv) {
   fs::path deep = clients / "Mdeepfolder01.ini";
   for (int i = 0; i < 30; ++i) deep /= "d";
   fs::create_directories(deep);
-  const std::size_t entries = static_cast<std::size_t>(std::distance(fs::directory_iterator(clients), fs::directory_iterator()));
+  const std::size_t entries =
+      static_cast<std::size_t>(std::distance(fs::directory_iterator(clients), fs::directory_iterator()));
 
   const fs::path link_to_store = tmp / "store-link";
   fs::create_directory_symlink(clients, link_to_store);  // the store folder itself is a link
   for (const char* ext : {".jsonl", ".csv"}) {
     const fs::path report = tmp / (std::string("r") + ext);
-    const auto r = run_process(KMS_MIGRATE_BIN, {"upgrade", "--source", clients.string(), "--target", (tmp / (std::string("t") + ext + ".db")).string(),
-                                                 "--allow-rejected", "--report", report.string(), "--progress", "never", "--yes"});
+    const auto r = run_process(KMS_MIGRATE_BIN, {"upgrade", "--source", clients.string(), "--target",
+                                                 (tmp / (std::string("t") + ext + ".db")).string(), "--allow-rejected",
+                                                 "--report", report.string(), "--progress", "never", "--yes"});
     ASSERT_EQ(r.exit_code, 0) << r.out;
     if (std::string(ext) == ".jsonl") {
       const auto lines = lines_of(read_file(report));

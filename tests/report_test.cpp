@@ -27,7 +27,9 @@ FileSummary summary(std::string path, std::string mailbox_dn) {
 TEST(Report, RecordLineIsTheJsonLibrarysOwn) {
   std::vector<FileSummary> cases;
   for (const std::string odd : {"plain", "quote\"d", "back\\slash", "tab\there", "new\nline", "del\x7f",
-                                "Ren\xC3\xA9" "e", "bad \xC3\x28 utf8", "\xFF\xFE", ""}) {
+                                "Ren\xC3\xA9"
+                                "e",
+                                "bad \xC3\x28 utf8", "\xFF\xFE", ""}) {
     cases.push_back(summary("M" + odd + ".ini", "/o=Contoso/cn=" + odd));
   }
   FileSummary skipped = summary("desktop.ini", "");
@@ -40,7 +42,8 @@ TEST(Report, RecordLineIsTheJsonLibrarysOwn) {
   cases.push_back(skipped);
   FileSummary rejected = summary("Mbad.ini", "/o=x");
   rejected.outcome = RecordOutcome::Rejected;
-  rejected.issues.push_back(Issue{Severity::Error, "bad-state", "State=9 is not 1-4", 3});  // any code: the report does not judge it
+  rejected.issues.push_back(
+      Issue{Severity::Error, "bad-state", "State=9 is not 1-4", 3});  // any code: the report does not judge it
   cases.push_back(rejected);
   for (const auto& f : cases) {
     for (auto v : {std::optional<Verification>(), std::optional<Verification>(Verification::Passed),
@@ -66,11 +69,14 @@ TEST(Report, RecordLinesAreExactlyTheDocumentedOnes) {
   const std::string sha(64, 'a');
   EXPECT_EQ(jsonl_record(f, Verification::Passed),
             R"({"type":"record","path":"Mxclfr4zqvktn.ini","record_id":"mxclfr4zqvktn",)"
-            R"("mailbox_dn":"/o=Contoso/ou=Redmond/cn=Recipients/cn=JaneD","sha256":")" + sha + R"(",)"
-            R"("outcome":"normalized","legacy_state":4,"state":"new",)"
-            R"("issues":[{"severity":"warning","code":"recovery-never-enrolled",)"
-            R"("message":"State 4 (Recovery) with NumSCerts missing: never enrolled; set to New","line":5}],)"
-            R"("verification":"passed"})" "\n");
+            R"("mailbox_dn":"/o=Contoso/ou=Redmond/cn=Recipients/cn=JaneD","sha256":")" +
+                sha +
+                R"(",)"
+                R"("outcome":"normalized","legacy_state":4,"state":"new",)"
+                R"("issues":[{"severity":"warning","code":"recovery-never-enrolled",)"
+                R"("message":"State 4 (Recovery) with NumSCerts missing: never enrolled; set to New","line":5}],)"
+                R"("verification":"passed"})"
+                "\n");
   EXPECT_EQ(csv_record(f, Verification::Passed),
             "Mxclfr4zqvktn.ini,mxclfr4zqvktn,/o=Contoso/ou=Redmond/cn=Recipients/cn=JaneD," + sha +
                 ",normalized,4,new,warning recovery-never-enrolled (line 5): State 4 (Recovery) with NumSCerts "
@@ -79,11 +85,13 @@ TEST(Report, RecordLinesAreExactlyTheDocumentedOnes) {
   skipped.path = "desktop.ini";
   skipped.outcome = RecordOutcome::Skipped;
   add_issue(skipped.issues, Severity::Info, "not-a-record", "not a client record file: \"x, y\"");
-  EXPECT_EQ(jsonl_record(skipped, std::nullopt),
-            R"({"type":"record","path":"desktop.ini","record_id":null,"mailbox_dn":null,"sha256":null,)"
-            R"("outcome":"skipped","legacy_state":null,"state":null,)"
-            R"("issues":[{"severity":"info","code":"not-a-record","message":"not a client record file: \"x, y\"","line":null}],)"
-            R"("verification":null})" "\n");
+  EXPECT_EQ(
+      jsonl_record(skipped, std::nullopt),
+      R"({"type":"record","path":"desktop.ini","record_id":null,"mailbox_dn":null,"sha256":null,)"
+      R"("outcome":"skipped","legacy_state":null,"state":null,)"
+      R"("issues":[{"severity":"info","code":"not-a-record","message":"not a client record file: \"x, y\"","line":null}],)"
+      R"("verification":null})"
+      "\n");
   EXPECT_EQ(csv_record(skipped, std::nullopt),
             "desktop.ini,,,,skipped,,,\"info not-a-record: not a client record file: \"\"x, y\"\"\",\r\n");
   EXPECT_EQ(report_head(ReportFormat::Csv),

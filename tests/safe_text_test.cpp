@@ -1,18 +1,19 @@
 // The message rule and the output rule (core/safe_text.h), and the one console boundary of migrate/.
+#include "safe_text.h"
+
 #include <gtest/gtest.h>
 
 #include <regex>
 
 #include "profile_parser.h"
-#include "safe_text.h"
 #include "test_util.h"
 
 namespace kms::core {
 namespace {
 
 TEST(MessageRule, QuotesOnlyShortTextThatCannotBeASecret) {
-  for (const char* shown : {"4x", "", "Cost:Center", "Smith ; Jones", "ProxyAddresses", "19980314091255", "0A1B2C3D4E5F6789",
-                            "State 5"}) {
+  for (const char* shown :
+       {"4x", "", "Cost:Center", "Smith ; Jones", "ProxyAddresses", "19980314091255", "0A1B2C3D4E5F6789", "State 5"}) {
     EXPECT_TRUE(may_quote(shown)) << shown;
   }
   for (const char* hidden : {"1Token=SECRET123456", "0EscrowedKey=abc", "SECRET123456", "K7XQ2M9PLA4B", "ab+cdefghijk",
@@ -46,11 +47,19 @@ TEST(MessageRule, EmbeddedTokenAndKeyValuesAreMasked) {
 
 TEST(OutputRule, TerminalTextEscapesC0DelC1BidiAndBadUtf8) {
   EXPECT_EQ(terminal_text("a\x1b[2Jb"), "a\\x1b[2Jb");
-  EXPECT_EQ(terminal_text("bell\x07 bs\x08 cr\r nl\n tab\t del\x7f"), "bell\\x07 bs\\x08 cr\\x0d nl\\x0a tab\\x09 del\\x7f");
-  EXPECT_EQ(terminal_text("csi\xc2\x9b" "31m osc\xc2\x9d"), "csi\\u009b31m osc\\u009d");
-  EXPECT_EQ(terminal_text("rtl\xe2\x80\xae" "txt"), "rtl\\u202etxt");
+  EXPECT_EQ(terminal_text("bell\x07 bs\x08 cr\r nl\n tab\t del\x7f"),
+            "bell\\x07 bs\\x08 cr\\x0d nl\\x0a tab\\x09 del\\x7f");
+  EXPECT_EQ(terminal_text("csi\xc2\x9b"
+                          "31m osc\xc2\x9d"),
+            "csi\\u009b31m osc\\u009d");
+  EXPECT_EQ(terminal_text("rtl\xe2\x80\xae"
+                          "txt"),
+            "rtl\\u202etxt");
   EXPECT_EQ(terminal_text("bad \xc3\x28 \xff"), "bad \\xc3( \\xff");
-  EXPECT_EQ(terminal_text("Ren\xc3\xa9" "e /o=Contoso"), "Ren\xc3\xa9" "e /o=Contoso");
+  EXPECT_EQ(terminal_text("Ren\xc3\xa9"
+                          "e /o=Contoso"),
+            "Ren\xc3\xa9"
+            "e /o=Contoso");
 }
 
 TEST(OutputRule, CsvCellsAreEscapedAndFormulaCellsNeutralised) {
@@ -125,7 +134,8 @@ TEST(WrappedValue, TheContinuationIsNeitherAKeyNorQuotedAndIsKeptAsASecret) {
 TEST(ConsoleBoundary, OnlyConsoleWritesToTheTerminal) {
   // Every human output goes through migrate/console.h (say), which escapes store text.
   const std::regex direct(R"((std::)?(f?printf|f?puts|fwrite|putchar|cout|cerr|clog)\b|::write\()");
-  for (std::filesystem::directory_iterator it(std::filesystem::path(KMS_SOURCE_DIR) / "migrate"), end; it != end; ++it) {
+  for (std::filesystem::directory_iterator it(std::filesystem::path(KMS_SOURCE_DIR) / "migrate"), end; it != end;
+       ++it) {
     if (it->path().filename() == "console.h" || it->path().extension() == ".txt") continue;
     const std::string text = test::read_file(it->path());
     std::smatch m;

@@ -33,7 +33,8 @@ TempDir::~TempDir() {
   std::error_code ec;
   // Make everything writable again so a read-only test folder can be removed.
   for (fs::recursive_directory_iterator it(path_, ec), end; !ec && it != end; it.increment(ec)) {
-    if (!fs::is_symlink(it->path())) fs::permissions(it->path(), fs::perms::owner_write | fs::perms::owner_exec, fs::perm_options::add, ec);
+    if (!fs::is_symlink(it->path()))
+      fs::permissions(it->path(), fs::perms::owner_write | fs::perms::owner_exec, fs::perm_options::add, ec);
   }
   fs::remove_all(path_, ec);
 }
@@ -187,7 +188,8 @@ int spawn_tool(const std::vector<std::string>& args, const fs::path& log, const 
 /// has said so on the FIFO. If the run ends without reaching the point, the
 /// test fails instead of waiting for ever (the two-minute limit is a safety net
 /// only: the handshake itself does not depend on time).
-int start_at_stop_point(const std::vector<std::string>& args, const fs::path& log, const fs::path& fifo, const std::string& point) {
+int start_at_stop_point(const std::vector<std::string>& args, const fs::path& log, const fs::path& fifo,
+                        const std::string& point) {
   const int pid = spawn_tool(args, log, "KMS_MIGRATE_TEST_STOP=" + point + ":" + fifo.string());
   const int fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   std::string said;

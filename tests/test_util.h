@@ -1,9 +1,7 @@
 // Helpers shared by the tests: fresh folders, files, running the binary.
 #pragma once
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 

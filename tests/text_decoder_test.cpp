@@ -1,7 +1,7 @@
 // docs/legacy-store.md section 2: encodings, decided per file.
-#include <gtest/gtest.h>
-
 #include "text_decoder.h"
+
+#include <gtest/gtest.h>
 
 namespace kms::core {
 namespace {
@@ -27,7 +27,13 @@ TEST(TextDecoder, EncodingsOfSection2) {
       {"UTF-16LE with BOM", std::string("\xFF\xFEX\0=\0\xE9\0", 8), true, "X=\xC3\xA9", ""},
       {"UTF-16LE surrogate pair", std::string("\xFF\xFE\x3D\xD8\x00\xDE", 6), true, "\xF0\x9F\x98\x80", ""},
       {"valid UTF-8 without BOM gets a note", "X=J\xC3\xBCrgen", true, "X=J\xC3\xBCrgen", "decoded-as-utf8"},
-      {"Windows-1252 e-acute", "X=Ren\xE9" "e", true, "X=Ren\xC3\xA9" "e", ""},
+      {"Windows-1252 e-acute",
+       "X=Ren\xE9"
+       "e",
+       true,
+       "X=Ren\xC3\xA9"
+       "e",
+       ""},
       {"Windows-1252 euro sign 0x80", "X=\x80", true, "X=\xE2\x82\xAC", ""},
       {"unassigned 0x81 maps to U+0081", "X=\x81", true, "X=\xC2\x81", "unassigned-cp1252-byte"},
       {"unassigned 0x8D 0x8F 0x90 0x9D on one line warn once", "X=\x8D\x8F\x90\x9D", true,

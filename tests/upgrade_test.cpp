@@ -1,17 +1,17 @@
 // The upgrade pipeline through the library: fail-closed, verification that
 // can fail, atomic target, rehearsal digest, --jobs.
+#include "upgrade.h"
+
 #include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <cctype>
 
-#include <gtest/gtest.h>
-#include <sqlite3.h>
-
-#include "test_util.h"
 #include "content_digest.h"
 #include "report_sink.h"
-#include "upgrade.h"
+#include "test_util.h"
 
 namespace fs = std::filesystem;
 
@@ -75,8 +75,14 @@ TEST_F(UpgradeTest, SampleStoreMigratesAndVerifies) {
   EXPECT_EQ(count(target(), "SELECT count(*) FROM clients"), static_cast<std::int64_t>(c.migrated + c.normalized));
   EXPECT_EQ(count(target(), "SELECT count(*) FROM legacy_files"), static_cast<std::int64_t>(c.files_seen));
   EXPECT_EQ(count(target(), "SELECT count(*) FROM migration_report"), static_cast<std::int64_t>(c.files_seen));
-  EXPECT_EQ(count(target(), "SELECT count(*) FROM clients WHERE record_id = 'mxclfr4zqvktn' AND state = 'new' AND legacy_state = 4"), 1);
-  EXPECT_EQ(count(target(), "SELECT count(*) FROM legacy_files WHERE path = 'desktop.ini' AND raw IS NULL AND outcome = 'skipped'"), 1);
+  EXPECT_EQ(
+      count(target(),
+            "SELECT count(*) FROM clients WHERE record_id = 'mxclfr4zqvktn' AND state = 'new' AND legacy_state = 4"),
+      1);
+  EXPECT_EQ(
+      count(target(),
+            "SELECT count(*) FROM legacy_files WHERE path = 'desktop.ini' AND raw IS NULL AND outcome = 'skipped'"),
+      1);
   EXPECT_EQ(count(target(), "SELECT count(*) FROM extra_attributes WHERE key = 'AdminNote'"), 1);
   EXPECT_EQ(count(target(), "SELECT count(*) FROM clients WHERE display_name = 'Se\xC3\xA1n \xC3\x93 Riain'"), 1);
   EXPECT_EQ(test::files_containing(tmp / "out", "kms-migrate"), std::vector<std::string>{});
@@ -119,8 +125,12 @@ TEST_F(UpgradeTest, AllowRejectedMigratesTheRestAndArchivesEveryFile) {
   const Counts c = r.report.totals;
   EXPECT_EQ(count(target(), "SELECT count(*) FROM clients"), static_cast<std::int64_t>(c.migrated + c.normalized));
   // Rejected files that were read keep their bytes; links and skipped files have none.
-  EXPECT_EQ(count(target(), "SELECT count(*) FROM legacy_files WHERE path = 'Mbadcert00001.ini' AND raw IS NOT NULL AND outcome = 'rejected'"), 1);
-  EXPECT_EQ(count(target(), "SELECT count(*) FROM legacy_files WHERE path = 'Mempty0000001.ini' AND length(raw) = 0"), 1);
+  EXPECT_EQ(count(target(),
+                  "SELECT count(*) FROM legacy_files WHERE path = 'Mbadcert00001.ini' AND raw IS NOT NULL AND outcome "
+                  "= 'rejected'"),
+            1);
+  EXPECT_EQ(count(target(), "SELECT count(*) FROM legacy_files WHERE path = 'Mempty0000001.ini' AND length(raw) = 0"),
+            1);
   EXPECT_EQ(count(target(), "SELECT count(*) FROM legacy_files WHERE path = 'Msymlink00001.ini' AND raw IS NULL"), 1);
   EXPECT_EQ(count(target(), "SELECT count(*) FROM clients WHERE record_id = 'mbadcert00001'"), 0);
   EXPECT_EQ(count(target(), "SELECT count(*) FROM legacy_files WHERE sha256 IS NOT NULL AND length(sha256) <> 64"), 0);
@@ -137,7 +147,9 @@ TEST_F(UpgradeTest, DuplicateMailboxesAreAllRejectedAndNoneWritten) {
     EXPECT_EQ(r.report.totals.rejected, 2u);
     EXPECT_EQ(count(db, "SELECT count(*) FROM clients"), std::string(store) == "duplicate-mailbox" ? 1 : 0);
     EXPECT_EQ(count(db, "SELECT count(*) FROM legacy_files WHERE outcome = 'rejected' AND raw IS NOT NULL"), 2);
-    EXPECT_EQ(count(db, "SELECT count(*) FROM migration_report WHERE outcome = 'rejected' AND issues LIKE '%duplicate-%'"), 2);
+    EXPECT_EQ(
+        count(db, "SELECT count(*) FROM migration_report WHERE outcome = 'rejected' AND issues LIKE '%duplicate-%'"),
+        2);
   }
 }
 
@@ -152,9 +164,11 @@ TEST_F(UpgradeTest, WrittenDatabaseKeepsMailboxDnUniqueCaseInsensitively) {
   ASSERT_TRUE(dn.step());
   const std::string existing = dn.text(0);
   std::string other_case = existing;
-  for (char& c : other_case) c = static_cast<char>(std::isupper(static_cast<unsigned char>(c)) ? std::tolower(c) : std::toupper(c));
+  for (char& c : other_case)
+    c = static_cast<char>(std::isupper(static_cast<unsigned char>(c)) ? std::tolower(c) : std::toupper(c));
   ASSERT_NE(other_case, existing);
-  Stmt insert(db, "INSERT INTO clients (record_id, mailbox_dn, state, legacy_state) VALUES ('mnew000000001', ?1, 'new', 1)");
+  Stmt insert(
+      db, "INSERT INTO clients (record_id, mailbox_dn, state, legacy_state) VALUES ('mnew000000001', ?1, 'new', 1)");
   insert.bind(1, other_case);
   try {
     insert.step();
@@ -162,16 +176,22 @@ TEST_F(UpgradeTest, WrittenDatabaseKeepsMailboxDnUniqueCaseInsensitively) {
   } catch (const DbError& e) {
     EXPECT_EQ(e.code(), SQLITE_CONSTRAINT_UNIQUE) << e.what();
   }
-  EXPECT_EQ(count(target(), "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'clients_mailbox_dn'"), 1);
+  EXPECT_EQ(count(target(), "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'clients_mailbox_dn'"),
+            1);
 }
 
 TEST_F(UpgradeTest, VerificationFailsWhenARowIsCorruptedBeforeCommit) {
   const std::vector<std::pair<const char*, const char*>> damage = {
-      {"flip one byte of an escrowed key", "UPDATE escrowed_keys SET key_blob = CAST(X'00' || substr(key_blob, 2) AS BLOB) WHERE rowid = 1"},
+      {"flip one byte of an escrowed key",
+       "UPDATE escrowed_keys SET key_blob = CAST(X'00' || substr(key_blob, 2) AS BLOB) WHERE rowid = 1"},
       {"delete a certificate", "DELETE FROM certificates WHERE rowid = 1"},
       {"change a display name", "UPDATE clients SET display_name = 'Mallory' WHERE rowid = 1"},
-      {"change a token", "UPDATE clients SET token = 'X' WHERE token IS NOT NULL AND rowid IN (SELECT rowid FROM clients WHERE token IS NOT NULL LIMIT 1)"},
-      {"add a client no file accounts for", "INSERT INTO clients (record_id, mailbox_dn, state, legacy_state) VALUES ('mghost0000001', '/o=x/cn=ghost', 'new', 1)"},
+      {"change a token",
+       "UPDATE clients SET token = 'X' WHERE token IS NOT NULL AND rowid IN (SELECT rowid FROM clients WHERE token IS "
+       "NOT NULL LIMIT 1)"},
+      {"add a client no file accounts for",
+       "INSERT INTO clients (record_id, mailbox_dn, state, legacy_state) VALUES ('mghost0000001', '/o=x/cn=ghost', "
+       "'new', 1)"},
   };
   for (const auto& [what, sql] : damage) {
     SCOPED_TRACE(what);
@@ -213,7 +233,8 @@ TEST_F(UpgradeTest, FileAddedOrRemovedDuringTheRunFailsIt) {
            {"renamed", [&] { fs::rename(clients / "Mxclfr4zqvktn.ini", clients / "Mxclfr4zqvktm.ini"); }}}) {
     const auto r = upgrade(sample(), target(), AllowRejected::No, [&](Db&) { change(); });
     EXPECT_EQ(r.exit_code, ExitCode::DataProblem) << what;
-    EXPECT_NE(r.report.message.find("source changed during the run"), std::string::npos) << what << ": " << r.report.message;
+    EXPECT_NE(r.report.message.find("source changed during the run"), std::string::npos)
+        << what << ": " << r.report.message;
     expect_nothing_at_target();
     fs::remove_all(tmp / "store");  // a fresh copy for the next change
   }
@@ -227,7 +248,9 @@ TEST_F(UpgradeTest, ExistingTargetNeedsForceAndSurvivesAFailedRun) {
   r = upgrade(cases(), target(), AllowRejected::No, nullptr, 1, Overwrite::Yes);
   EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
   EXPECT_EQ(test::read_file(target()), "old database bytes");
-  r = upgrade(sample(), target(), AllowRejected::No, [](Db& db) { db.exec("DELETE FROM escrowed_keys WHERE rowid = 1"); }, 1, Overwrite::Yes);
+  r = upgrade(
+      sample(), target(), AllowRejected::No, [](Db& db) { db.exec("DELETE FROM escrowed_keys WHERE rowid = 1"); }, 1,
+      Overwrite::Yes);
   EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
   EXPECT_EQ(test::read_file(target()), "old database bytes");
   r = upgrade(sample(), target(), AllowRejected::No, nullptr, 1, Overwrite::Yes);
@@ -295,8 +318,10 @@ TEST_F(UpgradeTest, DigestEqualsTheOneRecomputedFromTheTables) {
 }
 
 TEST_F(UpgradeTest, OutputIsTheSameForAnyNumberOfJobs) {
-  const auto one = upgrade(cases(), tmp / "out" / "one.db", AllowRejected::Yes, nullptr, 1, Overwrite::No, tmp / "one.jsonl");
-  const auto four = upgrade(cases(), tmp / "out" / "four.db", AllowRejected::Yes, nullptr, 4, Overwrite::No, tmp / "four.jsonl");
+  const auto one =
+      upgrade(cases(), tmp / "out" / "one.db", AllowRejected::Yes, nullptr, 1, Overwrite::No, tmp / "one.jsonl");
+  const auto four =
+      upgrade(cases(), tmp / "out" / "four.db", AllowRejected::Yes, nullptr, 4, Overwrite::No, tmp / "four.jsonl");
   ASSERT_EQ(one.exit_code, ExitCode::Ok);
   ASSERT_EQ(four.exit_code, ExitCode::Ok);
   EXPECT_EQ(one.report.content_digest, four.report.content_digest);

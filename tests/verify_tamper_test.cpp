@@ -2,7 +2,6 @@
 // paragraph): a good database, tampered with in one way at a time, must fail,
 // and verify must agree with the upgrade on every file it did not touch.
 #include <gtest/gtest.h>
-
 #include <sqlite3.h>
 
 #include <set>
@@ -80,7 +79,8 @@ TEST_F(VerifyTamper, TheGoodDatabasePassesAndNothingIsCreatedBesideIt) {
 TEST_F(VerifyTamper, AHiddenClientIsFoundEvenWithItsDigestPatched) {
   const std::string id = "mxclfr4zqvktn";
   const std::string hide =
-      "PRAGMA foreign_keys = ON; DELETE FROM clients WHERE record_id = '" + id + "';"
+      "PRAGMA foreign_keys = ON; DELETE FROM clients WHERE record_id = '" + id +
+      "';"
       "UPDATE legacy_files SET outcome = 'rejected', record_id = NULL WHERE path = 'Mxclfr4zqvktn.ini';"
       "UPDATE migration_report SET outcome = 'rejected', state = NULL, verification = 'not-applicable' "
       "WHERE path = 'Mxclfr4zqvktn.ini';";
@@ -88,9 +88,10 @@ TEST_F(VerifyTamper, AHiddenClientIsFoundEvenWithItsDigestPatched) {
   // The digest the database now implies, as verify recomputes it from the tables: patched in.
   const auto first = verify(db, tmp / "first.jsonl");
   const std::string digest = read_jsonl(tmp / "first.jsonl").back()["content_digest"];
-  exec(db, "UPDATE migration_meta SET value = '" + digest + "' WHERE key = 'content_digest';"
-           "UPDATE migration_meta SET value = '34' WHERE key = 'migrated';"
-           "UPDATE migration_meta SET value = '2' WHERE key = 'normalized';");
+  exec(db, "UPDATE migration_meta SET value = '" + digest +
+               "' WHERE key = 'content_digest';"
+               "UPDATE migration_meta SET value = '34' WHERE key = 'migrated';"
+               "UPDATE migration_meta SET value = '2' WHERE key = 'normalized';");
   const auto r = verify(db, tmp / "v.jsonl");
   EXPECT_EQ(r.exit_code, 1) << r.out;
   for (const auto& j : read_jsonl(tmp / "v.jsonl")) {
@@ -101,10 +102,12 @@ TEST_F(VerifyTamper, AHiddenClientIsFoundEvenWithItsDigestPatched) {
 }
 
 TEST_F(VerifyTamper, TheArchiveIsComparedWithTheFiles) {
-  expect_fails("UPDATE legacy_files SET raw = X'00' WHERE path = 'M0a9b8c7d6e5f.ini'", "legacy_files differs from the file in: raw");
+  expect_fails("UPDATE legacy_files SET raw = X'00' WHERE path = 'M0a9b8c7d6e5f.ini'",
+               "legacy_files differs from the file in: raw");
   expect_fails("UPDATE legacy_files SET raw = NULL WHERE path = 'M0a9b8c7d6e5f.ini'", "raw");
   expect_fails("UPDATE legacy_files SET size = size + 1 WHERE path = 'M0a9b8c7d6e5f.ini'", "size");
-  expect_fails("UPDATE legacy_files SET outcome = 'rejected' WHERE path = 'M0a9b8c7d6e5f.ini'", "legacy_files says 'rejected'");
+  expect_fails("UPDATE legacy_files SET outcome = 'rejected' WHERE path = 'M0a9b8c7d6e5f.ini'",
+               "legacy_files says 'rejected'");
   expect_fails("DELETE FROM legacy_files WHERE path = 'M0a9b8c7d6e5f.ini'", "missing-in-target");
 }
 
@@ -115,10 +118,13 @@ TEST_F(VerifyTamper, EveryOtherTableIsChecked) {
   expect_fails("DELETE FROM migration_report WHERE path = 'M0a9b8c7d6e5f.ini'", "migration_report has no row");
   expect_fails("INSERT INTO migration_report (path, outcome, issues) VALUES ('Mghost0000001.ini', 'skipped', '[]')",
                "migration_report has a row for 'Mghost0000001.ini'");
-  expect_fails("DELETE FROM password_policy WHERE task = 'recover-keys'", "password_policy has no row for 'recover-keys'");
-  expect_fails("UPDATE password_policy SET passwords_required = 2 WHERE task = 'administer'", "password_policy 'administer'");
+  expect_fails("DELETE FROM password_policy WHERE task = 'recover-keys'",
+               "password_policy has no row for 'recover-keys'");
+  expect_fails("UPDATE password_policy SET passwords_required = 2 WHERE task = 'administer'",
+               "password_policy 'administer'");
   expect_fails("UPDATE migration_meta SET value = '39' WHERE key = 'migrated'", "migration_meta migrated is 39");
-  expect_fails("INSERT INTO migration_meta VALUES ('approved_by', 'nobody')", "'approved_by' that the tool never writes");
+  expect_fails("INSERT INTO migration_meta VALUES ('approved_by', 'nobody')",
+               "'approved_by' that the tool never writes");
   expect_fails("DELETE FROM migration_meta WHERE key = 'operator'", "migration_meta has no operator");
   expect_fails("UPDATE migration_meta SET value = '5' WHERE key = 'max_record_size'", "over the limit of 5 bytes");
   expect_fails("UPDATE clients SET token = 'ABCDEFGHJKLM' WHERE record_id = 'm0a9b8c7d6e5f'", "token");
@@ -131,10 +137,12 @@ TEST_F(VerifyTamper, TheSchemaMustBeExactlyTheTools) {
   expect_fails("CREATE INDEX by_alias ON clients (alias)", "added index 'by_alias'");
   expect_fails("DROP INDEX clients_mailbox_dn", "lacks index 'clients_mailbox_dn'");
   // A table replaced by a view over an endless query: found from the schema alone, never queried.
-  expect_fails("ALTER TABLE legacy_files RENAME TO old_files;"
-               "CREATE VIEW legacy_files AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
-               "SELECT 'M' || x AS path, NULL AS record_id, NULL AS size, NULL AS sha256, NULL AS raw, 'skipped' AS outcome FROM c",
-               "added view 'legacy_files'");
+  expect_fails(
+      "ALTER TABLE legacy_files RENAME TO old_files;"
+      "CREATE VIEW legacy_files AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+      "SELECT 'M' || x AS path, NULL AS record_id, NULL AS size, NULL AS sha256, NULL AS raw, 'skipped' AS outcome "
+      "FROM c",
+      "added view 'legacy_files'");
 }
 
 TEST_F(VerifyTamper, AJournalOrWalBesideTheFileIsRefused) {
@@ -167,8 +175,11 @@ TEST_F(VerifyTamper, VerifyAgreesWithTheUpgradeOnCrossFileRejects) {
   const fs::path store = kFixtures / "cases" / "duplicate-mailbox" / "Clients";
   const fs::path db = tmp / "dup.db";
   ASSERT_EQ(kms({"upgrade", "--source", store.string(), "--target", db.string(), "--allow-rejected", "--report",
-                 (tmp / "up.jsonl").string()}).exit_code, 0);
-  const auto r = kms({"verify", "--source", store.string(), "--target", db.string(), "--report", (tmp / "v.jsonl").string()});
+                 (tmp / "up.jsonl").string()})
+                .exit_code,
+            0);
+  const auto r =
+      kms({"verify", "--source", store.string(), "--target", db.string(), "--report", (tmp / "v.jsonl").string()});
   EXPECT_EQ(r.exit_code, 0) << r.out;
   const auto up = read_jsonl(tmp / "up.jsonl"), v = read_jsonl(tmp / "v.jsonl");
   ASSERT_EQ(up.size(), v.size());

@@ -138,8 +138,9 @@ TEST_F(VerifyTest, DeletedCertificateRowIsCaught) {
 }
 
 TEST_F(VerifyTest, FlippedEscrowedKeyByteIsCaughtWithoutPrintingTheKey) {
-  damage_db("UPDATE escrowed_keys SET key_blob = CAST(X'5A' || substr(key_blob, 2) AS BLOB) "
-            "WHERE rowid = (SELECT min(rowid) FROM escrowed_keys)");
+  damage_db(
+      "UPDATE escrowed_keys SET key_blob = CAST(X'5A' || substr(key_blob, 2) AS BLOB) "
+      "WHERE rowid = (SELECT min(rowid) FROM escrowed_keys)");
   const auto r = verify();
   EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
   const auto messages = messages_of("field-mismatch");
@@ -148,7 +149,9 @@ TEST_F(VerifyTest, FlippedEscrowedKeyByteIsCaughtWithoutPrintingTheKey) {
 }
 
 TEST_F(VerifyTest, ClientOfASkippedFileIsUnexpected) {
-  damage_db("INSERT INTO clients (record_id, mailbox_dn, state, legacy_state) VALUES ('mghost0000001', '/o=x/cn=ghost', 'new', 1)");
+  damage_db(
+      "INSERT INTO clients (record_id, mailbox_dn, state, legacy_state) VALUES ('mghost0000001', '/o=x/cn=ghost', "
+      "'new', 1)");
   const auto r = verify();
   EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
   EXPECT_NE(r.report.message.find("mghost0000001"), std::string::npos) << r.report.message;
@@ -158,7 +161,10 @@ TEST_F(VerifyTest, NotAKmsMigrateDatabaseIsExitTwo) {
   test::write_file(db(), "this is not SQLite");
   EXPECT_EQ(verify().exit_code, ExitCode::Usage);
   fs::remove(db());
-  { Db other(db().string(), OpenMode::ReadWriteCreate); other.exec("CREATE TABLE t (x)"); }
+  {
+    Db other(db().string(), OpenMode::ReadWriteCreate);
+    other.exec("CREATE TABLE t (x)");
+  }
   const auto r = verify();
   EXPECT_EQ(r.exit_code, ExitCode::Usage);
   EXPECT_NE(r.report.message.find("not a kms-migrate database"), std::string::npos) << r.report.message;

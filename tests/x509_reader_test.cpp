@@ -1,9 +1,10 @@
+#include "x509_reader.h"
+
 #include <gtest/gtest.h>
 
 #include "base64.h"
 #include "cert_factory.h"
 #include "hashing.h"
-#include "x509_reader.h"
 
 namespace kms::core {
 namespace {
@@ -52,7 +53,8 @@ namespace {
 
 std::string describe(const std::optional<X509Facts>& f) {
   if (!f) return "rejected";
-  return f->serial + " | " + f->subject + " | " + f->issuer + " | " + f->not_before + " | " + f->not_after + " | " + f->sha1_thumbprint;
+  return f->serial + " | " + f->subject + " | " + f->issuer + " | " + f->not_before + " | " + f->not_after + " | " +
+         f->sha1_thumbprint;
 }
 
 // The fast DER walker must give OpenSSL's answer: same acceptance, same facts.
@@ -64,7 +66,11 @@ TEST(X509FastPath, AgreesWithOpenSslOnCertificatesAndEveryMutation) {
     spec.serial_hex = serial;
     // Names that need escaping go to OpenSSL; plain ones take der_text's fast path: both are mutated.
     const bool plain = certs.size() % 2 == 1;
-    spec.common_name = plain ? std::string("user ") + serial : std::string("Ren\xC3\xA9" "e, \"Q\" + <x>; #") + serial;
+    spec.common_name = plain ? std::string("user ") + serial
+                             : std::string(
+                                   "Ren\xC3\xA9"
+                                   "e, \"Q\" + <x>; #") +
+                                   serial;
     spec.not_before = "19500101000000Z";
     spec.not_after = std::string(serial) == "1" ? "20500101000000Z" : "20491231235959Z";
     certs.push_back(fixtures::make_certificate(spec));
@@ -88,7 +94,8 @@ TEST(X509FastPath, AgreesWithOpenSslOnCertificatesAndEveryMutation) {
         check(m, "cert " + std::to_string(c) + " byte " + std::to_string(i) + " xor " + std::to_string(x));
       }
     }
-    for (std::size_t n = 0; n < der.size(); n += 7) check(Bytes(der.begin(), der.begin() + n), "truncated to " + std::to_string(n));
+    for (std::size_t n = 0; n < der.size(); n += 7)
+      check(Bytes(der.begin(), der.begin() + n), "truncated to " + std::to_string(n));
     for (int r = 0; r < 300; ++r) {
       Bytes m = der;
       for (int k = 0; k < 3; ++k) m[rng() % m.size()] = static_cast<std::uint8_t>(rng());

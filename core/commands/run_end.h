@@ -11,9 +11,9 @@ namespace kms::core {
 
 /// How a command words the failures it did not foresee.
 struct FailureWords {
-  std::string cancelled;  ///< the message of a cancelled run
+  std::string cancelled;                        ///< the message of a cancelled run
   ExitCode database_kind = ExitCode::Internal;  ///< a database error that is not an interruption
-  std::string database;   ///< the start of its message
+  std::string database;                         ///< the start of its message
   /// Appended to a database error's message (the upgrade: a full disk, a file-size limit).
   std::function<std::string(int sqlite_code)> database_detail;
   std::string store;  ///< the start of a file-system error's message (exit 2); "" to treat it as any other

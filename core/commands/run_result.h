@@ -1,4 +1,5 @@
-// What every command returns to the command layer: an exit code (docs/commands.md), the report model, and notes for the operator.
+// What every command returns to the command layer: an exit code (docs/commands.md), the report model, and notes for the
+// operator.
 #pragma once
 #include <string>
 #include <vector>

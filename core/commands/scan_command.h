@@ -1,7 +1,6 @@
 // `scan`: an inventory of the store and a look-up by mailbox. Writes nothing.
 #pragma once
 #include <filesystem>
-
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,7 +15,7 @@ namespace kms::core {
 struct ScanOptions {
   std::filesystem::path source;
   std::optional<std::string> mailbox;  ///< a DN or an alias, case-insensitive
-  OrderedOptions workers;  ///< the threads that read and parse the store
+  OrderedOptions workers;              ///< the threads that read and parse the store
   std::int64_t max_record_bytes = 1 << 20;
 };
 

@@ -1,8 +1,7 @@
 #include "scan_json.h"
 
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "issue_json.h"
 #include "outcome.h"
@@ -68,16 +67,24 @@ nlohmann::ordered_json scan_document(const ScanOptions& o, const ScanResult& r) 
     if (f.outcome == RecordOutcome::Normalized) {
       for (const auto& i : f.issues) {
         if (i.code == "recovery-never-enrolled") {
-          j["normalizations"].push_back({{"path", f.path}, {"mailbox_dn", mask_embedded_secrets(f.mailbox_dn)}, {"rule", i.code},
-                                         {"from", "recovery"}, {"to", "new"}, {"reason", i.message}});
+          j["normalizations"].push_back({{"path", f.path},
+                                         {"mailbox_dn", mask_embedded_secrets(f.mailbox_dn)},
+                                         {"rule", i.code},
+                                         {"from", "recovery"},
+                                         {"to", "new"},
+                                         {"reason", i.message}});
         }
       }
     }
     if (f.outcome == RecordOutcome::Skipped || f.issues.empty()) continue;
     nlohmann::ordered_json codes = nlohmann::ordered_json::array();
     for (const auto& i : f.issues) codes.push_back(i.code);
-    j["records_with_issues"].push_back({{"path", f.path}, {"mailbox_dn", f.mailbox_dn.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(mask_embedded_secrets(f.mailbox_dn))},
-                                        {"outcome", outcome_name(f.outcome)}, {"codes", codes}});
+    j["records_with_issues"].push_back(
+        {{"path", f.path},
+         {"mailbox_dn", f.mailbox_dn.empty() ? nlohmann::ordered_json(nullptr)
+                                             : nlohmann::ordered_json(mask_embedded_secrets(f.mailbox_dn))},
+         {"outcome", outcome_name(f.outcome)},
+         {"codes", codes}});
   }
   if (o.mailbox) {
     nlohmann::ordered_json m;

@@ -37,7 +37,7 @@ void Pipeline::build(Db& db) {
     if (a.record) a.summary.written_digest = record_digest(*a.record);  // on the worker thread
     return a;
   };
-  std::function<void(std::size_t, AnalyzedFile&&)> consume = [&](std::size_t i, AnalyzedFile&& a) {
+  std::function<void(std::size_t, AnalyzedFile &&)> consume = [&](std::size_t i, AnalyzedFile&& a) {
     check_cancel();
     writer.write_legacy_file(a.summary, a.raw);
     // A second file with the same record id or MailboxDN is rejected with the
@@ -88,11 +88,11 @@ void Pipeline::reject_duplicates(Db& db, DbWriter& writer) {
   const auto collect = [&](auto key_of) {  // key_of(i): 0 for none
     keyed.clear();
     for (std::uint32_t i = 0; i < tracks_.size(); ++i) {
-      if (const std::uint64_t k = key_of(i)) keyed.push_back({static_cast<std::uint32_t>(k >> 32), static_cast<std::uint32_t>(k), i});
+      if (const std::uint64_t k = key_of(i))
+        keyed.push_back({static_cast<std::uint32_t>(k >> 32), static_cast<std::uint32_t>(k), i});
     }
-    std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
-      return a.key() != b.key() ? a.key() < b.key() : a.file < b.file;
-    });
+    std::sort(keyed.begin(), keyed.end(),
+              [](const Keyed& a, const Keyed& b) { return a.key() != b.key() ? a.key() < b.key() : a.file < b.file; });
     for (std::size_t k = 1; k < keyed.size(); ++k) {
       if (keyed[k].key() != keyed[k - 1].key()) continue;
       candidates.push_back(keyed[k - 1].file);
@@ -158,7 +158,7 @@ void Pipeline::verify(Db& db, const fs::path& db_path) {
     return;
   }
   sqlite_checks_.reset();  // a writer waits for no reader: the run fails anyway
-  {  // the report rows say what failed, for the report of this failed run
+  {                        // the report rows say what failed, for the report of this failed run
     DbWriter writer(db, DbWriter::Schema::Existing);
     db.exec("BEGIN");
     for (const auto& f : failed) writer.update_report_row(f, Verification::Failed);
@@ -279,7 +279,8 @@ void Pipeline::report_files(Db& db) {
   reported_ = true;
 }
 
-void Pipeline::add_row_issue(Db& db, std::size_t i, const std::string& code, const std::string& message, Verification v) {
+void Pipeline::add_row_issue(Db& db, std::size_t i, const std::string& code, const std::string& message,
+                             Verification v) {
   sqlite_checks_.reset();  // a writer waits for no reader: the run fails anyway
   FileSummary f = report_row(db, i);
   add_issue(f.issues, Severity::Error, code, message);

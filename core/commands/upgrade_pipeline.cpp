@@ -30,7 +30,8 @@ std::string space_diagnosis(int sqlite_code, const fs::path& folder) {
   if (!folder.empty() && ::statvfs(folder.c_str(), &vfs) == 0) {
     const unsigned long long free_bytes = static_cast<unsigned long long>(vfs.f_bavail) * vfs.f_frsize;
     if (free_bytes < (1ULL << 20)) {
-      out += "; the file system holding '" + folder.string() + "' is full (" + std::to_string(free_bytes) + " bytes free)";
+      out +=
+          "; the file system holding '" + folder.string() + "' is full (" + std::to_string(free_bytes) + " bytes free)";
     }
   }
   struct rlimit rl {};
@@ -124,8 +125,8 @@ void Pipeline::write_and_check(Db& db, TemporaryDatabase& temp) {
 void Pipeline::confirm() {
   if (!hooks_.confirm) return;
   const auto asked = std::chrono::steady_clock::now();
-  const bool yes = hooks_.confirm(Plan{tracks_.counts(), opt_.source.string(), opt_.target.string(),
-                                       rep_.content_digest.value_or("")});
+  const bool yes = hooks_.confirm(
+      Plan{tracks_.counts(), opt_.source.string(), opt_.target.string(), rep_.content_digest.value_or("")});
   res_.prompt_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count();
   if (!yes) throw Stop(ExitCode::Cancelled, "cancelled");
 }

@@ -11,14 +11,14 @@
 #include "file_track.h"
 #include "integrity_check.h"
 #include "report_sink.h"
+#include "run_result.h"
 #include "store_analysis.h"
 #include "store_walker.h"
 #include "target_file.h"
-#include "upgrade_destination.h"
-#include "verify_pass.h"
 #include "timestamp.h"
-#include "run_result.h"
+#include "upgrade_destination.h"
 #include "upgrade_options.h"
+#include "verify_pass.h"
 
 namespace kms::core::detail {
 
@@ -82,12 +82,12 @@ class Pipeline {
   std::time_t now_ = std::time(nullptr);
   std::string started_at_ = iso_utc(now_);
   PassSettings pass_;
-  StoreListing listing_;  // the store's entries as first listed, in path order
-  Tracks tracks_;        // one per entry of the listing
+  StoreListing listing_;                          // the store's entries as first listed, in path order
+  Tracks tracks_;                                 // one per entry of the listing
   std::optional<BackgroundCheck> sqlite_checks_;  // from verify() to sqlite_checks()
-  std::vector<std::uint32_t> clients_by_id_;  // client_of(): files with a client, by record id
-  bool built_ = false;             // every file is in the temporary database
-  bool reported_ = false;          // every file went to the sink
+  std::vector<std::uint32_t> clients_by_id_;      // client_of(): files with a client, by record id
+  bool built_ = false;                            // every file is in the temporary database
+  bool reported_ = false;                         // every file went to the sink
 };
 
 }  // namespace kms::core::detail

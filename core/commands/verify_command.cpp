@@ -34,7 +34,9 @@ namespace fs = std::filesystem;
 namespace kms::core {
 namespace {
 
-std::optional<std::string> non_empty(const std::string& s) { return s.empty() ? std::nullopt : std::optional<std::string>(s); }
+std::optional<std::string> non_empty(const std::string& s) {
+  return s.empty() ? std::nullopt : std::optional<std::string>(s);
+}
 
 /// Opens the target read-only, the main file alone, and proves it is a kms-migrate database of this schema.
 std::unique_ptr<Db> open_target(const fs::path& target) {
@@ -43,9 +45,11 @@ std::unique_ptr<Db> open_target(const fs::path& target) {
   for (const char* suffix : {"-wal", "-journal"}) {
     const fs::path beside = target.string() + suffix;
     if (fs::exists(fs::symlink_status(beside, ec))) {
-      throw Stop(ExitCode::Usage, "'" + beside.string() + "' lies beside the database: it may hold changes that the file itself " +
-                        "lacks, and verify checks the file alone. If it belongs to the database, fold it in first " +
-                        "(sqlite3 '" + target.string() + "' 'PRAGMA wal_checkpoint(TRUNCATE)', on a copy), or move it away");
+      throw Stop(ExitCode::Usage,
+                 "'" + beside.string() + "' lies beside the database: it may hold changes that the file itself " +
+                     "lacks, and verify checks the file alone. If it belongs to the database, fold it in first " +
+                     "(sqlite3 '" + target.string() +
+                     "' 'PRAGMA wal_checkpoint(TRUNCATE)', on a copy), or move it away");
     }
   }
   auto db = std::make_unique<Db>(target.string(), OpenMode::ReadOnlyImmutable);
@@ -60,11 +64,11 @@ std::unique_ptr<Db> open_target(const fs::path& target) {
   }
   if (app != kApplicationId) {
     throw Stop(ExitCode::Usage, "'" + target.string() + "' is not a kms-migrate database (application_id " +
-                                       std::to_string(app) + ", expected " + std::to_string(kApplicationId) + ")");
+                                    std::to_string(app) + ", expected " + std::to_string(kApplicationId) + ")");
   }
   if (version != kSchemaVersion) {
     throw Stop(ExitCode::Usage, "'" + target.string() + "' has schema version " + std::to_string(version) +
-                                       "; this kms-migrate reads version " + std::to_string(kSchemaVersion));
+                                    "; this kms-migrate reads version " + std::to_string(kSchemaVersion));
   }
   return db;
 }
@@ -77,16 +81,16 @@ struct SourceFile {
 
 /// What verify found for one path, before the cross-file rules decide the final outcomes.
 struct Judged {
-  FileSummary f;              ///< as derived from the store (for a gone file: as the database holds it)
-  bool gone = false;          ///< in the database, not in the store
-  bool in_archive = false;    ///< legacy_files has the path
+  FileSummary f;            ///< as derived from the store (for a gone file: as the database holds it)
+  bool gone = false;        ///< in the database, not in the store
+  bool in_archive = false;  ///< legacy_files has the path
   bool source_changed = false;
   std::string archived_outcome;
   std::vector<std::string> archive_diffs;  ///< legacy_files columns that differ from the file
   bool client_present = false;
-  bool client_read = false;                ///< compared field by field (the outcome expected a client)
-  Issues client_issues;                    ///< what that comparison found
-  std::vector<std::string> report_diffs;   ///< migration_report columns that differ (["row"]: no row)
+  bool client_read = false;               ///< compared field by field (the outcome expected a client)
+  Issues client_issues;                   ///< what that comparison found
+  std::vector<std::string> report_diffs;  ///< migration_report columns that differ (["row"]: no row)
 };
 
 /// legacy_files in path order, beside the store.
@@ -119,7 +123,8 @@ class Archive {
     j.archived_outcome = rows_.text(5);
     j.source_changed = rows_.opt_text(3) != non_empty(f.sha256);
     if (rows_.opt_text(1) != non_empty(f.record_id)) j.archive_diffs.push_back("record_id");
-    const std::optional<std::int64_t> size = rows_.is_null(2) ? std::nullopt : std::optional<std::int64_t>(rows_.integer(2));
+    const std::optional<std::int64_t> size =
+        rows_.is_null(2) ? std::nullopt : std::optional<std::int64_t>(rows_.integer(2));
     if (size != f.size) j.archive_diffs.push_back("size");
     // The archived bytes themselves, against the bytes of the file read now.
     const bool raw_null = rows_.is_null(4);
@@ -127,7 +132,8 @@ class Archive {
       j.archive_diffs.push_back("raw");
     } else if (a.raw) {
       const auto raw = rows_.blob_view(4);
-      if (raw.size() != a.raw->size() || !std::equal(raw.begin(), raw.end(), a.raw->begin())) j.archive_diffs.push_back("raw");
+      if (raw.size() != a.raw->size() || !std::equal(raw.begin(), raw.end(), a.raw->begin()))
+        j.archive_diffs.push_back("raw");
     }
     more_ = rows_.step();
   }
@@ -141,7 +147,8 @@ class Archive {
 class ReportRows {
  public:
   explicit ReportRows(Db& db)
-      : rows_(db, (std::string(kColumns) + " ORDER BY path").c_str()), one_(db, (std::string(kColumns) + " WHERE path = ?1").c_str()) {
+      : rows_(db, (std::string(kColumns) + " ORDER BY path").c_str()),
+        one_(db, (std::string(kColumns) + " WHERE path = ?1").c_str()) {
     more_ = rows_.step();
   }
   /// The same comparison for one row found by its path (a file the cross-file rules changed after the scan).
@@ -154,7 +161,8 @@ class ReportRows {
   /// Rows before `path` that no file accounts for: each a problem.
   void skip_to(const std::string& path, std::vector<std::string>& problems) {
     while (more_ && rows_.text_view(0) < path) {
-      problems.push_back("migration_report has a row for '" + rows_.text(0) + "', a file neither the store nor legacy_files has");
+      problems.push_back("migration_report has a row for '" + rows_.text(0) +
+                         "', a file neither the store nor legacy_files has");
       more_ = rows_.step();
     }
   }
@@ -175,13 +183,15 @@ class ReportRows {
   void rest(std::vector<std::string>& problems) {
     problems.insert(problems.end(), ignored_.begin(), ignored_.end());
     for (; more_; more_ = rows_.step()) {
-      problems.push_back("migration_report has a row for '" + rows_.text(0) + "', a file neither the store nor legacy_files has");
+      problems.push_back("migration_report has a row for '" + rows_.text(0) +
+                         "', a file neither the store nor legacy_files has");
     }
   }
 
  private:
   static constexpr const char* kColumns =
-      "SELECT path, record_id, mailbox_dn, sha256, outcome, state, legacy_state, issues, verification FROM migration_report";
+      "SELECT path, record_id, mailbox_dn, sha256, outcome, state, legacy_state, issues, verification FROM "
+      "migration_report";
 
   static std::vector<std::string> differences(const Stmt& row, const FileSummary& expected) {
     std::vector<std::string> diffs;
@@ -194,7 +204,8 @@ class ReportRows {
     col(3, expected.sha256, expected.sha256.empty(), "sha256");
     col(4, outcome_name(expected.outcome), false, "outcome");
     col(5, expected.state ? state_name(*expected.state) : "", !expected.state, "state");
-    const std::optional<std::int64_t> legacy = row.is_null(6) ? std::nullopt : std::optional<std::int64_t>(row.integer(6));
+    const std::optional<std::int64_t> legacy =
+        row.is_null(6) ? std::nullopt : std::optional<std::int64_t>(row.integer(6));
     if (legacy != (expected.legacy_state ? std::optional<std::int64_t>(*expected.legacy_state) : std::nullopt)) {
       diffs.push_back("legacy_state");
     }
@@ -219,26 +230,31 @@ Verification judge(Judged& j) {
   FileSummary& f = j.f;
   if (j.gone) return Verification::Failed;
   Issues found;
-  const auto error = [&](const char* code, std::string msg) { add_issue(found, Severity::Error, code, std::move(msg)); };
+  const auto error = [&](const char* code, std::string msg) {
+    add_issue(found, Severity::Error, code, std::move(msg));
+  };
   if (!j.in_archive) {
     error("missing-in-target", "this file is not in the database (added to the store after the upgrade?)");
   } else if (j.source_changed) {
     error("source-changed", "the file's bytes differ from those archived at upgrade time");
   } else {
     if (j.archived_outcome != outcome_name(f.outcome)) {
-      error("field-mismatch", "legacy_files says '" + j.archived_outcome + "'; the file as read now is " +
-                                  outcome_name(f.outcome));
+      error("field-mismatch",
+            "legacy_files says '" + j.archived_outcome + "'; the file as read now is " + outcome_name(f.outcome));
     }
-    if (!j.archive_diffs.empty()) error("field-mismatch", "legacy_files differs from the file in: " + joined(j.archive_diffs));
+    if (!j.archive_diffs.empty())
+      error("field-mismatch", "legacy_files differs from the file in: " + joined(j.archive_diffs));
   }
   if (expects_client(f.outcome)) {
     if (!j.client_present) {
-      if (j.in_archive && !j.source_changed) error("missing-in-target", "no client " + f.record_id + " in the database");
+      if (j.in_archive && !j.source_changed)
+        error("missing-in-target", "no client " + f.record_id + " in the database");
     } else if (j.client_read && !j.source_changed) {
       found.insert(found.end(), j.client_issues.begin(), j.client_issues.end());
     }
   } else if (j.client_present) {
-    error("unexpected-in-target", "the database holds client " + f.record_id + " though this file is " + outcome_name(f.outcome));
+    error("unexpected-in-target",
+          "the database holds client " + f.record_id + " though this file is " + outcome_name(f.outcome));
   }
   if (!j.report_diffs.empty()) {
     error("field-mismatch", j.report_diffs == std::vector<std::string>{"row"}
@@ -262,7 +278,8 @@ std::time_t judged_at(const Meta& meta) {
 /// One run of verify, in the steps of its phase list.
 class VerifyRun {
  public:
-  VerifyRun(const VerifyOptions& o, const CancelFlag* cancel, const ProgressFn& progress, ReportSink& sink, RunResult& res)
+  VerifyRun(const VerifyOptions& o, const CancelFlag* cancel, const ProgressFn& progress, ReportSink& sink,
+            RunResult& res)
       : o_(o), cancel_(cancel), progress_(progress), sink_(sink), res_(res) {}
 
   void run() {
@@ -318,7 +335,8 @@ class VerifyRun {
     db_ = open_target(o_.target);
     problems_ = schema_differences(*db_);
     if (!problems_.empty()) {
-      throw Stop(ExitCode::DataProblem, "verification failed: the database's schema is not kms-migrate's: " + joined(problems_));
+      throw Stop(ExitCode::DataProblem,
+                 "verification failed: the database's schema is not kms-migrate's: " + joined(problems_));
     }
     meta_ = read_meta(*db_);
     limit_ = o_.max_record_bytes.value_or(1 << 20);
@@ -332,7 +350,8 @@ class VerifyRun {
     }
     const auto src = meta_.find("source");
     if (src != meta_.end() && fs::absolute(o_.source) != fs::path(src->second)) {
-      res_.notes.push_back("the database was made from '" + src->second + "'; it is checked against '" + o_.source.string() + "'");
+      res_.notes.push_back("the database was made from '" + src->second + "'; it is checked against '" +
+                           o_.source.string() + "'");
     }
     now_ = judged_at(meta_);
     dir_.emplace(clients.value());
@@ -354,7 +373,9 @@ class VerifyRun {
       if (s.file.record) s.digest = record_digest(*s.file.record);
       return s;
     };
-    std::function<void(std::size_t, SourceFile&&)> consume = [&](std::size_t i, SourceFile&& s) { compare(r, i, std::move(s)); };
+    std::function<void(std::size_t, SourceFile &&)> consume = [&](std::size_t i, SourceFile&& s) {
+      compare(r, i, std::move(s));
+    };
     phase("open_schema");
     for_each_ordered(entries_.size(), o_.workers, produce, consume);
     while (r.archive.more()) gone(r);
@@ -432,7 +453,8 @@ class VerifyRun {
     const auto accounted = [&](const std::string& id) {
       if (by_id.empty()) {
         for (const auto& d : digests_) by_id.push_back(d.first);
-        std::sort(by_id.begin(), by_id.end(), [&](std::uint32_t a, std::uint32_t b) { return record_id_of(a) < record_id_of(b); });
+        std::sort(by_id.begin(), by_id.end(),
+                  [&](std::uint32_t a, std::uint32_t b) { return record_id_of(a) < record_id_of(b); });
       }
       const auto it = std::lower_bound(by_id.begin(), by_id.end(), id,
                                        [&](std::uint32_t k, const std::string& v) { return record_id_of(k) < v; });
@@ -446,7 +468,8 @@ class VerifyRun {
     for (auto& [id, d] : r.back.unexpected(accounted)) {
       others_.add(id, d);
       if (!std::binary_search(named_by_files.begin(), named_by_files.end(), id)) {
-        problems_.push_back("client " + id + " is in the database, but no file of the store or of legacy_files has its name");
+        problems_.push_back("client " + id +
+                            " is in the database, but no file of the store or of legacy_files has its name");
       }
     }
   }
@@ -492,7 +515,8 @@ class VerifyRun {
     rep_.status = RunStatus::Failed;
     res_.exit_code = ExitCode::DataProblem;
     rep_.message = "verification failed";
-    if (rep_.totals.verified_failed) rep_.message += ": " + std::to_string(rep_.totals.verified_failed) + " file(s) differ";
+    if (rep_.totals.verified_failed)
+      rep_.message += ": " + std::to_string(rep_.totals.verified_failed) + " file(s) differ";
     for (const auto& p : problems_) rep_.message += "; " + p;
   }
 
@@ -510,9 +534,9 @@ class VerifyRun {
   std::time_t now_ = 0;
   std::optional<StoreDir> dir_;
   StoreListing entries_;
-  std::vector<Judged> judged_;  // every path, store and database, in path order
+  std::vector<Judged> judged_;                                   // every path, store and database, in path order
   std::vector<std::pair<std::uint32_t, RecordDigest>> digests_;  // entry, digest of its client as stored
-  ContentDigest others_;  // clients no file of the store accounts for
+  ContentDigest others_;                                         // clients no file of the store accounts for
   std::vector<std::string> problems_;
 };
 

@@ -1,9 +1,8 @@
 // `verify`: a 5.5 database checked against the store as it is now, record by
 // record, without writing to either (docs/commands.md).
 #pragma once
-#include <filesystem>
-
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 
 #include "ordered_pipeline.h"

@@ -51,7 +51,8 @@ Certificate read_cert_row(const Stmt& s, int c) {
   return cert;
 }
 
-constexpr const char* kClientColumns = "mailbox_dn, display_name, alias, state, legacy_state, token, created_at, modified_at";
+constexpr const char* kClientColumns =
+    "mailbox_dn, display_name, alias, state, legacy_state, token, created_at, modified_at";
 constexpr const char* kCertColumns =
     "kind, seq, serial, subject, issuer, not_before, not_after, sha1_thumbprint, revoked, revoked_at, der";
 
@@ -139,9 +140,11 @@ std::optional<ClientRecord> DbScanner::take(const std::string& record_id) {
   }
   // The keyed reader's order: signing before encryption, each by seq; keys by seq.
   std::stable_sort(r.certificates.begin(), r.certificates.end(), [](const Certificate& a, const Certificate& b) {
-    return std::make_pair(a.kind == CertKind::Signing ? 0 : 1, a.seq) < std::make_pair(b.kind == CertKind::Signing ? 0 : 1, b.seq);
+    return std::make_pair(a.kind == CertKind::Signing ? 0 : 1, a.seq) <
+           std::make_pair(b.kind == CertKind::Signing ? 0 : 1, b.seq);
   });
-  std::stable_sort(r.keys.begin(), r.keys.end(), [](const EscrowedKey& a, const EscrowedKey& b) { return a.seq < b.seq; });
+  std::stable_sort(r.keys.begin(), r.keys.end(),
+                   [](const EscrowedKey& a, const EscrowedKey& b) { return a.seq < b.seq; });
   return r;
 }
 

@@ -15,10 +15,11 @@ struct DbWriter::Statements {
                "INSERT OR IGNORE INTO clients (record_id, mailbox_dn, display_name, alias, state, legacy_state, token, "
                "created_at, modified_at)",
                9, rows),
-        cert(db,
-             "INSERT OR IGNORE INTO certificates (record_id, kind, seq, serial, subject, issuer, not_before, not_after, "
-             "sha1_thumbprint, revoked, revoked_at, der)",
-             12, rows),
+        cert(
+            db,
+            "INSERT OR IGNORE INTO certificates (record_id, kind, seq, serial, subject, issuer, not_before, not_after, "
+            "sha1_thumbprint, revoked, revoked_at, der)",
+            12, rows),
         key(db, "INSERT OR IGNORE INTO escrowed_keys (record_id, seq, key_blob)", 3, rows),
         extra(db, "INSERT OR IGNORE INTO extra_attributes (record_id, section, key, value)", 4, rows),
         file(db, "INSERT INTO legacy_files (path, record_id, size, sha256, raw, outcome)", 6, rows),
@@ -95,25 +96,41 @@ void DbWriter::write_client(const ClientRecord& rec) {
   for (const EscrowedKey& k : rec.keys) {
     st_->key.text(rec.record_id).integer(k.seq).blob(k.key_blob.data(), k.key_blob.size()).end_row();
   }
-  for (const ExtraAttribute& e : rec.extras) st_->extra.text(rec.record_id).text(e.section).text(e.key).text(e.value).end_row();
+  for (const ExtraAttribute& e : rec.extras)
+    st_->extra.text(rec.record_id).text(e.section).text(e.key).text(e.value).end_row();
 }
 
 void DbWriter::write_legacy_file(const FileSummary& f, const std::optional<std::string>& raw) {
   RowBatch& r = st_->file;
   r.text(f.path).text(non_empty(f.record_id));
-  if (f.size) r.integer(*f.size); else r.null();
+  if (f.size)
+    r.integer(*f.size);
+  else
+    r.null();
   r.text(non_empty(f.sha256));
-  if (raw) r.blob(raw->data(), raw->size()); else r.null();
+  if (raw)
+    r.blob(raw->data(), raw->size());
+  else
+    r.null();
   r.text(outcome_name(f.outcome)).end_row();
 }
 
 void DbWriter::write_report_row(const FileSummary& f, std::optional<Verification> v) {
   RowBatch& r = st_->report;
   r.text(f.path).text(non_empty(f.record_id)).text(non_empty(f.mailbox_dn)).text(outcome_name(f.outcome));
-  if (f.state) r.text(state_name(*f.state)); else r.null();
-  if (f.legacy_state) r.integer(*f.legacy_state); else r.null();
+  if (f.state)
+    r.text(state_name(*f.state));
+  else
+    r.null();
+  if (f.legacy_state)
+    r.integer(*f.legacy_state);
+  else
+    r.null();
   r.text(issues_json_text(f.issues));
-  if (v) r.text(verification_name(*v)); else r.null();
+  if (v)
+    r.text(verification_name(*v));
+  else
+    r.null();
   r.text(non_empty(f.sha256)).end_row();
 }
 
@@ -124,9 +141,15 @@ void DbWriter::flush() {
 void DbWriter::update_report_row(const FileSummary& f, std::optional<Verification> v) {
   Stmt& s = st_->report_update;
   s.bind(1, f.path).bind(2, std::string_view(outcome_name(f.outcome)));
-  if (f.state) s.bind(3, std::string_view(state_name(*f.state))); else s.bind_null(3);
+  if (f.state)
+    s.bind(3, std::string_view(state_name(*f.state)));
+  else
+    s.bind_null(3);
   s.bind(4, issues_json_text(f.issues));
-  if (v) s.bind(5, std::string_view(verification_name(*v))); else s.bind_null(5);
+  if (v)
+    s.bind(5, std::string_view(verification_name(*v)));
+  else
+    s.bind_null(5);
   s.run();
 }
 

@@ -79,10 +79,18 @@ void RowBatch::bind_row(Stmt& s, int row, int first_param) {
     const Value& v = values_[static_cast<std::size_t>(row * columns_ + c)];
     const int p = first_param + c;
     switch (v.kind) {
-      case Kind::Null: s.bind_null(p); break;
-      case Kind::Integer: s.bind(p, v.integer); break;
-      case Kind::Text: s.bind_text_static(p, v.bytes); break;
-      case Kind::Blob: s.bind_blob(p, v.bytes.data(), v.bytes.size()); break;
+      case Kind::Null:
+        s.bind_null(p);
+        break;
+      case Kind::Integer:
+        s.bind(p, v.integer);
+        break;
+      case Kind::Text:
+        s.bind_text_static(p, v.bytes);
+        break;
+      case Kind::Blob:
+        s.bind_blob(p, v.bytes.data(), v.bytes.size());
+        break;
     }
   }
 }

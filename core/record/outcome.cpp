@@ -4,9 +4,12 @@ namespace kms::core {
 
 const char* verification_name(Verification v) {
   switch (v) {
-    case Verification::Passed: return "passed";
-    case Verification::Failed: return "failed";
-    case Verification::NotApplicable: return "not-applicable";
+    case Verification::Passed:
+      return "passed";
+    case Verification::Failed:
+      return "failed";
+    case Verification::NotApplicable:
+      return "not-applicable";
   }
   return "failed";
 }
@@ -14,10 +17,18 @@ const char* verification_name(Verification v) {
 void count_file(Counts& c, RecordOutcome outcome, std::optional<Verification> v) {
   ++c.files_seen;
   switch (outcome) {
-    case RecordOutcome::Migrated: ++c.migrated; break;
-    case RecordOutcome::Normalized: ++c.normalized; break;
-    case RecordOutcome::Rejected: ++c.rejected; break;
-    case RecordOutcome::Skipped: ++c.skipped; break;
+    case RecordOutcome::Migrated:
+      ++c.migrated;
+      break;
+    case RecordOutcome::Normalized:
+      ++c.normalized;
+      break;
+    case RecordOutcome::Rejected:
+      ++c.rejected;
+      break;
+    case RecordOutcome::Skipped:
+      ++c.skipped;
+      break;
   }
   if (v == Verification::Passed) ++c.verified_passed;
   if (v == Verification::Failed) ++c.verified_failed;

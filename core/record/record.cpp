@@ -4,10 +4,14 @@ namespace kms::core {
 
 const char* state_name(ClientState s) {
   switch (s) {
-    case ClientState::New: return "new";
-    case ClientState::Active: return "active";
-    case ClientState::Revoked: return "revoked";
-    case ClientState::Recovery: return "recovery";
+    case ClientState::New:
+      return "new";
+    case ClientState::Active:
+      return "active";
+    case ClientState::Revoked:
+      return "revoked";
+    case ClientState::Recovery:
+      return "recovery";
   }
   return "new";
 }

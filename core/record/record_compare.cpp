@@ -81,7 +81,8 @@ std::vector<std::string> compare_records(const ClientRecord& e, const ClientReco
     field(out, p + ".value", x.value, it->second->value);
     actual_extras.erase(it);
   }
-  for (const auto& [k, x] : actual_extras) out.push_back("extra_attributes[" + shown_name(k.first) + "." + shown_name(k.second) + "] (unexpected)");
+  for (const auto& [k, x] : actual_extras)
+    out.push_back("extra_attributes[" + shown_name(k.first) + "." + shown_name(k.second) + "] (unexpected)");
   return out;
 }
 

@@ -52,8 +52,12 @@ class RuleRun {
   RuleResult run(const std::string& record_id);
 
  private:
-  void error(const char* code, std::string msg, int line) { add_issue(issues_, Severity::Error, code, std::move(msg), line); }
-  void warn(const char* code, std::string msg, int line) { add_issue(issues_, Severity::Warning, code, std::move(msg), line); }
+  void error(const char* code, std::string msg, int line) {
+    add_issue(issues_, Severity::Error, code, std::move(msg), line);
+  }
+  void warn(const char* code, std::string msg, int line) {
+    add_issue(issues_, Severity::Warning, code, std::move(msg), line);
+  }
 
   /// A required key: its value, or nullptr with missing-key reported.
   const ProfileEntry* required(const ProfileSection& s, const char* key);
@@ -189,7 +193,8 @@ void RuleRun::read_revocation(const ProfileSection& s, Certificate& cert, Client
     if (r->value == "1") {
       cert.revoked = true;
     } else if (r->value != "0") {
-      error("bad-value", "Revoked in " + section_ref(s.name) + " is " + quoted(r->value) + ", expected 0 or 1", r->line);
+      error("bad-value", "Revoked in " + section_ref(s.name) + " is " + quoted(r->value) + ", expected 0 or 1",
+            r->line);
     }
   }
   cert.revoked_at = timestamp(s, "RevokedOn", rec);
@@ -225,7 +230,8 @@ void RuleRun::read_certificate(const CertSection& cs, ClientRecord& rec) {
     const auto norm = normalize_serial(serial->value);
     if (!norm || *norm != facts->serial) {
       error("serial-mismatch",
-            "Serial in " + section_ref(s.name) + " is " + quoted(serial->value) + " but the certificate's serial is " + facts->serial,
+            "Serial in " + section_ref(s.name) + " is " + quoted(serial->value) + " but the certificate's serial is " +
+                facts->serial,
             serial->line);
     }
   }
@@ -267,7 +273,8 @@ RuleRun::ClientKeys RuleRun::read_client(const ProfileSection& client, ClientRec
     k.state_line = st->line;
     const auto v = parse_decimal(st->value);
     if (!v || *v < 1 || *v > 4) {
-      error("bad-value", "State is " + quoted(st->value) + ", expected 1 (New), 2 (Active), 3 (Revoked) or 4 (Recovery)", st->line);
+      error("bad-value",
+            "State is " + quoted(st->value) + ", expected 1 (New), 2 (Active), 3 (Revoked) or 4 (Recovery)", st->line);
     } else {
       k.state = static_cast<int>(*v);
       result.legacy_state = k.state;
@@ -337,8 +344,9 @@ RuleResult RuleRun::run(const std::string& record_id) {
   });
   for (const auto& cs : certs_) read_certificate(cs, rec);
   if (k.state == 2 && k.nums_ok && k.nume_ok && (k.nums.value_or(0) < 1 || k.nume.value_or(0) < 1)) {
-    error("inconsistent-state", "State 2 (Active) needs at least one signing and one encryption certificate (NumSCerts=" +
-                                    std::to_string(k.nums.value_or(0)) + ", NumECerts=" + std::to_string(k.nume.value_or(0)) + ")",
+    error("inconsistent-state",
+          "State 2 (Active) needs at least one signing and one encryption certificate (NumSCerts=" +
+              std::to_string(k.nums.value_or(0)) + ", NumECerts=" + std::to_string(k.nume.value_or(0)) + ")",
           k.state_line);
   }
   if (has_error(issues_)) result.normalized = false;  // parse errors of this file count too
@@ -361,16 +369,21 @@ RuleResult RuleRun::run(const std::string& record_id) {
 
 const char* outcome_name(RecordOutcome o) {
   switch (o) {
-    case RecordOutcome::Migrated: return "migrated";
-    case RecordOutcome::Normalized: return "normalized";
-    case RecordOutcome::Rejected: return "rejected";
-    case RecordOutcome::Skipped: return "skipped";
+    case RecordOutcome::Migrated:
+      return "migrated";
+    case RecordOutcome::Normalized:
+      return "normalized";
+    case RecordOutcome::Rejected:
+      return "rejected";
+    case RecordOutcome::Skipped:
+      return "skipped";
   }
   return "rejected";
 }
 
 std::optional<RecordOutcome> outcome_from_name(std::string_view name) {
-  for (RecordOutcome o : {RecordOutcome::Migrated, RecordOutcome::Normalized, RecordOutcome::Rejected, RecordOutcome::Skipped}) {
+  for (RecordOutcome o :
+       {RecordOutcome::Migrated, RecordOutcome::Normalized, RecordOutcome::Rejected, RecordOutcome::Skipped}) {
     if (name == outcome_name(o)) return o;
   }
   return std::nullopt;

@@ -28,7 +28,7 @@ struct RuleResult {
 
 /// Apply every rule of sections 4 and 5 to one record; every issue found is added.
 /// `now` decides certificate-expired.
-RuleResult apply_record_rules(const ParsedProfile& profile, const std::string& record_id,
-                              std::time_t now, Issues& issues);
+RuleResult apply_record_rules(const ParsedProfile& profile, const std::string& record_id, std::time_t now,
+                              Issues& issues);
 
 }  // namespace kms::core

@@ -14,7 +14,7 @@ StoreAnalysis analyze_store(const StoreDir& clients, const PassSettings& s) {
     throw_if_cancelled(s.cancel);
     return analyze_entry(clients, a.entries[i], s.max_record_bytes, s.now).summary;
   };
-  std::function<void(std::size_t, FileSummary&&)> consume = [&](std::size_t i, FileSummary&& f) {
+  std::function<void(std::size_t, FileSummary &&)> consume = [&](std::size_t i, FileSummary&& f) {
     a.files[i] = std::move(f);
     if (s.progress) s.progress("reading", i + 1, a.entries.size());
   };

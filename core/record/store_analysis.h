@@ -20,7 +20,7 @@ struct StoreAnalysis {
 /// How a pass over the store runs: limits, clock, threads, cancel and progress.
 struct PassSettings {
   std::int64_t max_record_bytes = 1 << 20;
-  std::time_t now = 0;  ///< decides certificate-expired
+  std::time_t now = 0;     ///< decides certificate-expired
   OrderedOptions workers;  ///< the pass's threads (for_each_ordered)
   const CancelFlag* cancel = nullptr;
   ProgressFn progress;

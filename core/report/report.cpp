@@ -1,8 +1,7 @@
 #include "report.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "issue_json.h"
 #include "safe_text.h"
@@ -23,9 +22,12 @@ std::string issue_text(const Issue& i) {
 
 const char* status_name(RunStatus s) {
   switch (s) {
-    case RunStatus::Succeeded: return "succeeded";
-    case RunStatus::Failed: return "failed";
-    case RunStatus::Cancelled: return "cancelled";
+    case RunStatus::Succeeded:
+      return "succeeded";
+    case RunStatus::Failed:
+      return "failed";
+    case RunStatus::Cancelled:
+      return "cancelled";
   }
   return "failed";
 }
@@ -98,8 +100,9 @@ std::string csv_record(const FileSummary& f, std::optional<Verification> v) {
 }
 
 std::string report_head(ReportFormat format) {
-  return format == ReportFormat::Csv ? "path,record_id,mailbox_dn,sha256,outcome,legacy_state,state,issues,verification\r\n"
-                                     : "";
+  return format == ReportFormat::Csv
+             ? "path,record_id,mailbox_dn,sha256,outcome,legacy_state,state,issues,verification\r\n"
+             : "";
 }
 
 }  // namespace kms::core

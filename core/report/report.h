@@ -1,7 +1,6 @@
 // The report model and its views: JSON Lines and CSV (docs/reports.md).
 #pragma once
 #include <filesystem>
-
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,7 +38,7 @@ struct RunReport {
   std::optional<std::string> target;
   std::optional<std::string> content_digest;
   double elapsed_seconds = 0;
-  bool blocked = false;  ///< rejected records would stop (or stopped) the upgrade
+  bool blocked = false;                                ///< rejected records would stop (or stopped) the upgrade
   std::vector<std::pair<std::string, double>> phases;  ///< seconds per phase of the run, in order
 };
 

@@ -52,7 +52,8 @@ nlohmann::ordered_json summary_json(const RunReport& r) {
   j["elapsed_seconds"] = static_cast<double>(static_cast<long long>(r.elapsed_seconds * 1000)) / 1000.0;
   j["blocked"] = r.blocked;
   nlohmann::ordered_json phases = nlohmann::ordered_json::object();
-  for (const auto& [name, secs] : r.phases) phases[name] = static_cast<double>(static_cast<long long>(secs * 1000)) / 1000.0;
+  for (const auto& [name, secs] : r.phases)
+    phases[name] = static_cast<double>(static_cast<long long>(secs * 1000)) / 1000.0;
   j["phase_seconds"] = phases;
   j["message"] = null_or(r.message);
   return j;

@@ -2,7 +2,6 @@
 // JSON Lines writer (report.h jsonl_record) is tested against, and the summary line.
 #pragma once
 #include <nlohmann/json.hpp>
-
 #include <optional>
 
 #include "report.h"

@@ -1,7 +1,6 @@
 #include "report_rows.h"
 
 #include "issue_json.h"
-
 #include "report.h"
 
 namespace kms::core {
@@ -38,8 +37,7 @@ FileSummary summary_of(const Stmt& q) {
 
 std::optional<Verification> verification_of(const Stmt& q) {
   if (q.is_null(8)) return std::nullopt;
-  return named(q.text(8), {Verification::Passed, Verification::Failed, Verification::NotApplicable},
-               verification_name);
+  return named(q.text(8), {Verification::Passed, Verification::Failed, Verification::NotApplicable}, verification_name);
 }
 
 }  // namespace

@@ -1,17 +1,16 @@
 #include "report_sink.h"
 
-#include "report_json.h"
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
+#include "report_json.h"
 #include "text_util.h"
 
 namespace kms::core {
@@ -56,7 +55,8 @@ void remove_stale_partials(const std::filesystem::path& folder, const std::strin
   std::error_code ec;
   for (std::filesystem::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    if (name.compare(0, stem.size(), stem) != 0 || name.size() < 8 || name.compare(name.size() - 8, 8, ".partial") != 0) continue;
+    if (name.compare(0, stem.size(), stem) != 0 || name.size() < 8 || name.compare(name.size() - 8, 8, ".partial") != 0)
+      continue;
     const std::string pid_text = name.substr(stem.size(), name.find_first_of("-.", stem.size()) - stem.size());
     const auto pid = parse_decimal(pid_text);
     if (!pid || *pid <= 0 || *pid > (1LL << 30)) continue;
@@ -124,7 +124,8 @@ void ReportSink::write_tail(const RunReport& r) {
 
 void ReportSink::prepare(const RunReport& r) {
   if (!out_) return;
-  if (std::fflush(out_) != 0) throw std::runtime_error("cannot write the report '" + partial_.string() + "': " + std::strerror(errno));
+  if (std::fflush(out_) != 0)
+    throw std::runtime_error("cannot write the report '" + partial_.string() + "': " + std::strerror(errno));
   tail_offset_ = std::ftell(out_);
   prepared_tail_ = report_tail(format_, r);
   write_tail(r);
@@ -135,7 +136,8 @@ void ReportSink::finish(const RunReport& r) {
   if (tail_offset_ < 0) {
     write_tail(r);
   } else if (report_tail(format_, r) != prepared_tail_) {  // the run ended otherwise than prepared
-    if (std::fflush(out_) != 0 || ::ftruncate(::fileno(out_), tail_offset_) != 0 || std::fseek(out_, tail_offset_, SEEK_SET) != 0) {
+    if (std::fflush(out_) != 0 || ::ftruncate(::fileno(out_), tail_offset_) != 0 ||
+        std::fseek(out_, tail_offset_, SEEK_SET) != 0) {
       throw std::runtime_error("cannot write the report '" + partial_.string() + "': " + std::strerror(errno));
     }
     write_tail(r);

@@ -3,9 +3,8 @@
 // terminal shows is kept (counts, the first lines of each list). Memory does not
 // grow with the store.
 #pragma once
-#include <filesystem>
-
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 
 #include "report.h"

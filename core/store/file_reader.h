@@ -14,10 +14,10 @@ struct FileStamp {
 
 struct ReadResult {
   enum class Status { Ok, TooLarge, Unreadable, Symlink } status = Status::Unreadable;
-  std::string bytes;    ///< the whole file when Ok
-  FileStamp stamp;      ///< when the file could be opened
-  std::string error;    ///< why, for Unreadable
-  std::string sha256;   ///< for TooLarge: of the whole file, streamed in 64 KiB pieces (never held whole)
+  std::string bytes;   ///< the whole file when Ok
+  FileStamp stamp;     ///< when the file could be opened
+  std::string error;   ///< why, for Unreadable
+  std::string sha256;  ///< for TooLarge: of the whole file, streamed in 64 KiB pieces (never held whole)
 };
 
 /// Read `name` in the folder open as `dirfd` whole unless it is larger than

@@ -5,9 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <boost/filesystem.hpp>
-
 #include <algorithm>
+#include <boost/filesystem.hpp>
 #include <cerrno>
 #include <cstring>
 
@@ -43,7 +42,8 @@ Result<fs::path> find_clients_dir(const fs::path& typed) {
     source = source.parent_path();
   }
   if (!fs::is_directory(source, ec)) {
-    return no_store("no store at '" + typed.string() + "': " + (fs::exists(source, ec) ? "it is not a folder" : "it does not exist"));
+    return no_store("no store at '" + typed.string() +
+                    "': " + (fs::exists(source, ec) ? "it is not a folder" : "it does not exist"));
   }
   if (auto mgrent = child_dir(source, "Mgrent")) {
     if (auto clients = child_dir(*mgrent, "Clients")) return *clients;
@@ -71,8 +71,7 @@ bool is_record_file_name(const std::string& name) {
 StoreDir::StoreDir(fs::path clients) : path_(std::move(clients)) {
   fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd_ < 0) {
-    throw fs::filesystem_error("cannot open the folder", path_,
-                               std::error_code(errno, std::system_category()));
+    throw fs::filesystem_error("cannot open the folder", path_, std::error_code(errno, std::system_category()));
   }
 }
 
@@ -88,11 +87,16 @@ using Type = StoreListing::Type;
 /// file system does not say.
 Type type_of(const StoreDir& dir, const struct dirent& d) {
   switch (d.d_type) {
-    case DT_REG: return Type::Regular;
-    case DT_LNK: return Type::Symlink;
-    case DT_DIR: return Type::Directory;
-    case DT_UNKNOWN: break;
-    default: return Type::Other;
+    case DT_REG:
+      return Type::Regular;
+    case DT_LNK:
+      return Type::Symlink;
+    case DT_DIR:
+      return Type::Directory;
+    case DT_UNKNOWN:
+      break;
+    default:
+      return Type::Other;
   }
   struct stat st {};
   if (::fstatat(dir.fd(), d.d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) return Type::Unknown;
@@ -103,8 +107,7 @@ Type type_of(const StoreDir& dir, const struct dirent& d) {
 }
 
 [[noreturn]] void cannot_list(const StoreDir& clients, int err) {
-  throw fs::filesystem_error("cannot list the folder", clients.path(),
-                             std::error_code(err, std::system_category()));
+  throw fs::filesystem_error("cannot list the folder", clients.path(), std::error_code(err, std::system_category()));
 }
 
 /// Calls fn(dirent) for every entry but "." and "..".
@@ -165,10 +168,13 @@ StoreListing list_names(const StoreDir& clients) {
   read_folder(clients, [&](const struct dirent& d) {
     const std::size_t length = std::strlen(d.d_name);
     if (length > 0xFFFF || l.names_.size() + length > 0xFFFFFFFFu) cannot_list(clients, ENAMETOOLONG);
-    l.items_.push_back({static_cast<std::uint32_t>(l.names_.size()), static_cast<std::uint16_t>(length), type_of(clients, d)});
+    l.items_.push_back(
+        {static_cast<std::uint32_t>(l.names_.size()), static_cast<std::uint16_t>(length), type_of(clients, d)});
     l.names_.append(d.d_name, length);
   });
-  const auto name_of = [&](const StoreListing::Item& it) { return std::string_view(l.names_.data() + it.at, it.length); };
+  const auto name_of = [&](const StoreListing::Item& it) {
+    return std::string_view(l.names_.data() + it.at, it.length);
+  };
   std::sort(l.items_.begin(), l.items_.end(),
             [&](const StoreListing::Item& a, const StoreListing::Item& b) { return name_of(a) < name_of(b); });
   l.names_.shrink_to_fit();  // kept for the whole run: its exact size, not the last doubling

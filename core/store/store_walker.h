@@ -1,8 +1,7 @@
 // Finding the Clients folder and classifying its entries (docs/legacy-store.md section 1).
 #pragma once
-#include <filesystem>
-
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>

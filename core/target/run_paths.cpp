@@ -42,7 +42,8 @@ Named named(std::string label, const fs::path& p) { return Named{std::move(label
 
 bool same_file(const Named& a, const Named& b) {
   if (a.real == b.real) return true;
-  struct stat x {}, y {};
+  struct stat x {
+  }, y{};
   return ::stat(a.path.c_str(), &x) == 0 && ::stat(b.path.c_str(), &y) == 0 && x.st_dev == y.st_dev &&
          x.st_ino == y.st_ino;
 }
@@ -56,7 +57,8 @@ std::string check_report(const fs::path& report) {
   if (name.empty() || name == "." || name == "..") return "the --report '" + report.string() + "' names a folder";
   const fs::path folder = fs::absolute(report).parent_path();
   if (!fs::is_directory(folder, ec)) {
-    return "the --report folder '" + folder.string() + "' " + (fs::exists(folder, ec) ? "is not a folder" : "does not exist");
+    return "the --report folder '" + folder.string() + "' " +
+           (fs::exists(folder, ec) ? "is not a folder" : "does not exist");
   }
   if (::access(folder.c_str(), W_OK | X_OK) != 0) {
     return "the --report folder '" + folder.string() + "' is not writable: " + std::strerror(errno);
@@ -64,7 +66,9 @@ std::string check_report(const fs::path& report) {
   const auto st = fs::symlink_status(report, ec);
   if (!ec && st.type() != fs::file_type::not_found && st.type() != fs::file_type::regular) {
     return "the --report '" + report.string() + "' exists and is not a regular file (" +
-           (st.type() == fs::file_type::directory ? "a folder" : st.type() == fs::file_type::symlink ? "a symbolic link" : "a special file") +
+           (st.type() == fs::file_type::directory ? "a folder"
+            : st.type() == fs::file_type::symlink ? "a symbolic link"
+                                                  : "a special file") +
            "); name a file";
   }
   return "";

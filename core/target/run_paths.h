@@ -4,7 +4,6 @@
 // and against the source (docs/commands.md, guarantee 9).
 #pragma once
 #include <filesystem>
-
 #include <optional>
 #include <string>
 #include <vector>

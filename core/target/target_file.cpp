@@ -80,8 +80,10 @@ void copy_owner_only(const fs::path& from, const fs::path& to) {
     for (ssize_t done = 0; done < n && error.empty();) {
       const ssize_t w = ::write(out, buf + done, static_cast<std::size_t>(n - done));
       if (w < 0 && errno == EINTR) continue;
-      if (w < 0) error = "cannot write '" + to.string() + "': " + std::strerror(errno);
-      else done += w;
+      if (w < 0)
+        error = "cannot write '" + to.string() + "': " + std::strerror(errno);
+      else
+        done += w;
     }
     if (!error.empty()) break;
   }
@@ -98,13 +100,20 @@ namespace {
 
 const char* kind_of(const fs::file_status& st) {
   switch (st.type()) {
-    case fs::file_type::directory: return "a folder";
-    case fs::file_type::symlink: return "a symbolic link";
-    case fs::file_type::fifo: return "a FIFO";
-    case fs::file_type::block: return "a block device";
-    case fs::file_type::character: return "a character device";
-    case fs::file_type::socket: return "a socket";
-    default: return "not a regular file";
+    case fs::file_type::directory:
+      return "a folder";
+    case fs::file_type::symlink:
+      return "a symbolic link";
+    case fs::file_type::fifo:
+      return "a FIFO";
+    case fs::file_type::block:
+      return "a block device";
+    case fs::file_type::character:
+      return "a character device";
+    case fs::file_type::socket:
+      return "a socket";
+    default:
+      return "not a regular file";
   }
 }
 
@@ -112,10 +121,12 @@ std::string target_refusal(const fs::path& target, bool force, const fs::path& s
   std::error_code ec;
   const std::string label = kind == NewFile::KeepDb ? "the --keep-db file" : "the target";
   const std::string name = target.filename().string();
-  if (name.empty() || name == "." || name == "..") return label + " '" + target.string() + "' names a folder, not a file";
+  if (name.empty() || name == "." || name == "..")
+    return label + " '" + target.string() + "' names a folder, not a file";
   const fs::path folder = folder_of(target);
   if (!fs::is_directory(folder, ec)) {
-    return label + "'s folder '" + folder.string() + "' " + (fs::exists(folder, ec) ? "is not a folder" : "does not exist");
+    return label + "'s folder '" + folder.string() + "' " +
+           (fs::exists(folder, ec) ? "is not a folder" : "does not exist");
   }
   if (::access(folder.c_str(), W_OK | X_OK) != 0) {
     return label + "'s folder '" + folder.string() + "' is not writable: " + std::strerror(errno);
@@ -173,8 +184,9 @@ TargetLock::TargetLock(const fs::path& target)
     if (::fstat(fd_, &own) != 0 || !S_ISREG(own.st_mode) || own.st_uid != ::geteuid() || own.st_nlink != 1) {
       ::close(fd_);
       fd_ = -1;
-      throw std::runtime_error("the lock file '" + path_.string() +
-                               "' is not a plain file of this user (a link, a special file, or another owner's): remove it");
+      throw std::runtime_error(
+          "the lock file '" + path_.string() +
+          "' is not a plain file of this user (a link, a special file, or another owner's): remove it");
     }
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
       const int err = errno;
@@ -189,7 +201,8 @@ TargetLock::TargetLock(const fs::path& target)
       throw std::runtime_error("cannot lock '" + path_.string() + "': " + std::strerror(err));
     }
     // The holder before us may have removed the file after we opened it: lock the one on disk.
-    struct stat a {}, b {};
+    struct stat a {
+    }, b{};
     if (::fstat(fd_, &a) == 0 && ::stat(path_.c_str(), &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
       const std::string pid = std::to_string(::getpid());
       (void)!::ftruncate(fd_, 0);
@@ -263,8 +276,8 @@ void TemporaryDatabase::sync() {
 
 bool TemporaryDatabase::publish() {
   if (::rename(temp_.c_str(), final_.c_str()) != 0) {
-    throw std::runtime_error("cannot rename '" + temp_.string() + "' to '" + final_.string() + "': " +
-                             std::strerror(errno));
+    throw std::runtime_error("cannot rename '" + temp_.string() + "' to '" + final_.string() +
+                             "': " + std::strerror(errno));
   }
   done_ = true;
   try {

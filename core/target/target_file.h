@@ -2,7 +2,6 @@
 // renamed into place only on an explicit commit (never by a destructor).
 #pragma once
 #include <filesystem>
-
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,7 +14,8 @@ enum class NewFile { Target, KeepDb };
 /// Whether the target (or a rehearsal's --keep-db copy) may be written; if not,
 /// why not (exit code 2). Only a regular file is ever replaced, and only
 /// the target, with `force`.
-Status check_target(const std::filesystem::path& target, bool force, const std::filesystem::path& source, NewFile kind = NewFile::Target);
+Status check_target(const std::filesystem::path& target, bool force, const std::filesystem::path& source,
+                    NewFile kind = NewFile::Target);
 
 /// Temporary files that killed runs left for this target (".NAME.kms-migrate-PID.tmp"
 /// and their -journal/-wal): removed, and their names returned. Call it only

@@ -17,8 +17,7 @@ void add_issue(Issues& issues, Severity s, std::string code, std::string message
 }
 
 bool has_error(const Issues& issues) {
-  return std::any_of(issues.begin(), issues.end(),
-                     [](const Issue& i) { return i.severity == Severity::Error; });
+  return std::any_of(issues.begin(), issues.end(), [](const Issue& i) { return i.severity == Severity::Error; });
 }
 
 }  // namespace kms::core

@@ -18,11 +18,11 @@ void configure_inih_once() {
   static std::once_flag once;
   std::call_once(once, [] {
     static char comment_prefixes[] = ";";
-    ini_allow_multiline = false;        // indented lines are keys, not continuations
-    ini_allow_inline_comments = false;  // "Smith ; Jones" is one value
+    ini_allow_multiline = false;                    // indented lines are keys, not continuations
+    ini_allow_inline_comments = false;              // "Smith ; Jones" is one value
     ini_start_comment_prefixes = comment_prefixes;  // '#' is not a comment
-    ini_allow_bom = false;              // the decoder removed the BOM already
-    ini_allow_no_value = true;          // a line without '=' reaches the handler, so every one is reported
+    ini_allow_bom = false;                          // the decoder removed the BOM already
+    ini_allow_no_value = true;                      // a line without '=' reaches the handler, so every one is reported
     ini_use_stack = false;
     ini_allow_realloc = false;
     ini_max_line = static_cast<int>(kInihLineBytes) + 3;  // "\r\n\0", see ini.h
@@ -236,8 +236,7 @@ LineKind pre_classify(ParseState& st, std::string_view line) {
       note_key_line(st, t);
       return LineKind::Other;
     }
-    add_issue(*st.issues, Severity::Error, "malformed-line",
-              "section header without a closing ']'", st.line_no);
+    add_issue(*st.issues, Severity::Error, "malformed-line", "section header without a closing ']'", st.line_no);
     return LineKind::Malformed;
   }
   start_section(st, trim(t.substr(1, close - 1)));
@@ -311,7 +310,9 @@ int on_key(void* user, const char* /*section*/, const char* /*name*/, const char
 
 }  // namespace
 
-const ProfileEntry* ProfileSection::find(std::string_view key) const { return find_named(entries, index, key, entry_key); }
+const ProfileEntry* ProfileSection::find(std::string_view key) const {
+  return find_named(entries, index, key, entry_key);
+}
 
 void ProfileSection::add(ProfileEntry e) { add_named(entries, index, std::move(e), entry_key); }
 

@@ -1,10 +1,9 @@
 #include "text_decoder.h"
 
-#include <cstring>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 namespace kms::core {
 namespace {
@@ -29,11 +28,10 @@ void append_utf8(std::string& out, std::uint32_t cp) {
 
 // Windows-1252 bytes 0x80..0x9F. Zero marks the five unassigned bytes, which
 // Windows maps to the C1 control of the same value.
-constexpr std::uint16_t kCp1252High[32] = {
-    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
-    0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+constexpr std::uint16_t kCp1252High[32] = {0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+                                           0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
+                                           0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+                                           0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
 
 std::string decode_cp1252(std::string_view bytes, Issues& issues) {
   std::string out;
@@ -52,10 +50,10 @@ std::string decode_cp1252(std::string_view bytes, Issues& issues) {
         if (last_warned_line != line) {
           char hex[8];
           std::snprintf(hex, sizeof hex, "%02X", b);
-          add_issue(issues, Severity::Warning, "unassigned-cp1252-byte",
-                    std::string("byte 0x") + hex +
-                        " is unassigned in Windows-1252; kept as U+00" + hex + " as Windows does",
-                    line);
+          add_issue(
+              issues, Severity::Warning, "unassigned-cp1252-byte",
+              std::string("byte 0x") + hex + " is unassigned in Windows-1252; kept as U+00" + hex + " as Windows does",
+              line);
           last_warned_line = line;
         }
       }
@@ -71,12 +69,11 @@ bool decode_utf16le(std::string_view bytes, std::string& out) {
   if (bytes.size() % 2 != 0) return false;
   out.reserve(bytes.size());
   for (std::size_t i = 0; i < bytes.size(); i += 2) {
-    std::uint32_t u = static_cast<unsigned char>(bytes[i]) |
-                      (static_cast<unsigned char>(bytes[i + 1]) << 8);
+    std::uint32_t u = static_cast<unsigned char>(bytes[i]) | (static_cast<unsigned char>(bytes[i + 1]) << 8);
     if (u >= 0xD800 && u <= 0xDBFF) {
       if (i + 3 >= bytes.size()) return false;
-      const std::uint32_t lo = static_cast<unsigned char>(bytes[i + 2]) |
-                               (static_cast<unsigned char>(bytes[i + 3]) << 8);
+      const std::uint32_t lo =
+          static_cast<unsigned char>(bytes[i + 2]) | (static_cast<unsigned char>(bytes[i + 3]) << 8);
       if (lo < 0xDC00 || lo > 0xDFFF) return false;
       u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
       i += 2;
@@ -126,8 +123,7 @@ bool is_valid_utf8(std::string_view s, bool* has_multibyte) {
       if ((c & 0xC0) != 0x80) return false;
       cp = (cp << 6) | (c & 0x3F);
     }
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
+    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
       return false;
     }
     multi = true;

@@ -12,7 +12,7 @@ enum class SourceEncoding { Utf8Bom, Utf16Le, Utf8, Windows1252 };
 struct DecodedText {
   bool ok = false;  ///< false: bad-encoding or binary-content (an error issue was added)
   SourceEncoding encoding = SourceEncoding::Windows1252;
-  bool converted = false;    ///< true: the text is `decoded`; false: it is `as_given`
+  bool converted = false;     ///< true: the text is `decoded`; false: it is `as_given`
   std::string_view as_given;  ///< the bytes given, BOM removed, when they already were UTF-8
   std::string decoded;        ///< the text converted from UTF-16LE or Windows-1252
   /// The text, BOM removed.

@@ -29,7 +29,7 @@ struct Error {
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit, as for std::optional
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit, as for std::optional
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
   bool ok() const { return v_.index() == 0; }
   const T& value() const { return std::get<0>(v_); }

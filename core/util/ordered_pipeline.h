@@ -15,8 +15,8 @@ namespace kms::core {
 
 /// How for_each_ordered runs (docs/performance.md has the measurements behind the defaults).
 struct OrderedOptions {
-  int jobs = 1;               ///< worker threads; below 1, or fewer than 2 items: all on the caller's thread
-  std::size_t batch = 8;      ///< items a worker claims and publishes at once (one wake-up of the caller per batch)
+  int jobs = 1;           ///< worker threads; below 1, or fewer than 2 items: all on the caller's thread
+  std::size_t batch = 8;  ///< items a worker claims and publishes at once (one wake-up of the caller per batch)
   std::size_t window_per_job = 32;  ///< results that may wait per worker: memory stays bounded
   /// Added to the workers' nice value (0: unchanged). The upgrade's workers
   /// yield the core to its one serial stage, the writer on the caller's thread.
@@ -31,8 +31,13 @@ template <typename T>
 class OrderedRun {
  public:
   OrderedRun(std::size_t n, const OrderedOptions& o, const std::function<T(std::size_t)>& produce)
-      : n_(n), o_(o), window_(static_cast<std::size_t>(o.jobs) * o.window_per_job), produce_(produce),
-        slots_(window_), made_by_(window_), trash_(static_cast<std::size_t>(o.jobs)) {}
+      : n_(n),
+        o_(o),
+        window_(static_cast<std::size_t>(o.jobs) * o.window_per_job),
+        produce_(produce),
+        slots_(window_),
+        made_by_(window_),
+        trash_(static_cast<std::size_t>(o.jobs)) {}
 
   void work(int self) {
     if (o_.worker_niceness != 0) lower_this_thread_priority(o_.worker_niceness);
@@ -134,8 +139,8 @@ class OrderedRun {
   std::condition_variable ready_;  // the consumer waits here for slot `consumed_`
   std::condition_variable space_;  // workers wait here for room in the window
   std::vector<std::optional<T>> slots_;
-  std::vector<int> made_by_;            // the worker of each slot's value
-  std::vector<std::vector<T>> trash_;   // consumed values, by worker
+  std::vector<int> made_by_;           // the worker of each slot's value
+  std::vector<std::vector<T>> trash_;  // consumed values, by worker
   std::size_t next_ = 0, consumed_ = 0;
   int waiting_for_space_ = 0;
   bool stop_ = false;

@@ -10,9 +10,7 @@ bool is_base64_char(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
 }
 
-bool is_hex_char(unsigned char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+bool is_hex_char(unsigned char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 std::size_t char_count(std::string_view s) {
   return static_cast<std::size_t>(
@@ -53,10 +51,14 @@ Decoded decode_utf8(std::string_view s, std::size_t i) {
   if (c < 0x80) return {c, 1};
   std::size_t len = 0;
   std::uint32_t cp = 0, min = 0;
-  if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1F, min = 0x80;
-  else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0F, min = 0x800;
-  else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07, min = 0x10000;
-  else return {};
+  if (c >= 0xC2 && c <= 0xDF)
+    len = 2, cp = c & 0x1F, min = 0x80;
+  else if (c >= 0xE0 && c <= 0xEF)
+    len = 3, cp = c & 0x0F, min = 0x800;
+  else if (c >= 0xF0 && c <= 0xF4)
+    len = 4, cp = c & 0x07, min = 0x10000;
+  else
+    return {};
   if (i + len > s.size()) return {};
   for (std::size_t k = 1; k < len; ++k) {
     if ((b(i + k) & 0xC0) != 0x80) return {};
@@ -154,7 +156,8 @@ void redact_secrets(std::string& text, const std::vector<std::string_view>& secr
       if (run_end[i] < i + w) continue;
       if (secret.find(std::string_view(text).substr(i, w)) == std::string_view::npos) continue;
       if (hidden.empty()) hidden.assign(text.size(), false);
-      std::fill(hidden.begin() + static_cast<std::ptrdiff_t>(i), hidden.begin() + static_cast<std::ptrdiff_t>(i + w), true);
+      std::fill(hidden.begin() + static_cast<std::ptrdiff_t>(i), hidden.begin() + static_cast<std::ptrdiff_t>(i + w),
+                true);
     }
   }
   if (hidden.empty()) return;

@@ -1,7 +1,6 @@
 #include "text_util.h"
 
 #include <algorithm>
-
 #include <limits>
 
 namespace kms::core {
@@ -46,9 +45,12 @@ std::uint64_t ascii_ci_key(std::string_view text) {
 }
 
 bool ascii_ci_less(std::string_view a, std::string_view b) {
-  const auto lower = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c - 'A' + 'a') : c; };
-  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
-                                      [&](char x, char y) { return lower(static_cast<unsigned char>(x)) < lower(static_cast<unsigned char>(y)); });
+  const auto lower = [](unsigned char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c - 'A' + 'a') : c;
+  };
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [&](char x, char y) {
+    return lower(static_cast<unsigned char>(x)) < lower(static_cast<unsigned char>(y));
+  });
 }
 
 std::string hex_lower(const std::uint8_t* data, std::size_t n) {

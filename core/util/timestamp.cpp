@@ -32,7 +32,8 @@ std::string format_iso(int year, int month, int day, int hour, int minute, int s
   // Several per record: written digit by digit rather than through printf.
   std::string out = "0000-00-00T00:00:00Z";
   const auto put = [&](std::size_t at, int value, int width) {
-    for (int k = width - 1; k >= 0; --k, value /= 10) out[at + static_cast<std::size_t>(k)] = static_cast<char>('0' + value % 10);
+    for (int k = width - 1; k >= 0; --k, value /= 10)
+      out[at + static_cast<std::size_t>(k)] = static_cast<char>('0' + value % 10);
   };
   put(0, year, 4);
   put(5, month, 2);

@@ -83,8 +83,9 @@ std::vector<std::pair<std::string, RecordDigest>> ClientReadBack::unexpected(
 Verification judge_against_source(const std::optional<ClientRecord>& stored, FileSummary& f, AnalyzedFile&& now_file) {
   const FileSummary& fresh = now_file.summary;
   if (fresh.sha256 != f.sha256) {
-    add_issue(f.issues, Severity::Error, "source-changed",
-              fresh.sha256.empty() ? "the file can no longer be read" : "the file's bytes changed since they were read");
+    add_issue(
+        f.issues, Severity::Error, "source-changed",
+        fresh.sha256.empty() ? "the file can no longer be read" : "the file's bytes changed since they were read");
     return Verification::Failed;
   }
   if (!stored) {

@@ -3,8 +3,8 @@
 #pragma once
 #include <ctime>
 #include <functional>
-#include <string>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "content_digest.h"
@@ -48,7 +48,8 @@ class ClientReadBack {
   bool exists(const std::string& record_id);
   /// The clients nobody read (`accounted` says which ids read() was asked for),
   /// with their record digests.
-  std::vector<std::pair<std::string, RecordDigest>> unexpected(const std::function<bool(const std::string&)>& accounted);
+  std::vector<std::pair<std::string, RecordDigest>> unexpected(
+      const std::function<bool(const std::string&)>& accounted);
 
  private:
   /// The client as the scan meets it, or read by key when the scan cannot answer.

@@ -31,7 +31,8 @@ Db& fresh_schema() {
 }
 
 bool is_iso_time(const std::string& s) {
-  if (s.size() != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z') return false;
+  if (s.size() != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z')
+    return false;
   for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18}) {
     if (s[i] < '0' || s[i] > '9') return false;
   }
@@ -42,8 +43,10 @@ bool is_seconds(const std::string& s) {
   if (s.empty()) return false;
   bool dot = false;
   for (char c : s) {
-    if (c == '.' && !dot) dot = true;
-    else if (c < '0' || c > '9') return false;
+    if (c == '.' && !dot)
+      dot = true;
+    else if (c < '0' || c > '9')
+      return false;
   }
   return true;
 }
@@ -64,7 +67,8 @@ std::vector<std::string> schema_differences(Db& db) {
     if (expected_names.count({std::get<0>(e), std::get<1>(e)})) {
       out.push_back("the schema's " + name_of(e) + " is not defined as kms-migrate defines it");
     } else {
-      out.push_back("the schema has an added " + name_of(e) + " (on '" + std::get<2>(e) + "') that kms-migrate never creates");
+      out.push_back("the schema has an added " + name_of(e) + " (on '" + std::get<2>(e) +
+                    "') that kms-migrate never creates");
     }
   }
   for (const auto& e : expected) {
@@ -85,11 +89,15 @@ std::vector<std::string> password_policy_differences(Db& db) {
   std::vector<std::string> out;
   for (const auto& [task, n] : expected) {
     const auto it = actual.find(task);
-    if (it == actual.end()) out.push_back("password_policy has no row for '" + task + "' (seeded with " + n + ")");
-    else if (it->second != n) out.push_back("password_policy '" + task + "' requires " + it->second + " password(s), not the " + n + " the upgrade seeds");
+    if (it == actual.end())
+      out.push_back("password_policy has no row for '" + task + "' (seeded with " + n + ")");
+    else if (it->second != n)
+      out.push_back("password_policy '" + task + "' requires " + it->second + " password(s), not the " + n +
+                    " the upgrade seeds");
   }
   for (const auto& [task, n] : actual) {
-    if (!expected.count(task)) out.push_back("password_policy has a row for '" + task + "' that the upgrade never writes");
+    if (!expected.count(task))
+      out.push_back("password_policy has a row for '" + task + "' that the upgrade never writes");
   }
   return out;
 }
@@ -118,8 +126,10 @@ std::vector<std::string> meta_differences(const Meta& meta, const ExpectedMeta& 
   };
   for (const auto& [key, value] : facts) {
     const auto it = meta.find(key);
-    if (it == meta.end()) out.push_back("migration_meta has no " + key + " (the store implies " + value + ")");
-    else if (it->second != value) out.push_back("migration_meta " + key + " is " + it->second + "; the store implies " + value);
+    if (it == meta.end())
+      out.push_back("migration_meta has no " + key + " (the store implies " + value + ")");
+    else if (it->second != value)
+      out.push_back("migration_meta " + key + " is " + it->second + "; the store implies " + value);
   }
   // Facts of the run itself: present, and of the form the tool writes.
   const auto present = [&](const char* key) {
@@ -130,7 +140,8 @@ std::vector<std::string> meta_differences(const Meta& meta, const ExpectedMeta& 
   for (const char* key : {"tool_version", "source", "target", "host", "operator"}) present(key);
   for (const char* key : {"started_at", "finished_at"}) {
     const std::string v = present(key);
-    if (!v.empty() && !is_iso_time(v)) out.push_back(std::string("migration_meta ") + key + " is not a time the tool writes");
+    if (!v.empty() && !is_iso_time(v))
+      out.push_back(std::string("migration_meta ") + key + " is not a time the tool writes");
   }
   const std::string command = present("command");
   if (!command.empty() && command != "upgrade" && command != "rehearse") {
@@ -144,8 +155,9 @@ std::vector<std::string> meta_differences(const Meta& meta, const ExpectedMeta& 
   }
   for (const auto& [key, value] : meta) {
     if (facts.count(key)) continue;
-    static const std::set<std::string> run_keys = {"tool_version", "source", "target", "host", "operator", "started_at",
-                                                   "finished_at", "command", "allow_rejected"};
+    static const std::set<std::string> run_keys = {"tool_version", "source",   "target",
+                                                   "host",         "operator", "started_at",
+                                                   "finished_at",  "command",  "allow_rejected"};
     if (run_keys.count(key)) continue;
     if (key.rfind("seconds_", 0) == 0 && is_seconds(value)) continue;  // the time of each phase
     out.push_back("migration_meta has a key '" + key + "' that the tool never writes");

@@ -26,9 +26,9 @@ Meta read_meta(Db& db);
 
 /// What the store, as verify read it, implies for migration_meta.
 struct ExpectedMeta {
-  Counts counts;                    ///< by the outcomes verify derived
-  std::string content_digest;       ///< recomputed from the clients
-  std::int64_t max_record_size = 0; ///< the limit verify read the store with
+  Counts counts;                     ///< by the outcomes verify derived
+  std::string content_digest;        ///< recomputed from the clients
+  std::int64_t max_record_size = 0;  ///< the limit verify read the store with
 };
 
 /// Every key the tool writes present with a value it could have written, the

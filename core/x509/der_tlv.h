@@ -31,7 +31,8 @@ class Cursor {
     const std::uint8_t* q = p_ + 2;
     if (len & 0x80) {
       const std::size_t nbytes = len & 0x7F;
-      if (nbytes == 0 || nbytes > 4 || static_cast<std::size_t>(end_ - q) < nbytes) return false;  // indefinite or absurd
+      if (nbytes == 0 || nbytes > 4 || static_cast<std::size_t>(end_ - q) < nbytes)
+        return false;               // indefinite or absurd
       if (q[0] == 0) return false;  // not minimal
       len = 0;
       for (std::size_t i = 0; i < nbytes; ++i) len = (len << 8) | q[i];

@@ -45,7 +45,7 @@ bool valid_integer(const Tlv& t) {
 // [1]/[2] IMPLICIT BIT STRING: the content is a BIT STRING's.
 bool valid_unique_id(const Tlv& t) {
   if (t.tag & 0x20) return false;  // IMPLICIT BIT STRING is primitive in DER
-  Bytes universal{kBitString};      // the same content under the universal tag
+  Bytes universal{kBitString};     // the same content under the universal tag
   if (t.length < 0x80) {
     universal.push_back(static_cast<std::uint8_t>(t.length));
   } else {
@@ -60,9 +60,15 @@ bool valid_unique_id(const Tlv& t) {
   return c.next(u) && valid_bit_string(u);
 }
 
-struct X509NameFree { void operator()(X509_NAME* p) const { X509_NAME_free(p); } };
-struct TimeFree { void operator()(ASN1_TIME* p) const { ASN1_TIME_free(p); } };
-struct IntegerFree { void operator()(ASN1_INTEGER* p) const { ASN1_INTEGER_free(p); } };
+struct X509NameFree {
+  void operator()(X509_NAME* p) const { X509_NAME_free(p); }
+};
+struct TimeFree {
+  void operator()(ASN1_TIME* p) const { ASN1_TIME_free(p); }
+};
+struct IntegerFree {
+  void operator()(ASN1_INTEGER* p) const { ASN1_INTEGER_free(p); }
+};
 
 std::optional<std::string> decode_name(const Tlv& t) {
   const unsigned char* p = t.start;
@@ -102,7 +108,8 @@ std::optional<std::string> serial_text(const Tlv& t) {
   const unsigned char* p = t.start;
   std::unique_ptr<ASN1_INTEGER, IntegerFree> i(d2i_ASN1_INTEGER(nullptr, &p, static_cast<long>(t.total())));
   if (!i || p != t.start + t.total()) return std::nullopt;
-  if (!(t.content[0] & 0x80)) return normalize_serial(hex_lower(t.content, t.length));  // the common case, without a BIGNUM
+  if (!(t.content[0] & 0x80))
+    return normalize_serial(hex_lower(t.content, t.length));  // the common case, without a BIGNUM
   return asn1_serial_text(i.get());
 }
 

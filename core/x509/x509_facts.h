@@ -7,7 +7,7 @@
 namespace kms::core {
 
 struct X509Facts {
-  std::string serial;  ///< upper-case hex, no leading zeros ("0" for zero)
+  std::string serial;   ///< upper-case hex, no leading zeros ("0" for zero)
   std::string subject;  ///< RFC 2253 text
   std::string issuer;
   std::string not_before;  ///< ISO 8601 UTC

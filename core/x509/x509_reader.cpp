@@ -10,7 +10,9 @@
 namespace kms::core {
 namespace {
 
-struct X509Free { void operator()(X509* p) const { X509_free(p); } };
+struct X509Free {
+  void operator()(X509* p) const { X509_free(p); }
+};
 
 }  // namespace
 
@@ -18,11 +20,10 @@ std::optional<X509Facts> read_x509_openssl(const Bytes& der) {
   const unsigned char* p = der.data();
   std::unique_ptr<X509, X509Free> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (!cert || p != der.data() + der.size()) return std::nullopt;  // trailing bytes: not one certificate
-  return make_x509_facts(asn1_serial_text(X509_get0_serialNumber(cert.get())),
-                         x509_name_text(X509_get_subject_name(cert.get())),
-                         x509_name_text(X509_get_issuer_name(cert.get())),
-                         asn1_time_text(X509_get0_notBefore(cert.get())),
-                         asn1_time_text(X509_get0_notAfter(cert.get())), der);
+  return make_x509_facts(
+      asn1_serial_text(X509_get0_serialNumber(cert.get())), x509_name_text(X509_get_subject_name(cert.get())),
+      x509_name_text(X509_get_issuer_name(cert.get())), asn1_time_text(X509_get0_notBefore(cert.get())),
+      asn1_time_text(X509_get0_notAfter(cert.get())), der);
 }
 
 std::optional<X509Facts> read_x509(const Bytes& der) { return read_x509_der(der); }
