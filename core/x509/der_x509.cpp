@@ -80,6 +80,8 @@ std::optional<std::string> decode_name(const Tlv& t) {
 // Decoding and printing a Name costs more than the rest of the certificate; the
 // issuer is the same CA for nearly every certificate, and a user's certificates
 // share a subject, so a small per-thread cache keyed by the Name's DER pays.
+constexpr std::size_t kNameCacheEntries = 256;  // per thread; emptied when full
+
 std::optional<std::string> name_text(const Tlv& t) {
   if (auto simple = simple_name_text(t)) return simple;
   thread_local std::unordered_map<std::string, std::string> cache;
@@ -87,7 +89,7 @@ std::optional<std::string> name_text(const Tlv& t) {
   if (auto it = cache.find(key); it != cache.end()) return it->second;
   auto text = decode_name(t);
   if (text) {
-    if (cache.size() >= 256) cache.clear();
+    if (cache.size() >= kNameCacheEntries) cache.clear();
     cache.emplace(std::move(key), *text);
   }
   return text;
