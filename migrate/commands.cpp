@@ -24,7 +24,8 @@ namespace {
 /// What every command sets up: the cancelling signals routed to a cancel flag,
 /// the progress line, and the report file (--report), written as the run goes.
 struct RunContext {
-  explicit RunContext(const Options& o) : progress(o.progress), report(o.report) {}
+  explicit RunContext(const Options& o)
+      : progress(o.progress), report(std::vector<std::filesystem::path>(o.reports.begin(), o.reports.end())) {}
   core::ProgressFn progress_fn() {
     return [this](const char* phase, std::size_t done, std::size_t total) {
       if (phase != last_phase) {  // the first file of a pass: a stop point for the signal tests
@@ -72,7 +73,8 @@ int finish(const Options& o, RunContext& ctx, core::RunResult result) {
   } catch (const std::exception& e) {
     report_error = e.what();
   }
-  print_run_summary(rep.status == core::RunStatus::Succeeded ? stdout : stderr, result, o.quiet);
+  print_run_summary(stdout, result, o.quiet,
+                    report_error.empty() ? ctx.report.paths() : std::vector<std::filesystem::path>{});
   if (!report_error.empty()) {
     const bool committed = o.command == Command::Upgrade && rep.status == core::RunStatus::Succeeded;
     if (committed) {
@@ -99,7 +101,7 @@ int with_context(const Options& o, F&& command) {
   if (o.command == Command::Upgrade || o.command == Command::Verify) paths.target = o.target;
   paths.target_written = o.command == Command::Upgrade;
   paths.force = o.force;
-  if (o.report) paths.reports.push_back(*o.report);
+  for (const auto& r : o.reports) paths.reports.push_back(r);
   if (o.keep_db) paths.keep_db = *o.keep_db;
   paths.uses_temporary_storage = o.command != Command::Scan;
   const core::Status usable = core::check_run_paths(paths);
@@ -162,6 +164,7 @@ int run_verify_command(const Options& o, RunContext& ctx) {
   vo.source = o.source;
   vo.target = o.target;
   vo.workers.jobs = o.jobs;
+  vo.tool_version = kToolVersion;
   if (o.max_record_size_given) vo.max_record_bytes = o.max_record_size;
   return finish(o, ctx, core::run_verify(vo, &ctx.cancel, ctx.progress_fn(), &ctx.report));
 }
@@ -180,10 +183,10 @@ int run_scan_command(const Options& o, RunContext& ctx) {
   }
   if (o.json) {
     say_own_text(stdout, core::scan_json(so, result) + "\n");
-  } else if (!o.quiet) {
-    print_scan(stdout, so, result);
+    if (!result.message.empty()) say(stderr, "kms-migrate scan: %s\n", result.message);
+  } else {
+    print_scan(stdout, so, result, ScanView{o.quiet, o.summary, o.all});
   }
-  if (!result.message.empty()) say(stderr, "kms-migrate scan: %s\n", result.message.c_str());
   return static_cast<int>(result.exit_code);
 }
 

@@ -13,11 +13,11 @@ namespace po = boost::program_options;
 namespace {
 
 const char* kUsageLines[] = {
-    "  kms-migrate scan     --source DIR [--mailbox TEXT] [--json]\n",
-    "  kms-migrate rehearse --source DIR [--report FILE] [--keep-db FILE]\n",
-    "  kms-migrate upgrade  --source DIR --target FILE [--report FILE]\n"
+    "  kms-migrate scan     --source DIR [--mailbox TEXT] [--json] [--summary] [--all]\n",
+    "  kms-migrate rehearse --source DIR [--report FILE]... [--keep-db FILE]\n",
+    "  kms-migrate upgrade  --source DIR --target FILE [--report FILE]...\n"
     "                       [--allow-rejected] [--force] [--yes]\n",
-    "  kms-migrate verify   --source DIR --target FILE [--report FILE]\n",
+    "  kms-migrate verify   --source DIR --target FILE [--report FILE]...\n",
 };
 
 const char* kUsageTail =
@@ -39,11 +39,15 @@ std::string usage_of(Command c) {
 }
 
 const char* kAbout[] = {
-    "scan: read the store and change nothing; counts, issues, and --mailbox look-up.",
-    "rehearse: run the whole upgrade into a scratch database, report what the real run would do, then delete it.",
-    "upgrade: the one-shot run; writes the verified 5.5 database at --target, or nothing.",
-    "verify: check a 5.5 database against the store, record by record.",
+    "read the store and change nothing; counts, issues, and --mailbox look-up.",
+    "run the whole upgrade into a scratch database, report what the real run would do, then delete it.",
+    "the one-shot run; writes the verified 5.5 database at --target, or nothing.",
+    "check a 5.5 database against the store, record by record.",
 };
+
+constexpr const char* kReportHelp =
+    "write a report: .jsonl (a line per file), .csv (a row per file) or .html (the sign-off report); "
+    "may be given more than once";
 
 // A worker per core: parsing is the larger part of every command once the
 // writer inserts rows in batches (measured on 2 cores, docs/performance.md).
@@ -53,40 +57,47 @@ int default_jobs() { return static_cast<int>(std::max(1u, std::thread::hardware_
 
 po::options_description common_options(Command c, Options& o) {
   po::options_description d("Common options");
-  d.add_options()("jobs", po::value<int>(&o.jobs)->default_value(default_jobs()),
+  d.add_options()("jobs", po::value<int>(&o.jobs)->default_value(default_jobs())->value_name("N"),
                   writes(c) ? "worker threads reading and checking records, beside the one writing; they run at nice "
                               "+19 so that the writer always has a core (default: one per core)"
                             : "worker threads reading and checking records (default: one per core)")(
-      "progress", po::value<std::string>()->default_value("auto"), "auto|always|never: live progress line on stderr")(
-      "max-record-size", po::value<std::int64_t>(&o.max_record_size)->default_value(1 << 20),
+      "progress", po::value<std::string>()->default_value("auto")->value_name("WHEN"),
+      "auto|always|never: live progress line on stderr")(
+      "max-record-size", po::value<std::int64_t>(&o.max_record_size)->default_value(1 << 20)->value_name("BYTES"),
       "record files larger than this many bytes are rejected as too-large")(
-      "quiet", po::bool_switch(&o.quiet), "print only errors and the final status line")("help,h", "show this help");
+      "quiet", po::bool_switch(&o.quiet), "print only errors and the final status line")("help,h", "show this help")(
+      "version,V", "print the version");
   return d;
 }
 
 po::options_description command_options(Command c, Options& o) {
-  po::options_description d(std::string(command_name(c)) + " options");
-  d.add_options()("source", po::value<std::string>(&o.source)->required(),
+  po::options_description d(std::string("Options of ") + command_name(c));
+  d.add_options()("source", po::value<std::string>(&o.source)->required()->value_name("DIR"),
                   "the Security folder, its Mgrent folder, or the Clients folder");
   switch (c) {
     case Command::Scan:
-      d.add_options()("mailbox", po::value<std::string>(), "show the file(s) of this mailbox (DN or alias)")(
-          "json", po::bool_switch(&o.json), "print one JSON document");
+      d.add_options()("mailbox", po::value<std::string>()->value_name("TEXT"),
+                      "show only the file(s) of this mailbox (DN or alias)")("json", po::bool_switch(&o.json),
+                                                                             "print one JSON document")(
+          "summary", po::bool_switch(&o.summary), "with --mailbox: the inventory of the store too")(
+          "all", po::bool_switch(&o.all), "list every file of each list, not the first 25");
       break;
     case Command::Rehearse:
-      d.add_options()("report", po::value<std::string>(), "write the per-record report (.jsonl or .csv)")(
-          "keep-db", po::value<std::string>(), "keep the scratch database at this path");
+      d.add_options()("report", po::value<std::vector<std::string>>()->value_name("FILE"), kReportHelp)(
+          "keep-db", po::value<std::string>()->value_name("FILE"), "keep the scratch database at this path");
       break;
     case Command::Upgrade:
-      d.add_options()("target", po::value<std::string>(&o.target)->required(), "the 5.5 database to create")(
-          "report", po::value<std::string>(), "write the per-record report (.jsonl or .csv)")(
-          "allow-rejected", po::bool_switch(&o.allow_rejected), "migrate the valid records even if some are rejected")(
+      d.add_options()("target", po::value<std::string>(&o.target)->required()->value_name("FILE"),
+                      "the 5.5 database to create")("report", po::value<std::vector<std::string>>()->value_name("FILE"),
+                                                    kReportHelp)("allow-rejected", po::bool_switch(&o.allow_rejected),
+                                                                 "migrate the valid records even if some are rejected")(
           "force", po::bool_switch(&o.force), "replace an existing target (only once the new one is complete)")(
           "yes", po::bool_switch(&o.yes), "do not ask for confirmation on a terminal");
       break;
     case Command::Verify:
-      d.add_options()("target", po::value<std::string>(&o.target)->required(), "the 5.5 database to check")(
-          "report", po::value<std::string>(), "write the per-record report (.jsonl or .csv)");
+      d.add_options()("target", po::value<std::string>(&o.target)->required()->value_name("FILE"),
+                      "the 5.5 database to check")("report", po::value<std::vector<std::string>>()->value_name("FILE"),
+                                                   kReportHelp);
       break;
   }
   return d;
@@ -147,8 +158,13 @@ std::string suggestion(const std::string& typed, const po::options_description& 
 
 /// Every path option must name something: an empty one would mean the current folder's parent, or nothing.
 std::optional<std::string> empty_path(const po::variables_map& vm) {
-  for (const char* name : {"source", "target", "report", "keep-db"}) {
+  for (const char* name : {"source", "target", "keep-db"}) {
     if (vm.count(name) && vm[name].as<std::string>().empty()) return std::string("--") + name + " must not be empty";
+  }
+  if (vm.count("report")) {
+    for (const auto& r : vm["report"].as<std::vector<std::string>>()) {
+      if (r.empty()) return std::string("--report must not be empty");
+    }
   }
   return std::nullopt;
 }
@@ -197,7 +213,9 @@ std::optional<ParseOutcome> read_words(Command cmd, const std::vector<std::strin
     }
     if (vm.count("help")) {
       std::ostringstream s;
-      s << "kms-migrate " << command_name(cmd) << ": " << kAbout[static_cast<int>(cmd)] << "\n\n" << all;
+      s << "kms-migrate " << command_name(cmd) << ": " << kAbout[static_cast<int>(cmd)] << "\n\nusage:\n"
+        << kUsageLines[static_cast<int>(cmd)] << "\n"
+        << all;
       return text_only(s.str());
     }
     if (vm.count("version")) return text_only(std::string("kms-migrate ") + kToolVersion + "\n");
@@ -213,7 +231,7 @@ std::optional<ParseOutcome> read_words(Command cmd, const std::vector<std::strin
 /// The values that need more than Boost's own conversion; nullopt when all are valid.
 std::optional<ParseOutcome> take_values(const po::variables_map& vm, Options& o) {
   if (const auto why = empty_path(vm)) return error(*why, o.command);
-  if (vm.count("report")) o.report = vm["report"].as<std::string>();
+  if (vm.count("report")) o.reports = vm["report"].as<std::vector<std::string>>();
   if (vm.count("keep-db")) o.keep_db = vm["keep-db"].as<std::string>();
   if (vm.count("mailbox")) o.mailbox = vm["mailbox"].as<std::string>();
   const std::string progress = vm["progress"].as<std::string>();
@@ -228,9 +246,11 @@ std::optional<ParseOutcome> take_values(const po::variables_map& vm, Options& o)
   if (o.jobs < 1 || o.jobs > 256) return error("--jobs must be between 1 and 256", o.command);
   if (o.max_record_size < 1) return error("--max-record-size must be at least 1 byte", o.command);
   o.max_record_size_given = !vm["max-record-size"].defaulted();
-  if (o.report && !core::report_format_for(*o.report)) {
-    return error("--report must end in .jsonl or .csv: '" + *o.report + "'", o.command);
+  for (const auto& r : o.reports) {
+    if (!core::report_format_for(r)) return error("--report must end in .jsonl, .csv or .html: '" + r + "'", o.command);
   }
+  if (o.summary && !o.mailbox)
+    return error("--summary goes with --mailbox (without it the inventory is shown)", o.command);
   return std::nullopt;
 }
 
@@ -252,7 +272,6 @@ ParseOutcome parse_options(const std::vector<std::string>& args) {
   o.command = *cmd;
   po::options_description all;
   all.add(command_options(*cmd, o)).add(common_options(*cmd, o));
-  all.add_options()("version,V", "print the version");
   po::variables_map vm;
   if (auto printed = read_words(*cmd, std::vector<std::string>(args.begin() + 1, args.end()), all, vm)) return *printed;
   if (auto invalid = take_values(vm, o)) return *invalid;

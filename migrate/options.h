@@ -17,10 +17,12 @@ struct Options {
   Command command = Command::Upgrade;
   std::string source;
   std::string target;
-  std::optional<std::string> report;
+  std::vector<std::string> reports;  ///< --report, in the order given
   std::optional<std::string> keep_db;
   std::optional<std::string> mailbox;
   bool json = false;
+  bool summary = false;  ///< scan --mailbox: the inventory too
+  bool all = false;      ///< scan: every line of each list
   bool allow_rejected = false;
   bool force = false;
   bool yes = false;

@@ -47,9 +47,32 @@ void print_record(std::FILE* out, const core::ClientRecord& r) {
 
 }  // namespace
 
-void print_scan(std::FILE* out, const core::ScanOptions& o, const core::ScanResult& r) {
+namespace {
+
+constexpr std::size_t kListed = 25;  // lines of each list without --all
+
+/// One list of the inventory: each file once, the first kListed unless --all.
+template <typename Pred, typename Line>
+void print_list(std::FILE* out, const core::ScanResult& r, bool all, const char* title, Pred in_list, Line line) {
+  std::size_t n = 0;
+  for (const auto& f : r.files) {
+    if (!in_list(f)) continue;
+    if (n == 0) say(out, "  %s:\n", title);
+    if (all || n < kListed) line(f);
+    ++n;
+  }
+  if (!all && n > kListed) say(out, "    ... and %zu more (--all to list every one)\n", n - kListed);
+}
+
+std::string codes_of(const core::FileSummary& f) {
+  std::string codes;
+  for (const auto& i : f.issues) codes += (codes.empty() ? "" : ", ") + i.code;
+  return codes;
+}
+
+void print_inventory(std::FILE* out, const core::ScanResult& r, bool all) {
   const core::Counts c = core::count_outcomes(r.files);
-  say(out, "kms-migrate scan: %s\n", r.clients.c_str());
+  say(out, "  store     %s\n", r.clients);
   say(out, "  files     %zu seen: %zu would migrate, %zu would be normalized, %zu rejected, %zu skipped\n",
       c.files_seen, c.migrated, c.normalized, c.rejected, c.skipped);
   std::map<std::string, int> states;
@@ -57,36 +80,52 @@ void print_scan(std::FILE* out, const core::ScanOptions& o, const core::ScanResu
     if (f.outcome != core::RecordOutcome::Skipped) ++states[f.legacy_state ? std::to_string(*f.legacy_state) : "?"];
   }
   say(out, "  legacy State:");
-  for (const auto& [s, n] : states) say(out, "  %s: %d", legacy_state_label(s), n);
+  for (const auto& [st, n] : states) say(out, "  %s: %d", legacy_state_label(st), n);
   say(out, "\n");
-  bool header = false;
-  for (const auto& f : r.files) {
-    if (f.outcome != core::RecordOutcome::Normalized) continue;
-    if (!header) say(out, "  normalizations an upgrade would make (KB Q198709, State 4 Recovery -> new):\n");
-    header = true;
-    say(out, "    %s  %s\n", f.path.c_str(), f.mailbox_dn.c_str());
-  }
-  header = false;
-  for (const auto& f : r.files) {
-    if (f.outcome == core::RecordOutcome::Skipped || f.issues.empty()) continue;
-    if (!header) say(out, "  records with issues:\n");
-    header = true;
-    std::string codes;
-    for (const auto& i : f.issues) codes += (codes.empty() ? "" : ", ") + i.code;
-    say(out, "    %-20s %-10s %s  [%s]\n", f.path.c_str(), core::outcome_name(f.outcome),
-        f.mailbox_dn.empty() ? "(no MailboxDN)" : f.mailbox_dn.c_str(), codes.c_str());
-  }
-  if (!o.mailbox) return;
-  say(out, "mailbox \"%s\": %zu file(s)\n", o.mailbox->c_str(), r.matches.size());
+  using F = core::FileSummary;
+  const auto dn = [](const F& f) { return f.mailbox_dn.empty() ? std::string("(no MailboxDN)") : f.mailbox_dn; };
+  print_list(
+      out, r, all, "rejected (an upgrade would not migrate them)",
+      [](const F& f) { return f.outcome == core::RecordOutcome::Rejected; },
+      [&](const F& f) { say(out, "    %-20s %s  [%s]\n", f.path, dn(f), codes_of(f)); });
+  print_list(
+      out, r, all, "normalizations an upgrade would make (KB Q198709, State 4 Recovery -> new)",
+      [](const F& f) { return f.outcome == core::RecordOutcome::Normalized; },
+      [&](const F& f) { say(out, "    %-20s %s\n", f.path, dn(f)); });
+  print_list(
+      out, r, all, "would migrate with warnings or notes",
+      [](const F& f) { return f.outcome == core::RecordOutcome::Migrated && !f.issues.empty(); },
+      [&](const F& f) { say(out, "    %-20s %s  [%s]\n", f.path, dn(f), codes_of(f)); });
+}
+
+void print_matches(std::FILE* out, const core::ScanOptions& o, const core::ScanResult& r) {
+  say(out, "mailbox \"%s\": %zu file(s)\n", *o.mailbox, r.matches.size());
   for (const auto& m : r.matches) {
-    say(out, "  %s/%s  (%s)\n", r.clients.c_str(), m.summary.path.c_str(), core::outcome_name(m.summary.outcome));
+    say(out, "  %s/%s  (%s)\n", r.clients, m.summary.path, core::outcome_name(m.summary.outcome));
     if (m.record)
       print_record(out, *m.record);
     else
-      say(out, "    MailboxDN     %s\n", m.summary.mailbox_dn.c_str());
+      say(out, "    MailboxDN     %s\n", m.summary.mailbox_dn);
     if (!m.summary.issues.empty()) say(out, "    issues:\n");
     for (const auto& i : m.summary.issues) print_issue(out, i);
   }
+}
+
+}  // namespace
+
+void print_scan(std::FILE* out, const core::ScanOptions& o, const core::ScanResult& r, const ScanView& view) {
+  if (!view.quiet) {
+    if (!o.mailbox || view.summary) print_inventory(out, r, view.all);
+    if (o.mailbox) print_matches(out, o, r);
+  }
+  // The closing status line: always, and last.
+  if (o.mailbox && r.matches.empty()) {
+    say(out, "kms-migrate scan: %s\n", r.message);
+    return;
+  }
+  const core::Counts c = core::count_outcomes(r.files);
+  say(out, "kms-migrate scan: %zu files seen: %zu would migrate, %zu would be normalized, %zu rejected, %zu skipped\n",
+      c.files_seen, c.migrated, c.normalized, c.rejected, c.skipped);
 }
 
 }  // namespace kms::cli

@@ -6,6 +6,16 @@
 
 namespace kms::cli {
 
-void print_scan(std::FILE* out, const core::ScanOptions& options, const core::ScanResult& result);
+/// How much of the scan to show: --quiet (the status line only), --summary
+/// (with --mailbox: the inventory too), --all (every line of each list).
+struct ScanView {
+  bool quiet = false;
+  bool summary = false;
+  bool all = false;
+};
+
+/// The inventory (without --mailbox, or with --summary), the mailbox's files,
+/// then the closing status line, last.
+void print_scan(std::FILE* out, const core::ScanOptions& options, const core::ScanResult& result, const ScanView& view);
 
 }  // namespace kms::cli

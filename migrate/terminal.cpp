@@ -1,6 +1,7 @@
 #include "terminal.h"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +16,17 @@ namespace kms::cli {
 ProgressLine::ProgressLine(ProgressMode mode)
     : enabled_(mode == ProgressMode::Always || (mode == ProgressMode::Auto && ::isatty(STDERR_FILENO))) {}
 
+namespace {
+
+/// Columns of the terminal on stderr (80 when it does not say).
+std::size_t terminal_width() {
+  winsize ws{};
+  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20) return ws.ws_col;
+  return 80;
+}
+
+}  // namespace
+
 void ProgressLine::update(const char* phase, std::size_t done, std::size_t total) {
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
@@ -26,16 +38,28 @@ void ProgressLine::update(const char* phase, std::size_t done, std::size_t total
   }
   last_draw_ = now;
   const double secs = std::chrono::duration<double>(now - phase_start_).count();
-  const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
-  const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
-  say(stderr, "\r%-9s %zu/%zu files  %.0f/s  ETA %.0f s   ", phase, done, total, rate, eta);
+  std::string line;
+  if (total == 0) {
+    line = phase_ + "...";  // a step without a count: its name, so the line never sits at "ETA 0 s"
+  } else if (done == 0 || secs < 0.5) {
+    line = say_to_string("%-9s %zu/%zu files", phase_, done, total);  // no rate from a first instant
+  } else {
+    const double rate = static_cast<double>(done) / secs;
+    const double eta = static_cast<double>(total - done) / rate;
+    line = say_to_string("%-9s %zu/%zu files  %.0f/s  ETA %.0f s", phase_, done, total, rate, eta);
+  }
+  const std::size_t width = terminal_width() - 1;  // the last column would wrap on some terminals
+  if (line.size() > width) line.resize(width);
+  line.resize(width, ' ');
+  say_own_text(stderr, "\r" + line);
   std::fflush(stderr);
   drawn_ = true;
+  width_ = width;
 }
 
 void ProgressLine::clear() {
   if (!drawn_) return;
-  say(stderr, "\r%-70s\r", "");
+  say_own_text(stderr, "\r" + std::string(width_, ' ') + "\r");
   std::fflush(stderr);
   drawn_ = false;
 }
@@ -66,46 +90,67 @@ bool ask_to_proceed(int tty, const core::Plan& plan) {
   return a == "y" || a == "yes";
 }
 
-void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet) {
-  const core::RunReport& rep = r.report;
+namespace {
+
+void print_lists(std::FILE* out, const core::RunReport& rep) {
+  const core::TerminalLists& l = rep.lists;
+  // Lists are cut at TerminalLists::kLimit lines; the report always has every one.
+  if (!l.failures.empty()) say(out, "  verification failed (every difference):\n");
+  for (const auto& line : l.failures) say(out, "    %s\n", line);
+  if (!l.problems.empty())
+    say(out, "  rejected%s:\n", rep.command == "verify" ? " (as the upgrade rejected them)" : "");
+  for (const auto& line : l.problems) say(out, "    %s\n", line);
+  if (l.problems_more) say(out, "    ... and %zu more (see the report)\n", l.problems_more);
+  if (!l.normalized.empty()) say(out, "  normalized (KB Q198709, State 4 Recovery -> new):\n");
+  for (const auto& line : l.normalized) say(out, "    %s\n", line);
+  if (l.normalized_more) say(out, "    ... and %zu more (see the report)\n", l.normalized_more);
+}
+
+void print_counts(std::FILE* out, const core::RunReport& rep) {
   const core::Counts c = rep.totals;
-  say(out, "kms-migrate %s: %s\n", rep.command.c_str(), core::status_name(rep.status));
-  if (!rep.message.empty()) say(out, "  %s\n", rep.message.c_str());
-  if (quiet) return;
-  for (const auto& n : r.notes) say(out, "  note: %s\n", n.c_str());
-  say(out, "  source    %s\n", rep.source.c_str());
-  if (rep.target) say(out, "  target    %s\n", rep.target->c_str());
   // A rehearsal, or an upgrade that did not commit, speaks of what would happen.
   const bool rehearsal =
       rep.command == "rehearse" || (rep.command == "upgrade" && rep.status != core::RunStatus::Succeeded);
   say(out, "  files     %zu seen: %zu %s, %zu %s, %zu rejected, %zu skipped\n", c.files_seen, c.migrated,
       rehearsal ? "would migrate" : "migrated", c.normalized, rehearsal ? "would be normalized" : "normalized",
       c.rejected, c.skipped);
-  const core::TerminalLists& l = rep.lists;
-  if (l.with_warnings) say(out, "  warnings  %zu migrated file(s) carry warnings (see the report)\n", l.with_warnings);
+  if (rep.lists.with_warnings) {
+    say(out, "  warnings  %zu migrated file(s) carry warnings (see the report)\n", rep.lists.with_warnings);
+  }
   say(out, "  verified  %zu passed, %zu failed\n", c.verified_passed, c.verified_failed);
   if (rep.command == "rehearse") {
     say(out, "  upgrade   %s\n",
         rep.blocked ? "would be BLOCKED by the rejected files (fix them, or run upgrade with --allow-rejected)"
                     : "would not be blocked");
   }
-  // Lists are cut at TerminalLists::kLimit lines; the report always has every one.
-  if (!l.normalized.empty()) say(out, "  normalized (KB Q198709, State 4 Recovery -> new):\n");
-  for (const auto& line : l.normalized) say(out, "    %s\n", line.c_str());
-  if (l.normalized_more) say(out, "    ... and %zu more (see the report)\n", l.normalized_more);
-  if (!l.failures.empty()) say(out, "  verification failed (every difference):\n");
-  for (const auto& line : l.failures) say(out, "    %s\n", line);
-  if (!l.problems.empty())
-    say(out, "  rejected%s:\n", rep.command == "verify" ? " (as the upgrade rejected them)" : "");
-  for (const auto& line : l.problems) say(out, "    %s\n", line.c_str());
-  if (l.problems_more) say(out, "    ... and %zu more (see the report)\n", l.problems_more);
-  if (rep.content_digest) {
-    say(out, "  digest    %s%s\n", rep.content_digest->c_str(),
-        rep.command == "rehearse"
-            ? (rep.blocked ? " (what upgrade --allow-rejected will record)" : " (what the upgrade will record)")
-            : "");
+}
+
+}  // namespace
+
+void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet,
+                       const std::vector<std::filesystem::path>& reports) {
+  const core::RunReport& rep = r.report;
+  if (!quiet) {
+    for (const auto& n : r.notes) say(out, "  note: %s\n", n);
+    say(out, "  source    %s\n", rep.source);
+    if (rep.target) say(out, "  target    %s\n", *rep.target);
+    // A cancelled run's counts are of the files reported before it stopped: its message says what was done.
+    if (rep.status != core::RunStatus::Cancelled) {
+      print_counts(out, rep);
+      print_lists(out, rep);
+    }
+    if (rep.content_digest) {
+      say(out, "  digest    %s%s\n", *rep.content_digest,
+          rep.command == "rehearse"
+              ? (rep.blocked ? " (what upgrade --allow-rejected will record)" : " (what the upgrade will record)")
+              : "");
+    }
+    for (const auto& p : reports) say(out, "  report    %s\n", p.string());
+    say(out, "  time      %.2f s\n", rep.elapsed_seconds);
   }
-  say(out, "  time      %.2f s\n", rep.elapsed_seconds);
+  // The closing status line: always, and last.
+  say(out, "kms-migrate %s: %s%s%s\n", rep.command, core::status_name(rep.status), rep.message.empty() ? "" : ": ",
+      rep.message);
 }
 
 }  // namespace kms::cli

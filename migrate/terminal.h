@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "options.h"
 #include "report.h"
@@ -24,6 +26,7 @@ class ProgressLine {
   std::string phase_;
   std::chrono::steady_clock::time_point phase_start_, last_draw_;
   bool drawn_ = false;
+  std::size_t width_ = 0;  // of the line drawn
 };
 
 /// The controlling terminal (/dev/tty), read and write; -1 when there is none.
@@ -33,7 +36,10 @@ int open_controlling_terminal();
 /// redirected stdin or stdout changes nothing); true only for y/yes.
 bool ask_to_proceed(int tty, const core::Plan& plan);
 
-/// The closing summary of an upgrade or rehearsal, on stdout (status line only with --quiet).
-void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet);
+/// The closing summary of a run, on stdout whatever its status: the facts, the
+/// counts, the lists, the report files written, and the status line last (only
+/// that line with --quiet).
+void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet,
+                       const std::vector<std::filesystem::path>& reports);
 
 }  // namespace kms::cli

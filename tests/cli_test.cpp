@@ -28,21 +28,6 @@ ProcessResult kms(std::vector<std::string> args, bool ask = false) {
 }
 
 /// Every Token and EscrowedKey value of a store.
-std::vector<std::string> secrets_of(const fs::path& clients) {
-  std::vector<std::string> out;
-  const std::regex re("^(Token|EscrowedKey)=(.+?)\r?$");
-  for (fs::directory_iterator it(clients), end; it != end; ++it) {
-    if (!fs::is_regular_file(it->symlink_status())) continue;
-    std::istringstream in(read_file(it->path()));
-    std::string line;
-    std::smatch m;
-    while (std::getline(in, line)) {
-      if (std::regex_match(line, m, re)) out.push_back(m[2].str().substr(0, 40));
-    }
-  }
-  return out;
-}
-
 class Cli : public ::testing::Test {
  protected:
   TempDir tmp;

@@ -10,6 +10,7 @@
 
 #include <fstream>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -210,6 +211,21 @@ int start_at_stop_point(const std::vector<std::string>& args, const fs::path& lo
   ::close(fd);
   EXPECT_EQ(said, point + "\n") << read_file(log);
   return pid;
+}
+
+std::vector<std::string> secrets_of(const fs::path& clients) {
+  std::vector<std::string> out;
+  const std::regex re("^(Token|EscrowedKey)=(.+?)\r?$");
+  for (fs::directory_iterator it(clients), end; it != end; ++it) {
+    if (!fs::is_regular_file(it->symlink_status())) continue;
+    std::istringstream in(read_file(it->path()));
+    std::string line;
+    std::smatch m;
+    while (std::getline(in, line)) {
+      if (std::regex_match(line, m, re)) out.push_back(m[2].str().substr(0, 40));
+    }
+  }
+  return out;
 }
 
 }  // namespace kms::test

@@ -68,6 +68,9 @@ int start_at_stop_point(const std::vector<std::string>& args, const fs::path& lo
 /// that the digest a run records is held to.
 std::string content_digest(core::Db& db);
 
+/// The Token and EscrowedKey values of the record files in `clients` (their first 40 characters).
+std::vector<std::string> secrets_of(const fs::path& clients);
+
 std::vector<std::string> files_containing(const fs::path& dir, const std::string& part);
 
 }  // namespace kms::test

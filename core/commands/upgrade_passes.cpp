@@ -62,7 +62,9 @@ void Pipeline::build(Db& db) {
   // per file and the index's sort its runs, and memory peaks here (the file is not
   // the target until it is renamed, so two transactions are as safe as one).
   db.exec("BEGIN");
+  progress("cross-file checks", 0, 0);
   reject_duplicates(db, writer);
+  progress("index build", 0, 0);
   writer.create_indexes();  // the MailboxDN index in one sort, now that no two clients share one
   db.exec("COMMIT");
   db.release_memory();  // what the index's sort left
@@ -227,6 +229,7 @@ std::optional<std::size_t> Pipeline::client_of(const std::string& record_id) {
 
 void Pipeline::finish_database(Db& db) {
   const Counts c = tracks_.counts();
+  rep_.finished_at = iso_utc(std::time(nullptr));  // the report says the same as the database
   db.exec("BEGIN");
   {
     DbWriter writer(db, DbWriter::Schema::Existing);
@@ -235,14 +238,14 @@ void Pipeline::finish_database(Db& db) {
         {"tool_version", opt_.tool_version},
         {"command", rep_.command},
         {"started_at", started_at_},
-        {"finished_at", iso_utc(std::time(nullptr))},
+        {"finished_at", rep_.finished_at},
         {"source", fs::absolute(opt_.source).string()},
         {"target", rep_.target.value_or("")},
         {"content_digest", rep_.content_digest.value_or("")},
         {"allow_rejected", opt_.allow_rejected == AllowRejected::Yes ? "1" : "0"},
         {"max_record_size", std::to_string(opt_.max_record_bytes)},
-        {"host", host_name()},
-        {"operator", operator_name()},
+        {"host", rep_.host},
+        {"operator", rep_.operator_name},
         {"files_seen", std::to_string(c.files_seen)},
         {"migrated", std::to_string(c.migrated)},
         {"normalized", std::to_string(c.normalized)},
@@ -260,6 +263,7 @@ void Pipeline::finish_database(Db& db) {
 }
 
 void Pipeline::sqlite_checks() {
+  progress("integrity check", 0, 0);
   const auto problems = sqlite_checks_->result();
   sqlite_checks_.reset();
   for (const auto& p : problems) throw Stop(ExitCode::Internal, p);
@@ -268,6 +272,7 @@ void Pipeline::sqlite_checks() {
 // Without a report file only the rows with issues matter (the terminal's lists);
 // the counts come from the tracks.
 void Pipeline::report_files(Db& db) {
+  progress("report", 0, 0);
   std::size_t i = 0;
   const RowFilter filter = sink_.writes_file() ? RowFilter::All : RowFilter::WithIssues;
   for_each_report_row(db, filter, [&](const FileSummary& f, std::optional<Verification>) {

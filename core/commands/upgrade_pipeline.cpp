@@ -15,7 +15,9 @@
 #include <ctime>
 
 #include "run_end.h"
+#include "run_facts.h"
 #include "test_stop_point.h"
+#include "text_util.h"
 
 namespace fs = std::filesystem;
 
@@ -65,6 +67,11 @@ void Pipeline::run() {
   rep_.source = opt_.source.string();
   if (upgrade) rep_.target = opt_.target.string();
   if (!upgrade && opt_.keep_db) rep_.target = opt_.keep_db->string();
+  rep_.tool_version = opt_.tool_version;
+  rep_.started_at = started_at_;
+  rep_.host = host_name();
+  rep_.operator_name = operator_name();
+  rep_.max_record_size = opt_.max_record_bytes;
   try {
     locate();
     const fs::path final_path = dest_->prepare(res_.notes);
@@ -78,7 +85,7 @@ void Pipeline::run() {
     return;
   } catch (...) {
     FailureWords words;
-    words.cancelled = "cancelled; nothing was written at the target";
+    words.cancelled = cancelled_message();
     words.database = "database error, nothing committed: ";
     const fs::path folder = upgrade ? fs::absolute(opt_.target).parent_path() : fs::path();
     words.database_detail = [folder](int code) { return space_diagnosis(code, folder); };
@@ -86,6 +93,7 @@ void Pipeline::run() {
     end_run_on_exception(res_, hooks_.cancel, words);
   }
   rep_.content_digest.reset();
+  if (rep_.finished_at.empty()) rep_.finished_at = iso_utc(std::time(nullptr));
   report_totals();
   rep_.elapsed_seconds = elapsed();
 }
@@ -108,7 +116,10 @@ void Pipeline::write_and_check(Db& db, TemporaryDatabase& temp) {
     timed("report", [&] { report_files(db); });
     timed("sqlite_checks", [&] { sqlite_checks(); });
     timed("meta", [&] { finish_database(db); });
-    if (dest_->must_sync()) timed("sync", [&] { temp.sync(); });  // the kernel has been writing since the build
+    if (dest_->must_sync()) {
+      progress("fsync and rename", 0, 0);
+      timed("sync", [&] { temp.sync(); });  // the kernel has been writing since the build
+    }
   } catch (...) {
     const bool interrupted = hooks_.cancel && hooks_.cancel->requested();
     if (built_ && !reported_ && !interrupted) {
@@ -120,6 +131,22 @@ void Pipeline::write_and_check(Db& db, TemporaryDatabase& temp) {
     }
     throw;
   }
+}
+
+std::string Pipeline::cancelled_message() const {
+  std::string done;
+  if (!counted_.phase) {
+    done = "cancelled before the first file was read";
+  } else if (std::string(counted_.phase) == "reading" && counted_.done < counted_.total) {
+    done = "cancelled after reading " + grouped(counted_.done) + " of " + grouped(counted_.total) + " files";
+  } else if (std::string(counted_.phase) == "verifying" && counted_.done < counted_.total) {
+    done = "cancelled while verifying, after " + grouped(counted_.done) + " of " + grouped(counted_.total) +
+           " records had been read back";
+  } else {
+    done = std::string("cancelled during the ") + (phase_ ? phase_ : "run") + ", after every file was read";
+  }
+  return done + (opt_.mode == RunMode::Upgrade ? "; nothing was written at the target"
+                                               : "; the rehearsal's scratch database was deleted");
 }
 
 void Pipeline::confirm() {

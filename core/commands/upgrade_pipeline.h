@@ -50,9 +50,14 @@ class Pipeline {
   /// A file's report row gets one more error (verification, source check), then `v`.
   void add_row_issue(Db& db, std::size_t i, const std::string& code, const std::string& message, Verification v);
 
+  /// Reports a phase (total 0: a step without a count) and remembers how far the run got.
   void progress(const char* phase, std::size_t done, std::size_t total) {
+    phase_ = phase;
+    if (total) counted_ = {phase, done, total};
     if (hooks_.progress) hooks_.progress(phase, done, total);
   }
+  /// What a cancelled run says it had done ("cancelled after reading 12 of 20 files; ...").
+  std::string cancelled_message() const;
   void check_cancel() const { throw_if_cancelled(hooks_.cancel); }
   /// The run's own time so far: the time at the confirmation prompt left out.
   double elapsed() const {
@@ -88,6 +93,11 @@ class Pipeline {
   std::vector<std::uint32_t> clients_by_id_;      // client_of(): files with a client, by record id
   bool built_ = false;                            // every file is in the temporary database
   bool reported_ = false;                         // every file went to the sink
+  const char* phase_ = nullptr;                   // the last phase reported
+  struct Counted {
+    const char* phase = nullptr;
+    std::size_t done = 0, total = 0;
+  } counted_;  // the last phase with a count
 };
 
 }  // namespace kms::core::detail

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <numeric>
 
 #include "content_digest.h"
@@ -13,6 +14,7 @@
 #include "ordered_pipeline.h"
 #include "report_sink.h"
 #include "run_end.h"
+#include "run_facts.h"
 #include "sqlite_handle.h"
 #include "store_analysis.h"
 #include "text_util.h"
@@ -36,6 +38,19 @@ namespace {
 
 std::optional<std::string> non_empty(const std::string& s) {
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
+}
+
+/// 0x4B4D3535 ('KM55'): the id in hex, and as the four characters it spells when they are printable.
+std::string application_id_text(std::int64_t id) {
+  char hex[24];
+  std::snprintf(hex, sizeof hex, "0x%08llX", static_cast<unsigned long long>(id) & 0xFFFFFFFFULL);
+  std::string chars;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    const char c = static_cast<char>((id >> shift) & 0xFF);
+    if (c < 0x20 || c > 0x7E) return hex;
+    chars.push_back(c);
+  }
+  return std::string(hex) + " ('" + chars + "')";
 }
 
 /// Opens the target read-only, the main file alone, and proves it is a kms-migrate database of this schema.
@@ -64,7 +79,8 @@ std::unique_ptr<Db> open_target(const fs::path& target) {
   }
   if (app != kApplicationId) {
     throw Stop(ExitCode::Usage, "'" + target.string() + "' is not a kms-migrate database (application_id " +
-                                    std::to_string(app) + ", expected " + std::to_string(kApplicationId) + ")");
+                                    application_id_text(app) + ", expected " + application_id_text(kApplicationId) +
+                                    ")");
   }
   if (version != kSchemaVersion) {
     throw Stop(ExitCode::Usage, "'" + target.string() + "' has schema version " + std::to_string(version) +
@@ -286,22 +302,31 @@ class VerifyRun {
     rep_.command = "verify";
     rep_.source = o_.source.string();
     rep_.target = o_.target.string();
+    rep_.tool_version = o_.tool_version;
+    rep_.started_at = iso_utc(std::time(nullptr));
+    rep_.host = host_name();
+    rep_.operator_name = operator_name();
     try {
       open();
       // SQLite's whole-file checks run meanwhile, on their own connection and thread.
       BackgroundCheck sqlite_checks(o_.target.string(), {}, OpenMode::ReadOnlyImmutable);
       read_and_compare();
       phase("cross_file");
+      if (progress_) progress_("report", 0, 0);
       judge_and_report();
       phase("judge_report");
       digest_and_tables();
       phase("tables");
+      if (progress_) progress_("integrity check", 0, 0);
       for (auto& p : sqlite_checks.result()) problems_.insert(problems_.begin(), std::move(p));
       phase("sqlite_checks");
       verdict();
     } catch (...) {
       FailureWords words;
-      words.cancelled = "cancelled before every record was checked";
+      words.cancelled = checked_ < entries_.size() && checked_ > 0
+                            ? "cancelled after checking " + grouped(checked_) + " of " + grouped(entries_.size()) +
+                                  " files; the database and the store were not changed"
+                            : "cancelled before every record was checked; the database and the store were not changed";
       words.database_kind = ExitCode::DataProblem;
       words.database = "verification failed: the database cannot be read as kms-migrate writes it: ";
       words.store = "cannot read the store: ";
@@ -309,6 +334,7 @@ class VerifyRun {
       end_run_on_exception(res_, cancel_, words);
     }
     if (rep_.status != RunStatus::Succeeded) sink_.fill(rep_);
+    rep_.finished_at = iso_utc(std::time(nullptr));
     rep_.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
   }
 
@@ -348,6 +374,7 @@ class VerifyRun {
         res_.notes.push_back("record files are read with the size limit the upgrade used: " + it->second + " bytes");
       }
     }
+    rep_.max_record_size = limit_;
     const auto src = meta_.find("source");
     if (src != meta_.end() && fs::absolute(o_.source) != fs::path(src->second)) {
       res_.notes.push_back("the database was made from '" + src->second + "'; it is checked against '" +
@@ -381,6 +408,7 @@ class VerifyRun {
     while (r.archive.more()) gone(r);
     r.rows.rest(problems_);
     phase("read_compare");
+    if (progress_) progress_("cross-file checks", 0, 0);
     apply_cross_file_rules(r);
     find_unexpected_clients(r);
   }
@@ -395,6 +423,7 @@ class VerifyRun {
   /// One file of the store against its archived row, its client and its report row.
   void compare(Readers& r, std::size_t i, SourceFile&& s) {
     throw_if_cancelled(cancel_);
+    checked_ = i + 1;
     if (progress_) progress_("verifying", i + 1, entries_.size());
     while (r.archive.more() && r.archive.path() < s.file.summary.path) gone(r);
     Judged j;
@@ -538,6 +567,7 @@ class VerifyRun {
   std::vector<std::pair<std::uint32_t, RecordDigest>> digests_;  // entry, digest of its client as stored
   ContentDigest others_;                                         // clients no file of the store accounts for
   std::vector<std::string> problems_;
+  std::size_t checked_ = 0;  // files compared so far, for a cancelled run's message
 };
 
 }  // namespace

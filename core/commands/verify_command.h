@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
 
 #include "ordered_pipeline.h"
 #include "run_control.h"
@@ -19,6 +20,7 @@ struct VerifyOptions {
   OrderedOptions workers;  ///< the threads that read and parse the store
   /// nullopt: the limit the upgrade recorded in migration_meta (else 1 MiB).
   std::optional<std::int64_t> max_record_bytes;
+  std::string tool_version;  ///< for the report's facts
 };
 
 /// Exit 0 when everything passes, 1 when anything differs, 2 when the target

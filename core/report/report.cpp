@@ -36,6 +36,7 @@ std::optional<ReportFormat> report_format_for(const std::filesystem::path& p) {
   const std::string ext = to_lower_ascii(p.extension().string());
   if (ext == ".jsonl") return ReportFormat::JsonLines;
   if (ext == ".csv") return ReportFormat::Csv;
+  if (ext == ".html") return ReportFormat::Html;
   return std::nullopt;
 }
 

@@ -1,5 +1,6 @@
 // The report model and its views: JSON Lines and CSV (docs/reports.md).
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -40,10 +41,17 @@ struct RunReport {
   double elapsed_seconds = 0;
   bool blocked = false;                                ///< rejected records would stop (or stopped) the upgrade
   std::vector<std::pair<std::string, double>> phases;  ///< seconds per phase of the run, in order
+  // What the sign-off needs (docs/reports.md): who ran what, where and when.
+  std::string tool_version;
+  std::string started_at;   ///< ISO 8601 UTC
+  std::string finished_at;  ///< ISO 8601 UTC; set when the run ends
+  std::string host;
+  std::string operator_name;
+  std::int64_t max_record_size = 0;  ///< the size limit the files were read with
 };
 
-enum class ReportFormat { JsonLines, Csv };
-/// By extension: ".jsonl" or ".csv"; nullopt for anything else.
+enum class ReportFormat { JsonLines, Csv, Html };
+/// By extension: ".jsonl", ".csv" or ".html" (any case); nullopt for anything else.
 std::optional<ReportFormat> report_format_for(const std::filesystem::path& p);
 
 /// One report record as text: a JSON line, or a CSV row (both with their line end).

@@ -50,6 +50,13 @@ nlohmann::ordered_json summary_json(const RunReport& r) {
   j["target"] = r.target ? nlohmann::ordered_json(*r.target) : nlohmann::ordered_json(nullptr);
   j["content_digest"] = r.content_digest ? nlohmann::ordered_json(*r.content_digest) : nlohmann::ordered_json(nullptr);
   j["elapsed_seconds"] = static_cast<double>(static_cast<long long>(r.elapsed_seconds * 1000)) / 1000.0;
+  j["tool_version"] = null_or(r.tool_version);
+  j["started_at"] = null_or(r.started_at);
+  j["finished_at"] = null_or(r.finished_at);
+  j["host"] = null_or(r.host);
+  j["operator"] = null_or(r.operator_name);
+  j["max_record_size"] =
+      r.max_record_size > 0 ? nlohmann::ordered_json(r.max_record_size) : nlohmann::ordered_json(nullptr);
   j["blocked"] = r.blocked;
   nlohmann::ordered_json phases = nlohmann::ordered_json::object();
   for (const auto& [name, secs] : r.phases)

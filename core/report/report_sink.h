@@ -1,51 +1,51 @@
-// The per-file report, streamed (docs/reports.md): each file's record is
-// written to the report file once it is final, in path order, and only what the
-// terminal shows is kept (counts, the first lines of each list). Memory does not
-// grow with the store.
+// The per-file report, streamed (docs/reports.md): each file's record goes to
+// every report file of the run once it is final, in path order, and only what
+// the terminal shows is kept (counts, the first lines of each list). Memory does
+// not grow with the store.
 #pragma once
-#include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <optional>
+#include <vector>
 
 #include "report.h"
 
 namespace kms::core {
 
+class ReportFile;
+
 class ReportSink {
  public:
-  /// `file`: the report to write (.jsonl or .csv), built in a new temporary file
-  /// beside it (".FILE.kms-migrate-PID.partial", created O_EXCL | O_NOFOLLOW) until
-  /// finish(); none: counts and lists only. Throws when the file cannot be created.
-  explicit ReportSink(std::optional<std::filesystem::path> file = std::nullopt);
-  ~ReportSink();  // an unfinished .partial file is removed
+  /// `files`: the reports to write (.jsonl, .csv, .html), each built in a new
+  /// temporary file beside it until finish(); none: counts and lists only.
+  /// Throws when a file cannot be created.
+  explicit ReportSink(std::vector<std::filesystem::path> files = {});
+  explicit ReportSink(const std::filesystem::path& file) : ReportSink(std::vector<std::filesystem::path>{file}) {}
+  explicit ReportSink(const std::optional<std::filesystem::path>& file)
+      : ReportSink(file ? std::vector<std::filesystem::path>{*file} : std::vector<std::filesystem::path>{}) {}
+  ~ReportSink();  // unfinished .partial files are removed
   ReportSink(const ReportSink&) = delete;
   ReportSink& operator=(const ReportSink&) = delete;
 
   /// The next file, in path order, with its final verification (nullopt: not known).
   void add(const FileSummary& f, std::optional<Verification> v);
   /// Whether every file's record is wanted (a report file), or only what the terminal lists.
-  bool writes_file() const { return out_ != nullptr; }
+  bool writes_file() const { return !files_.empty(); }
   /// Counts and lists so far, into `r` (totals, lists).
   void fill(RunReport& r) const;
-  /// Writes the summary and fsyncs the temporary file, so that nothing but a
-  /// rename is left for after the commit of the database. Throws on I/O failure.
+  /// Writes each file's ending (the summary) and fsyncs it, so that nothing but
+  /// renames is left for after the commit of the database. Throws on I/O failure.
   void prepare(const RunReport& r);
-  /// Ends the file with the summary (unless prepare() wrote this very one) and
-  /// renames it into place. Throws on I/O failure.
+  /// Ends every file (unless prepare() wrote this very ending) and renames it
+  /// into place. Tries every file; then throws the first failure, if any.
   void finish(const RunReport& r);
-  /// Where the report is built until finish().
-  const std::filesystem::path& temporary_path() const { return partial_; }
+  /// The report files, in the order given.
+  std::vector<std::filesystem::path> paths() const;
+  /// Where the first report is built until finish().
+  const std::filesystem::path& temporary_path() const;
 
  private:
-  void write(const std::string& text);
-  void write_tail(const RunReport& r);
-
-  std::optional<std::filesystem::path> path_;
-  std::filesystem::path partial_;
-  std::FILE* out_ = nullptr;
-  long tail_offset_ = -1;  ///< where prepare() wrote the summary
-  std::string prepared_tail_;
-  ReportFormat format_ = ReportFormat::JsonLines;
+  std::vector<std::unique_ptr<ReportFile>> files_;
   Counts totals_;
   TerminalLists lists_;
 };

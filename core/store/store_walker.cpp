@@ -52,9 +52,16 @@ Result<fs::path> find_clients_dir(const fs::path& typed) {
   if (iequals(source.filename().string(), "Clients")) return source;
   const fs::path real = fs::canonical(source, ec);  // a link to the Clients folder, named otherwise
   if (!ec && iequals(real.filename().string(), "Clients")) return source;
+  std::string hint;
+  if (auto security = child_dir(source, "Security")) {
+    if (auto mgrent = child_dir(*security, "Mgrent"); mgrent && child_dir(*mgrent, "Clients")) {
+      hint = "; it holds the store's Security folder: use --source '" + (typed / security->filename()).string() + "'";
+    }
+  }
   return no_store("no store at '" + typed.string() +
                   "': expected a Security folder holding Mgrent\\Clients, a Mgrent folder holding Clients, "
-                  "or the Clients folder itself");
+                  "or the Clients folder itself" +
+                  hint);
 }
 
 bool is_record_file_name(const std::string& name) {

@@ -14,6 +14,8 @@ using Bytes = std::vector<std::uint8_t>;
 bool is_blank_char(char c);
 std::string_view trim(std::string_view s);
 std::string to_lower_ascii(std::string_view s);
+/// 12345 -> "12,345".
+std::string grouped(std::size_t n);
 bool iequals(std::string_view a, std::string_view b);
 /// A text compared ASCII case-insensitively (a MailboxDN, a record id), hashed; never 0.
 std::uint64_t ascii_ci_key(std::string_view text);

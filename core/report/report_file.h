@@ -1,0 +1,54 @@
+// One report file of a run (docs/reports.md), built in a temporary file beside
+// it (".FILE.kms-migrate-PID.partial", created O_EXCL | O_NOFOLLOW) and renamed
+// into place at the end. The format follows the extension: JSON Lines and CSV
+// are streamed a line per file; the HTML sign-off report keeps what it lists in
+// anonymous temporary files and is written whole at the end.
+#pragma once
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "report.h"
+
+namespace kms::core {
+
+class ReportFile {
+ public:
+  /// Throws std::runtime_error when the file cannot be created.
+  static std::unique_ptr<ReportFile> create(const std::filesystem::path& path);
+  virtual ~ReportFile();  ///< an unfinished .partial file is removed
+  ReportFile(const ReportFile&) = delete;
+  ReportFile& operator=(const ReportFile&) = delete;
+
+  /// The next file, in path order, with its final verification.
+  virtual void add(const FileSummary& f, std::optional<Verification> v) = 0;
+  /// Writes the ending and fsyncs, so that only a rename is left for after the
+  /// commit of the database. Throws on I/O failure.
+  void prepare(const RunReport& r);
+  /// The ending (again, if the run ended otherwise than prepared), then the
+  /// rename into place. Throws on I/O failure.
+  void finish(const RunReport& r);
+  const std::filesystem::path& path() const { return path_; }
+  const std::filesystem::path& temporary_path() const { return partial_; }
+
+ protected:
+  explicit ReportFile(std::filesystem::path path);
+  void write(std::string_view text);
+  /// What follows the records: the JSON Lines summary, or (HTML) the whole page.
+  virtual void write_ending(const RunReport& r) = 0;
+
+ private:
+  void write_ending_and_sync(const RunReport& r);
+  [[noreturn]] void fail(const char* what) const;
+
+  std::filesystem::path path_;
+  std::filesystem::path partial_;
+  std::FILE* out_ = nullptr;
+  long ending_offset_ = -1;  ///< where prepare() wrote the ending
+  std::string prepared_;     ///< the summary it was written for
+};
+
+}  // namespace kms::core

@@ -1,0 +1,203 @@
+// What the administrator hands over and reads (docs/reports.md, docs/runbook.md):
+// the HTML sign-off report rendered by a real browser, the man page against
+// --help, the bash completion, and the summary's facts.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+
+#include "test_util.h"
+
+namespace kms::test {
+namespace {
+
+const fs::path kFixtures = KMS_FIXTURES_DIR;
+const fs::path kSource = KMS_SOURCE_DIR;
+
+ProcessResult kms(const std::vector<std::string>& args) { return run_process(KMS_MIGRATE_BIN, args); }
+
+std::string chromium() {
+  for (const char* c : {"/usr/bin/chromium", "/usr/bin/chromium-browser"}) {
+    if (fs::exists(c)) return c;
+  }
+  return "";
+}
+
+/// The number in the element with id `id` of an HTML text ("<td ... id="ID">123</td>").
+std::optional<long long> number_with_id(const std::string& html, const std::string& id) {
+  std::smatch m;
+  if (!std::regex_search(html, m, std::regex("id=\"" + id + "\"[^>]*>([0-9]+)<"))) return std::nullopt;
+  return std::stoll(m[1].str());
+}
+
+class SignOff : public ::testing::Test {
+ protected:
+  TempDir tmp;
+  fs::path store() {
+    const fs::path p = tmp / "sample-store";
+    if (!fs::exists(p)) copy_tree(kFixtures / "sample-store", p);
+    return p / "Security";
+  }
+};
+
+TEST_F(SignOff, EveryReportOfARunComesFromTheSameDataAndTheSummaryHasTheFacts) {
+  const fs::path db = tmp / "kms55.db";
+  const auto r =
+      kms({"upgrade", "--source", store().string(), "--target", db.string(), "--yes", "--report",
+           (tmp / "r.jsonl").string(), "--report", (tmp / "r.csv").string(), "--report", (tmp / "r.html").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto lines = read_jsonl(tmp / "r.jsonl");
+  const auto& summary = lines.back();
+  for (const char* key : {"tool_version", "started_at", "finished_at", "host", "operator", "max_record_size"}) {
+    ASSERT_TRUE(summary.contains(key)) << key;
+    EXPECT_FALSE(summary[key].is_null()) << key;
+  }
+  EXPECT_EQ(summary["max_record_size"].get<long long>(), 1 << 20);
+  EXPECT_EQ(summary["tool_version"].get<std::string>(),
+            kms({"--version"}).out.substr(12, summary["tool_version"].get<std::string>().size()));
+  // The CSV has a row per file, as the JSON Lines has a line per file.
+  std::size_t rows = 0;
+  for (char c : read_file(tmp / "r.csv")) rows += c == '\n';
+  EXPECT_EQ(rows - 1, lines.size() - 1);
+  // The terminal names the reports it wrote, and the status line is last.
+  for (const char* f : {"r.jsonl", "r.csv", "r.html"}) {
+    EXPECT_NE(r.out.find("report    " + (tmp / f).string()), std::string::npos) << r.out;
+  }
+  EXPECT_EQ(r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1), "kms-migrate upgrade: succeeded\n") << r.out;
+}
+
+TEST_F(SignOff, TheHtmlReportIsSelfContainedInertAndCountsWhatTheJsonLinesCount) {
+  const fs::path db = tmp / "kms55.db";
+  const auto r = kms({"upgrade", "--source", store().string(), "--target", db.string(), "--yes", "--report",
+                      (tmp / "r.jsonl").string(), "--report", (tmp / "r.html").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const std::string html = read_file(tmp / "r.html");
+  const auto summary = read_jsonl(tmp / "r.jsonl").back();
+  for (const char* key :
+       {"files_seen", "migrated", "normalized", "rejected", "skipped", "verified_passed", "verified_failed"}) {
+    EXPECT_EQ(number_with_id(html, std::string("count-") + key), summary[key].get<long long>()) << key;
+  }
+  for (const char* outside : {"http:", "https:", "//", "<script", "src=", "url(", "@import"}) {
+    if (std::string(outside) == "//") continue;  // the CSS has none either, but a DN may
+    EXPECT_EQ(html.find(outside), std::string::npos) << "the page refers outside itself: " << outside;
+  }
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("@media print"), std::string::npos);
+  for (const auto& s : secrets_of(store() / "Mgrent" / "Clients")) {
+    EXPECT_EQ(html.find(s), std::string::npos) << "a secret is in the page: " << s.substr(0, 6) << "...";
+  }
+  EXPECT_NE(html.find(summary["content_digest"].get<std::string>()), std::string::npos);
+  EXPECT_NE(html.find(summary["host"].get<std::string>()), std::string::npos);
+}
+
+TEST_F(SignOff, StoreTextIsEscapedInTheHtmlReport) {
+  const fs::path clients = tmp / "Clients";
+  fs::create_directories(clients);
+  write_file(clients / "M0000000000a1.ini", "[Client]\r\nMailboxDN=/o=<script>alert(1)</script>&\"x'\r\nState=9\r\n");
+  write_file(clients / "M0000000000a2.ini", "[Client]\r\nMailboxDN=/o=\x1b]0;owned\x07\r\nState=9\r\n");
+  write_file(clients / "M0000000000a3.ini", "[Client]\r\nState=9\r\n");  // two reasons, one file
+  const auto r = kms({"rehearse", "--source", clients.string(), "--report", (tmp / "r.html").string()});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  const std::string html = read_file(tmp / "r.html");
+  EXPECT_EQ(html.find("<script>"), std::string::npos);
+  EXPECT_NE(html.find("State is &quot;9&quot;"), std::string::npos) << "every reason is listed";
+  EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;x&#39;"), std::string::npos) << html;
+  EXPECT_EQ(html.find('\x1b'), std::string::npos);
+  EXPECT_EQ(number_with_id(html, "rejected-count"), 3) << "rejected files, not reasons";
+}
+
+// A real browser: the page renders to a PNG and prints to a PDF, and the DOM it
+// builds holds the counts of the JSON Lines summary.
+TEST_F(SignOff, ChromiumRendersAndPrintsTheHtmlReport) {
+  const std::string browser = chromium();
+  if (browser.empty()) GTEST_SKIP() << "chromium is not installed (scripts/setup-test-tools installs it)";
+  const auto r = kms({"rehearse", "--source", store().string(), "--report", (tmp / "r.jsonl").string(), "--report",
+                      (tmp / "r.html").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const std::string url = "file://" + fs::absolute(tmp / "r.html").string();
+  const std::vector<std::string> common = {"--headless",
+                                           "--no-sandbox",
+                                           "--disable-gpu",
+                                           "--no-first-run",
+                                           "--user-data-dir=" + (tmp / "profile").string(),
+                                           "--window-size=1200,1500"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = common;
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(url);
+    return run_process(browser, args);
+  };
+  const auto png = with({"--screenshot=" + (tmp / "r.png").string()});
+  const auto pdf = with({"--print-to-pdf=" + (tmp / "r.pdf").string(), "--no-pdf-header-footer"});
+  const auto dom = with({"--dump-dom"});
+  ASSERT_TRUE(fs::exists(tmp / "r.png")) << png.out;
+  ASSERT_TRUE(fs::exists(tmp / "r.pdf")) << pdf.out;
+  EXPECT_EQ(read_file(tmp / "r.png").substr(1, 3), "PNG");
+  EXPECT_EQ(read_file(tmp / "r.pdf").substr(0, 4), "%PDF");
+  EXPECT_GT(fs::file_size(tmp / "r.png"), 10000u);
+  const auto summary = read_jsonl(tmp / "r.jsonl").back();
+  for (const char* key : {"files_seen", "migrated", "normalized", "rejected", "skipped", "verified_passed"}) {
+    EXPECT_EQ(number_with_id(dom.out, std::string("count-") + key), summary[key].get<long long>())
+        << key << "\n"
+        << dom.out.substr(0, 400);
+  }
+  if (const char* keep = std::getenv("KMS_KEEP_SCREENSHOT"))
+    fs::copy_file(tmp / "r.png", keep, fs::copy_options::overwrite_existing);
+}
+
+std::set<std::string> long_options(const std::string& text) {
+  std::set<std::string> out;
+  const std::regex re(R"((?:^|[^a-z-])(--[a-z][a-z-]*[a-z]))");
+  for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it) out.insert((*it)[1]);
+  return out;
+}
+
+TEST(ManPage, ListsTheOptionsThatHelpLists) {
+  std::string help;
+  for (const char* cmd : {"scan", "rehearse", "upgrade", "verify"}) help += kms({cmd, "--help"}).out;
+  std::string man = read_file(kSource / "docs" / "kms-migrate.1");
+  man = std::regex_replace(man, std::regex(R"(\\-)"), "-");
+  const auto in_help = long_options(help), in_man = long_options(man);
+  for (const auto& o : in_help) EXPECT_TRUE(in_man.count(o)) << o << " is in --help but not in the man page";
+  for (const auto& o : in_man) EXPECT_TRUE(in_help.count(o)) << o << " is in the man page but in no --help";
+  EXPECT_GE(in_help.size(), 15u);
+  // Every exit code of the contract is in it.
+  for (const char* code : {".B 0", ".B 1", ".B 2", ".B 3", ".B 4", ".B 130"})
+    EXPECT_NE(man.find(code), std::string::npos) << code;
+  EXPECT_NE(man.find("TMPDIR"), std::string::npos);
+}
+
+TEST(Help, NamesValuesAndGroupsWithoutBoostPlaceholders) {
+  const auto r = kms({"upgrade", "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.find(" arg "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("upgrade: upgrade"), std::string::npos) << r.out;
+  for (const char* s :
+       {"--source DIR", "--target FILE", "--report FILE", "--jobs N", "Options of upgrade:", "Common options:"}) {
+    EXPECT_NE(r.out.find(s), std::string::npos) << s << "\n" << r.out;
+  }
+}
+
+/// What bash completion offers for the words of a command line (the last one being completed).
+std::string complete(const std::string& line) {
+  const std::string script = "source '" + (kSource / "migrate" / "kms-migrate.bash-completion").string() +
+                             "'; COMP_WORDS=(" + line + "); COMP_CWORD=$((${#COMP_WORDS[@]}-1)); " + "[[ \"" + line +
+                             "\" == *' ' ]] && { COMP_WORDS+=(''); COMP_CWORD=$((COMP_CWORD+1)); }; " +
+                             "_kms_migrate; [ ${#COMPREPLY[@]} -eq 0 ] || printf '%s\\n' \"${COMPREPLY[@]}\"";
+  return run_process("/bin/bash", {"-c", script}).out;
+}
+
+TEST(BashCompletion, CompletesCommandsOptionsAndValues) {
+  EXPECT_EQ(complete("kms-migrate up"), "upgrade\n");
+  EXPECT_EQ(complete("kms-migrate upgrade --so"), "--source\n");
+  EXPECT_EQ(complete("kms-migrate scan --mai"), "--mailbox\n");
+  EXPECT_EQ(complete("kms-migrate scan --ma"), "--mailbox\n--max-record-size\n");
+  EXPECT_EQ(complete("kms-migrate verify --progress al"), "always\n");
+  EXPECT_EQ(complete("kms-migrate rehearse --al"), "") << "rehearse has no --allow-rejected";
+  const std::string in_folder = complete("kms-migrate upgrade --source " + (kFixtures / "sample-st").string());
+  EXPECT_EQ(in_folder, (kFixtures / "sample-store").string() + "\n");
+}
+
+}  // namespace
+}  // namespace kms::test
