@@ -43,6 +43,8 @@ void ProgressLine::update(const char* phase, std::size_t done, std::size_t total
     line = phase_ + "...";  // a step without a count: its name, so the line never sits at "ETA 0 s"
   } else if (done == 0 || secs < 0.5) {
     line = say_to_string("%-9s %zu/%zu files", phase_, done, total);  // no rate from a first instant
+  } else if (done == total) {
+    line = say_to_string("%-9s %zu/%zu files  %.0f/s", phase_, done, total, static_cast<double>(done) / secs);
   } else {
     const double rate = static_cast<double>(done) / secs;
     const double eta = static_cast<double>(total - done) / rate;

@@ -281,6 +281,20 @@ TEST_F(PathsAndSignals, EverySignalAtEveryMomentCancelsCleanly) {
       EXPECT_FALSE(fs::exists(db)) << said;
       EXPECT_EQ(files_containing(dir, "kms-migrate"), std::vector<std::string>{}) << said;
       EXPECT_EQ(said.find("succeeded"), std::string::npos) << said;
+      // It says what was done before the cancel, never counts of files it did not report.
+      EXPECT_EQ(said.find(" seen:"), std::string::npos) << said;
+      if (point == "reading") {
+        EXPECT_NE(said.find("cancelled after reading 1 of 39 files; nothing was written at the target"),
+                  std::string::npos)
+            << said;
+      }
+      if (point == "verifying") {
+        EXPECT_NE(said.find("cancelled while verifying, after 1 of 39 records"), std::string::npos) << said;
+      }
+      EXPECT_EQ(said.substr(said.rfind("kms-migrate upgrade: cancelled")).find('\n'),
+                said.size() - said.rfind("kms-migrate upgrade: cancelled") - 1)
+          << "the status line is last:\n"
+          << said;
       ASSERT_TRUE(fs::exists(report)) << said;
       const auto lines = read_jsonl(report);
       ASSERT_FALSE(lines.empty());
@@ -304,6 +318,14 @@ TEST_F(PathsAndSignals, AHungUpRehearsalLeavesNoScratch) {
     EXPECT_EQ(wait_process(pid), 130) << read_file(log);
     EXPECT_EQ(files_containing(tmpdir, "kms-migrate"), std::vector<std::string>{}) << read_file(log);
     EXPECT_NE(read_file(log).find("SIGHUP"), std::string::npos) << read_file(log);
+    EXPECT_EQ(read_file(log).find("at the target"), std::string::npos)
+        << "a rehearsal has no target: " << read_file(log);
+    if (point == "reading") {
+      EXPECT_NE(
+          read_file(log).find("cancelled after reading 1 of 39 files; the rehearsal's scratch database was deleted"),
+          std::string::npos)
+          << read_file(log);
+    }
   }
 }
 
@@ -321,6 +343,10 @@ TEST_F(PathsAndSignals, AVerifyCancelledWhileVerifyingEndsCleanly) {
     ::kill(pid, sig);
     EXPECT_EQ(wait_process(pid), 130) << read_file(log);
     EXPECT_EQ(read_jsonl(report).back()["status"], "cancelled");
+    EXPECT_NE(
+        read_file(log).find("cancelled after checking 1 of 39 files; the database and the store were not changed"),
+        std::string::npos)
+        << read_file(log);
     std::vector<std::string> beside = files_containing(out, "kms55.db");
     EXPECT_EQ(beside, std::vector<std::string>{"kms55.db"}) << read_file(log);
   }

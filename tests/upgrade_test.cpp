@@ -327,7 +327,8 @@ TEST_F(UpgradeTest, OutputIsTheSameForAnyNumberOfJobs) {
   EXPECT_EQ(one.report.content_digest, four.report.content_digest);
   auto a = test::read_jsonl(tmp / "one.jsonl"), b = test::read_jsonl(tmp / "four.jsonl");
   for (auto* lines : {&a, &b}) {  // the summary differs only in times and the target
-    for (const char* k : {"elapsed_seconds", "phase_seconds", "target", "started_at", "finished_at"}) lines->back().erase(k);
+    for (const char* k : {"elapsed_seconds", "phase_seconds", "target", "started_at", "finished_at"})
+      lines->back().erase(k);
   }
   EXPECT_EQ(a, b);
 }

@@ -1,0 +1,141 @@
+// The terminal tells the truth (docs/commands.md): results on stdout whatever
+// the status, the status line last, scan bounded, progress through every
+// phase, and messages that say what is wrong and what to type instead.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "test_util.h"
+
+namespace kms::test {
+namespace {
+
+const fs::path kFixtures = KMS_FIXTURES_DIR;
+
+ProcessResult kms(const std::vector<std::string>& args) { return run_process(KMS_MIGRATE_BIN, args); }
+
+/// The command's stdout alone (stderr thrown away).
+ProcessResult stdout_of(const std::vector<std::string>& args) {
+  std::string cmd = std::string("'") + KMS_MIGRATE_BIN + "'";
+  for (const auto& a : args) cmd += " '" + a + "'";
+  return run_process("/bin/bash", {"-c", cmd + " 2>/dev/null"});
+}
+
+std::string last_line(const std::string& out) {
+  const auto end = out.size() && out.back() == '\n' ? out.size() - 1 : out.size();
+  const auto start = out.rfind('\n', end ? end - 1 : 0);
+  return out.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1));
+}
+
+std::size_t count_of(const std::string& text, const std::string& part) {
+  std::size_t n = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+class Terminal : public ::testing::Test {
+ protected:
+  TempDir tmp;
+  fs::path sample() {
+    if (!fs::exists(tmp / "sample-store")) copy_tree(kFixtures / "sample-store", tmp / "sample-store");
+    return tmp / "sample-store" / "Security";
+  }
+  /// A store of `n` rejected files (State=9), and one that migrates.
+  fs::path rejects(int n) {
+    const fs::path c = tmp / "rejects" / "Clients";
+    fs::create_directories(c);
+    for (int i = 0; i < n; ++i) {
+      char name[32];
+      std::snprintf(name, sizeof name, "M%012d.ini", i);
+      write_file(c / name, "[Client]\r\nMailboxDN=/o=X/cn=u" + std::to_string(i) + "\r\nState=9\r\nFoo=1\r\n");
+    }
+    return c;
+  }
+};
+
+TEST_F(Terminal, AFailedRunsResultGoesToStdoutAndItsStatusLineIsLast) {
+  const auto r = stdout_of({"rehearse", "--source", rejects(3).string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("  files     3 seen"), std::string::npos) << r.out;
+  EXPECT_EQ(last_line(r.out).rfind("kms-migrate rehearse: failed: the upgrade would be blocked", 0), 0u) << r.out;
+}
+
+TEST_F(Terminal, QuietPrintsTheStatusLineAlone) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"scan", "--source", sample().string(), "--quiet"},
+        std::vector<std::string>{"rehearse", "--source", sample().string(), "--quiet"}}) {
+    const auto r = stdout_of(args);
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_EQ(count_of(r.out, "\n"), 1u) << r.out;
+    EXPECT_EQ(r.out.rfind("kms-migrate " + args[0] + ": ", 0), 0u) << r.out;
+  }
+}
+
+TEST_F(Terminal, ScanListsEachFileOnceRejectsFirstAndCapsItsLists) {
+  const auto r = kms({"scan", "--source", rejects(30).string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(count_of(r.out, "M000000000000.ini"), 1u) << r.out;
+  EXPECT_NE(r.out.find("... and 5 more (--all to list every one)"), std::string::npos) << r.out;
+  EXPECT_EQ(count_of(r.out, "[bad-value, unknown-key]"), 25u) << r.out;
+  const auto all = kms({"scan", "--source", rejects(30).string(), "--all"});
+  EXPECT_EQ(count_of(all.out, "[bad-value, unknown-key]"), 30u) << all.out;
+  EXPECT_EQ(all.out.find("more (--all"), std::string::npos) << all.out;
+  EXPECT_EQ(last_line(r.out),
+            "kms-migrate scan: 30 files seen: 0 would migrate, 0 would be normalized, 30 rejected, 0 skipped");
+  const auto sample_scan = kms({"scan", "--source", sample().string()});
+  EXPECT_LT(sample_scan.out.find("rejected"), sample_scan.out.find("normalizations")) << sample_scan.out;
+}
+
+TEST_F(Terminal, ScanForAMailboxPrintsTheMatchAndTheInventoryOnlyWithSummary) {
+  const auto r = kms({"scan", "--source", sample().string(), "--mailbox", "jane-d"});
+  const auto found =
+      kms({"scan", "--source", sample().string(), "--mailbox", "/o=Contoso/ou=Redmond/cn=Recipients/cn=JaneD"});
+  EXPECT_EQ(found.exit_code, 0) << found.out;
+  EXPECT_NE(found.out.find("file(s)"), std::string::npos) << found.out;
+  EXPECT_EQ(found.out.find("legacy State:"), std::string::npos) << "the inventory without --summary:\n" << found.out;
+  const auto both = kms({"scan", "--source", sample().string(), "--mailbox",
+                         "/o=Contoso/ou=Redmond/cn=Recipients/cn=JaneD", "--summary"});
+  EXPECT_NE(both.out.find("legacy State:"), std::string::npos) << both.out;
+  EXPECT_NE(both.out.find("file(s)"), std::string::npos) << both.out;
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_EQ(last_line(r.out), "kms-migrate scan: no file holds the mailbox \"jane-d\"") << r.out;
+  EXPECT_EQ(kms({"scan", "--source", sample().string(), "--summary"}).exit_code, 2);
+}
+
+TEST_F(Terminal, ProgressNamesEveryPhaseAndFitsTheLine) {
+  const fs::path err = tmp / "progress.txt";
+  const std::string cmd = std::string("'") + KMS_MIGRATE_BIN + "' upgrade --yes --progress always --source '" +
+                          sample().string() + "' --target '" + (tmp / "k.db").string() + "' 2> '" + err.string() + "'";
+  ASSERT_EQ(run_process("/bin/bash", {"-c", cmd}).exit_code, 0);
+  const std::string frames = read_file(err);
+  for (const char* phase : {"reading", "cross-file checks...", "index build...", "verifying", "integrity check...",
+                            "report...", "fsync and rename..."}) {
+    EXPECT_NE(frames.find(phase), std::string::npos) << phase << " is never shown:\n" << frames;
+  }
+  EXPECT_EQ(frames.find(" 0/s"), std::string::npos) << frames;
+  EXPECT_EQ(frames.find("ETA 0 s"), std::string::npos) << frames;
+  std::istringstream in(frames);
+  for (std::string frame; std::getline(in, frame, '\r');) EXPECT_LE(frame.size(), 80u) << frame;
+}
+
+TEST_F(Terminal, MessagesSayWhatIsWrongAndWhatToTypeInstead) {
+  const auto missing = kms({"scan", "--source", (tmp / "nowhere").string()});
+  EXPECT_NE(missing.out.find("it does not exist"), std::string::npos) << missing.out;
+  write_file(tmp / "file", "x");
+  const auto file = kms({"scan", "--source", (tmp / "file").string()});
+  EXPECT_NE(file.out.find("it is not a folder"), std::string::npos) << file.out;
+  sample();
+  const auto parent = kms({"scan", "--source", (tmp / "sample-store").string()});
+  EXPECT_EQ(parent.exit_code, 2);
+  EXPECT_NE(parent.out.find("use --source '" + (tmp / "sample-store" / "Security").string() + "'"), std::string::npos)
+      << parent.out;
+  const fs::path other = tmp / "other.db";
+  ASSERT_EQ(
+      run_process("/usr/bin/sqlite3", {other.string(), "PRAGMA application_id = 1; CREATE TABLE t (x);"}).exit_code, 0);
+  const auto v = kms({"verify", "--source", sample().string(), "--target", other.string()});
+  EXPECT_EQ(v.exit_code, 2);
+  EXPECT_NE(v.out.find("(application_id 0x00000001, expected 0x4B4D3535 ('KM55'))"), std::string::npos) << v.out;
+}
+
+}  // namespace
+}  // namespace kms::test
