@@ -134,7 +134,9 @@ TEST_F(SignOff, ChromiumRendersAndPrintsTheHtmlReport) {
   ASSERT_TRUE(fs::exists(tmp / "r.png")) << png.out;
   ASSERT_TRUE(fs::exists(tmp / "r.pdf")) << pdf.out;
   EXPECT_EQ(read_file(tmp / "r.png").substr(1, 3), "PNG");
-  EXPECT_EQ(read_file(tmp / "r.pdf").substr(0, 4), "%PDF");
+  const std::string pdf_bytes = read_file(tmp / "r.pdf");
+  EXPECT_EQ(pdf_bytes.substr(0, 4), "%PDF");
+  EXPECT_NE(pdf_bytes.find("/MediaBox [0 0 594.9"), std::string::npos) << "the print CSS asks for A4 (595 x 842 pt)";
   EXPECT_GT(fs::file_size(tmp / "r.png"), 10000u);
   const auto summary = read_jsonl(tmp / "r.jsonl").back();
   for (const char* key : {"files_seen", "migrated", "normalized", "rejected", "skipped", "verified_passed"}) {
