@@ -3,6 +3,7 @@
 // phase, and messages that say what is wrong and what to type instead.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "test_util.h"
@@ -100,6 +101,21 @@ TEST_F(Terminal, ScanForAMailboxPrintsTheMatchAndTheInventoryOnlyWithSummary) {
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_EQ(last_line(r.out), "kms-migrate scan: no file holds the mailbox \"jane-d\"") << r.out;
   EXPECT_EQ(kms({"scan", "--source", sample().string(), "--summary"}).exit_code, 2);
+}
+
+// The runbook's check that the copy upgraded is the copy rehearsed: scan shows
+// the digest that a rehearsal (and the upgrade) of the same store records.
+TEST_F(Terminal, ScanShowsTheDigestARehearsalRecords) {
+  for (const char* store : {"sample-store/Security", "cases/single/Clients", "cases/duplicate-mailbox/Clients",
+                            "cases/duplicate-record-id/Clients"}) {
+    const fs::path source = kFixtures / store;
+    const auto scan = kms({"scan", "--source", source.string(), "--json"});
+    const auto rehearse = kms({"rehearse", "--source", source.string(), "--report", (tmp / "r.jsonl").string()});
+    const std::string digest = nlohmann::json::parse(scan.out)["content_digest"].get<std::string>();
+    EXPECT_EQ(digest.size(), 64u) << store;
+    EXPECT_EQ(digest, read_jsonl(tmp / "r.jsonl").back()["content_digest"].get<std::string>()) << store;
+    EXPECT_NE(kms({"scan", "--source", source.string()}).out.find("digest    " + digest), std::string::npos) << store;
+  }
 }
 
 TEST_F(Terminal, ProgressNamesEveryPhaseAndFitsTheLine) {

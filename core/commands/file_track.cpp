@@ -7,8 +7,6 @@
 
 namespace kms::core {
 
-bool expects_client(RecordOutcome o) { return o == RecordOutcome::Migrated || o == RecordOutcome::Normalized; }
-
 void Tracks::reset(const StoreListing& listing) {
   listing_ = &listing;
   tracks_.assign(listing.size(), FileTrack{});

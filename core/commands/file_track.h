@@ -51,6 +51,4 @@ class Tracks {
   const StoreListing* listing_ = nullptr;
 };
 
-bool expects_client(RecordOutcome o);
-
 }  // namespace kms::core

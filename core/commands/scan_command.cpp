@@ -1,5 +1,6 @@
 #include "scan_command.h"
 
+#include "content_digest.h"
 #include "outcome.h"
 #include "run_end.h"
 #include "store_analysis.h"
@@ -23,7 +24,7 @@ ScanResult run_scan(const ScanOptions& o, const CancelFlag* cancel, const Progre
     return res;
   }
   res.clients = clients.value().string();
-  const PassSettings as{o.max_record_bytes, std::time(nullptr), o.workers, cancel, progress};
+  const PassSettings as{o.max_record_bytes, std::time(nullptr), o.workers, cancel, progress, record_digest};
   try {
     const StoreDir dir(clients.value());
     StoreAnalysis a = analyze_store(dir, as);
@@ -37,6 +38,13 @@ ScanResult run_scan(const ScanOptions& o, const CancelFlag* cancel, const Progre
         res.matches.push_back(std::move(m));
       }
     }
+    std::vector<std::uint32_t> written;
+    for (std::uint32_t i = 0; i < a.files.size(); ++i) {
+      if (expects_client(a.files[i].outcome) && a.files[i].written_digest) written.push_back(i);
+    }
+    res.content_digest = content_digest_of_files(
+        std::move(written), [&](std::uint32_t i) { return std::string_view(a.entries[i].name); },
+        [&](std::uint32_t i) -> const RecordDigest& { return *a.files[i].written_digest; });
     res.files = std::move(a.files);
     res.exit_code = o.mailbox && res.matches.empty() ? ExitCode::DataProblem : ExitCode::Ok;
     if (o.mailbox && res.matches.empty()) res.message = "no file holds the mailbox \"" + *o.mailbox + "\"";

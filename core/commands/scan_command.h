@@ -28,6 +28,9 @@ struct ScanResult {
   ExitCode exit_code = ExitCode::Internal;  ///< 0 done; 1 --mailbox found nothing; 2 no store
   std::string message;
   std::string clients;
+  /// The content_digest a rehearsal and an upgrade of this store record (over
+  /// the records that would be written, after the cross-file rules).
+  std::string content_digest;
   std::vector<FileSummary> files;
   std::vector<MailboxMatch> matches;
 };

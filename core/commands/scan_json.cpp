@@ -56,6 +56,7 @@ nlohmann::ordered_json scan_document(const ScanOptions& o, const ScanResult& r) 
   j["normalized"] = c.normalized;
   j["rejected"] = c.rejected;
   j["skipped"] = c.skipped;
+  j["content_digest"] = r.content_digest;
   std::map<std::string, int> states;
   for (const auto& f : r.files) {
     if (f.outcome != RecordOutcome::Skipped) ++states[f.legacy_state ? std::to_string(*f.legacy_state) : "unknown"];

@@ -14,6 +14,8 @@ const char* verification_name(Verification v) {
   return "failed";
 }
 
+bool expects_client(RecordOutcome o) { return o == RecordOutcome::Migrated || o == RecordOutcome::Normalized; }
+
 void count_file(Counts& c, RecordOutcome outcome, std::optional<Verification> v) {
   ++c.files_seen;
   switch (outcome) {

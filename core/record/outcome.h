@@ -18,6 +18,9 @@ struct Counts {
   std::size_t verified_passed = 0, verified_failed = 0;
 };
 
+/// Whether a file of this outcome has a client in the database (migrated or normalized).
+bool expects_client(RecordOutcome o);
+
 /// Adds one file to the counts.
 void count_file(Counts& c, RecordOutcome outcome, std::optional<Verification> v);
 

@@ -12,7 +12,9 @@ StoreAnalysis analyze_store(const StoreDir& clients, const PassSettings& s) {
   a.files.resize(a.entries.size());
   std::function<FileSummary(std::size_t)> produce = [&](std::size_t i) {
     throw_if_cancelled(s.cancel);
-    return analyze_entry(clients, a.entries[i], s.max_record_bytes, s.now).summary;
+    AnalyzedFile f = analyze_entry(clients, a.entries[i], s.max_record_bytes, s.now);
+    if (f.record && s.digest) f.summary.written_digest = s.digest(*f.record);
+    return std::move(f.summary);
   };
   std::function<void(std::size_t, FileSummary &&)> consume = [&](std::size_t i, FileSummary&& f) {
     a.files[i] = std::move(f);

@@ -1,7 +1,9 @@
 // The first pass every command shares: locate Clients, list it, analyse
 // every entry (in parallel, in order), apply the cross-file rules.
 #pragma once
+#include <array>
 #include <ctime>
+#include <functional>
 #include <vector>
 
 #include "file_analysis.h"
@@ -24,6 +26,9 @@ struct PassSettings {
   OrderedOptions workers;  ///< the pass's threads (for_each_ordered)
   const CancelFlag* cancel = nullptr;
   ProgressFn progress;
+  /// When set, each valid record's digest goes to its summary's written_digest
+  /// (scan: for the content_digest an upgrade of this store would record).
+  std::function<std::array<std::uint8_t, 32>(const ClientRecord&)> digest;
 };
 
 /// Lists `clients` and analyses every entry. Throws std::filesystem::filesystem_error when
