@@ -214,8 +214,7 @@ std::optional<ParseOutcome> read_words(Command cmd, const std::vector<std::strin
     if (vm.count("help")) {
       std::ostringstream s;
       s << "kms-migrate " << command_name(cmd) << ": " << kAbout[static_cast<int>(cmd)] << "\n\nusage:\n"
-        << kUsageLines[static_cast<int>(cmd)] << "\n"
-        << all;
+        << kUsageLines[static_cast<int>(cmd)] << all;
       return text_only(s.str());
     }
     if (vm.count("version")) return text_only(std::string("kms-migrate ") + kToolVersion + "\n");
