@@ -144,6 +144,11 @@ TEST_F(SignOff, ChromiumRendersAndPrintsTheHtmlReport) {
         << key << "\n"
         << dom.out.substr(0, 400);
   }
+  for (const auto& secret : secrets_of(store() / "Mgrent" / "Clients")) {
+    EXPECT_EQ(dom.out.find(secret), std::string::npos) << "a secret is in the DOM: " << secret.substr(0, 6) << "...";
+  }
+  for (const char* outside : {"http:", "https:", "src=", "url("})
+    EXPECT_EQ(dom.out.find(outside), std::string::npos) << outside;
   if (const char* keep = std::getenv("KMS_KEEP_SCREENSHOT"))
     fs::copy_file(tmp / "r.png", keep, fs::copy_options::overwrite_existing);
 }
