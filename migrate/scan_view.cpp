@@ -70,11 +70,16 @@ std::string codes_of(const core::FileSummary& f) {
   return codes;
 }
 
+/// "35 would migrate, 3 would be normalized, 0 rejected, 1 skipped".
+std::string outcomes_text(const core::Counts& c) {
+  return say_to_string("%zu would migrate, %zu would be normalized, %zu rejected, %zu skipped", c.migrated,
+                       c.normalized, c.rejected, c.skipped);
+}
+
 void print_inventory(std::FILE* out, const core::ScanResult& r, bool all) {
   const core::Counts c = core::count_outcomes(r.files);
   say(out, "  store     %s\n", r.clients);
-  say(out, "  files     %zu seen: %zu would migrate, %zu would be normalized, %zu rejected, %zu skipped\n",
-      c.files_seen, c.migrated, c.normalized, c.rejected, c.skipped);
+  say(out, "  files     %zu seen: %s\n", c.files_seen, outcomes_text(c));
   std::map<std::string, int> states;
   for (const auto& f : r.files) {
     if (f.outcome != core::RecordOutcome::Skipped) ++states[f.legacy_state ? std::to_string(*f.legacy_state) : "?"];
@@ -125,8 +130,7 @@ void print_scan(std::FILE* out, const core::ScanOptions& o, const core::ScanResu
     return;
   }
   const core::Counts c = core::count_outcomes(r.files);
-  say(out, "kms-migrate scan: %zu files seen: %zu would migrate, %zu would be normalized, %zu rejected, %zu skipped\n",
-      c.files_seen, c.migrated, c.normalized, c.rejected, c.skipped);
+  say(out, "kms-migrate scan: %zu files seen: %s\n", c.files_seen, outcomes_text(c));
 }
 
 }  // namespace kms::cli

@@ -237,7 +237,7 @@ void Pipeline::finish_database(Db& db) {
         {"schema_version", std::to_string(kSchemaVersion)},
         {"tool_version", opt_.tool_version},
         {"command", rep_.command},
-        {"started_at", started_at_},
+        {"started_at", rep_.started_at},
         {"finished_at", rep_.finished_at},
         {"source", fs::absolute(opt_.source).string()},
         {"target", rep_.target.value_or("")},

@@ -68,7 +68,7 @@ void Pipeline::run() {
   if (upgrade) rep_.target = opt_.target.string();
   if (!upgrade && opt_.keep_db) rep_.target = opt_.keep_db->string();
   rep_.tool_version = opt_.tool_version;
-  rep_.started_at = started_at_;
+  rep_.started_at = iso_utc(now_);
   rep_.host = host_name();
   rep_.operator_name = operator_name();
   rep_.max_record_size = opt_.max_record_bytes;

@@ -85,7 +85,6 @@ class Pipeline {
   std::optional<StoreDir> store_;  // clients_, held open for the run
   std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
   std::time_t now_ = std::time(nullptr);
-  std::string started_at_ = iso_utc(now_);
   PassSettings pass_;
   StoreListing listing_;                          // the store's entries as first listed, in path order
   Tracks tracks_;                                 // one per entry of the listing

@@ -1,9 +1,7 @@
 #include "report_sink.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <stdexcept>
+#include <exception>
 
 #include "report_file.h"
 
