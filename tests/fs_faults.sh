@@ -60,31 +60,37 @@ check "read-only target folder exits 2 (got $c4)" '[ $c4 = 2 ]'
 check "read-only target folder is named as not writable" 'grep -q "not writable" "$work/log4"'
 
 # 4. Permission errors as an unprivileged user.
+# The unprivileged user must reach the binary and the store whatever folder the
+# build is in (a clone in a 0700 mktemp folder is out of its reach): both are
+# copied to a folder of their own that it may traverse.
 if command -v setpriv > /dev/null; then
   as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
-  mkdir -p "$work/perm"
-  cp -a "$fixtures/sample-store/." "$work/perm/"
-  mkdir -p "$work/perm-out"
-  chmod a+rx "$work"; chmod -R a+rX "$work/perm"; chmod 777 "$work/perm-out"
-  victim=$work/perm/Security/Mgrent/Clients/Mxclfr4zqvktn.ini
+  pw=$(mktemp -d /tmp/kms-fs-faults.XXXXXX); chmod 755 "$pw"
+  cp "$bin" "$pw/kms-migrate"; chmod 755 "$pw/kms-migrate"
+  mkdir -p "$pw/perm"
+  cp -a "$fixtures/sample-store/." "$pw/perm/"
+  mkdir -p "$pw/perm-out"
+  chmod -R a+rX "$pw/perm"; chmod 777 "$pw/perm-out"
+  victim=$pw/perm/Security/Mgrent/Clients/Mxclfr4zqvktn.ini
   chmod 000 "$victim"
   set +e
-  as_nobody "$bin" upgrade --yes --source "$work/perm/Security" --target "$work/perm-out/a.db" --progress never --report "$work/perm-out/a.jsonl" > "$work/log5" 2>&1; c5=$?
+  as_nobody "$pw/kms-migrate" upgrade --yes --source "$pw/perm/Security" --target "$pw/perm-out/a.db" --progress never --report "$pw/perm-out/a.jsonl" > "$work/log5" 2>&1; c5=$?
   set -e
   check "an unreadable record file blocks the upgrade (exit 1, got $c5)" '[ $c5 = 1 ]'
-  check "the unreadable file is reported as unreadable" 'grep -q "Mxclfr4zqvktn.ini.*\"unreadable\"" "$work/perm-out/a.jsonl"'
+  check "the unreadable file is reported as unreadable" 'grep -q "Mxclfr4zqvktn.ini.*\"unreadable\"" "$pw/perm-out/a.jsonl"'
   chmod 644 "$victim"
-  chmod 000 "$work/perm/Security/Mgrent/Clients"
+  chmod 000 "$pw/perm/Security/Mgrent/Clients"
   set +e
-  as_nobody "$bin" upgrade --yes --source "$work/perm/Security" --target "$work/perm-out/b.db" --progress never > "$work/log6" 2>&1; c6=$?
+  as_nobody "$pw/kms-migrate" upgrade --yes --source "$pw/perm/Security" --target "$pw/perm-out/b.db" --progress never > "$work/log6" 2>&1; c6=$?
   set -e
   check "an unreadable Clients folder exits 2 (got $c6: $(head -2 "$work/log6"))" '[ $c6 = 2 ]'
-  chmod 755 "$work/perm/Security/Mgrent/Clients"
-  mkdir -p "$work/root-only"; chmod 755 "$work/root-only"
+  chmod 755 "$pw/perm/Security/Mgrent/Clients"
+  mkdir -p "$pw/root-only"; chmod 755 "$pw/root-only"
   set +e
-  as_nobody "$bin" upgrade --yes --source "$work/perm/Security" --target "$work/root-only/c.db" --progress never > "$work/log7" 2>&1; c7=$?
+  as_nobody "$pw/kms-migrate" upgrade --yes --source "$pw/perm/Security" --target "$pw/root-only/c.db" --progress never > "$work/log7" 2>&1; c7=$?
   set -e
   check "a target folder the user cannot write exits 2 (got $c7)" '[ $c7 = 2 ]'
+  rm -rf "$pw"
 fi
 echo "fs-faults: $pass passed, $fail failed"
 [ $fail = 0 ]
