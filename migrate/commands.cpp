@@ -182,7 +182,8 @@ int run_scan_command(const Options& o, RunContext& ctx) {
     return static_cast<int>(result.exit_code);
   }
   if (o.json) {
-    say_own_text(stdout, core::scan_json(so, result) + "\n");
+    core::write_scan_json(so, result, [](std::string_view text) { say_own_text(stdout, std::string(text)); });
+    say_own_text(stdout, "\n");
     if (!result.message.empty()) say(stderr, "kms-migrate scan: %s\n", result.message);
   } else {
     print_scan(stdout, so, result, ScanView{o.quiet, o.summary, o.all});

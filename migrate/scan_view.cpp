@@ -1,7 +1,5 @@
 #include "scan_view.h"
 
-#include <map>
-
 #include "console.h"
 #include "report.h"
 
@@ -55,12 +53,12 @@ constexpr std::size_t kListed = 25;  // lines of each list without --all
 template <typename Pred, typename Line>
 void print_list(std::FILE* out, const core::ScanResult& r, bool all, const char* title, Pred in_list, Line line) {
   std::size_t n = 0;
-  for (const auto& f : r.files) {
-    if (!in_list(f)) continue;
+  r.each_file([&](const core::FileSummary& f) {
+    if (!in_list(f)) return;
     if (n == 0) say(out, "  %s:\n", title);
     if (all || n < kListed) line(f);
     ++n;
-  }
+  });
   if (!all && n > kListed) say(out, "    ... and %zu more (--all to list every one)\n", n - kListed);
 }
 
@@ -77,15 +75,11 @@ std::string outcomes_text(const core::Counts& c) {
 }
 
 void print_inventory(std::FILE* out, const core::ScanResult& r, bool all) {
-  const core::Counts c = core::count_outcomes(r.files);
+  const core::Counts& c = r.counts;
   say(out, "  store     %s\n", r.clients);
   say(out, "  files     %zu seen: %s\n", c.files_seen, outcomes_text(c));
-  std::map<std::string, int> states;
-  for (const auto& f : r.files) {
-    if (f.outcome != core::RecordOutcome::Skipped) ++states[f.legacy_state ? std::to_string(*f.legacy_state) : "?"];
-  }
   say(out, "  legacy State:");
-  for (const auto& [st, n] : states) say(out, "  %s: %d", legacy_state_label(st), n);
+  for (const auto& [st, n] : r.legacy_states) say(out, "  %s: %d", legacy_state_label(st), n);
   say(out, "\n");
   say(out, "  digest    %s (what a rehearsal and the upgrade of this store will record)\n", r.content_digest);
   using F = core::FileSummary;
@@ -129,7 +123,7 @@ void print_scan(std::FILE* out, const core::ScanOptions& o, const core::ScanResu
     say(out, "kms-migrate scan: %s\n", r.message);
     return;
   }
-  const core::Counts c = core::count_outcomes(r.files);
+  const core::Counts& c = r.counts;
   say(out, "kms-migrate scan: %zu files seen: %s\n", c.files_seen, outcomes_text(c));
 }
 

@@ -13,7 +13,30 @@ bool matches_mailbox(const FileSummary& f, const std::string& query) {
   return (!f.mailbox_dn.empty() && iequals(f.mailbox_dn, query)) || (!f.alias.empty() && iequals(f.alias, query));
 }
 
+/// Counts, legacy states, matches and the content digest, from the summaries read back.
+void tally(ScanResult& res, const ScanOptions& o, const StoreDir& dir, const StoreAnalysis& a, std::time_t now) {
+  bool first = true;  // content_digest_streamed reads the files a second time when they are not in record id order
+  res.content_digest = content_digest_streamed([&](const DigestVisitor& digest) {
+    res.files->each([&](std::size_t i, FileSummary& f, std::string_view) {
+      if (expects_client(f.outcome) && f.written_digest) digest(record_id_part(f.path), *f.written_digest);
+      if (!first) return;
+      count_file(res.counts, f.outcome, std::nullopt);
+      if (f.outcome != RecordOutcome::Skipped)
+        ++res.legacy_states[f.legacy_state ? std::to_string(*f.legacy_state) : "unknown"];
+      if (!o.mailbox || !matches_mailbox(f, *o.mailbox)) return;
+      MailboxMatch m{f, std::nullopt};
+      if (expects_client(f.outcome)) m.record = analyze_entry(dir, a.entries.entry(i), o.max_record_bytes, now).record;
+      res.matches.push_back(std::move(m));
+    });
+    first = false;
+  });
+}
+
 }  // namespace
+
+void ScanResult::each_file(const std::function<void(const FileSummary&)>& f) const {
+  if (files) files->each([&](std::size_t, FileSummary& s, std::string_view) { f(s); });
+}
 
 ScanResult run_scan(const ScanOptions& o, const CancelFlag* cancel, const ProgressFn& progress) {
   ScanResult res;
@@ -28,24 +51,8 @@ ScanResult run_scan(const ScanOptions& o, const CancelFlag* cancel, const Progre
   try {
     const StoreDir dir(clients.value());
     StoreAnalysis a = analyze_store(dir, as);
-    if (o.mailbox) {
-      for (std::size_t i = 0; i < a.files.size(); ++i) {
-        if (!matches_mailbox(a.files[i], *o.mailbox)) continue;
-        MailboxMatch m{a.files[i], std::nullopt};
-        if (a.files[i].outcome == RecordOutcome::Migrated || a.files[i].outcome == RecordOutcome::Normalized) {
-          m.record = analyze_entry(dir, a.entries[i], o.max_record_bytes, as.now).record;
-        }
-        res.matches.push_back(std::move(m));
-      }
-    }
-    std::vector<std::uint32_t> written;
-    for (std::uint32_t i = 0; i < a.files.size(); ++i) {
-      if (expects_client(a.files[i].outcome) && a.files[i].written_digest) written.push_back(i);
-    }
-    res.content_digest = content_digest_of_files(
-        std::move(written), [&](std::uint32_t i) { return std::string_view(a.entries[i].name); },
-        [&](std::uint32_t i) -> const RecordDigest& { return *a.files[i].written_digest; });
     res.files = std::move(a.files);
+    tally(res, o, dir, a, as.now);
     res.exit_code = o.mailbox && res.matches.empty() ? ExitCode::DataProblem : ExitCode::Ok;
     if (o.mailbox && res.matches.empty()) res.message = "no file holds the mailbox \"" + *o.mailbox + "\"";
   } catch (...) {

@@ -1,14 +1,19 @@
 // `scan`: an inventory of the store and a look-up by mailbox. Writes nothing.
 #pragma once
 #include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "file_analysis.h"
 #include "ordered_pipeline.h"
+#include "outcome.h"
 #include "run_control.h"
 #include "run_result.h"
+#include "summary_spool.h"
 
 namespace kms::core {
 
@@ -31,8 +36,15 @@ struct ScanResult {
   /// The content_digest a rehearsal and an upgrade of this store record (over
   /// the records that would be written, after the cross-file rules).
   std::string content_digest;
-  std::vector<FileSummary> files;
+  Counts counts;  ///< files by outcome (no verification)
+  /// Record files by legacy State: "1" to "4", "unknown" when unreadable.
+  std::map<std::string, int> legacy_states;
+  /// Every file's summary, in path order, kept in a temporary file (none when the scan failed).
+  std::shared_ptr<SummarySpool> files;
   std::vector<MailboxMatch> matches;
+
+  /// Calls `f` with every file's summary, in path order.
+  void each_file(const std::function<void(const FileSummary&)>& f) const;
 };
 
 ScanResult run_scan(const ScanOptions& options, const CancelFlag* cancel, const ProgressFn& progress);

@@ -1,7 +1,9 @@
 #include "scan_json.h"
 
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "issue_json.h"
 #include "outcome.h"
@@ -46,9 +48,14 @@ nlohmann::ordered_json record_detail(const ClientRecord& r) {
   return j;
 }
 
-nlohmann::ordered_json scan_document(const ScanOptions& o, const ScanResult& r) {
-  const Counts c = count_outcomes(r.files);
-  nlohmann::ordered_json j;
+using Json = nlohmann::ordered_json;
+
+std::string dumped(const Json& j) { return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+/// The document without the two lists that grow with the store (empty arrays in their places).
+Json scan_document(const ScanOptions& o, const ScanResult& r) {
+  const Counts& c = r.counts;
+  Json j;
   j["source"] = o.source.string();
   j["clients_folder"] = r.clients;
   j["files_seen"] = c.files_seen;
@@ -57,47 +64,20 @@ nlohmann::ordered_json scan_document(const ScanOptions& o, const ScanResult& r) 
   j["rejected"] = c.rejected;
   j["skipped"] = c.skipped;
   j["content_digest"] = r.content_digest;
-  std::map<std::string, int> states;
-  for (const auto& f : r.files) {
-    if (f.outcome != RecordOutcome::Skipped) ++states[f.legacy_state ? std::to_string(*f.legacy_state) : "unknown"];
-  }
-  j["records_by_legacy_state"] = states;
-  j["normalizations"] = nlohmann::ordered_json::array();
-  j["records_with_issues"] = nlohmann::ordered_json::array();
-  for (const auto& f : r.files) {
-    if (f.outcome == RecordOutcome::Normalized) {
-      for (const auto& i : f.issues) {
-        if (i.code == "recovery-never-enrolled") {
-          j["normalizations"].push_back({{"path", f.path},
-                                         {"mailbox_dn", mask_embedded_secrets(f.mailbox_dn)},
-                                         {"rule", i.code},
-                                         {"from", "recovery"},
-                                         {"to", "new"},
-                                         {"reason", i.message}});
-        }
-      }
-    }
-    if (f.outcome == RecordOutcome::Skipped || f.issues.empty()) continue;
-    nlohmann::ordered_json codes = nlohmann::ordered_json::array();
-    for (const auto& i : f.issues) codes.push_back(i.code);
-    j["records_with_issues"].push_back(
-        {{"path", f.path},
-         {"mailbox_dn", f.mailbox_dn.empty() ? nlohmann::ordered_json(nullptr)
-                                             : nlohmann::ordered_json(mask_embedded_secrets(f.mailbox_dn))},
-         {"outcome", outcome_name(f.outcome)},
-         {"codes", codes}});
-  }
+  j["records_by_legacy_state"] = r.legacy_states;
+  j["normalizations"] = Json::array();
+  j["records_with_issues"] = Json::array();
   if (o.mailbox) {
-    nlohmann::ordered_json m;
+    Json m;
     m["query"] = mask_embedded_secrets(*o.mailbox);
-    m["matches"] = nlohmann::ordered_json::array();
+    m["matches"] = Json::array();
     for (const auto& match : r.matches) {
-      nlohmann::ordered_json x;
+      Json x;
       x["path"] = match.summary.path;
       x["record_id"] = match.summary.record_id;
       x["outcome"] = outcome_name(match.summary.outcome);
-      x["record"] = match.record ? record_detail(*match.record) : nlohmann::ordered_json(nullptr);
-      x["issues"] = nlohmann::ordered_json::parse(issues_json_text(match.summary.issues));
+      x["record"] = match.record ? record_detail(*match.record) : Json(nullptr);
+      x["issues"] = Json::parse(issues_json_text(match.summary.issues));
       m["matches"].push_back(x);
     }
     j["mailbox"] = m;
@@ -105,11 +85,64 @@ nlohmann::ordered_json scan_document(const ScanOptions& o, const ScanResult& r) 
   return j;
 }
 
+void add_normalizations(const FileSummary& f, const std::function<void(const Json&)>& element) {
+  if (f.outcome != RecordOutcome::Normalized) return;
+  for (const auto& i : f.issues) {
+    if (i.code != "recovery-never-enrolled") continue;
+    element({{"path", f.path},
+             {"mailbox_dn", mask_embedded_secrets(f.mailbox_dn)},
+             {"rule", i.code},
+             {"from", "recovery"},
+             {"to", "new"},
+             {"reason", i.message}});
+  }
+}
+
+void add_with_issues(const FileSummary& f, const std::function<void(const Json&)>& element) {
+  if (f.outcome == RecordOutcome::Skipped || f.issues.empty()) return;
+  Json codes = Json::array();
+  for (const auto& i : f.issues) codes.push_back(i.code);
+  element({{"path", f.path},
+           {"mailbox_dn", f.mailbox_dn.empty() ? Json(nullptr) : Json(mask_embedded_secrets(f.mailbox_dn))},
+           {"outcome", outcome_name(f.outcome)},
+           {"codes", codes}});
+}
+
+/// One list of the root object, element by element, laid out as dump(2) lays out a nested array.
+void stream_list(const ScanResult& r, const ScanText& out,
+                 void (*add)(const FileSummary&, const std::function<void(const Json&)>&)) {
+  bool any = false;
+  r.each_file([&](const FileSummary& f) {
+    add(f, [&](const Json& e) {
+      std::string text = dumped(e);
+      std::string indented = any ? ",\n    " : "[\n    ";
+      for (char ch : text) indented += ch == '\n' ? std::string("\n    ") : std::string(1, ch);
+      out(json_inert(std::move(indented)));
+      any = true;
+    });
+  });
+  out(any ? "\n  ]" : "[]");
+}
+
 }  // namespace
 
-std::string scan_json(const ScanOptions& options, const ScanResult& result) {
+void write_scan_json(const ScanOptions& options, const ScanResult& result, const ScanText& out) {
   // Exact JSON, with DEL, C1 and the bidirectional controls escaped too: it may be read on a terminal.
-  return json_inert(scan_document(options, result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+  const std::string doc = json_inert(dumped(scan_document(options, result)));
+  const std::string norm = "\"normalizations\": []", issues = "\"records_with_issues\": []";
+  const std::size_t a = doc.find(norm), b = doc.find(issues);
+  if (a == std::string::npos || b == std::string::npos || b < a) throw std::logic_error("scan JSON: lists not found");
+  out(std::string_view(doc).substr(0, a + norm.size() - 2));
+  stream_list(result, out, add_normalizations);
+  out(std::string_view(doc).substr(a + norm.size(), b + issues.size() - 2 - (a + norm.size())));
+  stream_list(result, out, add_with_issues);
+  out(std::string_view(doc).substr(b + issues.size()));
+}
+
+std::string scan_json(const ScanOptions& options, const ScanResult& result) {
+  std::string all;
+  write_scan_json(options, result, [&](std::string_view s) { all += s; });
+  return all;
 }
 
 }  // namespace kms::core

@@ -1,6 +1,8 @@
 // `scan --json`: the whole scan as one JSON document (docs/commands.md).
 #pragma once
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "scan_command.h"
 
@@ -8,6 +10,11 @@ namespace kms::core {
 
 /// Tokens are masked; key blobs and the values of unknown keys are never
 /// included; the text is inert on a terminal (safe_text.h json_inert).
+/// The document in pieces, in order: the lists that grow with the store are
+/// written file by file, never held whole.
+using ScanText = std::function<void(std::string_view)>;
+void write_scan_json(const ScanOptions& options, const ScanResult& result, const ScanText& out);
+/// The same document as one string (small stores, tests).
 std::string scan_json(const ScanOptions& options, const ScanResult& result);
 
 }  // namespace kms::core

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <numeric>
+#include <map>
 
 #include "content_digest.h"
 #include "cross_checks.h"
@@ -17,8 +17,10 @@
 #include "run_facts.h"
 #include "sqlite_handle.h"
 #include "store_analysis.h"
+#include "summary_spool.h"
 #include "text_util.h"
 #include "timestamp.h"
+#include "verify_judged.h"
 #include "verify_pass.h"
 #include "verify_tables.h"
 
@@ -35,6 +37,9 @@ namespace fs = std::filesystem;
 
 namespace kms::core {
 namespace {
+
+using detail::joined;
+using detail::Judged;
 
 std::optional<std::string> non_empty(const std::string& s) {
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
@@ -93,20 +98,6 @@ std::unique_ptr<Db> open_target(const fs::path& target) {
 struct SourceFile {
   AnalyzedFile file;
   std::optional<RecordDigest> digest;
-};
-
-/// What verify found for one path, before the cross-file rules decide the final outcomes.
-struct Judged {
-  FileSummary f;            ///< as derived from the store (for a gone file: as the database holds it)
-  bool gone = false;        ///< in the database, not in the store
-  bool in_archive = false;  ///< legacy_files has the path
-  bool source_changed = false;
-  std::string archived_outcome;
-  std::vector<std::string> archive_diffs;  ///< legacy_files columns that differ from the file
-  bool client_present = false;
-  bool client_read = false;               ///< compared field by field (the outcome expected a client)
-  Issues client_issues;                   ///< what that comparison found
-  std::vector<std::string> report_diffs;  ///< migration_report columns that differ (["row"]: no row)
 };
 
 /// legacy_files in path order, beside the store.
@@ -235,54 +226,6 @@ class ReportRows {
   std::vector<std::string> ignored_;  // rows found while looking for a file's: reported at the end
 };
 
-std::string joined(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
-/// The final verdict on one path, once the cross-file rules have given every file its outcome.
-Verification judge(Judged& j) {
-  FileSummary& f = j.f;
-  if (j.gone) return Verification::Failed;
-  Issues found;
-  const auto error = [&](const char* code, std::string msg) {
-    add_issue(found, Severity::Error, code, std::move(msg));
-  };
-  if (!j.in_archive) {
-    error("missing-in-target", "this file is not in the database (added to the store after the upgrade?)");
-  } else if (j.source_changed) {
-    error("source-changed", "the file's bytes differ from those archived at upgrade time");
-  } else {
-    if (j.archived_outcome != outcome_name(f.outcome)) {
-      error("field-mismatch",
-            "legacy_files says '" + j.archived_outcome + "'; the file as read now is " + outcome_name(f.outcome));
-    }
-    if (!j.archive_diffs.empty())
-      error("field-mismatch", "legacy_files differs from the file in: " + joined(j.archive_diffs));
-  }
-  if (expects_client(f.outcome)) {
-    if (!j.client_present) {
-      if (j.in_archive && !j.source_changed)
-        error("missing-in-target", "no client " + f.record_id + " in the database");
-    } else if (j.client_read && !j.source_changed) {
-      found.insert(found.end(), j.client_issues.begin(), j.client_issues.end());
-    }
-  } else if (j.client_present) {
-    error("unexpected-in-target",
-          "the database holds client " + f.record_id + " though this file is " + outcome_name(f.outcome));
-  }
-  if (!j.report_diffs.empty()) {
-    error("field-mismatch", j.report_diffs == std::vector<std::string>{"row"}
-                                ? "migration_report has no row for this file"
-                                : "migration_report differs from what the file implies in: " + joined(j.report_diffs));
-  }
-  const bool failed = !found.empty();
-  f.issues.insert(f.issues.end(), found.begin(), found.end());
-  if (failed) return Verification::Failed;
-  return expects_client(f.outcome) ? Verification::Passed : Verification::NotApplicable;
-}
-
 /// The time the upgrade judged the store at (certificate-expired depends on it).
 std::time_t judged_at(const Meta& meta) {
   const auto it = meta.find("started_at");
@@ -383,11 +326,7 @@ class VerifyRun {
     now_ = judged_at(meta_);
     dir_.emplace(clients.value());
     entries_ = list_names(*dir_);
-    judged_.reserve(entries_.size());
   }
-
-  std::string_view name_of(std::uint32_t entry) const { return entries_.name(entry); }
-  std::string record_id_of(std::uint32_t entry) const { return record_id_of_name(entries_.name(entry)); }
 
   /// One pass: each file of the store is read and parsed once (in parallel, in
   /// order) and held to its archived row and its client, read in the same order
@@ -417,7 +356,7 @@ class VerifyRun {
   void gone(Readers& r) {
     Judged g = r.archive.take_gone();
     r.rows.pass(g.f.path);
-    judged_.push_back(std::move(g));
+    spool_.append(g.f, detail::encode_judged_extra(g), false);
   }
 
   /// One file of the store against its archived row, its client and its report row.
@@ -430,7 +369,7 @@ class VerifyRun {
     if (r.archive.more() && r.archive.path() == s.file.summary.path) r.archive.take(s.file, j);
     const std::string& id = s.file.summary.record_id;
     if (expects_client(s.file.summary.outcome)) {
-      compare_client(r, static_cast<std::uint32_t>(i), s, j);
+      compare_client(r, s, j);
     } else if (!id.empty()) {
       j.client_present = r.back.exists(id);
     }
@@ -440,61 +379,73 @@ class VerifyRun {
     } else {
       r.rows.pass(s.file.summary.path);
     }
-    j.f = std::move(s.file.summary);
-    judged_.push_back(std::move(j));
+    spool_.append(s.file.summary, detail::encode_judged_extra(j));
   }
 
   /// Field by field (certificate and key bytes included); the stored record's
   /// digest, for content_digest, is the parsed one's when they are equal.
-  void compare_client(Readers& r, std::uint32_t entry, const SourceFile& s, Judged& j) {
+  void compare_client(Readers& r, const SourceFile& s, Judged& j) {
     const auto stored = r.back.compare(s.file.summary.record_id, *s.file.record);
     j.client_present = stored.present;
     j.client_read = true;
     if (!stored.present) return;
-    digests_.emplace_back(entry, stored.digest ? *stored.digest : *s.digest);
+    j.stored_digest = stored.digest ? *stored.digest : *s.digest;
     if (!stored.differences.empty()) {
       add_issue(j.client_issues, Severity::Error, "field-mismatch",
                 "the database differs from the source in: " + joined(stored.differences));
     }
   }
 
-  /// The cross-file rules, by the upgrade's own code, over every file of the store.
+  /// The cross-file rules, by the upgrade's own code, over every file of the
+  /// store; the report rows of the files they change are compared again.
   void apply_cross_file_rules(Readers& r) {
-    std::vector<FileSummary*> files;
-    std::vector<Judged*> owners;
-    files.reserve(judged_.size());
-    owners.reserve(judged_.size());
-    for (auto& j : judged_) {
-      if (j.gone) continue;
-      files.push_back(&j.f);
-      owners.push_back(&j);
-    }
-    for (std::size_t k : apply_cross_file_rules_in_place(files)) {
-      Judged& j = *owners[k];
-      if (j.in_archive && !j.source_changed) j.report_diffs = r.rows.compare_again(j.f);
-    }
+    const std::vector<std::size_t> changed = spool_.apply_cross_file_rules();
+    const auto in_changed = [&](std::size_t i) { return std::binary_search(changed.begin(), changed.end(), i); };
+    spool_.each(in_changed, [&](std::size_t i, FileSummary& f, std::string_view extra) {
+      Judged j;
+      detail::decode_judged_extra(extra, j);
+      if (j.in_archive && !j.source_changed) report_diffs_again_[i] = r.rows.compare_again(f);
+    });
+  }
+
+  /// Calls `f` with every path's Judged, in path order, the cross-file rules applied.
+  void each_judged(const std::function<void(std::size_t, Judged&)>& f) {
+    spool_.each([&](std::size_t i, FileSummary& summary, std::string_view extra) {
+      Judged j;
+      detail::decode_judged_extra(extra, j);
+      j.f = std::move(summary);
+      if (const auto it = report_diffs_again_.find(i); it != report_diffs_again_.end()) j.report_diffs = it->second;
+      f(i, j);
+    });
+  }
+
+  /// The record ids of the clients read back, sorted (only when the database
+  /// holds clients its scan did not meet: a damaged or altered database).
+  std::vector<std::string> ids_read_back() {
+    std::vector<std::string> ids;
+    each_judged([&](std::size_t, Judged& j) {
+      if (j.stored_digest) ids.push_back(j.f.record_id);
+    });
+    std::sort(ids.begin(), ids.end());
+    return ids;
   }
 
   /// Clients no file of the store can account for: into the digest, and a
   /// problem when neither the store nor legacy_files names them.
   void find_unexpected_clients(Readers& r) {
-    std::vector<std::uint32_t> by_id;
+    std::optional<std::vector<std::string>> read_back;
     const auto accounted = [&](const std::string& id) {
-      if (by_id.empty()) {
-        for (const auto& d : digests_) by_id.push_back(d.first);
-        std::sort(by_id.begin(), by_id.end(),
-                  [&](std::uint32_t a, std::uint32_t b) { return record_id_of(a) < record_id_of(b); });
-      }
-      const auto it = std::lower_bound(by_id.begin(), by_id.end(), id,
-                                       [&](std::uint32_t k, const std::string& v) { return record_id_of(k) < v; });
-      return it != by_id.end() && record_id_of(*it) == id;
+      if (!read_back) read_back = ids_read_back();
+      return std::binary_search(read_back->begin(), read_back->end(), id);
     };
+    const auto unexpected = r.back.unexpected(accounted);
+    if (unexpected.empty()) return;
     std::vector<std::string> named_by_files;  // record ids of the store's and the archive's files
-    for (const auto& j : judged_) {
+    each_judged([&](std::size_t, Judged& j) {
       if (!j.f.record_id.empty()) named_by_files.push_back(j.f.record_id);
-    }
+    });
     std::sort(named_by_files.begin(), named_by_files.end());
-    for (auto& [id, d] : r.back.unexpected(accounted)) {
+    for (auto& [id, d] : unexpected) {
       others_.add(id, d);
       if (!std::binary_search(named_by_files.begin(), named_by_files.end(), id)) {
         problems_.push_back("client " + id +
@@ -505,25 +456,27 @@ class VerifyRun {
 
   /// Every path's verdict, in path order, to the report.
   void judge_and_report() {
-    for (Judged& j : judged_) {
+    each_judged([&](std::size_t, Judged& j) {
       throw_if_cancelled(cancel_);
-      const Verification v = judge(j);
+      const Verification v = detail::judge(j);
       sink_.add(j.f, v);
-    }
+    });
   }
 
   /// content_digest (every client read back, in record id order), then
   /// migration_meta and password_policy against what the store implies.
   void digest_and_tables() {
     if (others_.empty()) {
-      std::vector<std::uint32_t> read_back(digests_.size());
-      std::iota(read_back.begin(), read_back.end(), 0u);
-      rep_.content_digest = content_digest_of_files(
-          std::move(read_back), [&](std::uint32_t k) { return name_of(digests_[k].first); },
-          [&](std::uint32_t k) -> const RecordDigest& { return digests_[k].second; });
+      rep_.content_digest = content_digest_streamed([&](const DigestVisitor& digest) {
+        each_judged([&](std::size_t, Judged& j) {
+          if (j.stored_digest) digest(record_id_part(j.f.path), *j.stored_digest);
+        });
+      });
     } else {
       ContentDigest all = std::move(others_);
-      for (const auto& [i, d] : digests_) all.add(record_id_of(i), d);
+      each_judged([&](std::size_t, Judged& j) {
+        if (j.stored_digest) all.add(j.f.record_id, *j.stored_digest);
+      });
       rep_.content_digest = all.hex();
     }
     sink_.fill(rep_);
@@ -563,9 +516,9 @@ class VerifyRun {
   std::time_t now_ = 0;
   std::optional<StoreDir> dir_;
   StoreListing entries_;
-  std::vector<Judged> judged_;                                   // every path, store and database, in path order
-  std::vector<std::pair<std::uint32_t, RecordDigest>> digests_;  // entry, digest of its client as stored
-  ContentDigest others_;                                         // clients no file of the store accounts for
+  SummarySpool spool_;  // every path, store and database, in path order: its Judged, on disk
+  std::map<std::size_t, std::vector<std::string>> report_diffs_again_;  // of the files the cross-file rules changed
+  ContentDigest others_;                                                // clients no file of the store accounts for
   std::vector<std::string> problems_;
   std::size_t checked_ = 0;  // files compared so far, for a cancelled run's message
 };

@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "db_reader.h"
+#include "external_sort.h"
 #include "store_walker.h"
 #include "text_util.h"
 
@@ -120,6 +121,58 @@ std::string content_digest_of_files(std::vector<std::uint32_t> files,
 std::string ContentDigest::hex() {
   std::sort(records_.begin(), records_.end());
   return hash_in_record_id_order(records_, [](const auto& r) -> const RecordDigest& { return r.second; });
+}
+
+}  // namespace kms::core
+
+namespace kms::core {
+namespace {
+
+/// A record id part, lower-cased and zero-padded: bytewise order is ascii_ci_less order.
+struct IdKey {
+  std::array<char, 16> id{};
+  bool operator<(const IdKey& o) const { return id < o.id; }
+};
+
+IdKey id_key(std::string_view name_part) {
+  IdKey k;
+  const std::size_t n = std::min(name_part.size(), k.id.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const char c = name_part[i];
+    k.id[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return k;
+}
+
+struct KeyedDigest {
+  IdKey key;
+  RecordDigest digest;
+  bool operator<(const KeyedDigest& o) const { return key < o.key || (!(o.key < key) && digest < o.digest); }
+};
+
+}  // namespace
+
+std::string content_digest_streamed(const EachDigest& each) {
+  Sha256 h;
+  bool ordered = true, any = false;
+  IdKey last;
+  each([&](std::string_view part, const RecordDigest& d) {
+    if (!ordered) return;
+    const IdKey k = id_key(part);
+    if (any && k < last) {
+      ordered = false;
+      return;
+    }
+    h.update(d.data(), d.size());
+    last = k;
+    any = true;
+  });
+  if (ordered) return h.hex_final();
+  ExternalSort<KeyedDigest> sorted;
+  each([&](std::string_view part, const RecordDigest& d) { sorted.add({id_key(part), d}); });
+  Sha256 again;
+  sorted.each_sorted([&](const KeyedDigest& k) { again.update(k.digest.data(), k.digest.size()); });
+  return again.hex_final();
 }
 
 }  // namespace kms::core

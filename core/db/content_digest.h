@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -42,5 +43,16 @@ class ContentDigest {
 std::string content_digest_of_files(std::vector<std::uint32_t> files,
                                     const std::function<std::string_view(std::uint32_t)>& name_of,
                                     const std::function<const RecordDigest&(std::uint32_t)>& digest_of);
+
+/// Each (record_id_part of a file's name, digest) of a run, in any order.
+using DigestVisitor = std::function<void(std::string_view name_part, const RecordDigest&)>;
+using EachDigest = std::function<void(const DigestVisitor&)>;
+
+/// content_digest without holding the digests: `each` hands over every
+/// client's digest with the record id part of its file's name. Hashed as they
+/// come while they come in record id order (a store listed in name order
+/// nearly always is); otherwise `each` is called a second time and the digests
+/// are sorted on disk (48 bytes each).
+std::string content_digest_streamed(const EachDigest& each);
 
 }  // namespace kms::core

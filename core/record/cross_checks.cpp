@@ -58,35 +58,37 @@ void apply_cross_file_rules(std::vector<FileSummary>& files) {
       "the same MailboxDN is", true);
 }
 
-std::vector<std::size_t> apply_cross_file_rules_in_place(const std::vector<FileSummary*>& files) {
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> keyed;  // key, file
+void CrossFileCandidates::note(std::uint32_t file, std::uint64_t record_id_key, std::uint64_t mailbox_key) {
+  if (record_id_key) keys_.add({record_id_key, file, 0});
+  if (mailbox_key) keys_.add({mailbox_key, file, 1});
+}
+
+void CrossFileCandidates::note(std::uint32_t file, std::string_view record_id, std::string_view mailbox_dn) {
+  note(file, record_id.empty() ? 0 : ascii_ci_key(record_id), mailbox_dn.empty() ? 0 : ascii_ci_key(mailbox_dn));
+}
+
+std::vector<std::uint32_t> CrossFileCandidates::take() {
   std::vector<std::uint32_t> candidates;
-  const auto collect = [&](auto key_of) {  // key_of(f): 0 for none
-    keyed.clear();
-    for (std::uint32_t i = 0; i < files.size(); ++i) {
-      if (const std::uint64_t k = key_of(*files[i])) keyed.emplace_back(k, i);
+  Key last{0, 0, 2};
+  keys_.each_sorted([&](const Key& k) {
+    if (k.kind == last.kind && k.key == last.key) {
+      candidates.push_back(last.file);
+      candidates.push_back(k.file);
     }
-    std::sort(keyed.begin(), keyed.end());
-    for (std::size_t k = 1; k < keyed.size(); ++k) {
-      if (keyed[k].first != keyed[k - 1].first) continue;
-      candidates.push_back(keyed[k - 1].second);
-      candidates.push_back(keyed[k].second);
-    }
-  };
-  collect([](const FileSummary& f) { return f.record_id.empty() ? 0 : ascii_ci_key(f.record_id); });
-  collect([](const FileSummary& f) { return f.mailbox_dn.empty() ? 0 : ascii_ci_key(f.mailbox_dn); });
-  std::vector<std::size_t> changed;
-  if (candidates.empty()) return changed;
+    last = k;
+  });
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-  std::vector<FileSummary> group;
-  for (std::uint32_t i : candidates) group.push_back(*files[i]);
-  apply_cross_file_rules(group);  // the exact rules, on the files that may break them
-  for (std::size_t k = 0; k < candidates.size(); ++k) {
-    FileSummary& f = *files[candidates[k]];
-    if (group[k].issues.size() == f.issues.size()) continue;  // a hash collision, not a duplicate
-    f = std::move(group[k]);
-    changed.push_back(candidates[k]);
+  return candidates;
+}
+
+std::vector<std::size_t> apply_cross_file_rules_to(std::vector<FileSummary>& group) {
+  std::vector<std::size_t> before;
+  for (const auto& f : group) before.push_back(f.issues.size());
+  apply_cross_file_rules(group);
+  std::vector<std::size_t> changed;
+  for (std::size_t k = 0; k < group.size(); ++k) {
+    if (group[k].issues.size() != before[k]) changed.push_back(k);
   }
   return changed;
 }

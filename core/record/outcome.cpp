@@ -36,12 +36,6 @@ void count_file(Counts& c, RecordOutcome outcome, std::optional<Verification> v)
   if (v == Verification::Failed) ++c.verified_failed;
 }
 
-Counts count_outcomes(const std::vector<FileSummary>& files) {
-  Counts c;
-  for (const FileSummary& f : files) count_file(c, f.outcome, std::nullopt);
-  return c;
-}
-
 std::optional<Verification> effective_verification(const FileSummary& f, std::optional<Verification> v) {
   if (v) return v;
   if (f.outcome == RecordOutcome::Rejected || f.outcome == RecordOutcome::Skipped) return Verification::NotApplicable;

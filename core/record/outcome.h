@@ -24,9 +24,6 @@ bool expects_client(RecordOutcome o);
 /// Adds one file to the counts.
 void count_file(Counts& c, RecordOutcome outcome, std::optional<Verification> v);
 
-/// Files by outcome (no verification counts): for scan.
-Counts count_outcomes(const std::vector<FileSummary>& files);
-
 /// The verification of a file that has none of its own: not-applicable for rejected and skipped files.
 std::optional<Verification> effective_verification(const FileSummary& f, std::optional<Verification> v);
 

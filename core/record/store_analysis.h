@@ -4,19 +4,23 @@
 #include <array>
 #include <ctime>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "file_analysis.h"
 #include "ordered_pipeline.h"
 #include "run_control.h"
 #include "store_walker.h"
+#include "summary_spool.h"
 
 namespace kms::core {
 
+/// The pass's result: the listing, and every file's summary (cross-file rules
+/// applied) in a temporary file, not in memory.
 struct StoreAnalysis {
   std::filesystem::path clients;
-  std::vector<StoreEntry> entries;
-  std::vector<FileSummary> files;  ///< parallel to entries
+  StoreListing entries;
+  std::unique_ptr<SummarySpool> files;  ///< one per entry, in its order
 };
 
 /// How a pass over the store runs: limits, clock, threads, cancel and progress.

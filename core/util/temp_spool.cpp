@@ -1,0 +1,135 @@
+#include "temp_spool.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+namespace kms::core {
+namespace {
+
+constexpr std::size_t kBuffer = 256 * 1024;
+
+std::string temp_folder() {
+  const char* v = std::getenv("TMPDIR");
+  return v && *v ? std::string(v) : std::string("/tmp");
+}
+
+[[noreturn]] void fail(const std::string& what) { throw std::runtime_error(what + ": " + std::strerror(errno)); }
+
+}  // namespace
+
+TempSpool::TempSpool() {
+  const std::string dir = temp_folder();
+  fd_ = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd_ < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+    std::string name = dir + "/kms-migrate-spool-XXXXXX";  // a file system without O_TMPFILE
+    fd_ = ::mkostemp(name.data(), O_CLOEXEC);
+    if (fd_ >= 0) ::unlink(name.c_str());
+  }
+  if (fd_ < 0) fail("cannot create a temporary file in '" + dir + "' (set TMPDIR to a writable folder)");
+  buffer_.reserve(kBuffer);
+}
+
+TempSpool::~TempSpool() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void TempSpool::append(const void* data, std::size_t n) {
+  if (buffer_.size() + n > kBuffer) flush();
+  if (n > kBuffer) {
+    buffer_.assign(static_cast<const char*>(data), n);
+    flush();
+    return;
+  }
+  buffer_.append(static_cast<const char*>(data), n);
+}
+
+void TempSpool::append_record(std::string_view bytes) {
+  const auto n = static_cast<std::uint32_t>(bytes.size());
+  append(&n, sizeof n);
+  append(bytes.data(), bytes.size());
+}
+
+void TempSpool::flush() {
+  std::size_t done = 0;
+  while (done < buffer_.size()) {
+    const ssize_t w = ::pwrite(fd_, buffer_.data() + done, buffer_.size() - done, static_cast<off_t>(written_ + done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) fail("cannot write a temporary file in '" + temp_folder() + "'");
+    done += static_cast<std::size_t>(w);
+  }
+  written_ += buffer_.size();
+  buffer_.clear();
+}
+
+bool TempSpool::read_at(std::uint64_t offset, void* data, std::size_t n) {
+  if (!buffer_.empty()) flush();
+  std::size_t done = 0;
+  while (done < n) {
+    const ssize_t r = ::pread(fd_, static_cast<char*>(data) + done, n - done, static_cast<off_t>(offset + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) fail("cannot read a temporary file in '" + temp_folder() + "'");
+    if (r == 0) return false;
+    done += static_cast<std::size_t>(r);
+  }
+  return true;
+}
+
+void TempSpool::write_at(std::uint64_t offset, const void* data, std::size_t n) {
+  if (offset + n > written_) throw std::logic_error("TempSpool::write_at past what was flushed");
+  std::size_t done = 0;
+  while (done < n) {
+    const ssize_t w = ::pwrite(fd_, static_cast<const char*>(data) + done, n - done, static_cast<off_t>(offset + done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) fail("cannot write a temporary file in '" + temp_folder() + "'");
+    done += static_cast<std::size_t>(w);
+  }
+}
+
+TempSpool::Reader::Reader(TempSpool& spool, std::uint64_t offset, std::uint64_t end)
+    : spool_(spool), at_(offset), end_(end) {
+  spool_.flush();
+  if (end_ > spool_.written_) end_ = spool_.written_;
+}
+
+bool TempSpool::Reader::fill() {
+  buf_.erase(0, pos_);
+  pos_ = 0;
+  if (at_ >= end_) return false;
+  const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(kBuffer, end_ - at_));
+  const std::size_t had = buf_.size();
+  buf_.resize(had + want);
+  if (!spool_.read_at(at_, buf_.data() + had, want)) {
+    buf_.resize(had);
+    return false;
+  }
+  at_ += want;
+  return true;
+}
+
+bool TempSpool::Reader::read(void* data, std::size_t n) {
+  while (buf_.size() - pos_ < n) {
+    if (!fill()) return false;
+  }
+  std::memcpy(data, buf_.data() + pos_, n);
+  pos_ += n;
+  return true;
+}
+
+bool TempSpool::Reader::next_record(std::string& out) {
+  std::uint32_t n = 0;
+  if (!read(&n, sizeof n)) return false;
+  while (buf_.size() - pos_ < n) {
+    if (!fill()) throw std::runtime_error("a temporary file ends inside a record");
+  }
+  out.assign(buf_.data() + pos_, n);
+  pos_ += n;
+  return true;
+}
+
+}  // namespace kms::core

@@ -1,0 +1,58 @@
+// A temporary file for what a run would otherwise keep in memory per record
+// (docs/performance.md, "Flat memory"): written once from the start, read back
+// in order as often as needed, or at an offset. Owner-only and unlinked from
+// the moment it exists (O_TMPFILE in $TMPDIR, else /tmp): nothing is left
+// behind, whatever ends the run.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace kms::core {
+
+class TempSpool {
+ public:
+  /// Throws std::runtime_error (naming the folder and the reason) when no such file can be made.
+  TempSpool();
+  ~TempSpool();
+  TempSpool(const TempSpool&) = delete;
+  TempSpool& operator=(const TempSpool&) = delete;
+
+  /// Appends bytes (buffered); a write error throws std::runtime_error.
+  void append(const void* data, std::size_t n);
+  /// Appends one record: its length (4 bytes), then its bytes.
+  void append_record(std::string_view bytes);
+  /// Everything appended so far, readable (the buffer written out).
+  void flush();
+  /// Bytes appended so far.
+  std::uint64_t size() const { return written_ + buffer_.size(); }
+  /// Reads `n` bytes at `offset` (flushed first); false at the end of the file.
+  bool read_at(std::uint64_t offset, void* data, std::size_t n);
+  /// Overwrites `n` bytes at `offset`, within what was flushed.
+  void write_at(std::uint64_t offset, const void* data, std::size_t n);
+
+  /// Reads from `offset` on, through a buffer of its own.
+  class Reader {
+   public:
+    explicit Reader(TempSpool& spool, std::uint64_t offset = 0, std::uint64_t end = UINT64_MAX);
+    /// The next `n` bytes; false when fewer are left.
+    bool read(void* data, std::size_t n);
+    /// The next record appended by append_record(); false at the end.
+    bool next_record(std::string& out);
+
+   private:
+    bool fill();
+    TempSpool& spool_;
+    std::uint64_t at_, end_;
+    std::string buf_;
+    std::size_t pos_ = 0;
+  };
+
+ private:
+  int fd_ = -1;
+  std::string buffer_;
+  std::uint64_t written_ = 0;
+};
+
+}  // namespace kms::core
