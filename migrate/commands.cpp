@@ -103,7 +103,7 @@ int with_context(const Options& o, F&& command) {
   paths.force = o.force;
   for (const auto& r : o.reports) paths.reports.push_back(r);
   if (o.keep_db) paths.keep_db = *o.keep_db;
-  paths.uses_temporary_storage = o.command != Command::Scan;
+  paths.uses_temporary_storage = true;  // every command spools its per-file state to $TMPDIR
   const core::Status usable = core::check_run_paths(paths);
   if (!usable.ok()) {
     say(stderr, "kms-migrate %s: %s\n", command_name(o.command), usable.error().message);

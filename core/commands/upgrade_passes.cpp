@@ -58,9 +58,9 @@ void Pipeline::build(Db& db) {
   db.exec("COMMIT");
   db.release_memory();  // the writer's page cache: it writes little from here on
   // The cross-file rules and the index built after the load, in a second
-  // transaction after that release: finding the rules' candidates takes 12 bytes
-  // per file and the index's sort its runs, and memory peaks here (the file is not
-  // the target until it is renamed, so two transactions are as safe as one).
+  // transaction after that release: the candidates' merge and the index's sort
+  // take their buffers here (the file is not the target until it is renamed, so
+  // two transactions are as safe as one).
   db.exec("BEGIN");
   progress("cross-file checks", 0, 0);
   reject_duplicates(db, writer);
@@ -76,54 +76,23 @@ void Pipeline::build(Db& db) {
 // applied by the same code as scan and verify use (apply_cross_file_rules) to the
 // few files that share a record id or a MailboxDN key with another.
 void Pipeline::reject_duplicates(Db& db, DbWriter& writer) {
-  // Candidates: files whose record id, or MailboxDN key, another file shares; found
-  // by sorting file numbers (4 bytes each) rather than by a map of every key.
-  std::vector<std::uint32_t> candidates;
-  // 12 bytes per file, reserved once: this runs at the run's peak of memory, beside
-  // the tracks and the writer's cache.
-  struct Keyed {
-    std::uint32_t key_high, key_low, file;
-    std::uint64_t key() const { return (std::uint64_t{key_high} << 32) | key_low; }
-  };
-  std::vector<Keyed> keyed;
-  keyed.reserve(tracks_.size());
-  const auto collect = [&](auto key_of) {  // key_of(i): 0 for none
-    keyed.clear();
-    for (std::uint32_t i = 0; i < tracks_.size(); ++i) {
-      if (const std::uint64_t k = key_of(i))
-        keyed.push_back({static_cast<std::uint32_t>(k >> 32), static_cast<std::uint32_t>(k), i});
-    }
-    std::sort(keyed.begin(), keyed.end(),
-              [](const Keyed& a, const Keyed& b) { return a.key() != b.key() ? a.key() < b.key() : a.file < b.file; });
-    for (std::size_t k = 1; k < keyed.size(); ++k) {
-      if (keyed[k].key() != keyed[k - 1].key()) continue;
-      candidates.push_back(keyed[k - 1].file);
-      candidates.push_back(keyed[k].file);
-    }
-  };
-  collect([&](std::uint32_t i) {  // the record id is the name's first 13 characters, in any case
-    return tracks_[i].has_record_id ? ascii_ci_key(record_id_part(tracks_.path(i))) : 0;
-  });
-  collect([&](std::uint32_t i) { return tracks_[i].mailbox_key; });
+  // Candidates: files whose record id, or MailboxDN key, another file shares; their
+  // keys were noted with the tracks (16 bytes a key, sorted on disk past 64 Ki keys).
+  const std::vector<std::uint32_t> candidates = tracks_.cross_file_candidates();
   if (candidates.empty()) return;
-  std::sort(candidates.begin(), candidates.end());
-  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
   std::vector<FileSummary> group;
   for (std::uint32_t i : candidates) {
     group.push_back(report_row(db, i));
-    group.back().mailbox_line = tracks_[i].mailbox_line;
+    group.back().mailbox_line = tracks_.get(i).mailbox_line;
   }
-  std::vector<std::size_t> issues_before;
-  for (const auto& f : group) issues_before.push_back(f.issues.size());
-  apply_cross_file_rules(group);  // the exact rules, on the files that may break them
-  for (std::size_t k = 0; k < group.size(); ++k) {
-    if (group[k].issues.size() == issues_before[k]) continue;  // a hash collision, not a duplicate
-    FileTrack& t = tracks_[candidates[k]];
+  for (std::size_t k : apply_cross_file_rules_to(group)) {  // the exact rules, on the files that may break them
+    FileTrack t = tracks_.get(candidates[k]);
     writer.update_report_row(group[k], Verification::NotApplicable);
     writer.set_legacy_outcome(group[k].path, group[k].outcome);
     if (t.client_written) writer.delete_client(group[k].record_id);
     t.outcome = group[k].outcome;
     t.client_written = false;
+    tracks_.put(candidates[k], t);
   }
 }
 
@@ -150,13 +119,12 @@ void Pipeline::verify(Db& db, const fs::path& db_path) {
     // Every record read back hashed to the digest of its source record, so the
     // digest of what was written is the digest of the database. Record ids are the
     // lower-cased first 13 characters of the names.
-    std::vector<std::uint32_t> passed;
-    for (std::uint32_t i = 0; i < tracks_.size(); ++i) {
-      if (tracks_[i].verification == Verification::Passed) passed.push_back(i);
-    }
-    rep_.content_digest = content_digest_of_files(
-        std::move(passed), [&](std::uint32_t i) { return tracks_.path(i); },
-        [&](std::uint32_t i) -> const RecordDigest& { return tracks_[i].written_digest; });
+    rep_.content_digest = content_digest_streamed([&](const DigestVisitor& digest) {
+      for (std::size_t i = 0; i < tracks_.size(); ++i) {
+        const FileTrack t = tracks_.get(i);
+        if (t.verification == Verification::Passed) digest(record_id_part(tracks_.path(i)), t.written_digest);
+      }
+    });
     return;
   }
   sqlite_checks_.reset();  // a writer waits for no reader: the run fails anyway
@@ -175,24 +143,26 @@ void Pipeline::verify(Db& db, const fs::path& db_path) {
 // One file's record read back, and held to the digest of the record parsed
 // from its file; its report row, with what failed, when it does not hold.
 std::optional<FileSummary> Pipeline::verify_file(Db& ro, ClientReadBack& back, std::size_t i) {
-  FileTrack& t = tracks_[i];
+  FileTrack t = tracks_.get(i);
+  const auto verdict = [&](Verification v) {
+    t.verification = v;
+    tracks_.put(i, t);
+  };
   const std::string record_id = tracks_.record_id(i);
-  t.verification = Verification::NotApplicable;
+  verdict(Verification::NotApplicable);
   if (expects_client(t.outcome)) {
     const auto as_written = [&](const ClientRecord&, const RecordDigest& d) { return d == t.written_digest; };
     auto stored = back.read(record_id, as_written);
     if (stored && t.client_written && stored->digest == t.written_digest) {
-      t.verification = Verification::Passed;  // every field, byte for byte, as parsed from the source
+      verdict(Verification::Passed);  // every field, byte for byte, as parsed from the source
       return std::nullopt;
     }
     FileSummary f = report_row(ro, i);
     std::optional<ClientRecord> rec;
     if (stored) rec = std::move(stored->record);
-    t.verification = judge_against_source(rec, f, read_source(*store_, f, pass_));
-    if (t.verification == Verification::Passed) {
-      t.verification = Verification::Failed;
+    if (judge_against_source(rec, f, read_source(*store_, f, pass_)) == Verification::Passed)
       add_issue(f.issues, Severity::Error, "field-mismatch", "the record read back is not the record that was written");
-    }
+    verdict(Verification::Failed);
     return f;
   }
   if (t.has_record_id && back.exists(record_id)) {
@@ -200,7 +170,7 @@ std::optional<FileSummary> Pipeline::verify_file(Db& ro, ClientReadBack& back, s
     FileSummary f = report_row(ro, i);
     add_issue(f.issues, Severity::Error, "unexpected-in-target",
               "the database holds client " + record_id + " though this file is " + outcome_name(t.outcome));
-    t.verification = Verification::Failed;
+    verdict(Verification::Failed);
     return f;
   }
   return std::nullopt;
@@ -216,7 +186,7 @@ FileSummary Pipeline::report_row(Db& db, std::size_t i) {
 std::optional<std::size_t> Pipeline::client_of(const std::string& record_id) {
   if (clients_by_id_.empty()) {  // built only when the scan could not account for every client
     for (std::uint32_t i = 0; i < tracks_.size(); ++i) {
-      if (expects_client(tracks_[i].outcome)) clients_by_id_.push_back(i);
+      if (expects_client(tracks_.get(i).outcome)) clients_by_id_.push_back(i);
     }
     std::sort(clients_by_id_.begin(), clients_by_id_.end(),
               [&](std::uint32_t a, std::uint32_t b) { return tracks_.record_id(a) < tracks_.record_id(b); });
@@ -279,7 +249,7 @@ void Pipeline::report_files(Db& db) {
     while (i < tracks_.size() && tracks_.path(i) != f.path) ++i;
     if (i == tracks_.size()) throw std::runtime_error("the report rows are out of order");
     // The verdict of this run (the column holds 'passed' until the verification has spoken).
-    sink_.add(f, tracks_[i++].verification);
+    sink_.add(f, tracks_.get(i++).verification);
   });
   reported_ = true;
 }
@@ -290,7 +260,9 @@ void Pipeline::add_row_issue(Db& db, std::size_t i, const std::string& code, con
   FileSummary f = report_row(db, i);
   add_issue(f.issues, Severity::Error, code, message);
   DbWriter(db, DbWriter::Schema::Existing).update_report_row(f, v);
-  tracks_[i].verification = v;
+  FileTrack t = tracks_.get(i);
+  t.verification = v;
+  tracks_.put(i, t);
 }
 
 }  // namespace kms::core::detail

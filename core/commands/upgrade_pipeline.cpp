@@ -193,7 +193,7 @@ void Pipeline::check_source_unchanged(Db& db) {
     throw Stop(ExitCode::DataProblem, "source changed during the run: " + what);
   };
   for (std::size_t i = 0; i < tracks_.size(); ++i) {
-    const FileTrack& t = tracks_[i];
+    const FileTrack t = tracks_.get(i);
     const std::string name(tracks_.path(i));
     const auto after = stamp_of(store_->fd(), name);
     if (!after) {

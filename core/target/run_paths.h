@@ -19,7 +19,8 @@ struct RunPaths {
   bool force = false;
   std::vector<std::filesystem::path> reports;
   std::optional<std::filesystem::path> keep_db;
-  bool uses_temporary_storage = false;  ///< SQLite's temporary files and a rehearsal's scratch folder go to $TMPDIR
+  bool uses_temporary_storage =
+      false;  ///< the run's spools, SQLite's temporary files and a rehearsal's scratch folder go to $TMPDIR
 };
 
 /// Whether every path may be used; if not, why not, naming both paths (exit 2).
