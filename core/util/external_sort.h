@@ -68,7 +68,7 @@ class ExternalSort {
     const auto later = [](const Head& a, const Head& b) { return b.first < a.first; };
     std::priority_queue<Head, std::vector<Head>, decltype(later)> heads(later);
     for (std::size_t r = 0; r < runs_.size(); ++r) {
-      readers.emplace_back(*spool_, runs_[r].at, runs_[r].end);
+      readers.emplace_back(*spool_, runs_[r].at, runs_[r].end, kMergeBuffer);
       T t;
       if (readers.back().read(&t, sizeof t)) heads.push({t, r});
     }
@@ -81,6 +81,7 @@ class ExternalSort {
     }
   }
 
+  static constexpr std::size_t kMergeBuffer = 16 * 1024;  // per run while merging
   std::size_t run_items_;
   std::vector<T> run_;
   std::unique_ptr<TempSpool> spool_;

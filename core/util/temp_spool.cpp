@@ -91,8 +91,8 @@ void TempSpool::write_at(std::uint64_t offset, const void* data, std::size_t n) 
   }
 }
 
-TempSpool::Reader::Reader(TempSpool& spool, std::uint64_t offset, std::uint64_t end)
-    : spool_(spool), at_(offset), end_(end) {
+TempSpool::Reader::Reader(TempSpool& spool, std::uint64_t offset, std::uint64_t end, std::size_t buffer)
+    : spool_(spool), at_(offset), end_(end), piece_(std::max<std::size_t>(buffer, 64)) {
   spool_.flush();
   if (end_ > spool_.written_) end_ = spool_.written_;
 }
@@ -101,7 +101,7 @@ bool TempSpool::Reader::fill() {
   buf_.erase(0, pos_);
   pos_ = 0;
   if (at_ >= end_) return false;
-  const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(kBuffer, end_ - at_));
+  const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(piece_, end_ - at_));
   const std::size_t had = buf_.size();
   buf_.resize(had + want);
   if (!spool_.read_at(at_, buf_.data() + had, want)) {

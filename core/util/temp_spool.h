@@ -35,7 +35,9 @@ class TempSpool {
   /// Reads from `offset` on, through a buffer of its own.
   class Reader {
    public:
-    explicit Reader(TempSpool& spool, std::uint64_t offset = 0, std::uint64_t end = UINT64_MAX);
+    /// Reads [offset, end) in pieces of `buffer` bytes.
+    explicit Reader(TempSpool& spool, std::uint64_t offset = 0, std::uint64_t end = UINT64_MAX,
+                    std::size_t buffer = 256 * 1024);
     /// The next `n` bytes; false when fewer are left.
     bool read(void* data, std::size_t n);
     /// The next record appended by append_record(); false at the end.
@@ -45,6 +47,7 @@ class TempSpool {
     bool fill();
     TempSpool& spool_;
     std::uint64_t at_, end_;
+    std::size_t piece_;
     std::string buf_;
     std::size_t pos_ = 0;
   };
