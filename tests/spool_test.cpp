@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <random>
+#include <thread>
 
 #include "content_digest.h"
 #include "cross_checks.h"
 #include "external_sort.h"
+#include "sorted_strings.h"
 #include "summary_codec.h"
 #include "summary_spool.h"
 #include "temp_spool.h"
@@ -59,6 +61,43 @@ TEST(ExternalSort, ManyRunsMergeToWhatStdSortGives) {
     std::sort(items.begin(), items.end());
     EXPECT_EQ(got, items) << n << " items";
   }
+}
+
+TEST(SortedStrings, ManyNamesComeBackSortedWithTheirTagsFromAnyThread) {
+  // 400,000 names of 5-40 bytes: about 9 MiB, so three sorted runs are merged.
+  std::mt19937 rng(3);
+  std::vector<std::pair<std::string, std::uint8_t>> names;
+  SortedStrings sorted;
+  for (int i = 0; i < 400000; ++i) {
+    std::string name(5 + rng() % 36, 'a');
+    for (char& c : name)
+      c = static_cast<char>(rng() % 2 ? 'a' + rng() % 26 : 0x80 + rng() % 128);  // bytes above 0x7F too
+    const auto tag = static_cast<std::uint8_t>(rng() % 5);
+    names.emplace_back(name, tag);
+    sorted.add(name, tag);
+  }
+  sorted.finish();
+  std::stable_sort(names.begin(), names.end(),
+                   [](const auto& a, const auto& b) { return std::string_view(a.first) < std::string_view(b.first); });
+  ASSERT_EQ(sorted.size(), names.size());
+  std::vector<std::size_t> bad(2, 0);
+  const auto check = [&](int self) {  // two threads, interleaved blocks
+    for (std::size_t i = static_cast<std::size_t>(self); i < names.size(); i += 2) {
+      if (sorted.at(i).first != names[i].first) ++bad[static_cast<std::size_t>(self)];
+    }
+  };
+  std::thread other(check, 1);
+  check(0);
+  other.join();
+  EXPECT_EQ(bad[0] + bad[1], 0u);
+  for (std::size_t i : {std::size_t{0}, std::size_t{1023}, std::size_t{1024}, names.size() - 1}) {
+    EXPECT_EQ(sorted.at(i).first, names[i].first) << "name " << i;
+    EXPECT_EQ(sorted.at(i).second, names[i].second) << "tag of name " << i;
+  }
+  EXPECT_THROW((void)sorted.at(names.size()), std::out_of_range);
+  SortedStrings empty;
+  empty.finish();
+  EXPECT_EQ(empty.size(), 0u);
 }
 
 FileSummary full_summary() {

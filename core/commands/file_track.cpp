@@ -22,14 +22,15 @@ void Tracks::reset(const StoreListing& listing) {
 
 void Tracks::set(std::size_t i, const FileSummary& f, bool client_written) {
   if (i != set_) throw std::logic_error("tracks are set in order");
-  if (path(i) != f.path) throw std::logic_error("a summary for another file");
+  const std::string name = path(i);
+  if (name != f.path) throw std::logic_error("a summary for another file");
   if (page_no_ == i / kPage) {  // the page held would miss this track
     write_back();
     page_no_ = SIZE_MAX;
   }
   FileTrack t;
   t.has_record_id = !f.record_id.empty();
-  if (t.has_record_id && record_id_of_name(path(i)) != f.record_id)
+  if (t.has_record_id && record_id_of_name(name) != f.record_id)
     throw std::logic_error("record id is not derived from the name");
   t.read = !f.sha256.empty();
   t.client_written = client_written;
@@ -40,7 +41,7 @@ void Tracks::set(std::size_t i, const FileSummary& f, bool client_written) {
   if (client_written && !f.written_digest) throw std::logic_error("a client written without its digest");
   if (client_written) t.written_digest = *f.written_digest;
   // The record id is the name's first 13 characters, in any case.
-  candidates_.note(static_cast<std::uint32_t>(i), t.has_record_id ? ascii_ci_key(record_id_part(path(i))) : 0,
+  candidates_.note(static_cast<std::uint32_t>(i), t.has_record_id ? ascii_ci_key(record_id_part(name)) : 0,
                    f.mailbox_dn.empty() ? 0 : ascii_ci_key(f.mailbox_dn));
   spool_->append(&t, sizeof t);
   ++set_;

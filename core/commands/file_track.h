@@ -45,7 +45,7 @@ class Tracks {
   std::size_t size() const { return listing_ ? listing_->size() : 0; }
   FileTrack get(std::size_t i);
   void put(std::size_t i, const FileTrack& t);
-  std::string_view path(std::size_t i) const { return listing_->name(i); }
+  std::string path(std::size_t i) const { return listing_->name(i); }
   /// "" for a file that is not a record file.
   std::string record_id(std::size_t i);
   /// Counts as the report gives them.

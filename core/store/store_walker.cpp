@@ -144,9 +144,10 @@ void read_folder(const StoreDir& clients, F&& fn) {
 std::string record_id_of_name(std::string_view name) { return to_lower_ascii(record_id_part(name)); }
 
 StoreEntry StoreListing::entry(std::size_t i) const {
-  const Type type = items_[i].type;
+  auto [name, tag] = names_->at(i);
+  const auto type = static_cast<Type>(tag);
   StoreEntry e;
-  e.name = std::string(name(i));
+  e.name = std::move(name);
   const bool record_name = is_record_file_name(e.name);
   if (type == Type::Unknown) {
     e.kind = record_name ? EntryKind::RecordFile : EntryKind::NotRecord;  // the reader reports why
@@ -171,30 +172,15 @@ StoreEntry StoreListing::entry(std::size_t i) const {
 }
 
 StoreListing list_names(const StoreDir& clients) {
-  StoreListing l;
-  // Counted first, so that the arrays are allocated once at their size: grown by
-  // doubling, a million names held up to twice their memory at the peak.
-  std::size_t entries = 0, name_bytes = 0;
-  read_folder(clients, [&](const struct dirent& d) {
-    ++entries;
-    name_bytes += std::strlen(d.d_name);
-  });
-  l.items_.reserve(entries);
-  l.names_.reserve(name_bytes);
+  auto names = std::make_shared<SortedStrings>();
   read_folder(clients, [&](const struct dirent& d) {
     const std::size_t length = std::strlen(d.d_name);
-    if (length > 0xFFFF || l.names_.size() + length > 0xFFFFFFFFu) cannot_list(clients, ENAMETOOLONG);
-    l.items_.push_back(
-        {static_cast<std::uint32_t>(l.names_.size()), static_cast<std::uint16_t>(length), type_of(clients, d)});
-    l.names_.append(d.d_name, length);
+    if (length > 0xFFFF) cannot_list(clients, ENAMETOOLONG);
+    names->add(std::string_view(d.d_name, length), static_cast<std::uint8_t>(type_of(clients, d)));
   });
-  const auto name_of = [&](const StoreListing::Item& it) {
-    return std::string_view(l.names_.data() + it.at, it.length);
-  };
-  std::sort(l.items_.begin(), l.items_.end(),
-            [&](const StoreListing::Item& a, const StoreListing::Item& b) { return name_of(a) < name_of(b); });
-  l.names_.shrink_to_fit();  // no copy unless the folder grew between the two readings
-  l.items_.shrink_to_fit();
+  names->finish();
+  StoreListing l;
+  l.names_ = std::move(names);
   return l;
 }
 

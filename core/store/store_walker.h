@@ -2,12 +2,14 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "failure.h"
+#include "sorted_strings.h"
 
 namespace kms::core {
 
@@ -53,26 +55,22 @@ std::string record_id_of_name(std::string_view name);
 /// True for "M" + 12 of [a-z0-9] + ".ini", case-insensitively.
 bool is_record_file_name(const std::string& name);
 
-/// The entries of `clients` sorted by name (bytewise), compactly: the names in one
-/// arena and the type the folder gave for each (about 26 bytes an entry), classified
-/// on demand. What an upgrade of a million records keeps of the listing.
+/// The entries of `clients` sorted by name (bytewise), with the type the folder
+/// gave for each, classified on demand. Kept in a temporary file, a few blocks
+/// of names in memory (SortedStrings): a store of a million files costs the run
+/// no memory for its listing. Copies share the names; any thread may read them.
 class StoreListing {
  public:
   enum class Type : std::uint8_t { Regular, Symlink, Directory, Other, Unknown };
-  std::size_t size() const { return items_.size(); }
-  std::string_view name(std::size_t i) const { return {names_.data() + items_[i].at, items_[i].length}; }
+  std::size_t size() const { return names_ ? names_->size() : 0; }
+  /// Entry `i`'s name (a copy).
+  std::string name(std::size_t i) const { return names_->at(i).first; }
   /// Entry `i`, classified (docs/legacy-store.md section 1).
   StoreEntry entry(std::size_t i) const;
 
  private:
   friend StoreListing list_names(const StoreDir& clients);
-  struct Item {
-    std::uint32_t at;
-    std::uint16_t length;
-    Type type;
-  };
-  std::string names_;
-  std::vector<Item> items_;
+  std::shared_ptr<const SortedStrings> names_;  // the tag is the Type
 };
 
 /// The entries of `clients`, sorted by name. Throws std::filesystem::filesystem_error when the
