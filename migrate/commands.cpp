@@ -177,7 +177,7 @@ int run_scan_command(const Options& o, RunContext& ctx) {
   so.max_record_bytes = o.max_record_size;
   const core::ScanResult result = core::run_scan(so, &ctx.cancel, ctx.progress_fn());
   ctx.progress.clear();
-  if (result.exit_code == core::ExitCode::Usage || result.exit_code == core::ExitCode::Cancelled) {
+  if (result.exit_code != core::ExitCode::Ok && result.exit_code != core::ExitCode::DataProblem) {
     say(stderr, "kms-migrate scan: %s\n", result.message);
     return static_cast<int>(result.exit_code);
   }

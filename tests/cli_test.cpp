@@ -235,6 +235,30 @@ TEST_F(Cli, RehearsalLeavesNoScratchFilesAndKeepsOnlyWhenAsked) {
   ::unsetenv("TMPDIR");
 }
 
+TEST_F(Cli, AnUnusableTmpdirIsExitTwoNamingItForEveryCommand) {
+  // Every command keeps its per-file state in $TMPDIR: a folder that is not
+  // there is the operator's to fix, said in one line, never an abort.
+  const fs::path db = tmp / "kms55.db";
+  ASSERT_EQ(kms({"upgrade", "--source", sample().string(), "--target", db.string()}).exit_code, 0);
+  const std::string missing = (tmp / "no-such-folder").string();
+  const std::vector<std::vector<std::string>> runs{
+      {"scan", "--source", sample().string()},
+      {"verify", "--source", sample().string(), "--target", db.string()},
+      {"rehearse", "--source", sample().string()},
+      {"upgrade", "--source", sample().string(), "--target", (tmp / "new.db").string()},
+  };
+  for (const auto& args : runs) {
+    std::vector<std::string> with_env{"TMPDIR=" + missing, KMS_MIGRATE_BIN};  // for the tool alone
+    with_env.insert(with_env.end(), args.begin(), args.end());
+    if (args[0] == "upgrade") with_env.push_back("--yes");
+    const auto r = run_process("/usr/bin/env", with_env);
+    EXPECT_EQ(r.exit_code, 2) << args[0] << ":\n" << r.out;
+    EXPECT_NE(r.out.find(missing), std::string::npos) << args[0] << ":\n" << r.out;
+    EXPECT_EQ(r.out.find("terminate called"), std::string::npos) << args[0] << ":\n" << r.out;
+  }
+  EXPECT_FALSE(fs::exists(tmp / "new.db"));
+}
+
 TEST_F(Cli, VerifyExitCodes) {
   const fs::path db = tmp / "kms55.db";
   ASSERT_EQ(kms({"upgrade", "--source", sample().string(), "--target", db.string()}).exit_code, 0);

@@ -326,6 +326,7 @@ class VerifyRun {
     now_ = judged_at(meta_);
     dir_.emplace(clients.value());
     entries_ = list_names(*dir_);
+    spool_.emplace();
   }
 
   /// One pass: each file of the store is read and parsed once (in parallel, in
@@ -356,7 +357,7 @@ class VerifyRun {
   void gone(Readers& r) {
     Judged g = r.archive.take_gone();
     r.rows.pass(g.f.path);
-    spool_.append(g.f, detail::encode_judged_extra(g), false);
+    spool_->append(g.f, detail::encode_judged_extra(g), false);
   }
 
   /// One file of the store against its archived row, its client and its report row.
@@ -379,7 +380,7 @@ class VerifyRun {
     } else {
       r.rows.pass(s.file.summary.path);
     }
-    spool_.append(s.file.summary, detail::encode_judged_extra(j));
+    spool_->append(s.file.summary, detail::encode_judged_extra(j));
   }
 
   /// Field by field (certificate and key bytes included); the stored record's
@@ -399,9 +400,9 @@ class VerifyRun {
   /// The cross-file rules, by the upgrade's own code, over every file of the
   /// store; the report rows of the files they change are compared again.
   void apply_cross_file_rules(Readers& r) {
-    const std::vector<std::size_t> changed = spool_.apply_cross_file_rules();
+    const std::vector<std::size_t> changed = spool_->apply_cross_file_rules();
     const auto in_changed = [&](std::size_t i) { return std::binary_search(changed.begin(), changed.end(), i); };
-    spool_.each(in_changed, [&](std::size_t i, FileSummary& f, std::string_view extra) {
+    spool_->each(in_changed, [&](std::size_t i, FileSummary& f, std::string_view extra) {
       Judged j;
       detail::decode_judged_extra(extra, j);
       if (j.in_archive && !j.source_changed) report_diffs_again_[i] = r.rows.compare_again(f);
@@ -410,7 +411,7 @@ class VerifyRun {
 
   /// Calls `f` with every path's Judged, in path order, the cross-file rules applied.
   void each_judged(const std::function<void(std::size_t, Judged&)>& f) {
-    spool_.each([&](std::size_t i, FileSummary& summary, std::string_view extra) {
+    spool_->each([&](std::size_t i, FileSummary& summary, std::string_view extra) {
       Judged j;
       detail::decode_judged_extra(extra, j);
       j.f = std::move(summary);
@@ -516,7 +517,7 @@ class VerifyRun {
   std::time_t now_ = 0;
   std::optional<StoreDir> dir_;
   StoreListing entries_;
-  SummarySpool spool_;  // every path, store and database, in path order: its Judged, on disk
+  std::optional<SummarySpool> spool_;  // every path, store and database, in path order: its Judged, on disk
   std::map<std::size_t, std::vector<std::string>> report_diffs_again_;  // of the files the cross-file rules changed
   ContentDigest others_;                                                // clients no file of the store accounts for
   std::vector<std::string> problems_;

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "failure.h"
+
 namespace kms::core {
 namespace {
 
@@ -31,7 +33,15 @@ TempSpool::TempSpool() {
     fd_ = ::mkostemp(name.data(), O_CLOEXEC);
     if (fd_ >= 0) ::unlink(name.c_str());
   }
-  if (fd_ < 0) fail("cannot create a temporary file in '" + dir + "' (set TMPDIR to a writable folder)");
+  if (fd_ < 0) {
+    const int err = errno;
+    const std::string why =
+        "cannot create a temporary file in '" + dir + "': " + std::strerror(err) + " (set TMPDIR to a writable folder)";
+    // A folder that is missing or not writable is the operator's to fix (exit 2); anything else is an I/O error.
+    if (err == ENOENT || err == ENOTDIR || err == EACCES || err == EPERM || err == EROFS)
+      throw Stop(ExitCode::Usage, why);
+    throw std::runtime_error(why);
+  }
   buffer_.reserve(kBuffer);
 }
 

@@ -13,7 +13,8 @@ namespace kms::core {
 
 class TempSpool {
  public:
-  /// Throws std::runtime_error (naming the folder and the reason) when no such file can be made.
+  /// Throws a Stop of kind Usage when the folder is missing or not writable,
+  /// std::runtime_error for any other failure (both name the folder and the reason).
   TempSpool();
   ~TempSpool();
   TempSpool(const TempSpool&) = delete;
