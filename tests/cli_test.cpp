@@ -244,7 +244,7 @@ TEST_F(Cli, AnUnusableTmpdirIsExitTwoNamingItForEveryCommand) {
   const std::vector<std::vector<std::string>> runs{
       {"scan", "--source", sample().string()},
       {"verify", "--source", sample().string(), "--target", db.string()},
-      {"rehearse", "--source", sample().string()},
+      {"rehearse", "--source", sample().string(), "--report", (tmp / "r.html").string()},  // its spools too
       {"upgrade", "--source", sample().string(), "--target", (tmp / "new.db").string()},
   };
   for (const auto& args : runs) {

@@ -6,8 +6,6 @@
 
 #include "db_reader.h"
 #include "external_sort.h"
-#include "store_walker.h"
-#include "text_util.h"
 
 namespace kms::core {
 namespace {
@@ -107,16 +105,6 @@ std::string hash_in_record_id_order(const Range& in_order, DigestOf digest_of) {
 }
 
 }  // namespace
-
-std::string content_digest_of_files(std::vector<std::uint32_t> files,
-                                    const std::function<std::string_view(std::uint32_t)>& name_of,
-                                    const std::function<const RecordDigest&(std::uint32_t)>& digest_of) {
-  const auto by_record_id = [&](std::uint32_t a, std::uint32_t b) {
-    return ascii_ci_less(record_id_part(name_of(a)), record_id_part(name_of(b)));
-  };
-  if (!std::is_sorted(files.begin(), files.end(), by_record_id)) std::sort(files.begin(), files.end(), by_record_id);
-  return hash_in_record_id_order(files, digest_of);
-}
 
 std::string ContentDigest::hex() {
   std::sort(records_.begin(), records_.end());

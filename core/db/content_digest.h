@@ -36,14 +36,6 @@ class ContentDigest {
   std::vector<std::pair<std::string, RecordDigest>> records_;
 };
 
-/// content_digest of clients that each belong to a file of the store: `files`
-/// (4 bytes each) ordered by record id (the name's record_id_part,
-/// case-insensitively) without building the ids; a store listed in name order
-/// is usually in that order already, and is then not sorted.
-std::string content_digest_of_files(std::vector<std::uint32_t> files,
-                                    const std::function<std::string_view(std::uint32_t)>& name_of,
-                                    const std::function<const RecordDigest&(std::uint32_t)>& digest_of);
-
 /// Each (record_id_part of a file's name, digest) of a run, in any order.
 using DigestVisitor = std::function<void(std::string_view name_part, const RecordDigest&)>;
 using EachDigest = std::function<void(const DigestVisitor&)>;

@@ -1,7 +1,6 @@
 #include "report_html.h"
 
-#include <cerrno>
-#include <cstring>
+#include <algorithm>
 #include <stdexcept>
 
 #include "safe_text.h"
@@ -152,25 +151,12 @@ std::string html_text(std::string_view text) {
 }
 
 HtmlPage::HtmlPage() {
-  for (List* l : {&differences_, &rejected_, &normalized_}) {
-    l->rows = std::tmpfile();  // anonymous, owner-only, gone when closed
-    if (!l->rows)
-      throw std::runtime_error(std::string("cannot create a temporary file for the HTML report: ") +
-                               std::strerror(errno));
-  }
-}
-
-HtmlPage::~HtmlPage() {
-  for (List* l : {&differences_, &rejected_, &normalized_}) {
-    if (l->rows) std::fclose(l->rows);
-  }
+  for (List* l : {&differences_, &rejected_, &normalized_}) l->rows = std::make_unique<TempSpool>();
 }
 
 void HtmlPage::append(List& list, const std::string& rows) {
   if (rows.empty()) return;
-  if (std::fwrite(rows.data(), 1, rows.size(), list.rows) != rows.size()) {
-    throw std::runtime_error(std::string("cannot write a temporary file of the HTML report: ") + std::strerror(errno));
-  }
+  list.rows->append(rows.data(), rows.size());
   ++list.count;  // files, not rows: a file with two reasons is one reject
 }
 
@@ -198,12 +184,14 @@ void HtmlPage::add(const FileSummary& f, std::optional<Verification> v) {
 }
 
 void HtmlPage::copy(const List& list, const std::function<void(std::string_view)>& out) const {
-  if (std::fflush(list.rows) != 0 || std::fseek(list.rows, 0, SEEK_SET) != 0) {
-    throw std::runtime_error(std::string("cannot read a temporary file of the HTML report: ") + std::strerror(errno));
-  }
   char buf[64 * 1024];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, list.rows)) > 0;) out(std::string_view(buf, n));
-  std::fseek(list.rows, 0, SEEK_END);  // more rows would go after these
+  const std::uint64_t size = list.rows->size();
+  for (std::uint64_t at = 0; at < size;) {
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(sizeof buf, size - at));
+    if (!list.rows->read_at(at, buf, n)) throw std::runtime_error("a temporary file of the HTML report is short");
+    out(std::string_view(buf, n));
+    at += n;
+  }
 }
 
 void HtmlPage::write(const RunReport& r, const std::function<void(std::string_view)>& out) const {

@@ -3,13 +3,14 @@
 // facts, the counts and their chart in inline SVG, the verdict, and every
 // difference, reject and KB Q198709 normalization; readable on screen and on A4.
 #pragma once
-#include <cstdio>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "report.h"
+#include "temp_spool.h"
 
 namespace kms::core {
 
@@ -20,7 +21,6 @@ std::string html_text(std::string_view text);
 class HtmlPage {
  public:
   HtmlPage();
-  ~HtmlPage();
   HtmlPage(const HtmlPage&) = delete;
   HtmlPage& operator=(const HtmlPage&) = delete;
 
@@ -33,7 +33,7 @@ class HtmlPage {
  private:
   /// One list of the page: its rows as HTML, and how many files they are of.
   struct List {
-    std::FILE* rows = nullptr;
+    std::unique_ptr<TempSpool> rows;  // in $TMPDIR, owner-only, unnamed
     std::size_t count = 0;
   };
   /// A file's rows into `list` (nothing for none).
