@@ -1,4 +1,4 @@
-// The terminal view of `scan` (the JSON view is core::scan_json).
+// The terminal view of `scan` (the JSON view is core::write_scan_json).
 #pragma once
 #include <cstdio>
 

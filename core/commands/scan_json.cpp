@@ -139,10 +139,4 @@ void write_scan_json(const ScanOptions& options, const ScanResult& result, const
   out(std::string_view(doc).substr(b + issues.size()));
 }
 
-std::string scan_json(const ScanOptions& options, const ScanResult& result) {
-  std::string all;
-  write_scan_json(options, result, [&](std::string_view s) { all += s; });
-  return all;
-}
-
 }  // namespace kms::core

@@ -14,7 +14,5 @@ namespace kms::core {
 /// written file by file, never held whole.
 using ScanText = std::function<void(std::string_view)>;
 void write_scan_json(const ScanOptions& options, const ScanResult& result, const ScanText& out);
-/// The same document as one string (small stores, tests).
-std::string scan_json(const ScanOptions& options, const ScanResult& result);
 
 }  // namespace kms::core

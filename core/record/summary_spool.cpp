@@ -46,10 +46,4 @@ std::vector<std::size_t> SummarySpool::apply_cross_file_rules() {
   return changed;
 }
 
-std::vector<FileSummary> SummarySpool::to_vector() {
-  std::vector<FileSummary> all;
-  each([&](std::size_t, FileSummary& f, std::string_view) { all.push_back(std::move(f)); });
-  return all;
-}
-
 }  // namespace kms::core

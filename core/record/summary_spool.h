@@ -32,8 +32,6 @@ class SummarySpool {
   void each(const Visit& visit);
   /// Only files whose number `wanted(i)` accepts are decoded and visited.
   void each(const std::function<bool(std::size_t)>& wanted, const Visit& visit);
-  /// Every file in order, into a vector (for small stores and tests).
-  std::vector<FileSummary> to_vector();
 
  private:
   TempSpool spool_;
