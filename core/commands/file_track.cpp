@@ -18,6 +18,7 @@ void Tracks::reset(const StoreListing& listing) {
   page_no_ = SIZE_MAX;
   dirty_ = false;
   candidates_ = CrossFileCandidates();
+  counts_.reset();
 }
 
 void Tracks::set(std::size_t i, const FileSummary& f, bool client_written) {
@@ -45,6 +46,7 @@ void Tracks::set(std::size_t i, const FileSummary& f, bool client_written) {
                    f.mailbox_dn.empty() ? 0 : ascii_ci_key(f.mailbox_dn));
   spool_->append(&t, sizeof t);
   ++set_;
+  counts_.reset();
 }
 
 void Tracks::write_back() {
@@ -78,6 +80,7 @@ void Tracks::put(std::size_t i, const FileTrack& t) {
   load(i / kPage);
   page_[i % kPage] = t;
   dirty_ = true;
+  counts_.reset();
 }
 
 std::string Tracks::record_id(std::size_t i) {
@@ -86,11 +89,13 @@ std::string Tracks::record_id(std::size_t i) {
 }
 
 Counts Tracks::counts() {
+  if (counts_) return *counts_;
   Counts c;
   for (std::size_t i = 0; i < size(); ++i) {
     const FileTrack t = get(i);
     count_file(c, t.outcome, t.verification);
   }
+  counts_ = c;
   return c;
 }
 

@@ -1,5 +1,5 @@
 // What the upgrade keeps of each file once its rows are in the temporary
-// database (72 bytes; issues, names and bytes stay in the database): enough
+// database (64 bytes; issues, names and bytes stay in the database): enough
 // for the cross-file rules, the verification, the source re-check, the counts
 // and the content digest. The tracks live in a temporary file, read and
 // written a page at a time: memory does not grow with the store.
@@ -48,7 +48,7 @@ class Tracks {
   std::string path(std::size_t i) const { return listing_->name(i); }
   /// "" for a file that is not a record file.
   std::string record_id(std::size_t i);
-  /// Counts as the report gives them.
+  /// Counts as the report gives them (one pass over the tracks, kept until a track changes).
   Counts counts();
   /// The files that share a record id or MailboxDN key with another (once, after the build).
   std::vector<std::uint32_t> cross_file_candidates() { return candidates_.take(); }
@@ -64,6 +64,7 @@ class Tracks {
   std::size_t page_no_ = SIZE_MAX;
   bool dirty_ = false;
   CrossFileCandidates candidates_;
+  std::optional<Counts> counts_;
   const StoreListing* listing_ = nullptr;
 };
 

@@ -1,6 +1,5 @@
 #include "verify_judged.h"
 
-#include <cstring>
 #include <stdexcept>
 
 #include "summary_codec.h"
@@ -37,7 +36,7 @@ std::string encode_judged_extra(const Judged& j) {
   put_list(out, j.archive_diffs);
   put_issues(out, j.client_issues);
   put_list(out, j.report_diffs);
-  if (j.stored_digest) out.append(reinterpret_cast<const char*>(j.stored_digest->data()), j.stored_digest->size());
+  if (j.stored_digest) put_digest(out, *j.stored_digest);
   return out;
 }
 
@@ -52,12 +51,8 @@ void decode_judged_extra(std::string_view in, Judged& j) {
   j.archive_diffs = get_list(in);
   j.client_issues = get_issues(in);
   j.report_diffs = get_list(in);
-  if (flags & kDigest) {
-    RecordDigest d;
-    if (in.size() != d.size()) throw std::runtime_error("a spooled verdict is truncated");
-    std::memcpy(d.data(), in.data(), d.size());
-    j.stored_digest = d;
-  }
+  if (flags & kDigest) j.stored_digest = get_digest(in);
+  if (!in.empty()) throw std::runtime_error("a spooled verdict has bytes past its end");
 }
 
 std::string joined(const std::vector<std::string>& v) {

@@ -4,7 +4,6 @@
 #include <charconv>
 #include <tuple>
 
-#include "db_reader.h"
 #include "external_sort.h"
 
 namespace kms::core {

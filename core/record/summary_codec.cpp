@@ -82,6 +82,18 @@ Issues get_issues(std::string_view& in) {
   return issues;
 }
 
+void put_digest(std::string& out, const std::array<std::uint8_t, 32>& d) {
+  out.append(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
+std::array<std::uint8_t, 32> get_digest(std::string_view& in) {
+  std::array<std::uint8_t, 32> d;
+  need(in, d.size());
+  std::memcpy(d.data(), in.data(), d.size());
+  in.remove_prefix(d.size());
+  return d;
+}
+
 void encode_summary(std::string& out, const FileSummary& f) {
   std::uint64_t flags = 0;
   if (f.size) flags |= kSize;
@@ -105,7 +117,7 @@ void encode_summary(std::string& out, const FileSummary& f) {
   put_i64(out, f.mailbox_line);
   if (f.legacy_state) put_i64(out, *f.legacy_state);
   if (f.state) put_u64(out, static_cast<std::uint64_t>(*f.state));
-  if (f.written_digest) out.append(reinterpret_cast<const char*>(f.written_digest->data()), f.written_digest->size());
+  if (f.written_digest) put_digest(out, *f.written_digest);
 }
 
 FileSummary decode_summary(std::string_view& in) {
@@ -128,13 +140,7 @@ FileSummary decode_summary(std::string_view& in) {
   f.mailbox_line = static_cast<int>(get_i64(in));
   if (flags & kLegacy) f.legacy_state = static_cast<int>(get_i64(in));
   if (flags & kState) f.state = static_cast<ClientState>(get_u64(in));
-  if (flags & kDigest) {
-    need(in, 32);
-    std::array<std::uint8_t, 32> d;
-    std::memcpy(d.data(), in.data(), d.size());
-    in.remove_prefix(32);
-    f.written_digest = d;
-  }
+  if (flags & kDigest) f.written_digest = get_digest(in);
   return f;
 }
 

@@ -2,6 +2,8 @@
 // on disk instead of in memory (summary_spool.h). Private to one run: the
 // layout is not a format anyone else reads.
 #pragma once
+#include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -21,5 +23,8 @@ std::uint64_t get_u64(std::string_view& in);
 std::string get_text(std::string_view& in);
 void put_issues(std::string& out, const Issues& issues);
 Issues get_issues(std::string_view& in);
+/// A SHA-256 digest as its 32 bytes.
+void put_digest(std::string& out, const std::array<std::uint8_t, 32>& d);
+std::array<std::uint8_t, 32> get_digest(std::string_view& in);
 
 }  // namespace kms::core

@@ -65,14 +65,18 @@ void TempSpool::append_record(std::string_view bytes) {
   append(bytes.data(), bytes.size());
 }
 
-void TempSpool::flush() {
+void TempSpool::write_all(std::uint64_t offset, const void* data, std::size_t n) {
   std::size_t done = 0;
-  while (done < buffer_.size()) {
-    const ssize_t w = ::pwrite(fd_, buffer_.data() + done, buffer_.size() - done, static_cast<off_t>(written_ + done));
+  while (done < n) {
+    const ssize_t w = ::pwrite(fd_, static_cast<const char*>(data) + done, n - done, static_cast<off_t>(offset + done));
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) fail("cannot write a temporary file in '" + temp_folder() + "'");
     done += static_cast<std::size_t>(w);
   }
+}
+
+void TempSpool::flush() {
+  write_all(written_, buffer_.data(), buffer_.size());
   written_ += buffer_.size();
   buffer_.clear();
 }
@@ -92,13 +96,7 @@ bool TempSpool::read_at(std::uint64_t offset, void* data, std::size_t n) {
 
 void TempSpool::write_at(std::uint64_t offset, const void* data, std::size_t n) {
   if (offset + n > written_) throw std::logic_error("TempSpool::write_at past what was flushed");
-  std::size_t done = 0;
-  while (done < n) {
-    const ssize_t w = ::pwrite(fd_, static_cast<const char*>(data) + done, n - done, static_cast<off_t>(offset + done));
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) fail("cannot write a temporary file in '" + temp_folder() + "'");
-    done += static_cast<std::size_t>(w);
-  }
+  write_all(offset, data, n);
 }
 
 TempSpool::Reader::Reader(TempSpool& spool, std::uint64_t offset, std::uint64_t end, std::size_t buffer)

@@ -54,6 +54,8 @@ class TempSpool {
   };
 
  private:
+  void write_all(std::uint64_t offset, const void* data, std::size_t n);
+
   int fd_ = -1;
   std::string buffer_;
   std::uint64_t written_ = 0;
