@@ -85,7 +85,8 @@ class HostileStore : public ::testing::Test {
     put("Mwrapcert0001.ini", client("/o=H/cn=WrapCert1", "2", "NumSCerts=1\r\nNumECerts=1\r\nToken=TOKENWRAP003\r\n") +
                                  "[SCert1]\r\nSerial=0A05\r\n" + folded("Certificate=" + cert_s, 76) +
                                  "[ECert1]\r\nSerial=0A06\r\nCertificate=" + cert_e + "\r\nEscrowedKey=" + k3 + "\r\n");
-    // The cut fell where the certificate still parses: the rest looks like an unknown key.
+    // A whole certificate (it parses as DER), then a line that looks like base64: the API
+    // reads the unknown key "QUJDRA" = "=", and so does the tool; nothing continues a whole value.
     {
       std::string text = active("/o=H/cn=WrapCert2", "TOKENWRAP004", "0A07", "0A08", "EscrowedKey=" + k4 + "\r\n");
       const std::string ecert = "Certificate=" + test_cert("0A08") + "\r\n";
@@ -305,8 +306,7 @@ TEST_F(HostileStore, WrappedValuesAreRejectedNeverMigratedShort) {
   const std::map<std::string, std::string> wrapped = {
       {"Mwrapkey00001.ini", "EscrowedKey value of line 13 continues on lines 14-15"},
       {"Mwrapkey00002.ini", "EscrowedKey value of line 13 continues on lines 15-18"},  // a blank line between
-      {"Mwrapcert0001.ini", "Certificate value of line 9 continues on lines 10-13"},
-      {"Mwrapcert0002.ini", "Certificate value of line 12 continues on line 13"}};  // the certificate parses
+      {"Mwrapcert0001.ini", "Certificate value of line 9 continues on lines 10-13"}};
   for (const auto& [path, says] : wrapped) {
     const auto& j = by_path.at(path);
     EXPECT_EQ(j["outcome"], "rejected") << j.dump();
@@ -327,6 +327,10 @@ TEST_F(HostileStore, WrappedValuesAreRejectedNeverMigratedShort) {
   }
   EXPECT_EQ(by_path.at("Mgood00000001.ini")["outcome"], "migrated");
   EXPECT_EQ(count_rows(db, "SELECT count(*) FROM escrowed_keys WHERE record_id = 'mgood00000001'"), 1);
+  const auto& whole = by_path.at("Mwrapcert0002.ini");
+  EXPECT_EQ(whole["outcome"], "migrated") << whole.dump();
+  ASSERT_EQ(whole["issues"].size(), 1u) << whole.dump();
+  EXPECT_EQ(whole["issues"][0]["code"], "unknown-key") << whole.dump();
 }
 
 TEST_F(HostileStore, ScratchIsOwnerOnlyAndStaleScratchOfDeadRunsIsRemoved) {

@@ -13,6 +13,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "profile_int.h"
 #include "profile_parser.h"
 #include "test_util.h"
 #include "text_decoder.h"
@@ -68,7 +69,7 @@ std::vector<Case> base_cases() {
       {"Ctrl-Z at the end of the file", "[Client]\nState=4\n\x1a", ""},
       {"a 70,000-byte value", "[Client]\nCertificate=" + long_a + "\nState=1\n", ""},
       {"a 100,000-byte value", "[Client]\nX=" + long_b + "\nState=1\n", ""},
-      {"the last line without a line end", "[Client]\nState=4", ""},
+      {"the last line without a line end", "[Client]\nState=4", "truncated"},
       {"cp1252 letters", "[Client]\nDisplayName=Se\xe1n \xd3 Riain\nState=1\n", ""},
       {"cp1252 unassigned bytes",
        "[Client]\nDisplayName=a\x81"
@@ -97,6 +98,27 @@ std::vector<Case> base_cases() {
        ""},
       {"a key named like an unterminated section", "[Client]\n[x=y\nState=1\n", ""},
       {"an unterminated section without =", "[Client]\n[Other\nState=1\n", "malformed-line"},
+      // Numbers, as GetPrivateProfileIntW reads them (the string reading agrees too).
+      {"hand-edited numbers",
+       "[Client]\nState=+4\nNumSCerts=-0\nNumECerts=none\n[SCert1]\nRevoked=01\n[ECert1]\nRevoked=+0\n", ""},
+      {"text after a number",
+       "[Client]\nState=1 (New)\nNumSCerts=0 ; never enrolled\nNumECerts=4abc\n[SCert1]\nRevoked=1 ; by admin\n",
+       ""},
+      {"comments after a number", "[Client]\nState=1 ; fixed per Q198709\nNumSCerts=1.0\nNumECerts=0.0\n", ""},
+      {"prefixes", "[Client]\nState=0x4\nNumSCerts=0o17\nNumECerts=0b101\n[SCert1]\nRevoked=0X1\n", ""},
+      {"prefixes without digits", "[Client]\nState=0x\nNumSCerts=0b2\nNumECerts=0o9\n[SCert1]\nRevoked=0xg\n", ""},
+      {"decimals and exponents", "[Client]\nState=4.0\nNumSCerts=1e3\nNumECerts=.5\n", ""},
+      {"quoted numbers", "[Client]\nState=\" 4 \"\nNumSCerts='2'\nNumECerts=\"\t3\"\n", ""},
+      {"a no-break space after a number", "[Client]\nState=4\xa0\nNumSCerts=\"\xa0" "1\"\n", ""},
+      {"empty and blank counts", "[Client]\nState=1\nNumSCerts=\nNumECerts=   \n[SCert1]\nRevoked=\n", ""},
+      {"signs", "[Client]\nState=+-4\nNumSCerts=- 4\nNumECerts=-5\n[SCert1]\nRevoked=-1\n", ""},
+      {"numbers past 31 bits", "[Client]\nState=4294967297\nNumSCerts=2147483648\nNumECerts=0xFFFFFFFF\n", ""},
+      {"numbers past 32 bits", "[Client]\nState=99999999999999999999\nNumSCerts=0x100000004\n", ""},
+      {"a number past the API's 29 characters",
+       "[Client]\nState=" + std::string(29, '0') + "4\nNumSCerts=" + std::string(28, '0') + "12\n", ""},
+      {"digits of other scripts",
+       "\xef\xbb\xbf[Client]\nState=\xd9\xa4\nNumSCerts=\xef\xbc\x94\nNumECerts=\xc2\xb2\n", ""},
+      {"numbers in any case of key", "[Client]\nstate=2\nNUMSCERTS=1\nnumecerts=1\n", ""},
       // Documented departures: the tool's rule stands (docs/dialect.md).
       {"a line without =", "[Client]\nState=4\nNumSCe\n", "malformed-line"},
       {"name:value without =", "[Client]\nState:4\n", "malformed-line"},
@@ -174,6 +196,17 @@ std::unique_ptr<ToolReading> tool_reading(const std::string& bytes) {
   return r;
 }
 
+/// The keys the record rules read as numbers.
+constexpr const char* kNumericKeys[] = {"State", "NumSCerts", "NumECerts", "Revoked"};
+constexpr std::uint32_t kApiDefault = 777777;  ///< the default the oracle passes GetPrivateProfileIntW
+
+/// What the tool reads as the number of `key` in `s`, as GetPrivateProfileIntW would return it.
+std::uint32_t tool_number(const core::ProfileSection& s, const std::string& key) {
+  const core::ProfileEntry* e = s.find(key);
+  const core::ProfileInt n = core::read_profile_int(e ? e->value : std::string_view());
+  return n.present ? n.api : kApiDefault;
+}
+
 bool has_code(const core::Issues& issues, const std::string& code) {
   return std::any_of(issues.begin(), issues.end(), [&](const core::Issue& i) { return i.code == code; });
 }
@@ -200,6 +233,8 @@ TEST(Oracle, TheToolReadsWhatTheProfileApiReads) {
       for (const auto& e : s.entries) {
         if (!e.key.empty()) a += " " + quoted_arg(s.name) + " " + quoted_arg(std::string(e.key));
       }
+      // Every numeric key, present or not: the API's number and the tool's (read_profile_int).
+      for (const char* k : kNumericKeys) a += " " + quoted_arg(s.name) + " " + k;
     }
     args.push_back(a);
   }
@@ -226,7 +261,7 @@ TEST(Oracle, TheToolReadsWhatTheProfileApiReads) {
   }
   ASSERT_EQ(api.size(), cases.size());
   ASSERT_EQ(api[0]["acp"], 1252) << "the Wine prefix must use code page 1252";
-  int compared = 0, departures = 0;
+  int compared = 0, departures = 0, numbers = 0;
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const Case& c = cases[i];
     const ToolReading& tool = *readings[i];
@@ -254,6 +289,9 @@ TEST(Oracle, TheToolReadsWhatTheProfileApiReads) {
         continue;
       }
       const std::string key = ask[1].get<std::string>();
+      EXPECT_EQ(tool_number(*s, key), ask[3].get<std::uint32_t>())
+          << "GetPrivateProfileIntW of [" << s->name << "] \"" << key << "\"";
+      ++numbers;
       const core::ProfileEntry* e = s->find(key);
       if (!e) {
         EXPECT_TRUE(ask[2].is_null()) << "the API has [" << s->name << "] \"" << key << "\" = " << ask[2].dump()
@@ -296,6 +334,7 @@ TEST(Oracle, TheToolReadsWhatTheProfileApiReads) {
     EXPECT_EQ(tool_sections, api_sections);
   }
   EXPECT_GE(compared, 120);
+  EXPECT_GE(numbers, 600);
   EXPECT_GE(departures, 15);
 }
 

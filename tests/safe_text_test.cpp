@@ -104,7 +104,7 @@ TEST(WrappedValue, EveryShapeOfAContinuedBase64ValueIsAnError) {
       // the value itself empty: the editor broke the line right after '='
       {"[SCert1]\nCertificate=\nQUJDREVG\n", {"wrapped-value@2"}},
       // in [Client] too, and with CR LF line ends
-      {"[Client]\r\nEscrowedKey=QUJD\r\nREVG==\r\n", {"wrapped-value@2"}},
+      {"[Client]\r\nEscrowedKey=QUJD\r\nREVGRw==\r\n", {"wrapped-value@2"}},
       // the next line is a key of the dialect with an empty value: no continuation
       {"[ECert1]\nEscrowedKey=QUJD\nRevoked=\n", {}},
       // the next line is an ordinary key or a comment: no continuation

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "base64.h"
+#include "profile_int.h"
 #include "safe_text.h"
 #include "text_util.h"
 #include "timestamp.h"
@@ -34,6 +35,14 @@ std::optional<CertSection> cert_section(const ProfileSection& s) {
   return CertSection{prefix == "scert" ? CertKind::Signing : CertKind::Encryption, static_cast<int>(*n), &s};
 }
 
+constexpr std::size_t kTokenChars = 12;
+
+/// Characters (code points) of UTF-8 text.
+std::size_t utf8_length(std::string_view s) {
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
 class RuleRun {
  public:
   RuleRun(const ParsedProfile& p, std::time_t now, Issues& issues) : p_(p), now_(now), issues_(issues) {}
@@ -61,7 +70,11 @@ class RuleRun {
 
   /// A required key: its value, or nullptr with missing-key reported.
   const ProfileEntry* required(const ProfileSection& s, const char* key);
-  std::optional<std::int64_t> count(const ProfileSection& client, const char* key);
+  /// A certificate count of [Client]: nullopt when absent (e null) or not a valid count (bad-value).
+  std::optional<std::int64_t> count(const ProfileEntry* e, const char* key);
+  /// `e`'s value read as the profile API reads a number; nullopt with bad-value when not in [lo, hi].
+  std::optional<std::int64_t> number(const ProfileEntry& e, const char* key, std::string_view section,
+                                     std::int64_t lo, std::int64_t hi, const char* expected);
   std::optional<std::string> timestamp(const ProfileSection& s, const char* key, ClientRecord& rec);
   void unknown_keys(const ProfileSection& s, std::initializer_list<const char*> known, ClientRecord& rec);
   void check_counts(CertKind kind, std::optional<std::int64_t> declared, bool declared_ok, int header_line);
@@ -81,6 +94,7 @@ class RuleRun {
     bool nums_ok = true, nume_ok = true;  ///< absent, or a valid count
   };
   ClientKeys read_client(const ProfileSection& client, ClientRecord& rec, RuleResult& result);
+  void check_token_length(const ProfileEntry& token);
   void check_recovery_and_counts(const ProfileSection& client, const ClientKeys& k, RuleResult& result);
   std::size_t error_count() const;
 
@@ -103,14 +117,30 @@ const ProfileEntry* RuleRun::required(const ProfileSection& s, const char* key) 
   return e;
 }
 
-std::optional<std::int64_t> RuleRun::count(const ProfileSection& client, const char* key) {
-  const ProfileEntry* e = client.find(key);
+std::optional<std::int64_t> RuleRun::count(const ProfileEntry* e, const char* key) {
   if (e == nullptr) return std::nullopt;
-  auto n = parse_decimal(e->value);
-  if (!n) {
-    error("bad-value", std::string(key) + " is " + quoted(e->value) + ", expected a whole number >= 0", e->line);
+  return number(*e, key, "Client", 0, 0x7FFFFFFF, "a whole number >= 0");
+}
+
+// A number as GetPrivateProfileInt reads it (profile_int.h). The API reads more
+// than plain digits; what it reads is used, with number-read-leniently. Rejected
+// (bad-value), as the dialect's departures: a value the API reads only by
+// wrapping (negative other than zero, past 2^31-1) and one outside [lo, hi].
+std::optional<std::int64_t> RuleRun::number(const ProfileEntry& e, const char* key, std::string_view section,
+                                            std::int64_t lo, std::int64_t hi, const char* expected) {
+  const ProfileInt n = read_profile_int(e.value);
+  const std::string where = std::string(key) + (iequals(section, "Client") ? "" : " in " + section_ref(section));
+  if (!n.in_range() || n.written < lo || n.written > hi) {
+    error("bad-value", where + " is " + quoted(e.value) + ", expected " + expected, e.line);
+    return std::nullopt;
   }
-  return n;
+  if (!n.plain) {
+    warn("number-read-leniently",
+         where + " is " + quoted(e.value) + ": read as " + std::to_string(n.written) +
+             ", as the profile API reads a number (" + n.why + "); write it as plain digits",
+         e.line);
+  }
+  return n.written;
 }
 
 std::optional<std::string> RuleRun::timestamp(const ProfileSection& s, const char* key, ClientRecord& rec) {
@@ -190,11 +220,14 @@ std::optional<X509Facts> RuleRun::read_body(const ProfileSection& s, const Profi
 
 void RuleRun::read_revocation(const ProfileSection& s, Certificate& cert, ClientRecord& rec) {
   if (const ProfileEntry* r = s.find("Revoked")) {
-    if (r->value == "1") {
-      cert.revoked = true;
-    } else if (r->value != "0") {
+    // Empty, or with no digit at all ("yes"), the API reads its default or 0:
+    // the tool does not guess what was meant (docs/dialect.md).
+    const ProfileInt read = read_profile_int(r->value);
+    if (!read.present || read.why.find("no number") != std::string::npos) {
       error("bad-value", "Revoked in " + section_ref(s.name) + " is " + quoted(r->value) + ", expected 0 or 1",
             r->line);
+    } else if (const auto v = number(*r, "Revoked", s.name, 0, 1, "0 or 1")) {
+      cert.revoked = *v == 1;
     }
   }
   cert.revoked_at = timestamp(s, "RevokedOn", rec);
@@ -261,6 +294,19 @@ std::size_t RuleRun::error_count() const {
       std::count_if(issues_.begin(), issues_.end(), [](const Issue& i) { return i.severity == Severity::Error; }));
 }
 
+// The KMS issued tokens of 12 characters: another length is a token cut short
+// (an interrupted copy) or mistyped. Migrated as written, with a warning: the
+// API reads it, and the administrator can issue a new one.
+void RuleRun::check_token_length(const ProfileEntry& token) {
+  const std::size_t chars = utf8_length(token.value);
+  if (chars == kTokenChars) return;
+  warn("token-length",
+       "Token is " + std::to_string(chars) + " characters long, not " + std::to_string(kTokenChars) +
+           ": it may have been cut short or mistyped; the record is migrated with it as written (issue a new "
+           "token if the user cannot recover)",
+       token.line);
+}
+
 RuleRun::ClientKeys RuleRun::read_client(const ProfileSection& client, ClientRecord& rec, RuleResult& result) {
   ClientKeys k;
   if (const ProfileEntry* dn = required(client, "MailboxDN")) {
@@ -271,19 +317,21 @@ RuleRun::ClientKeys RuleRun::read_client(const ProfileSection& client, ClientRec
   k.state_line = client.line;
   if (const ProfileEntry* st = required(client, "State")) {
     k.state_line = st->line;
-    const auto v = parse_decimal(st->value);
-    if (!v || *v < 1 || *v > 4) {
-      error("bad-value",
-            "State is " + quoted(st->value) + ", expected 1 (New), 2 (Active), 3 (Revoked) or 4 (Recovery)", st->line);
-    } else {
+    const auto v = number(*st, "State", client.name, 1, 4, "1 (New), 2 (Active), 3 (Revoked) or 4 (Recovery)");
+    if (v) {
       k.state = static_cast<int>(*v);
       result.legacy_state = k.state;
     }
   }
-  k.nums_entry = client.find("NumSCerts");
-  k.nume_entry = client.find("NumECerts");
-  k.nums = count(client, "NumSCerts");
-  k.nume = count(client, "NumECerts");
+  // An empty count reads as an absent one through the API: 0.
+  const auto given = [&](const char* key) {
+    const ProfileEntry* e = client.find(key);
+    return e && !e->value.empty() ? e : nullptr;
+  };
+  k.nums_entry = given("NumSCerts");
+  k.nume_entry = given("NumECerts");
+  k.nums = count(k.nums_entry, "NumSCerts");
+  k.nume = count(k.nume_entry, "NumECerts");
   k.nums_ok = !k.nums_entry || k.nums;
   k.nume_ok = !k.nume_entry || k.nume;
   if (const ProfileEntry* e = client.find("DisplayName")) rec.display_name = e->value;
@@ -291,7 +339,10 @@ RuleRun::ClientKeys RuleRun::read_client(const ProfileSection& client, ClientRec
     rec.alias = e->value;
     result.alias = e->value;
   }
-  if (const ProfileEntry* e = client.find("Token")) rec.token = e->value;
+  if (const ProfileEntry* e = client.find("Token")) {
+    rec.token = e->value;
+    check_token_length(*e);
+  }
   rec.created_at = timestamp(client, "Created", rec);
   rec.modified_at = timestamp(client, "Modified", rec);
   unknown_keys(client,

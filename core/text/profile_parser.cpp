@@ -6,6 +6,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "base64.h"
 #include "safe_text.h"
 #include "text_util.h"
 
@@ -53,6 +54,7 @@ struct ParseState {
   // the key's line, and the first and last continuation line found so far.
   std::string_view base64_key;
   int base64_line = 0;
+  int fold_last = 0;  ///< the last line of the value's continuation (fold_lines); base64_line when none
   int wrap_first = 0, wrap_last = 0;
 };
 
@@ -134,30 +136,93 @@ void end_wrapped_value(ParseState& st) {
   st.base64_line = st.wrap_first = st.wrap_last = 0;
 }
 
-// Called for every physical line: is it the continuation of a base64 value?
-// Blank lines between do not end the value; anything else does.
+// Called for every physical line: is it the continuation of a base64 value
+// (one of the lines fold_lines() found after the key's line)?
 bool continues_base64_value(ParseState& st, std::string_view t) {
   if (st.base64_line == 0) return false;
-  if (t.empty()) return false;
-  if (is_base64_continuation(t)) {
-    if (st.wrap_first == 0) st.wrap_first = st.line_no;
-    st.wrap_last = st.line_no;
-    st.out->secrets.push_back(t);
-    return true;
+  if (st.line_no > st.fold_last) {
+    end_wrapped_value(st);
+    return false;
   }
-  end_wrapped_value(st);
-  return false;
+  if (t.empty()) return false;  // a blank line between the pieces
+  if (st.wrap_first == 0) st.wrap_first = st.line_no;
+  st.wrap_last = st.line_no;
+  st.out->secrets.push_back(t);
+  return true;
 }
 
-// After a key line: does it hold a base64 value that the next lines might continue?
+/// The position of the first CR or LF in `s`, npos for none.
+std::size_t line_end(std::string_view s) {
+  const void* lf = std::memchr(s.data(), '\n', s.size());
+  const std::size_t before = lf ? static_cast<std::size_t>(static_cast<const char*>(lf) - s.data()) : s.size();
+  const void* cr = std::memchr(s.data(), '\r', before);
+  if (cr) return static_cast<std::size_t>(static_cast<const char*>(cr) - s.data());
+  return lf ? before : std::string_view::npos;
+}
+
+/// Splits the first line off `rest` (CR LF, LF or a CR alone ends it); false when `rest` is empty.
+bool next_line(std::string_view& rest, std::string_view& line) {
+  if (rest.empty()) return false;
+  const auto end = line_end(rest);
+  line = rest.substr(0, end);
+  std::size_t next = end == std::string_view::npos ? rest.size() : end + 1;
+  if (end != std::string_view::npos && rest[end] == '\r' && next < rest.size() && rest[next] == '\n') ++next;
+  rest = rest.substr(next);
+  return true;
+}
+
+/// A certificate value that decodes to exactly one DER element (its outer
+/// SEQUENCE's length covers the bytes): it stands whole, nothing continues it.
+bool is_whole_der(std::string_view value) {
+  const auto der = base64_decode(value);
+  if (!der || der->size() < 2 || (*der)[0] != 0x30) return false;
+  std::size_t len = (*der)[1], header = 2;
+  if (len & 0x80) {
+    const std::size_t n = len & 0x7F;
+    if (n == 0 || n > 4 || der->size() < 2 + n) return false;
+    len = 0;
+    for (std::size_t i = 0; i < n; ++i) len = (len << 8) | (*der)[2 + i];
+    header += n;
+  }
+  return header + len == der->size();
+}
+
+// How many lines after a Certificate or EscrowedKey line continue its value
+// (0: none). A line continues it only where the value does not already stand
+// whole (it ends in '=' padding; a certificate decodes to one whole DER
+// element) and the value with the lines joined on is valid base64: a length
+// that is a multiple of 4, padding only at its very end. Blank lines between
+// the pieces are part of the fold; any other line ends it.
+int fold_lines(std::string_view key, std::string_view value, std::string_view rest) {
+  if (!value.empty() && value.back() == '=') return 0;
+  if (!std::all_of(value.begin(), value.end(), is_base64_body_char)) return 0;
+  std::size_t joined = value.size();
+  int at = 0, last = 0;
+  for (std::string_view line; next_line(rest, line);) {
+    ++at;
+    const std::string_view t = trim(line);
+    if (t.empty()) continue;
+    if (!is_base64_continuation(t)) break;
+    joined += t.size();
+    const bool padded = t.back() == '=';
+    if (joined % 4 == 0) last = at;
+    if (padded) break;  // padding ends a base64 value
+  }
+  if (last != 0 && iequals(key, "Certificate") && is_whole_der(value)) return 0;
+  return last;
+}
+
+// After a key line: does it hold a base64 value that the next lines continue?
 void note_key_line(ParseState& st, std::string_view t) {
   const auto eq = t.find('=');
   if (eq == std::string_view::npos) return;
   const std::string_view key = trim(t.substr(0, eq));
-  if (is_base64_key(key)) {
-    st.base64_key = key;
-    st.base64_line = st.line_no;
-  }
+  if (!is_base64_key(key)) return;
+  const int lines = fold_lines(key, trim(t.substr(eq + 1)), st.rest);
+  if (lines == 0) return;
+  st.base64_key = key;
+  st.base64_line = st.line_no;
+  st.fold_last = st.line_no + lines;
 }
 
 /// The element of `items` named `name`: through `index` when it is filled, else by a scan.
@@ -243,25 +308,12 @@ LineKind pre_classify(ParseState& st, std::string_view line) {
   return LineKind::SectionHeader;
 }
 
-/// The position of the first CR or LF in `s`, npos for none.
-std::size_t line_end(std::string_view s) {
-  const void* lf = std::memchr(s.data(), '\n', s.size());
-  const std::size_t before = lf ? static_cast<std::size_t>(static_cast<const char*>(lf) - s.data()) : s.size();
-  const void* cr = std::memchr(s.data(), '\r', before);
-  if (cr) return static_cast<std::size_t>(static_cast<const char*>(cr) - s.data());
-  return lf ? before : std::string_view::npos;
-}
-
 char* read_line(char* str, int num, void* stream) {
   auto& st = *static_cast<ParseState*>(stream);
-  if (st.rest.empty()) return nullptr;
   // A line ends at CR LF, LF or a CR alone, as the profile API reads it. Two
   // memchr over the line, not find_first_of (a look-up in the set per byte).
-  const auto end = line_end(st.rest);
-  std::string_view line = st.rest.substr(0, end);
-  std::size_t next = end == std::string_view::npos ? st.rest.size() : end + 1;
-  if (end != std::string_view::npos && st.rest[end] == '\r' && next < st.rest.size() && st.rest[next] == '\n') ++next;
-  st.rest = st.rest.substr(next);
+  std::string_view line;
+  if (!next_line(st.rest, line)) return nullptr;
   ++st.line_no;
   st.raw_line = line;
   // Lines handled above reach inih as a comment, so it neither misreads nor counts
@@ -318,6 +370,21 @@ int on_key(void* user, const char* /*section*/, const char* /*name*/, const char
   return 1;
 }
 
+// The KMS wrote every line through the profile API, which ends each line; a
+// last line without its end (and with something on it) is a file cut short,
+// as an interrupted copy leaves it, or one made by hand.
+void check_last_line_ended(std::string_view text, int last_line, Issues& issues) {
+  if (text.empty() || text.back() == '\n' || text.back() == '\r') return;
+  const std::size_t start = text.find_last_of("\r\n");
+  const std::string_view last = trim(start == std::string_view::npos ? text : text.substr(start + 1));
+  if (last.empty() || last.front() == ';') return;
+  add_issue(issues, Severity::Error, "truncated",
+            "the file ends inside line " + std::to_string(last_line) +
+                ", which has no line end: it looks cut short, for example by an interrupted copy; compare it with "
+                "the server's copy",
+            last_line);
+}
+
 }  // namespace
 
 const ProfileEntry* ProfileSection::find(std::string_view key) const {
@@ -342,6 +409,7 @@ ParsedProfile parse_profile(std::string_view text, Issues& issues) {
   out.sections.reserve(8);  // a client record has [Client] and a few certificate sections
   ini_parse_stream(read_line, &st, on_key, &st);
   end_wrapped_value(st);
+  check_last_line_ended(text, st.line_no, issues);
   return out;
 }
 

@@ -4,6 +4,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <utility>
+#include <vector>
+
+#include "text_util.h"
 
 namespace kms::core {
 namespace {
@@ -65,31 +69,103 @@ std::string decode_cp1252(std::string_view bytes, Issues& issues) {
   return out;
 }
 
-bool decode_utf16le(std::string_view bytes, std::string& out) {
+constexpr std::uint32_t kReplacement = 0xFFFD;
+
+/// UTF-16LE to UTF-8; an unpaired surrogate becomes U+FFFD, its offset in `out` noted in `bad`.
+bool decode_utf16le(std::string_view bytes, std::string& out, std::vector<std::size_t>& bad) {
   if (bytes.size() % 2 != 0) return false;
   out.reserve(bytes.size());
+  const auto unit = [&](std::size_t i) -> std::uint32_t {
+    return static_cast<unsigned char>(bytes[i]) | (static_cast<unsigned char>(bytes[i + 1]) << 8);
+  };
   for (std::size_t i = 0; i < bytes.size(); i += 2) {
-    std::uint32_t u = static_cast<unsigned char>(bytes[i]) | (static_cast<unsigned char>(bytes[i + 1]) << 8);
-    if (u >= 0xD800 && u <= 0xDBFF) {
-      if (i + 3 >= bytes.size()) return false;
-      const std::uint32_t lo =
-          static_cast<unsigned char>(bytes[i + 2]) | (static_cast<unsigned char>(bytes[i + 3]) << 8);
-      if (lo < 0xDC00 || lo > 0xDFFF) return false;
-      u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+    std::uint32_t u = unit(i);
+    if (u >= 0xD800 && u <= 0xDBFF && i + 3 < bytes.size() && unit(i + 2) >= 0xDC00 && unit(i + 2) <= 0xDFFF) {
+      u = 0x10000 + ((u - 0xD800) << 10) + (unit(i + 2) - 0xDC00);
       i += 2;
-    } else if (u >= 0xDC00 && u <= 0xDFFF) {
-      return false;
+    } else if (u >= 0xD800 && u <= 0xDFFF) {
+      bad.push_back(out.size());
+      u = kReplacement;
     }
     append_utf8(out, u);
   }
   return true;
 }
 
-int line_of_nul(std::string_view text) {
-  const void* nul = std::memchr(text.data(), '\0', text.size());  // nearly always none: one fast scan
-  if (nul == nullptr) return 0;
-  const auto at = static_cast<std::size_t>(static_cast<const char*>(nul) - text.data());
-  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+/// Length of the well-formed UTF-8 sequence at s[i], 0 when there is none.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  std::size_t len = 1;
+  while (len < 4 && i + len <= s.size() && !is_valid_utf8(s.substr(i, len))) ++len;
+  return i + len <= s.size() && is_valid_utf8(s.substr(i, len)) ? len : 0;
+}
+
+/// UTF-8 with every ill-formed byte replaced by U+FFFD, its offset in `out` noted in `bad`.
+std::string repair_utf8(std::string_view s, std::vector<std::size_t>& bad) {
+  std::string out;
+  out.reserve(s.size() + 16);
+  for (std::size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      out.push_back(s[i++]);
+      continue;
+    }
+    const std::size_t n = utf8_sequence(s, i);
+    if (n == 0) {
+      bad.push_back(out.size());
+      append_utf8(out, kReplacement);
+      ++i;
+    } else {
+      out.append(s.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+/// The line holding offset `at` of `text` (lines end as the profile API ends them) and its 1-based number.
+std::pair<std::string_view, int> line_at(std::string_view text, std::size_t at) {
+  int line = 1;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < at; ++i) {
+    if (text[i] == '\n' || (text[i] == '\r' && (i + 1 >= text.size() || text[i + 1] != '\n'))) {
+      ++line;
+      start = i + 1;
+    }
+  }
+  std::size_t end = text.find_first_of("\r\n", at);
+  if (end == std::string_view::npos) end = text.size();
+  return {text.substr(start, end - start), line};
+}
+
+bool is_comment_line(std::string_view line) {
+  const std::string_view t = trim(line);
+  return !t.empty() && t.front() == ';';
+}
+
+/// Decoding faults at `bad` (offsets in `text`): in a comment line, which the profile API
+/// never reads, a warning per line; elsewhere false (the caller rejects the file).
+bool only_in_comments(std::string_view text, const std::vector<std::size_t>& bad, const char* what, Issues& issues) {
+  int warned = 0;
+  for (std::size_t at : bad) {
+    const auto [line, number] = line_at(text, at);
+    if (!is_comment_line(line)) return false;
+    if (number == warned) continue;
+    add_issue(issues, Severity::Warning, "comment-bad-encoding",
+              std::string(what) + " inside a comment; the API never reads comments, the bytes are kept as they are",
+              number);
+    warned = number;
+  }
+  return true;
+}
+
+/// Offsets of the NUL characters of `text` (nearly always none: one fast scan).
+std::vector<std::size_t> nuls(std::string_view text) {
+  std::vector<std::size_t> out;
+  for (std::size_t at = 0;;) {
+    const void* nul = std::memchr(text.data() + at, '\0', text.size() - at);
+    if (nul == nullptr) return out;
+    at = static_cast<std::size_t>(static_cast<const char*>(nul) - text.data());
+    out.push_back(at++);
+  }
 }
 
 }  // namespace
@@ -156,22 +232,33 @@ DecodedText decode_text(std::string_view bytes, Issues& issues) {
   if (bytes.size() >= 3 && bytes.substr(0, 3) == "\xEF\xBB\xBF") {
     out.encoding = SourceEncoding::Utf8Bom;
     const std::string_view body = bytes.substr(3);
-    if (!is_valid_utf8(body)) {
-      add_issue(issues, Severity::Error, "bad-encoding",
-                "the file starts with a UTF-8 byte order mark but is not valid UTF-8");
-      return out;
-    }
     out.as_given = body;
+    if (!is_valid_utf8(body)) {
+      std::vector<std::size_t> bad;
+      out.decoded = repair_utf8(body, bad);
+      out.converted = true;
+      if (!only_in_comments(out.decoded, bad, "a byte that is not UTF-8", issues)) {
+        add_issue(issues, Severity::Error, "bad-encoding",
+                  "the file starts with a UTF-8 byte order mark but is not valid UTF-8",
+                  line_at(out.decoded, bad.front()).second);
+        return out;
+      }
+    }
   } else if (bytes.size() >= 2 && bytes.substr(0, 2) == "\xFF\xFE") {
     out.encoding = SourceEncoding::Utf16Le;
-    if (!decode_utf16le(bytes.substr(2), out.decoded)) {
+    std::vector<std::size_t> bad;
+    if (!decode_utf16le(bytes.substr(2), out.decoded, bad)) {
       add_issue(issues, Severity::Error, "bad-encoding",
-                bytes.size() % 2 != 0
-                    ? "the file starts with a UTF-16LE byte order mark but has an odd number of bytes"
-                    : "the file starts with a UTF-16LE byte order mark but holds an unpaired surrogate");
+                "the file starts with a UTF-16LE byte order mark but has an odd number of bytes");
       return out;
     }
     out.converted = true;
+    if (!only_in_comments(out.decoded, bad, "an unpaired UTF-16 surrogate", issues)) {
+      add_issue(issues, Severity::Error, "bad-encoding",
+                "the file starts with a UTF-16LE byte order mark but holds an unpaired surrogate",
+                line_at(out.decoded, bad.front()).second);
+      return out;
+    }
   } else if (is_ascii(bytes)) {
     out.encoding = SourceEncoding::Windows1252;  // plain ASCII reads the same in every candidate encoding
     out.as_given = bytes;
@@ -188,8 +275,9 @@ DecodedText decode_text(std::string_view bytes, Issues& issues) {
       out.converted = true;
     }
   }
-  if (const int line = line_of_nul(out.utf8()); line != 0) {
-    add_issue(issues, Severity::Error, "binary-content", "the text holds a NUL character", line);
+  if (const auto at = nuls(out.utf8()); !at.empty() && !only_in_comments(out.utf8(), at, "a NUL character", issues)) {
+    add_issue(issues, Severity::Error, "binary-content", "the text holds a NUL character",
+              line_at(out.utf8(), at.front()).second);
     return out;
   }
   out.ok = true;

@@ -2,11 +2,13 @@
  * Wine (tests/oracle_test.cpp). For each file given, prints one JSON object per
  * line, UTF-8:
  *   {"file":"...","acp":1252,"sections":[{"name":"...","keys":[["key","value"],...]}],
- *    "asked":{"SECTION":{"KEY":"value" or null}}}
+ *    "asked":[["SECTION","KEY","value" or null,INT],...]}
  * The sections come from GetPrivateProfileSectionNamesW, each section's keys
  * from GetPrivateProfileStringW with a NULL key, each value from
  * GetPrivateProfileStringW; "asked" holds the names the caller asks for after
- * the file, as SECTION/KEY pairs (the empty key among them), null when absent.
+ * the file, as SECTION/KEY pairs (the empty key among them), null when absent,
+ * and INT, what GetPrivateProfileIntW returns for the same name with the
+ * default 777777 (printed unsigned: a negative number wraps).
  * Usage: profile_oracle.exe FILE [SECTION KEY]... -- FILE [SECTION KEY]... */
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,7 +134,7 @@ int main(int argc, char** argv) {
       putchar(',');
       if (v) put_json_string(v, (int)vlen);
       else printf("null");
-      putchar(']');
+      printf(",%u]", GetPrivateProfileIntW(section, key, 777777, file));
       free(v);
       free(section);
       free(key);
