@@ -68,6 +68,14 @@ std::string codes_of(const core::FileSummary& f) {
   return codes;
 }
 
+/// Why a skipped entry was not read ("not named M<12 letters or digits>.ini").
+std::string skip_reason(const core::FileSummary& f) {
+  for (const auto& i : f.issues) {
+    if (i.code == "not-a-record") return i.message;
+  }
+  return codes_of(f);
+}
+
 /// "35 would migrate, 3 would be normalized, 0 rejected, 1 skipped".
 std::string outcomes_text(const core::Counts& c) {
   return say_to_string("%zu would migrate, %zu would be normalized, %zu rejected, %zu skipped", c.migrated,
@@ -96,6 +104,10 @@ void print_inventory(std::FILE* out, const core::ScanResult& r, bool all) {
       out, r, all, "would migrate with warnings or notes",
       [](const F& f) { return f.outcome == core::RecordOutcome::Migrated && !f.issues.empty(); },
       [&](const F& f) { say(out, "    %-20s %s  [%s]\n", f.path, dn(f), codes_of(f)); });
+  print_list(
+      out, r, all, "skipped (not record files: never read, listed here and in every report)",
+      [](const F& f) { return f.outcome == core::RecordOutcome::Skipped; },
+      [&](const F& f) { say(out, "    %-20s %s\n", f.path, skip_reason(f)); });
 }
 
 void print_matches(std::FILE* out, const core::ScanOptions& o, const core::ScanResult& r) {
@@ -119,7 +131,7 @@ void print_scan(std::FILE* out, const core::ScanOptions& o, const core::ScanResu
     if (o.mailbox) print_matches(out, o, r);
   }
   // The closing status line: always, and last.
-  if (o.mailbox && r.matches.empty()) {
+  if (!r.message.empty()) {
     say(out, "kms-migrate scan: %s\n", r.message);
     return;
   }

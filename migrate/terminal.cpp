@@ -122,8 +122,9 @@ void print_counts(std::FILE* out, const core::RunReport& rep) {
   say(out, "  verified  %zu passed, %zu failed\n", c.verified_passed, c.verified_failed);
   if (rep.command == "rehearse") {
     say(out, "  upgrade   %s\n",
-        rep.blocked ? "would be BLOCKED by the rejected files (fix them, or run upgrade with --allow-rejected)"
-                    : "would not be blocked");
+        rep.store_failure ? "would FAIL whatever --allow-rejected says (why: the last line)"
+        : rep.blocked     ? "would be BLOCKED by the rejected files (fix them, or run upgrade with --allow-rejected)"
+                          : "would not be blocked");
   }
 }
 

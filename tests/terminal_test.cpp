@@ -45,6 +45,7 @@ class Terminal : public ::testing::Test {
   fs::path rejects(int n) {
     const fs::path c = tmp / "rejects" / "Clients";
     fs::create_directories(c);
+    write_file(c / "Mzzzzzzzzzzzz.ini", "[Client]\r\nMailboxDN=/o=X/cn=good\r\nState=1\r\n");
     for (int i = 0; i < n; ++i) {
       char name[32];
       std::snprintf(name, sizeof name, "M%012d.ini", i);
@@ -57,7 +58,7 @@ class Terminal : public ::testing::Test {
 TEST_F(Terminal, AFailedRunsResultGoesToStdoutAndItsStatusLineIsLast) {
   const auto r = stdout_of({"rehearse", "--source", rejects(3).string()});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.out.find("  files     3 seen"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  files     4 seen"), std::string::npos) << r.out;
   EXPECT_EQ(last_line(r.out).rfind("kms-migrate rehearse: failed: the upgrade would be blocked", 0), 0u) << r.out;
 }
 
@@ -82,7 +83,7 @@ TEST_F(Terminal, ScanListsEachFileOnceRejectsFirstAndCapsItsLists) {
   EXPECT_EQ(count_of(all.out, "[bad-value, unknown-key]"), 30u) << all.out;
   EXPECT_EQ(all.out.find("more (--all"), std::string::npos) << all.out;
   EXPECT_EQ(last_line(r.out),
-            "kms-migrate scan: 30 files seen: 0 would migrate, 0 would be normalized, 30 rejected, 0 skipped");
+            "kms-migrate scan: 31 files seen: 1 would migrate, 0 would be normalized, 30 rejected, 0 skipped");
   const auto sample_scan = kms({"scan", "--source", sample().string()});
   EXPECT_LT(sample_scan.out.find("rejected"), sample_scan.out.find("normalizations")) << sample_scan.out;
 }

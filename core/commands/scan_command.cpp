@@ -1,6 +1,7 @@
 #include "scan_command.h"
 
 #include "content_digest.h"
+#include "empty_store.h"
 #include "outcome.h"
 #include "run_end.h"
 #include "store_analysis.h"
@@ -14,13 +15,15 @@ bool matches_mailbox(const FileSummary& f, const std::string& query) {
 }
 
 /// Counts, legacy states, matches and the content digest, from the summaries read back.
-void tally(ScanResult& res, const ScanOptions& o, const StoreDir& dir, const StoreAnalysis& a, std::time_t now) {
+void tally(ScanResult& res, const ScanOptions& o, const StoreDir& dir, const StoreAnalysis& a, std::time_t now,
+           SkippedNames& skipped) {
   bool first = true;  // content_digest_streamed reads the files a second time when they are not in record id order
   res.content_digest = content_digest_streamed([&](const DigestVisitor& digest) {
     res.files->each([&](std::size_t i, FileSummary& f, std::string_view) {
       if (expects_client(f.outcome) && f.written_digest) digest(record_id_part(f.path), *f.written_digest);
       if (!first) return;
       count_file(res.counts, f.outcome, std::nullopt);
+      if (f.outcome == RecordOutcome::Skipped) skipped.add(f.path);
       if (f.outcome != RecordOutcome::Skipped)
         ++res.legacy_states[f.legacy_state ? std::to_string(*f.legacy_state) : "unknown"];
       if (!o.mailbox || !matches_mailbox(f, *o.mailbox)) return;
@@ -52,9 +55,16 @@ ScanResult run_scan(const ScanOptions& o, const CancelFlag* cancel, const Progre
     const StoreDir dir(clients.value());
     StoreAnalysis a = analyze_store(dir, as);
     res.files = std::move(a.files);
-    tally(res, o, dir, a, as.now);
-    res.exit_code = o.mailbox && res.matches.empty() ? ExitCode::DataProblem : ExitCode::Ok;
-    if (o.mailbox && res.matches.empty()) res.message = "no file holds the mailbox \"" + *o.mailbox + "\"";
+    SkippedNames skipped;
+    tally(res, o, dir, a, as.now, skipped);
+    res.exit_code = ExitCode::Ok;
+    if (auto none = no_record_failure(res.counts, skipped)) {
+      res.exit_code = ExitCode::DataProblem;
+      res.message = std::move(*none);
+    } else if (o.mailbox && res.matches.empty()) {
+      res.exit_code = ExitCode::DataProblem;
+      res.message = "no file holds the mailbox \"" + *o.mailbox + "\"";
+    }
   } catch (...) {
     FailureWords words;
     words.cancelled = "cancelled";

@@ -67,6 +67,8 @@ Json scan_document(const ScanOptions& o, const ScanResult& r) {
   j["records_by_legacy_state"] = r.legacy_states;
   j["normalizations"] = Json::array();
   j["records_with_issues"] = Json::array();
+  j["skipped_entries"] = Json::array();
+  j["failure"] = r.message.empty() ? Json(nullptr) : Json(r.message);
   if (o.mailbox) {
     Json m;
     m["query"] = mask_embedded_secrets(*o.mailbox);
@@ -108,6 +110,15 @@ void add_with_issues(const FileSummary& f, const std::function<void(const Json&)
            {"codes", codes}});
 }
 
+void add_skipped(const FileSummary& f, const std::function<void(const Json&)>& element) {
+  if (f.outcome != RecordOutcome::Skipped) return;
+  std::string reason;
+  for (const auto& i : f.issues) {
+    if (i.code == "not-a-record") reason = i.message;
+  }
+  element({{"path", f.path}, {"reason", reason}});
+}
+
 /// One list of the root object, element by element, laid out as dump(2) lays out a nested array.
 void stream_list(const ScanResult& r, const ScanText& out,
                  void (*add)(const FileSummary&, const std::function<void(const Json&)>&)) {
@@ -129,14 +140,21 @@ void stream_list(const ScanResult& r, const ScanText& out,
 void write_scan_json(const ScanOptions& options, const ScanResult& result, const ScanText& out) {
   // Exact JSON, with DEL, C1 and the bidirectional controls escaped too: it may be read on a terminal.
   const std::string doc = json_inert(dumped(scan_document(options, result)));
-  const std::string norm = "\"normalizations\": []", issues = "\"records_with_issues\": []";
-  const std::size_t a = doc.find(norm), b = doc.find(issues);
-  if (a == std::string::npos || b == std::string::npos || b < a) throw std::logic_error("scan JSON: lists not found");
-  out(std::string_view(doc).substr(0, a + norm.size() - 2));
-  stream_list(result, out, add_normalizations);
-  out(std::string_view(doc).substr(a + norm.size(), b + issues.size() - 2 - (a + norm.size())));
-  stream_list(result, out, add_with_issues);
-  out(std::string_view(doc).substr(b + issues.size()));
+  // The lists that grow with the store are streamed in place of their empty arrays, in document order.
+  const std::pair<const char*, void (*)(const FileSummary&, const std::function<void(const Json&)>&)> lists[] = {
+      {"\"normalizations\": []", add_normalizations},
+      {"\"records_with_issues\": []", add_with_issues},
+      {"\"skipped_entries\": []", add_skipped}};
+  std::size_t at = 0;
+  for (const auto& [name, add] : lists) {
+    const std::size_t found = doc.find(name, at);
+    if (found == std::string::npos) throw std::logic_error("scan JSON: lists not found");
+    const std::size_t open = found + std::string_view(name).size() - 2;
+    out(std::string_view(doc).substr(at, open - at));
+    stream_list(result, out, add);
+    at = open + 2;
+  }
+  out(std::string_view(doc).substr(at));
 }
 
 }  // namespace kms::core

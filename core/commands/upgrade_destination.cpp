@@ -98,17 +98,18 @@ class UpgradeTarget final : public Destination {
     }
     return opt_.target;
   }
-  void built(TemporaryDatabase& temp, const Counts& counts, bool blocked) override {
+  void built(TemporaryDatabase& temp, const Refusal& refusal) override {
     temp.start_writeback();  // the kernel writes while the verification reads
-    if (blocked) {
-      throw Stop(ExitCode::DataProblem, std::to_string(counts.rejected) +
+    if (refusal.store) throw Stop(ExitCode::DataProblem, *refusal.store + "; nothing was written at the target");
+    if (refusal.blocked) {
+      throw Stop(ExitCode::DataProblem, std::to_string(refusal.rejected) +
                                             " record file(s) rejected; nothing was written at the target "
                                             "(fix them, or accept their loss with --allow-rejected)");
     }
   }
   bool asks_to_proceed() const override { return true; }
   bool must_sync() const override { return true; }
-  std::optional<std::string> place(TemporaryDatabase&, const fs::path&, const Counts&, bool) override {
+  std::optional<std::string> place(TemporaryDatabase&, const fs::path&, const Refusal&) override {
     return std::nullopt;
   }
   void commit(TemporaryDatabase& temp, std::vector<std::string>& notes) override {
@@ -134,15 +135,16 @@ class RehearsalScratch final : public Destination {
     scratch_.emplace(tmp);
     return scratch_->path() / "rehearsal.db";
   }
-  void built(TemporaryDatabase&, const Counts&, bool) override {}
+  void built(TemporaryDatabase&, const Refusal&) override {}
   bool asks_to_proceed() const override { return false; }
   bool must_sync() const override { return false; }
-  std::optional<std::string> place(TemporaryDatabase& temp, const fs::path& final_path, const Counts& counts,
-                                   bool blocked) override {
+  std::optional<std::string> place(TemporaryDatabase& temp, const fs::path& final_path,
+                                   const Refusal& refusal) override {
     temp.publish();  // inside the scratch folder: no commit of anything
     if (opt_.keep_db) copy_owner_only(final_path, *opt_.keep_db);
-    if (!blocked) return std::nullopt;
-    return "the upgrade would be blocked: " + std::to_string(counts.rejected) +
+    if (refusal.store) return "the upgrade would fail, " + *refusal.store;
+    if (!refusal.blocked) return std::nullopt;
+    return "the upgrade would be blocked: " + std::to_string(refusal.rejected) +
            " record file(s) rejected (without --allow-rejected nothing would be written)";
   }
   void commit(TemporaryDatabase&, std::vector<std::string>&) override {}

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "empty_store.h"
 #include "run_end.h"
 #include "run_facts.h"
 #include "test_stop_point.h"
@@ -104,9 +105,10 @@ void Pipeline::run() {
 void Pipeline::write_and_check(Db& db, TemporaryDatabase& temp) {
   try {
     timed("read_check_write", [&] { build(db); });
-    const Counts counts = tracks_.counts();
-    rep_.blocked = counts.rejected > 0 && opt_.allow_rejected == AllowRejected::No;
-    dest_->built(temp, counts, rep_.blocked);
+    refusal_ = refusal();
+    rep_.blocked = refusal_.refused();
+    rep_.store_failure = refusal_.store;
+    dest_->built(temp, refusal_);
     if (hooks_.after_write) hooks_.after_write(db);
     timed("verify", [&] { verify(db, temp.path()); });
     // SQLite's whole-file checks go on meanwhile (verify() started them).
@@ -163,7 +165,7 @@ void Pipeline::confirm() {
 // that after the commit only the report's own rename is left (commands.cpp).
 void Pipeline::commit(TemporaryDatabase& temp, const fs::path& final_path) {
   check_cancel();
-  if (const auto failure = dest_->place(temp, final_path, tracks_.counts(), rep_.blocked)) {
+  if (const auto failure = dest_->place(temp, final_path, refusal_)) {
     rep_.status = RunStatus::Failed;
     rep_.message = *failure;
     res_.exit_code = ExitCode::DataProblem;
@@ -178,6 +180,21 @@ void Pipeline::commit(TemporaryDatabase& temp, const fs::path& final_path) {
   sink_.prepare(rep_);
   check_cancel();
   dest_->commit(temp, res_.notes);
+}
+
+Refusal Pipeline::refusal() {
+  Refusal r;
+  const Counts counts = tracks_.counts();
+  r.rejected = counts.rejected;
+  r.blocked = counts.rejected > 0 && opt_.allow_rejected == AllowRejected::No;
+  SkippedNames skipped;
+  if (counts.migrated + counts.normalized == 0) {
+    for (std::size_t i = 0; i < tracks_.size(); ++i) {
+      if (tracks_.get(i).outcome == RecordOutcome::Skipped) skipped.add(tracks_.path(i));
+    }
+  }
+  r.store = no_record_failure(counts, skipped);
+  return r;
 }
 
 void Pipeline::report_totals() {

@@ -32,6 +32,8 @@ class Pipeline {
   void locate();
   void write_and_check(Db& db, TemporaryDatabase& temp);
   void check_source_unchanged(Db& db);
+  /// Whether the upgrade of this store would be refused, and why (after the build).
+  Refusal refusal();
   void report_totals();
   // upgrade_passes.cpp
   void build(Db& db);
@@ -90,6 +92,7 @@ class Pipeline {
   Tracks tracks_;                                 // one per entry of the listing
   std::optional<BackgroundCheck> sqlite_checks_;  // from verify() to sqlite_checks()
   std::vector<std::uint32_t> clients_by_id_;      // client_of(): files with a client, by record id
+  Refusal refusal_;                               // set after the build
   bool built_ = false;                            // every file is in the temporary database
   bool reported_ = false;                         // every file went to the sink
   const char* phase_ = nullptr;                   // the last phase reported

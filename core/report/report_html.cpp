@@ -48,7 +48,7 @@ std::pair<const char*, std::string> verdict(const RunReport& r) {
                         " records would be written and were verified; the upgrade "
                         "would not be blocked."};
     }
-    return {r.blocked ? "warn" : "bad", "Rehearsal: " + r.message};
+    return {r.blocked && written > 0 ? "warn" : "bad", "Rehearsal: " + r.message};
   }
   if (r.status == RunStatus::Succeeded) {
     return {"ok", "Committed: " + num(written) + " records written to the 5.5 database and verified (" +
@@ -151,7 +151,7 @@ std::string html_text(std::string_view text) {
 }
 
 HtmlPage::HtmlPage() {
-  for (List* l : {&differences_, &rejected_, &normalized_}) l->rows = std::make_unique<TempSpool>();
+  for (List* l : {&differences_, &rejected_, &normalized_, &skipped_}) l->rows = std::make_unique<TempSpool>();
 }
 
 void HtmlPage::append(List& list, const std::string& rows) {
@@ -172,6 +172,11 @@ void HtmlPage::add(const FileSummary& f, std::optional<Verification> v) {
     append(differences_, errors);
   } else if (f.outcome == RecordOutcome::Rejected) {
     append(rejected_, errors);
+  }
+  if (f.outcome == RecordOutcome::Skipped) {
+    for (const Issue& i : f.issues) {
+      if (i.code == "not-a-record") append(skipped_, "<tr>" + cell(f.path, "mono file") + cell(i.message) + "</tr>\n");
+    }
   }
   if (f.outcome != RecordOutcome::Normalized) return;
   std::string rows;
@@ -224,6 +229,7 @@ void HtmlPage::write(const RunReport& r, const std::function<void(std::string_vi
           issue_head, rejected_, "None.");
   section("normalized", "KB Q198709 normalizations (State 4 Recovery, never enrolled, set to New)",
           "<th>file</th><th>mailbox</th><th>before</th><th>after</th><th>line</th><th>why</th>", normalized_, "None.");
+  section("skipped", "Skipped entries (not record files: never read)", "<th>entry</th><th>why</th>", skipped_, "None.");
   out("<footer>Written by kms-migrate " + html_text(r.tool_version) + " on " + html_text(r.host) + " at " +
       html_text(r.finished_at) +
       " UTC. Every file of the store, with every issue, is in the JSON Lines or CSV report and in the database's "

@@ -40,7 +40,7 @@ class HtmlPage {
   void append(List& list, const std::string& rows);
   void copy(const List& list, const std::function<void(std::string_view)>& out) const;
 
-  List differences_, rejected_, normalized_;
+  List differences_, rejected_, normalized_, skipped_;
 };
 
 }  // namespace kms::core

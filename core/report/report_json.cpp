@@ -58,6 +58,7 @@ nlohmann::ordered_json summary_json(const RunReport& r) {
   j["max_record_size"] =
       r.max_record_size > 0 ? nlohmann::ordered_json(r.max_record_size) : nlohmann::ordered_json(nullptr);
   j["blocked"] = r.blocked;
+  j["store_failure"] = r.store_failure ? nlohmann::ordered_json(*r.store_failure) : nlohmann::ordered_json(nullptr);
   nlohmann::ordered_json phases = nlohmann::ordered_json::object();
   for (const auto& [name, secs] : r.phases)
     phases[name] = static_cast<double>(static_cast<long long>(secs * 1000)) / 1000.0;
