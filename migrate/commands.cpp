@@ -138,6 +138,7 @@ int run_pipeline(const Options& o, core::RunMode mode, RunContext& ctx) {
   uo.workers.jobs = o.jobs;
   uo.max_record_bytes = o.max_record_size;
   uo.tool_version = kToolVersion;
+  if (o.manifest) uo.manifest = *o.manifest;
   core::UpgradeHooks hooks;
   hooks.cancel = &ctx.cancel;
   hooks.progress = ctx.progress_fn();
@@ -165,6 +166,7 @@ int run_verify_command(const Options& o, RunContext& ctx) {
   vo.target = o.target;
   vo.workers.jobs = o.jobs;
   vo.tool_version = kToolVersion;
+  if (o.manifest) vo.manifest = *o.manifest;
   if (o.max_record_size_given) vo.max_record_bytes = o.max_record_size;
   return finish(o, ctx, core::run_verify(vo, &ctx.cancel, ctx.progress_fn(), &ctx.report));
 }
@@ -175,6 +177,7 @@ int run_scan_command(const Options& o, RunContext& ctx) {
   so.mailbox = o.mailbox;
   so.workers.jobs = o.jobs;
   so.max_record_bytes = o.max_record_size;
+  if (o.manifest) so.manifest = *o.manifest;
   const core::ScanResult result = core::run_scan(so, &ctx.cancel, ctx.progress_fn());
   ctx.progress.clear();
   if (result.exit_code != core::ExitCode::Ok && result.exit_code != core::ExitCode::DataProblem) {

@@ -65,6 +65,9 @@ po::options_description common_options(Command c, Options& o) {
       "auto|always|never: live progress line on stderr")(
       "max-record-size", po::value<std::int64_t>(&o.max_record_size)->default_value(1 << 20)->value_name("BYTES"),
       "record files larger than this many bytes are rejected as too-large")(
+      "manifest", po::value<std::string>()->value_name("FILE"),
+      "check every file of the store against this list of SHA-256 hashes made on the server (sha256sum or "
+      "Get-FileHash output); any difference fails the run and nothing is committed")(
       "quiet", po::bool_switch(&o.quiet), "print only errors and the final status line")("help,h", "show this help")(
       "version,V", "print the version");
   return d;
@@ -233,6 +236,7 @@ std::optional<ParseOutcome> take_values(const po::variables_map& vm, Options& o)
   if (vm.count("report")) o.reports = vm["report"].as<std::vector<std::string>>();
   if (vm.count("keep-db")) o.keep_db = vm["keep-db"].as<std::string>();
   if (vm.count("mailbox")) o.mailbox = vm["mailbox"].as<std::string>();
+  if (vm.count("manifest")) o.manifest = vm["manifest"].as<std::string>();
   const std::string progress = vm["progress"].as<std::string>();
   if (progress == "auto")
     o.progress = ProgressMode::Auto;

@@ -2,6 +2,7 @@
 
 #include "console.h"
 #include "report.h"
+#include "terminal.h"
 
 namespace kms::cli {
 namespace {
@@ -85,6 +86,7 @@ std::string outcomes_text(const core::Counts& c) {
 void print_inventory(std::FILE* out, const core::ScanResult& r, bool all) {
   const core::Counts& c = r.counts;
   say(out, "  store     %s\n", r.clients);
+  if (r.manifest) print_manifest(out, *r.manifest, all);
   say(out, "  files     %zu seen: %s\n", c.files_seen, outcomes_text(c));
   say(out, "  legacy State:");
   for (const auto& [st, n] : r.legacy_states) say(out, "  %s: %d", legacy_state_label(st), n);

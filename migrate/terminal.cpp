@@ -130,6 +130,17 @@ void print_counts(std::FILE* out, const core::RunReport& rep) {
 
 }  // namespace
 
+void print_manifest(std::FILE* out, const core::ManifestResult& m, bool all) {
+  say(out, "  manifest  %s (sha256 %s, %s, %s file(s) listed)\n", m.path, m.file_sha256, m.format,
+      core::grouped(m.listed));
+  say(out, "            the copy %s\n", m.verdict());
+  constexpr std::size_t kShown = 25;
+  const std::size_t shown = all ? m.named.size() : std::min(kShown, m.named.size());
+  for (std::size_t i = 0; i < shown; ++i) say(out, "    %s\n", m.named[i]);
+  const std::size_t more = m.named.size() - shown + m.named_more;
+  if (more) say(out, "    ... and %zu more (%s)\n", more, all ? "see the report" : "--all or the report lists them");
+}
+
 void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet,
                        const std::vector<std::filesystem::path>& reports) {
   const core::RunReport& rep = r.report;
@@ -142,6 +153,7 @@ void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet,
       print_counts(out, rep);
       print_lists(out, rep);
     }
+    if (rep.manifest) print_manifest(out, *rep.manifest, false);
     if (rep.content_digest) {
       say(out, "  digest    %s%s\n", *rep.content_digest,
           rep.command == "rehearse"

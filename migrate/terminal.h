@@ -36,6 +36,9 @@ int open_controlling_terminal();
 /// redirected stdin or stdout changes nothing); true only for y/yes.
 bool ask_to_proceed(int tty, const core::Plan& plan);
 
+/// The --manifest check: its facts and verdict, then each difference (the first 25 unless `all`).
+void print_manifest(std::FILE* out, const core::ManifestResult& m, bool all);
+
 /// The closing summary of a run, on stdout whatever its status: the facts, the
 /// counts, the lists, the report files written, and the status line last (only
 /// that line with --quiet).

@@ -118,3 +118,169 @@ TEST(ShortNames, WhatAn83AliasLooksLike) {
 
 }  // namespace
 }  // namespace kms::test
+
+namespace kms::test {
+namespace {
+
+std::string sha256_of(const fs::path& p);
+
+/// The store and the manifest as sha256sum makes it on the server: "<hex>  <name>".
+class Manifests : public ::testing::Test {
+ protected:
+  TempDir tmp;
+  fs::path store;
+  std::vector<std::pair<std::string, std::string>> listed;  // name, hex
+  void SetUp() override {
+    store = tmp / "Security" / "Mgrent" / "Clients";
+    copy_tree(fs::path(KMS_FIXTURES_DIR) / "sample-store" / "Security" / "Mgrent" / "Clients", store);
+    for (const auto& e : fs::directory_iterator(store)) {
+      if (e.is_regular_file()) listed.emplace_back(e.path().filename().string(), sha256_of(e.path()));
+    }
+    std::sort(listed.begin(), listed.end());
+    // The database verify checks, upgraded from the store as it came.
+    ASSERT_EQ(kms({"upgrade", "--source", store.string(), "--target", (tmp / "ok.db").string(), "--yes"}).exit_code, 0);
+  }
+  fs::path write_manifest(const std::string& text, const std::string& name = "manifest.sha256") {
+    write_file(tmp / name, text);
+    return tmp / name;
+  }
+  std::string sums(const std::string& sep = "  ", const std::string& eol = "\n") const {
+    std::string out;
+    for (const auto& [n, h] : listed) out += h + sep + n + eol;
+    return out;
+  }
+  /// Every command with --manifest `m`: the exit codes, and the output of each.
+  std::vector<ProcessResult> every_command(const fs::path& m) {
+    const fs::path db = tmp / "kms55.db";
+    fs::remove(db);
+    std::vector<ProcessResult> out;
+    out.push_back(kms({"scan", "--source", store.string(), "--manifest", m.string()}));
+    out.push_back(kms({"rehearse", "--source", store.string(), "--manifest", m.string(), "--report",
+                       (tmp / "r.jsonl").string(), "--report", (tmp / "r.html").string()}));
+    out.push_back(kms({"upgrade", "--source", store.string(), "--target", db.string(), "--yes", "--allow-rejected",
+                       "--manifest", m.string()}));
+    // verify, against the database upgraded (without the manifest) in SetUp
+    const fs::path ok = tmp / "ok.db";
+    out.push_back(kms({"verify", "--source", store.string(), "--target", ok.string(), "--manifest", m.string()}));
+    return out;
+  }
+};
+
+std::string sha256_of(const fs::path& p) {
+  const auto r = run_process("/usr/bin/sha256sum", {p.string()});
+  return r.out.substr(0, 64);
+}
+
+TEST_F(Manifests, AMatchingCopyPassesInEveryFormTheServerWrites) {
+  std::string upper_table = "\r\nAlgorithm       Hash                                                                   Path\r\n"
+                            "---------       ----                                                                   ----\r\n";
+  std::string list, csv = "#TYPE Microsoft.PowerShell.Commands.FileHashInfo\r\n\"Algorithm\",\"Hash\",\"Path\"\r\n";
+  std::string bsd;
+  for (auto [n, h] : listed) {
+    std::string up = h;
+    for (char& c : up) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    upper_table += "SHA256          " + up + "       C:\\EXCHSRVR\\KMSDATA\\SECURITY\\MGRENT\\CLIENTS\\" + n + "\r\n";
+    list += "\r\nAlgorithm : SHA256\r\nHash      : " + up + "\r\nPath      : C:\\exchsrvr\\kmsdata\\Security\\Mgrent\\Cl\r\n"
+            "            ients\\" + n + "\r\n";
+    csv += "\"SHA256\",\"" + up + "\",\"C:\\exchsrvr\\Clients\\" + n + "\"\r\n";
+    bsd += "SHA256 (" + n + ") = " + h + "\n";
+  }
+  std::string utf16 = "\xFF\xFE";
+  for (char c : upper_table) utf16 += std::string{c, '\0'};
+  const std::vector<std::pair<std::string, std::string>> forms = {
+      {"sha256sum text mode", sums()},
+      {"sha256sum binary mode, CR LF", sums(" *", "\r\n")},
+      {"UTF-8 BOM, ./ names", "\xEF\xBB\xBF" + std::string(sums("  ./"))},
+      {"sha256sum --tag", bsd},
+      {"Get-FileHash | Format-Table, upper case", upper_table},
+      {"Get-FileHash > file in Windows PowerShell (UTF-16LE)", utf16},
+      {"Get-FileHash | Format-List, a wrapped path", list},
+      {"Get-FileHash | Export-Csv", csv},
+  };
+  for (const auto& [form, text] : forms) {
+    const fs::path m = write_manifest(text);
+    SCOPED_TRACE(form);
+    for (const auto& r : every_command(m)) EXPECT_EQ(r.exit_code, 0) << r.out;
+    const auto summary = read_jsonl(tmp / "r.jsonl").back()["manifest"];
+    EXPECT_EQ(summary["result"], "matches") << summary.dump();
+    EXPECT_EQ(summary["sha256"], sha256_of(m));
+    EXPECT_EQ(summary["listed"], listed.size());
+  }
+}
+
+TEST_F(Manifests, EveryDifferenceIsNamedAndFailsEveryCommand) {
+  const fs::path m = write_manifest(sums());
+  // A file that differs (cut short, as an interrupted copy leaves it), one missing, one not listed,
+  // a stray folder (passed over) and a link in place of a file.
+  const std::string cut = listed[0].first, gone = listed[1].first, linked = listed[2].first;
+  std::string bytes = read_file(store / cut);
+  write_file(store / cut, bytes.substr(0, bytes.size() * 2 / 3));
+  fs::remove(store / gone);
+  write_file(store / "Mextraextra01.ini", "[Client]\r\nMailboxDN=/o=C/cn=extra\r\nState=1\r\n");
+  fs::rename(store / linked, tmp / linked);
+  fs::create_symlink(tmp / linked, store / linked);
+  fs::create_directories(store / "subfolder");
+  for (const auto& r : every_command(m)) {
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    for (const std::string& name : {cut, gone, linked, std::string("Mextraextra01.ini")}) {
+      EXPECT_NE(r.out.find(name + ": "), std::string::npos) << name << " is not named:\n" << r.out;
+    }
+    EXPECT_EQ(r.out.find("subfolder: not in the manifest"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("does not match the manifest"), std::string::npos) << r.out;
+  }
+  EXPECT_FALSE(fs::exists(tmp / "kms55.db")) << "committed although the copy differs, --allow-rejected or not";
+  const auto summary = read_jsonl(tmp / "r.jsonl").back();
+  EXPECT_EQ(summary["manifest"]["result"], "differs");
+  EXPECT_EQ(summary["manifest"]["differ"], 2);  // the cut file, the link
+  EXPECT_EQ(summary["manifest"]["missing_from_copy"], 1);
+  EXPECT_EQ(summary["manifest"]["not_in_manifest"], 1);
+  EXPECT_NE(read_file(tmp / "r.html").find("Differences from the manifest"), std::string::npos);
+}
+
+TEST_F(Manifests, NamesMatchInAnyCaseButTwoCopiesOfOneNameDoNot) {
+  std::string text = sums();
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const auto& r : every_command(write_manifest(text))) EXPECT_EQ(r.exit_code, 0) << r.out;
+  std::string lower = listed[0].first;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  lower[0] = 'm';
+  std::string upper = lower;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  upper.replace(upper.size() - 4, 4, ".ini");
+  fs::copy_file(store / listed[0].first, store / (upper == listed[0].first ? lower : upper));
+  const auto r = kms({"scan", "--source", store.string(), "--manifest", (tmp / "manifest.sha256").string()});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("in another case"), std::string::npos) << r.out;
+}
+
+TEST_F(Manifests, AManifestThatCannotBeReadIsAUsageErrorNamingItsLine) {
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"", "lists no file"},
+      {"# only a comment\n\n", "lists no file"},
+      {sums() + "not a line\n", "line " + std::to_string(listed.size() + 1)},
+      {"0123  Mxclfr4zqvktn.ini\n", "line 1"},
+      {std::string(64, 'g') + "  Mxclfr4zqvktn.ini\n", "line 1"},
+      {"Algorithm Hash Path\n--------- ---- ----\nSHA1 " + std::string(40, 'a') + " C:\\x\\Mxclfr4zqvktn.ini\n",
+       "not SHA256"},
+      {"Algorithm Hash Path\n--------- ---- ----\nSHA256 " + std::string(64, 'a') + " C:\\exchsrvr\\kmsdata\\Secu...\n",
+       "cut to the window's width"},
+      {std::string(64, 'a') + "  Mxclfr4zqvktn.ini\n" + std::string(64, 'b') + "  MXCLFR4ZQVKTN.INI\n",
+       "listed twice"},
+      {"\xFF\xFE\x41", "UTF-16"},
+      {std::string("a\0b\n", 4), "NUL"},
+  };
+  for (const auto& [text, says] : bad) {
+    const fs::path m = write_manifest(text);
+    for (const char* cmd : {"scan", "rehearse"}) {
+      const auto r = kms({cmd, "--source", store.string(), "--manifest", m.string()});
+      EXPECT_EQ(r.exit_code, 2) << cmd << " with a manifest of:\n" << text << "\n" << r.out;
+      EXPECT_NE(r.out.find(says), std::string::npos) << "expected '" << says << "':\n" << r.out;
+      EXPECT_NE(r.out.find(m.string()), std::string::npos) << r.out;
+    }
+  }
+  const auto missing = kms({"scan", "--source", store.string(), "--manifest", (tmp / "nope").string()});
+  EXPECT_EQ(missing.exit_code, 2) << missing.out;
+}
+
+}  // namespace
+}  // namespace kms::test

@@ -199,7 +199,7 @@ TEST(BashCompletion, CompletesCommandsOptionsAndValues) {
   EXPECT_EQ(complete("kms-migrate up"), "upgrade\n");
   EXPECT_EQ(complete("kms-migrate upgrade --so"), "--source\n");
   EXPECT_EQ(complete("kms-migrate scan --mai"), "--mailbox\n");
-  EXPECT_EQ(complete("kms-migrate scan --ma"), "--mailbox\n--max-record-size\n");
+  EXPECT_EQ(complete("kms-migrate scan --ma"), "--mailbox\n--max-record-size\n--manifest\n");
   EXPECT_EQ(complete("kms-migrate verify --progress al"), "always\n");
   EXPECT_EQ(complete("kms-migrate rehearse --al"), "") << "rehearse has no --allow-rejected";
   const std::string in_folder = complete("kms-migrate upgrade --source " + (kFixtures / "sample-st").string());

@@ -43,6 +43,16 @@ void ScanResult::each_file(const std::function<void(const FileSummary&)>& f) con
 
 ScanResult run_scan(const ScanOptions& o, const CancelFlag* cancel, const ProgressFn& progress) {
   ScanResult res;
+  std::optional<Manifest> manifest;
+  if (o.manifest) {
+    auto m = read_manifest(*o.manifest);
+    if (!m.ok()) {
+      res.exit_code = m.error().kind;
+      res.message = m.error().message;
+      return res;
+    }
+    manifest = std::move(m.value());
+  }
   const auto clients = find_clients_dir(o.source);
   if (!clients.ok()) {
     res.exit_code = clients.error().kind;
@@ -58,7 +68,19 @@ ScanResult run_scan(const ScanOptions& o, const CancelFlag* cancel, const Progre
     SkippedNames skipped;
     tally(res, o, dir, a, as.now, skipped);
     res.exit_code = ExitCode::Ok;
-    if (auto none = no_record_failure(res.counts, skipped)) {
+    if (manifest) {
+      if (progress) progress("checking the manifest", 0, 0);
+      ManifestCheck check(*manifest, dir.fd());
+      res.each_file([&](const FileSummary& f) {
+        throw_if_cancelled(cancel);
+        check.entry(f.path, f.sha256);
+      });
+      res.manifest = check.finish();
+    }
+    if (res.manifest && res.manifest->differences()) {
+      res.exit_code = ExitCode::DataProblem;
+      res.message = res.manifest->failure();
+    } else if (auto none = no_record_failure(res.counts, skipped)) {
       res.exit_code = ExitCode::DataProblem;
       res.message = std::move(*none);
     } else if (o.mailbox && res.matches.empty()) {

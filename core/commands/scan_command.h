@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "file_analysis.h"
+#include "manifest_check.h"
 #include "ordered_pipeline.h"
 #include "outcome.h"
 #include "run_control.h"
@@ -22,6 +23,7 @@ struct ScanOptions {
   std::optional<std::string> mailbox;  ///< a DN or an alias, case-insensitive
   OrderedOptions workers;              ///< the threads that read and parse the store
   std::int64_t max_record_bytes = 1 << 20;
+  std::optional<std::filesystem::path> manifest;  ///< the list of the server's files the copy must match
 };
 
 struct MailboxMatch {
@@ -42,6 +44,7 @@ struct ScanResult {
   /// Every file's summary, in path order, kept in a temporary file (none when the scan failed).
   std::shared_ptr<SummarySpool> files;
   std::vector<MailboxMatch> matches;
+  std::optional<ManifestResult> manifest;  ///< with --manifest
 
   /// Calls `f` with every file's summary, in path order.
   void each_file(const std::function<void(const FileSummary&)>& f) const;

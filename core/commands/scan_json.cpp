@@ -7,6 +7,7 @@
 
 #include "issue_json.h"
 #include "outcome.h"
+#include "report_json.h"
 #include "safe_text.h"
 
 namespace kms::core {
@@ -69,6 +70,7 @@ Json scan_document(const ScanOptions& o, const ScanResult& r) {
   j["records_with_issues"] = Json::array();
   j["skipped_entries"] = Json::array();
   j["failure"] = r.message.empty() ? Json(nullptr) : Json(r.message);
+  j["manifest"] = r.manifest ? Json(manifest_json(*r.manifest)) : Json(nullptr);
   if (o.mailbox) {
     Json m;
     m["query"] = mask_embedded_secrets(*o.mailbox);

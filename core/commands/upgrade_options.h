@@ -34,6 +34,7 @@ struct UpgradeOptions {
   DbTuning db;  ///< how the temporary database is written
   std::int64_t max_record_bytes = 1 << 20;
   std::string tool_version = "0";
+  std::optional<std::filesystem::path> manifest;  ///< the list of the server's files the copy must match
 };
 
 /// What the analysis found, shown to the operator before anything is written.

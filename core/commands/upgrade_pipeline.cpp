@@ -57,6 +57,11 @@ Pipeline::Pipeline(const UpgradeOptions& o, const UpgradeHooks& h, RunResult& r,
 }
 
 void Pipeline::locate() {
+  if (opt_.manifest) {
+    auto m = read_manifest(*opt_.manifest);
+    if (!m.ok()) throw Stop(m.error());
+    manifest_ = std::move(m.value());
+  }
   auto clients = find_clients_dir(opt_.source);
   if (!clients.ok()) throw Stop(clients.error());
   clients_ = clients.value();
@@ -105,6 +110,7 @@ void Pipeline::run() {
 void Pipeline::write_and_check(Db& db, TemporaryDatabase& temp) {
   try {
     timed("read_check_write", [&] { build(db); });
+    if (manifest_) timed("manifest", [&] { check_manifest(db); });
     refusal_ = refusal();
     rep_.blocked = refusal_.refused();
     rep_.store_failure = refusal_.store;
@@ -182,6 +188,17 @@ void Pipeline::commit(TemporaryDatabase& temp, const fs::path& final_path) {
   dest_->commit(temp, res_.notes);
 }
 
+void Pipeline::check_manifest(Db& db) {
+  progress("checking the manifest", 0, 0);
+  ManifestCheck check(*manifest_, store_->fd());
+  Stmt q(db, "SELECT path, sha256 FROM legacy_files ORDER BY path");
+  for (std::size_t n = 0; q.step(); ++n) {
+    if (n % 1024 == 0) check_cancel();
+    check.entry(q.text_view(0), q.is_null(1) ? std::string() : q.text(1));
+  }
+  rep_.manifest = check.finish();
+}
+
 Refusal Pipeline::refusal() {
   Refusal r;
   const Counts counts = tracks_.counts();
@@ -194,6 +211,7 @@ Refusal Pipeline::refusal() {
     }
   }
   r.store = no_record_failure(counts, skipped);
+  if (rep_.manifest && rep_.manifest->differences()) r.store = rep_.manifest->failure();
   return r;
 }
 

@@ -10,6 +10,7 @@
 #include "db_writer.h"
 #include "file_track.h"
 #include "integrity_check.h"
+#include "manifest_check.h"
 #include "report_sink.h"
 #include "run_result.h"
 #include "store_analysis.h"
@@ -32,7 +33,9 @@ class Pipeline {
   void locate();
   void write_and_check(Db& db, TemporaryDatabase& temp);
   void check_source_unchanged(Db& db);
-  /// Whether the upgrade of this store would be refused, and why (after the build).
+  /// With --manifest: every entry of the store against it (after the build, from legacy_files).
+  void check_manifest(Db& db);
+  /// Whether the upgrade of this store would be refused, and why (after the build and the manifest).
   Refusal refusal();
   void report_totals();
   // upgrade_passes.cpp
@@ -92,6 +95,7 @@ class Pipeline {
   Tracks tracks_;                                 // one per entry of the listing
   std::optional<BackgroundCheck> sqlite_checks_;  // from verify() to sqlite_checks()
   std::vector<std::uint32_t> clients_by_id_;      // client_of(): files with a client, by record id
+  std::optional<Manifest> manifest_;              // --manifest, read before the store
   Refusal refusal_;                               // set after the build
   bool built_ = false;                            // every file is in the temporary database
   bool reported_ = false;                         // every file went to the sink

@@ -11,6 +11,7 @@
 #include "file_track.h"
 #include "integrity_check.h"
 #include "issue_json.h"
+#include "manifest_check.h"
 #include "ordered_pipeline.h"
 #include "report_sink.h"
 #include "run_end.h"
@@ -258,6 +259,7 @@ class VerifyRun {
       if (progress_) progress_("report", 0, 0);
       judge_and_report();
       phase("judge_report");
+      check_manifest();
       digest_and_tables();
       phase("tables");
       if (progress_) progress_("integrity check", 0, 0);
@@ -299,6 +301,11 @@ class VerifyRun {
   /// The store, the database (its schema first: nothing else is asked of a
   /// database whose tables may be views or carry triggers) and what the upgrade recorded.
   void open() {
+    if (o_.manifest) {
+      auto m = read_manifest(*o_.manifest);
+      if (!m.ok()) throw Stop(m.error());
+      manifest_ = std::move(m.value());
+    }
     const auto clients = find_clients_dir(o_.source);
     if (!clients.ok()) throw Stop(clients.error());
     db_ = open_target(o_.target);
@@ -455,6 +462,20 @@ class VerifyRun {
     }
   }
 
+  /// With --manifest: every entry of the store against it.
+  void check_manifest() {
+    if (!manifest_) return;
+    if (progress_) progress_("checking the manifest", 0, 0);
+    ManifestCheck check(*manifest_, dir_->fd());
+    each_judged([&](std::size_t, Judged& j) {
+      throw_if_cancelled(cancel_);
+      if (!j.gone) check.entry(j.f.path, j.f.sha256);
+    });
+    rep_.manifest = check.finish();
+    if (rep_.manifest->differences()) problems_.push_back(rep_.manifest->failure());
+    phase("manifest");
+  }
+
   /// Every path's verdict, in path order, to the report.
   void judge_and_report() {
     each_judged([&](std::size_t, Judged& j) {
@@ -516,6 +537,7 @@ class VerifyRun {
   std::int64_t limit_ = 1 << 20;
   std::time_t now_ = 0;
   std::optional<StoreDir> dir_;
+  std::optional<Manifest> manifest_;
   StoreListing entries_;
   std::optional<SummarySpool> spool_;  // every path, store and database, in path order: its Judged, on disk
   std::map<std::size_t, std::vector<std::string>> report_diffs_again_;  // of the files the cross-file rules changed

@@ -21,6 +21,7 @@ struct VerifyOptions {
   /// nullopt: the limit the upgrade recorded in migration_meta (else 1 MiB).
   std::optional<std::int64_t> max_record_bytes;
   std::string tool_version;  ///< for the report's facts
+  std::optional<std::filesystem::path> manifest;  ///< the list of the server's files the store must match
 };
 
 /// Exit 0 when everything passes, 1 when anything differs, 2 when the target

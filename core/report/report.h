@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "file_analysis.h"
+#include "manifest_check.h"
 #include "outcome.h"
 
 namespace kms::core {
@@ -42,6 +43,7 @@ struct RunReport {
   bool blocked = false;  ///< the upgrade would be (or was) refused: files rejected without --allow-rejected, or a store failure
   /// Why the whole store fails, whatever --allow-rejected says (no record to migrate, a manifest difference).
   std::optional<std::string> store_failure;
+  std::optional<ManifestResult> manifest;  ///< with --manifest: the check of the copy against it
   std::vector<std::pair<std::string, double>> phases;  ///< seconds per phase of the run, in order
   // What the sign-off needs (docs/reports.md): who ran what, where and when.
   std::string tool_version;

@@ -77,6 +77,12 @@ std::string facts(const RunReport& r) {
   row("Duration", seconds, "fact-duration");
   row("Content digest", r.content_digest.value_or(""), "fact-digest", true);
   row("Record size limit", r.max_record_size > 0 ? std::to_string(r.max_record_size) + " bytes" : "", "fact-limit");
+  if (r.manifest) {
+    row("Manifest", r.manifest->path + " (sha256 " + r.manifest->file_sha256 + ", " + r.manifest->format + ", " +
+                        grouped(r.manifest->listed) + " files listed)",
+        "fact-manifest", true);
+    row("The copy", r.manifest->verdict(), "fact-manifest-result");
+  }
   if (!r.message.empty()) row("Message", r.message, "fact-message");
   return out + "</table></section>";
 }
@@ -229,6 +235,13 @@ void HtmlPage::write(const RunReport& r, const std::function<void(std::string_vi
           issue_head, rejected_, "None.");
   section("normalized", "KB Q198709 normalizations (State 4 Recovery, never enrolled, set to New)",
           "<th>file</th><th>mailbox</th><th>before</th><th>after</th><th>line</th><th>why</th>", normalized_, "None.");
+  if (r.manifest && r.manifest->differences()) {
+    out("<section id=\"manifest\"><h2>Differences from the manifest (<span id=\"manifest-count\">" +
+        num(r.manifest->differences()) + "</span>)</h2><table><tr><th>file: what differs</th></tr>\n");
+    for (const auto& d : r.manifest->named) out("<tr>" + cell(d, "mono") + "</tr>\n");
+    if (r.manifest->named_more) out("<tr>" + cell("... and " + num(r.manifest->named_more) + " more") + "</tr>\n");
+    out("</table></section>\n");
+  }
   section("skipped", "Skipped entries (not record files: never read)", "<th>entry</th><th>why</th>", skipped_, "None.");
   out("<footer>Written by kms-migrate " + html_text(r.tool_version) + " on " + html_text(r.host) + " at " +
       html_text(r.finished_at) +

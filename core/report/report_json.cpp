@@ -33,6 +33,22 @@ nlohmann::ordered_json record_json(const FileSummary& f, std::optional<Verificat
   return j;
 }
 
+nlohmann::ordered_json manifest_json(const ManifestResult& m) {
+  nlohmann::ordered_json j;
+  j["path"] = m.path;
+  j["sha256"] = m.file_sha256;
+  j["format"] = m.format;
+  j["result"] = m.differences() ? "differs" : "matches";
+  j["listed"] = m.listed;
+  j["matched"] = m.matched;
+  j["differ"] = m.differ;
+  j["missing_from_copy"] = m.missing;
+  j["not_in_manifest"] = m.unlisted;
+  j["differences"] = m.named;
+  j["differences_not_named"] = m.named_more;
+  return j;
+}
+
 nlohmann::ordered_json summary_json(const RunReport& r) {
   const Counts c = r.totals;
   nlohmann::ordered_json j;
@@ -59,6 +75,7 @@ nlohmann::ordered_json summary_json(const RunReport& r) {
       r.max_record_size > 0 ? nlohmann::ordered_json(r.max_record_size) : nlohmann::ordered_json(nullptr);
   j["blocked"] = r.blocked;
   j["store_failure"] = r.store_failure ? nlohmann::ordered_json(*r.store_failure) : nlohmann::ordered_json(nullptr);
+  j["manifest"] = r.manifest ? manifest_json(*r.manifest) : nlohmann::ordered_json(nullptr);
   nlohmann::ordered_json phases = nlohmann::ordered_json::object();
   for (const auto& [name, secs] : r.phases)
     phases[name] = static_cast<double>(static_cast<long long>(secs * 1000)) / 1000.0;
