@@ -71,7 +71,8 @@ TEST_F(CopyCheck, EightDotThreeNamesAreNamedAndFailEveryCommand) {
   // Every skipped entry is listed with its reason: scan (terminal and JSON), and the reports.
   const auto scan = kms({"scan", "--source", c.string(), "--all"});
   const auto json = kms({"scan", "--source", c.string(), "--json"});
-  const auto js = nlohmann::json::parse(json.out.substr(json.out.find('{'), json.out.rfind("}\n") + 1 - json.out.find('{')));
+  const auto js =
+      nlohmann::json::parse(json.out.substr(json.out.find('{'), json.out.rfind("}\n") + 1 - json.out.find('{')));
   ASSERT_EQ(js["skipped_entries"].size(), 20u) << json.out;
   EXPECT_NE(js["failure"].get<std::string>().find("8.3"), std::string::npos);
   for (const auto& e : js["skipped_entries"]) {
@@ -79,8 +80,8 @@ TEST_F(CopyCheck, EightDotThreeNamesAreNamedAndFailEveryCommand) {
     EXPECT_EQ(scan.out.find(name) != std::string::npos, true) << name << " is not listed by scan:\n" << scan.out;
     EXPECT_NE(e["reason"].get<std::string>().find("not named M"), std::string::npos) << e.dump();
   }
-  kms({"rehearse", "--source", c.string(), "--report", (tmp / "r.csv").string(), "--report",
-       (tmp / "r.jsonl").string(), "--report", (tmp / "r2.html").string()});
+  kms({"rehearse", "--source", c.string(), "--report", (tmp / "r.csv").string(), "--report", (tmp / "r.jsonl").string(),
+       "--report", (tmp / "r2.html").string()});
   const std::string html = read_file(tmp / "r2.html");
   EXPECT_NE(html.find("M0Q0H1~1.INI"), std::string::npos) << "the HTML report does not list the skipped entries";
   EXPECT_NE(read_file(tmp / "r.csv").find("M0Q0H1~1.INI"), std::string::npos);
@@ -100,8 +101,7 @@ TEST_F(CopyCheck, OtherStoresWithNoRecordFailToo) {
   // One record that migrates: every command succeeds.
   write_file(c / "Mgoodgoodgood.ini", "[Client]\r\nMailboxDN=/o=C/cn=y\r\nState=1\r\n");
   EXPECT_EQ(kms({"scan", "--source", c.string()}).exit_code, 0);
-  EXPECT_EQ(kms({"upgrade", "--source", c.string(), "--target", (tmp / "ok.db").string(), "--yes",
-                 "--allow-rejected"})
+  EXPECT_EQ(kms({"upgrade", "--source", c.string(), "--target", (tmp / "ok.db").string(), "--yes", "--allow-rejected"})
                 .exit_code,
             0);
 }
@@ -172,16 +172,19 @@ std::string sha256_of(const fs::path& p) {
 }
 
 TEST_F(Manifests, AMatchingCopyPassesInEveryFormTheServerWrites) {
-  std::string upper_table = "\r\nAlgorithm       Hash                                                                   Path\r\n"
-                            "---------       ----                                                                   ----\r\n";
+  std::string upper_table =
+      "\r\nAlgorithm       Hash                                                                   Path\r\n"
+      "---------       ----                                                                   ----\r\n";
   std::string list, csv = "#TYPE Microsoft.PowerShell.Commands.FileHashInfo\r\n\"Algorithm\",\"Hash\",\"Path\"\r\n";
   std::string bsd;
   for (auto [n, h] : listed) {
     std::string up = h;
     for (char& c : up) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     upper_table += "SHA256          " + up + "       C:\\EXCHSRVR\\KMSDATA\\SECURITY\\MGRENT\\CLIENTS\\" + n + "\r\n";
-    list += "\r\nAlgorithm : SHA256\r\nHash      : " + up + "\r\nPath      : C:\\exchsrvr\\kmsdata\\Security\\Mgrent\\Cl\r\n"
-            "            ients\\" + n + "\r\n";
+    list += "\r\nAlgorithm : SHA256\r\nHash      : " + up +
+            "\r\nPath      : C:\\exchsrvr\\kmsdata\\Security\\Mgrent\\Cl\r\n"
+            "            ients\\" +
+            n + "\r\n";
     csv += "\"SHA256\",\"" + up + "\",\"C:\\exchsrvr\\Clients\\" + n + "\"\r\n";
     bsd += "SHA256 (" + n + ") = " + h + "\n";
   }
@@ -264,8 +267,7 @@ TEST_F(Manifests, AManifestThatCannotBeReadIsAUsageErrorNamingItsLine) {
        "not SHA256"},
       {"Algorithm Hash Path\n--------- ---- ----\nSHA256 " + std::string(64, 'a') + " C:\\exchsrvr\\kmsdata\\Secu...\n",
        "cut to the window's width"},
-      {std::string(64, 'a') + "  Mxclfr4zqvktn.ini\n" + std::string(64, 'b') + "  MXCLFR4ZQVKTN.INI\n",
-       "listed twice"},
+      {std::string(64, 'a') + "  Mxclfr4zqvktn.ini\n" + std::string(64, 'b') + "  MXCLFR4ZQVKTN.INI\n", "listed twice"},
       {"\xFF\xFE\x41", "UTF-16"},
       {std::string("a\0b\n", 4), "NUL"},
   };

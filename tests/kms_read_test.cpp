@@ -93,10 +93,10 @@ TEST(KmsRead, HandEditedNumbersMigrateWithTheNumberTheApiRead) {
 }
 
 TEST(KmsRead, NeverEnrolledRecoveryReadLenientlyIsStillNormalized) {
-  for (const std::string client : {"State=4 ; fixed per Q198709\r\nNumSCerts=0 ; never enrolled\r\n",
-                                   "State=+4\r\nNumSCerts=-0\r\n", "State=4.0\r\nNumSCerts=0.0\r\n",
-                                   "State=4\r\nNumSCerts=none\r\nNumECerts=none\r\n",
-                                   "State=4\r\nNumSCerts=\r\nNumECerts=\r\n", "State=0x4\r\nNumSCerts=\"\"\r\n"}) {
+  for (const std::string client :
+       {"State=4 ; fixed per Q198709\r\nNumSCerts=0 ; never enrolled\r\n", "State=+4\r\nNumSCerts=-0\r\n",
+        "State=4.0\r\nNumSCerts=0.0\r\n", "State=4\r\nNumSCerts=none\r\nNumECerts=none\r\n",
+        "State=4\r\nNumSCerts=\r\nNumECerts=\r\n", "State=0x4\r\nNumSCerts=\"\"\r\n"}) {
     const AnalyzedFile a = analyze("[Client]\r\nMailboxDN=/o=C/cn=J\r\n" + client);
     SCOPED_TRACE(client);
     ASSERT_TRUE(a.record) << codes(a.summary.issues);
@@ -147,7 +147,8 @@ TEST(KmsRead, TheApiReadsTwentyNineCharacters) {
   // The 30th character is past the API's buffer: nothing of a number there is read.
   EXPECT_EQ(read_profile_int(std::string(29, ' ') + "4").api, 0u);
   EXPECT_EQ(read_profile_int(std::string(28, ' ') + "4").api, 4u);
-  EXPECT_EQ(read_profile_int("1" + std::string(40, '0')).written, read_profile_int(std::string("1") + std::string(28, '0')).written);
+  EXPECT_EQ(read_profile_int("1" + std::string(40, '0')).written,
+            read_profile_int(std::string("1") + std::string(28, '0')).written);
   EXPECT_EQ(read_profile_int("-0").written, 0);
   EXPECT_TRUE(read_profile_int("-0").in_range());
   EXPECT_FALSE(read_profile_int("").present);
@@ -209,8 +210,8 @@ TEST(KmsRead, RealFoldsStayWrappedValues) {
         std::string text = record("State=2\r\n" + kCounts);
         text.replace(text.find("EscrowedKey="), std::string::npos, fold("EscrowedKey=" + key, width, between));
         const AnalyzedFile a = analyze(text);
-        SCOPED_TRACE("EscrowedKey of " + std::to_string(key.size()) + " characters folded at " +
-                     std::to_string(width) + (between.size() > 2 ? " with blank lines" : ""));
+        SCOPED_TRACE("EscrowedKey of " + std::to_string(key.size()) + " characters folded at " + std::to_string(width) +
+                     (between.size() > 2 ? " with blank lines" : ""));
         EXPECT_FALSE(a.record);
         EXPECT_TRUE(has(a.summary.issues, "wrapped-value")) << codes(a.summary.issues);
       }

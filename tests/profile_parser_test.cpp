@@ -133,13 +133,21 @@ const std::vector<DialectCase> kCases = {
     {"a line of Ctrl-Z is blank", "[Client]\nState=4\n\x1a\n", "Client", "State", "4", {}},
     {"Ctrl-Z around a key", "[Client]\n\x1a State \x1a= 4\n", "Client", "State", "4", {}},
     // Read as the API reads it, but the file is rejected: the KMS ended every line it wrote.
-    {"a last line without its line end is a file cut short", "[Client]\nState=4", "Client", "State", "4",
+    {"a last line without its line end is a file cut short",
+     "[Client]\nState=4",
+     "Client",
+     "State",
+     "4",
      {"truncated@2"}},
     {"a cut CR LF: only the CR is left", "[Client]\r\nState=4\r", "Client", "State", "4", {}},
     {"a last line that is a comment needs no line end", "[Client]\nState=4\n; end", "Client", "State", "4", {}},
     {"a last line of blanks and Ctrl-Z needs no line end", "[Client]\nState=4\n \x1a", "Client", "State", "4", {}},
-    {"a last line that is a section header is cut short too", "[Client]\nState=4\n[SCert1]", "Client", "State",
-     "4", {"truncated@3"}},
+    {"a last line that is a section header is cut short too",
+     "[Client]\nState=4\n[SCert1]",
+     "Client",
+     "State",
+     "4",
+     {"truncated@3"}},
 };
 
 TEST(ProfileDialect, EveryRuleOfSection3) {

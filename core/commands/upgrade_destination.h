@@ -20,7 +20,7 @@ struct Refusal {
   /// A failure of the whole store, whatever --allow-rejected says: no record
   /// to migrate, a copy that differs from its manifest. One line.
   std::optional<std::string> store;
-  bool blocked = false;    ///< files were rejected without --allow-rejected
+  bool blocked = false;  ///< files were rejected without --allow-rejected
   std::size_t rejected = 0;
   bool refused() const { return store || blocked; }
 };

@@ -20,7 +20,7 @@ struct VerifyOptions {
   OrderedOptions workers;  ///< the threads that read and parse the store
   /// nullopt: the limit the upgrade recorded in migration_meta (else 1 MiB).
   std::optional<std::int64_t> max_record_bytes;
-  std::string tool_version;  ///< for the report's facts
+  std::string tool_version;                       ///< for the report's facts
   std::optional<std::filesystem::path> manifest;  ///< the list of the server's files the store must match
 };
 

@@ -73,8 +73,8 @@ class RuleRun {
   /// A certificate count of [Client]: nullopt when absent (e null) or not a valid count (bad-value).
   std::optional<std::int64_t> count(const ProfileEntry* e, const char* key);
   /// `e`'s value read as the profile API reads a number; nullopt with bad-value when not in [lo, hi].
-  std::optional<std::int64_t> number(const ProfileEntry& e, const char* key, std::string_view section,
-                                     std::int64_t lo, std::int64_t hi, const char* expected);
+  std::optional<std::int64_t> number(const ProfileEntry& e, const char* key, std::string_view section, std::int64_t lo,
+                                     std::int64_t hi, const char* expected);
   std::optional<std::string> timestamp(const ProfileSection& s, const char* key, ClientRecord& rec);
   void unknown_keys(const ProfileSection& s, std::initializer_list<const char*> known, ClientRecord& rec);
   void check_counts(CertKind kind, std::optional<std::int64_t> declared, bool declared_ok, int header_line);

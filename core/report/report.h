@@ -40,10 +40,11 @@ struct RunReport {
   std::optional<std::string> target;
   std::optional<std::string> content_digest;
   double elapsed_seconds = 0;
-  bool blocked = false;  ///< the upgrade would be (or was) refused: files rejected without --allow-rejected, or a store failure
+  bool blocked =
+      false;  ///< the upgrade would be (or was) refused: files rejected without --allow-rejected, or a store failure
   /// Why the whole store fails, whatever --allow-rejected says (no record to migrate, a manifest difference).
   std::optional<std::string> store_failure;
-  std::optional<ManifestResult> manifest;  ///< with --manifest: the check of the copy against it
+  std::optional<ManifestResult> manifest;              ///< with --manifest: the check of the copy against it
   std::vector<std::pair<std::string, double>> phases;  ///< seconds per phase of the run, in order
   // What the sign-off needs (docs/reports.md): who ran what, where and when.
   std::string tool_version;

@@ -78,8 +78,9 @@ std::string facts(const RunReport& r) {
   row("Content digest", r.content_digest.value_or(""), "fact-digest", true);
   row("Record size limit", r.max_record_size > 0 ? std::to_string(r.max_record_size) + " bytes" : "", "fact-limit");
   if (r.manifest) {
-    row("Manifest", r.manifest->path + " (sha256 " + r.manifest->file_sha256 + ", " + r.manifest->format + ", " +
-                        grouped(r.manifest->listed) + " files listed)",
+    row("Manifest",
+        r.manifest->path + " (sha256 " + r.manifest->file_sha256 + ", " + r.manifest->format + ", " +
+            grouped(r.manifest->listed) + " files listed)",
         "fact-manifest", true);
     row("The copy", r.manifest->verdict(), "fact-manifest-result");
   }

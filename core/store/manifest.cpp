@@ -90,10 +90,14 @@ std::optional<std::string> unescape(std::string_view s) {
       continue;
     }
     if (++i >= s.size()) return std::nullopt;
-    if (s[i] == '\\') out += '\\';
-    else if (s[i] == 'n') out += '\n';
-    else if (s[i] == 'r') out += '\r';
-    else return std::nullopt;
+    if (s[i] == '\\')
+      out += '\\';
+    else if (s[i] == 'n')
+      out += '\n';
+    else if (s[i] == 'r')
+      out += '\r';
+    else
+      return std::nullopt;
   }
   return out;
 }
@@ -160,8 +164,7 @@ class ManifestParser {
   Status fail(const std::string& rule, int line = -1) {
     const int at = line < 0 ? static_cast<int>(line_) : line;
     Error e{ExitCode::Usage,
-            "manifest " + where_ + (at > 0 ? ", line " + std::to_string(at) : std::string()) + ": " + rule, where_,
-            at};
+            "manifest " + where_ + (at > 0 ? ", line " + std::to_string(at) : std::string()) + ": " + rule, where_, at};
     return e;
   }
 
@@ -176,7 +179,8 @@ class ManifestParser {
       return list(t);
     }
     if (const auto f = csv_fields(t); f && f->size() == 3 && iequals((*f)[0], "Algorithm")) {
-      if (!iequals((*f)[1], "Hash") || !iequals((*f)[2], "Path")) return fail("a CSV header other than Algorithm,Hash,Path");
+      if (!iequals((*f)[1], "Hash") || !iequals((*f)[2], "Path"))
+        return fail("a CSV header other than Algorithm,Hash,Path");
       form_ = Form::Csv;
       return Status::success();
     }
@@ -186,14 +190,16 @@ class ManifestParser {
 
   Status add(std::string_view algorithm, std::string_view hex, std::string_view name) {
     if (!iequals(algorithm, "SHA256")) {
-      return fail("the hash is " + std::string(algorithm.substr(0, 16)) + ", not SHA256 (Get-FileHash -Algorithm SHA256)");
+      return fail("the hash is " + std::string(algorithm.substr(0, 16)) +
+                  ", not SHA256 (Get-FileHash -Algorithm SHA256)");
     }
     std::array<std::uint8_t, 32> h{};
     if (!parse_hash(hex, h)) return fail("the hash is not 64 hexadecimal digits");
     if (name.empty()) return fail("no file name after the hash");
     if (name.size() >= 3 && (name.substr(name.size() - 3) == "..." || name.substr(name.size() - 3) == "\xE2\x80\xA6")) {
-      return fail("the path ends in '...': the table was cut to the window's width; write the manifest with "
-                  "Format-List or Export-Csv, or as sha256sum does");
+      return fail(
+          "the path ends in '...': the table was cut to the window's width; write the manifest with "
+          "Format-List or Export-Csv, or as sha256sum does");
     }
     m_.add(name, h, line_);
     return Status::success();
@@ -329,9 +335,8 @@ std::optional<std::string> from_utf16(std::string_view b, bool big_endian) {
 }  // namespace
 
 std::size_t Manifest::find(std::string_view name) const {
-  const auto it = std::lower_bound(entries_.begin(), entries_.end(), name, [&](const Entry& e, std::string_view n) {
-    return ascii_ci_less(this->name(e), n);
-  });
+  const auto it = std::lower_bound(entries_.begin(), entries_.end(), name,
+                                   [&](const Entry& e, std::string_view n) { return ascii_ci_less(this->name(e), n); });
   if (it == entries_.end() || !iequals(this->name(*it), name)) return SIZE_MAX;
   return static_cast<std::size_t>(it - entries_.begin());
 }
@@ -386,7 +391,9 @@ Result<Manifest> parse_manifest(std::string_view text, const std::string& where)
 
 Result<Manifest> read_manifest(const std::filesystem::path& path) {
   const std::string where = path.string();
-  const auto usage = [&](const std::string& why) { return Error{ExitCode::Usage, "manifest " + where + ": " + why, where, 0}; };
+  const auto usage = [&](const std::string& why) {
+    return Error{ExitCode::Usage, "manifest " + where + ": " + why, where, 0};
+  };
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) return usage("not a readable file");
   const auto size = std::filesystem::file_size(path, ec);

@@ -100,8 +100,8 @@ void ManifestCheck::entry(std::string_view name, const std::string& sha256_hex) 
     ++r_.matched;
     return;
   }
-  difference(shown + ": differs from the manifest (line " + std::to_string(e.line) + "): " +
-                 (hash.empty() ? why : "sha256 " + hash + " in the copy, " + listed + " listed"),
+  difference(shown + ": differs from the manifest (line " + std::to_string(e.line) +
+                 "): " + (hash.empty() ? why : "sha256 " + hash + " in the copy, " + listed + " listed"),
              r_.differ);
 }
 
@@ -109,8 +109,7 @@ const ManifestResult& ManifestCheck::finish() {
   for (std::size_t i = 0; i < seen_.size(); ++i) {
     if (seen_[i]) continue;
     const Manifest::Entry& e = m_.entry(i);
-    difference(std::string(m_.name(e)) + ": missing from the copy (manifest line " +
-                   std::to_string(e.line) + ")",
+    difference(std::string(m_.name(e)) + ": missing from the copy (manifest line " + std::to_string(e.line) + ")",
                r_.missing);
   }
   std::fill(seen_.begin(), seen_.end(), true);

@@ -15,11 +15,11 @@ struct ManifestResult {
   std::string path;         ///< the manifest, as given
   std::string file_sha256;  ///< of the manifest file itself
   std::string format;
-  std::size_t listed = 0;     ///< files the manifest lists
-  std::size_t matched = 0;    ///< files of the copy whose bytes have the listed hash
-  std::size_t differ = 0;     ///< listed, in the copy, other bytes (or not a readable file)
-  std::size_t missing = 0;    ///< listed, not in the copy
-  std::size_t unlisted = 0;   ///< in the copy, not listed
+  std::size_t listed = 0;          ///< files the manifest lists
+  std::size_t matched = 0;         ///< files of the copy whose bytes have the listed hash
+  std::size_t differ = 0;          ///< listed, in the copy, other bytes (or not a readable file)
+  std::size_t missing = 0;         ///< listed, not in the copy
+  std::size_t unlisted = 0;        ///< in the copy, not listed
   std::vector<std::string> named;  ///< "name: what", the first kNamed differences
   std::size_t named_more = 0;      ///< differences past those
 

@@ -68,7 +68,9 @@ ProfileInt read_profile_int(std::string_view value) {
   unsigned base = 10;
   if (i + 1 < w.size() && w[i] == u'0' && (w[i + 1] == u'x' || w[i + 1] == u'o' || w[i + 1] == u'b')) {
     base = w[i + 1] == u'x' ? 16 : w[i + 1] == u'o' ? 8 : 2;
-    add_reason(r.why, base == 16 ? "a 0x (hexadecimal) prefix" : base == 8 ? "a 0o (octal) prefix" : "a 0b (binary) prefix");
+    add_reason(r.why, base == 16  ? "a 0x (hexadecimal) prefix"
+                      : base == 8 ? "a 0o (octal) prefix"
+                                  : "a 0b (binary) prefix");
     i += 2;
   }
   const std::size_t first_digit = i;

@@ -23,9 +23,12 @@ static void put_json_string(const wchar_t* w, int len) {
   putchar('"');
   for (int i = 0; i < n; ++i) {
     unsigned char c = (unsigned char)s[i];
-    if (c == '"' || c == '\\') printf("\\%c", c);
-    else if (c < 0x20 || c == 0x7f) printf("\\u%04x", c);
-    else putchar(c);
+    if (c == '"' || c == '\\')
+      printf("\\%c", c);
+    else if (c < 0x20 || c == 0x7f)
+      printf("\\u%04x", c);
+    else
+      putchar(c);
   }
   putchar('"');
   free(s);
@@ -80,7 +83,8 @@ static wchar_t* get_value(const wchar_t* section, const wchar_t* key, const wcha
 
 /* A double-NUL-terminated list: the keys of `section`, or with NULL the section names. */
 static wchar_t* get_list(const wchar_t* section, const wchar_t* file, DWORD* out_len) {
-  return section ? grown(string_query, section, NULL, L"", file, out_len) : grown(names_query, NULL, NULL, NULL, file, out_len);
+  return section ? grown(string_query, section, NULL, L"", file, out_len)
+                 : grown(names_query, NULL, NULL, NULL, file, out_len);
 }
 
 int main(int argc, char** argv) {
@@ -109,8 +113,10 @@ int main(int argc, char** argv) {
         first_key = 0;
         put_json_string(k, (int)wcslen(k));
         putchar(',');
-        if (v) put_json_string(v, (int)vlen);
-        else printf("null");
+        if (v)
+          put_json_string(v, (int)vlen);
+        else
+          printf("null");
         putchar(']');
         free(v);
       }
@@ -132,8 +138,10 @@ int main(int argc, char** argv) {
       putchar(',');
       put_json_string(key, (int)wcslen(key));
       putchar(',');
-      if (v) put_json_string(v, (int)vlen);
-      else printf("null");
+      if (v)
+        put_json_string(v, (int)vlen);
+      else
+        printf("null");
       printf(",%u]", GetPrivateProfileIntW(section, key, 777777, file));
       free(v);
       free(section);
