@@ -1,5 +1,6 @@
 // kms-migrate: parse the options, run the command, exit with its code.
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -8,20 +9,47 @@
 #include "options.h"
 #include "signals.h"
 #include "sqlite_handle.h"
+#include "std_streams.h"
 
 // The cancelling signals are routed to the cancel flag before anything else of
 // this program runs (a constructor of the executable, ahead of the others), so
 // that a signal at any moment of the start-up cancels cleanly.
-__attribute__((constructor(101))) static void route_signals_first() { kms::cli::install_cancel_handlers(); }
+__attribute__((constructor(101))) static void route_signals_first() {
+  kms::cli::open_missing_standard_streams();
+  kms::cli::install_cancel_handlers();
+}
+
+namespace {
+
+/// The exit code once stdout and stderr are flushed: a write to them that
+/// failed (`> /dev/full`) is exit 3, or 4 once an upgrade has committed.
+int checked_exit(int code, bool committed) {
+  const int err = kms::cli::standard_streams_error();
+  if (err == 0) return code;
+  const std::string why = std::strerror(err);
+  kms::cli::say(stderr,
+                committed ? "kms-migrate: the database is committed and verified, but the summary could not "
+                            "be written to standard output: %s\n"
+                          : "kms-migrate: cannot write to standard output: %s; the run's result is not "
+                            "complete there\n",
+                why);
+  if (committed) return static_cast<int>(kms::core::ExitCode::ReportIncomplete);
+  return code == static_cast<int>(kms::core::ExitCode::Cancelled) ? code
+                                                                  : static_cast<int>(kms::core::ExitCode::Internal);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  kms::cli::install_cancel_handlers();  // again: harmless, and certain even if the constructor did not run
+  kms::cli::open_missing_standard_streams();  // again: harmless, and certain even if the constructor did not run
+  kms::cli::install_cancel_handlers();
   kms::core::interrupt_sqlite_on(&kms::cli::cancel_flag());
   const std::vector<std::string> args(argv + 1, argv + argc);
   const kms::cli::ParseOutcome parsed = kms::cli::parse_options(args);
   if (!parsed.options) {
     kms::cli::say_own_text(parsed.exit_code == kms::core::ExitCode::Ok ? stdout : stderr, parsed.text);
-    return static_cast<int>(parsed.exit_code);
+    return checked_exit(static_cast<int>(parsed.exit_code), false);
   }
-  return kms::cli::run_command(*parsed.options);
+  const int code = kms::cli::run_command(*parsed.options);
+  return checked_exit(code, parsed.options->command == kms::cli::Command::Upgrade && code == 0);
 }

@@ -181,16 +181,19 @@ TEST(StoreLayout, TooLargeFileIsNotRead) {
   EXPECT_EQ(exact.summary.outcome, RecordOutcome::Migrated) << exact.summary.issues.at(0).message;
 }
 
-TEST(StoreLayout, FileThatVanishedIsUnreadable) {
+TEST(StoreLayout, AFileThatVanishedStopsTheRunAsAChangedSource) {
   test::TempDir tmp;
   StoreEntry e;
   e.name = "Mgone00000001.ini";
   e.record_id = "mgone00000001";
   e.kind = EntryKind::RecordFile;
-  const auto a = analyze_entry(StoreDir(tmp.path()), e, 1000, kNow);
-  ASSERT_EQ(a.summary.issues.size(), 1u);
-  EXPECT_EQ(a.summary.issues[0].code, "unreadable");
-  EXPECT_EQ(a.summary.outcome, RecordOutcome::Rejected);
+  try {
+    (void)analyze_entry(StoreDir(tmp.path()), e, 1000, kNow);
+    ADD_FAILURE() << "a file listed and gone was analysed";
+  } catch (const Stop& s) {
+    EXPECT_EQ(s.kind(), ExitCode::DataProblem);
+    EXPECT_NE(s.message().find("'Mgone00000001.ini' was listed and is gone"), std::string::npos) << s.message();
+  }
 }
 
 }  // namespace

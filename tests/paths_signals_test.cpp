@@ -248,7 +248,15 @@ TEST_F(PathsAndSignals, AClosedStdoutNeverKillsTheRun) {
     const std::string cmd = std::string("'") + KMS_MIGRATE_BIN + "' upgrade --source '" + security.string() +
                             "' --target '" + db.string() + "' --yes" + pipe + "; exit ${PIPESTATUS[0]}";
     const auto r = run_process("/bin/bash", {"-c", cmd});
-    EXPECT_EQ(r.exit_code, 0) << pipe << "\n" << r.out;
+    // Never killed by SIGPIPE (141). Once a write to the closed pipe failed, the
+    // committed run says so with exit 4; `head -1` may read the one buffered
+    // write of the summary whole before it exits (then exit 0), the progress
+    // line's many writes always outlive `head -c10`.
+    if (pipe.find("head -1 ") != std::string::npos) {
+      EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 4) << pipe << "\n" << r.exit_code << "\n" << r.out;
+    } else {
+      EXPECT_EQ(r.exit_code, 4) << pipe << "\n" << r.out;
+    }
     EXPECT_TRUE(fs::exists(db)) << pipe;
     EXPECT_EQ(files_containing(out, "kms-migrate"), std::vector<std::string>{}) << pipe;
     const auto v = kms({"verify", "--source", security.string(), "--target", db.string()});

@@ -158,7 +158,9 @@ std::string content_digest(core::Db& db) {
 /// (a signal number) raised while the cancelling signals are blocked, so that it
 /// is waiting for the program before its first instruction.
 int spawn_tool(const std::vector<std::string>& args, const fs::path& log, const std::string& env, int pending) {
-  std::vector<std::string> all{KMS_MIGRATE_BIN};
+  // The handshake of test_stop_point is only in kms-migrate-test.
+  const char* bin = env.rfind("KMS_MIGRATE_TEST_STOP=", 0) == 0 ? KMS_MIGRATE_TEST_BIN : KMS_MIGRATE_BIN;
+  std::vector<std::string> all{bin};
   all.insert(all.end(), args.begin(), args.end());
   const pid_t pid = ::fork();
   if (pid == 0) {
@@ -179,7 +181,7 @@ int spawn_tool(const std::vector<std::string>& args, const fs::path& log, const 
     std::vector<char*> argv;
     for (auto& a : all) argv.push_back(a.data());
     argv.push_back(nullptr);
-    ::execv(KMS_MIGRATE_BIN, argv.data());
+    ::execv(bin, argv.data());
     ::_exit(127);
   }
   return pid;

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "failure.h"
 #include "text_util.h"
 
 namespace kms::core {
@@ -22,9 +23,9 @@ void Tracks::reset(const StoreListing& listing) {
 }
 
 void Tracks::set(std::size_t i, const FileSummary& f, bool client_written) {
-  if (i != set_) throw std::logic_error("tracks are set in order");
+  if (i != set_) throw InternalError("tracks are set in order");
   const std::string name = path(i);
-  if (name != f.path) throw std::logic_error("a summary for another file");
+  if (name != f.path) throw InternalError("a summary for another file");
   if (page_no_ == i / kPage) {  // the page held would miss this track
     write_back();
     page_no_ = SIZE_MAX;
@@ -32,14 +33,14 @@ void Tracks::set(std::size_t i, const FileSummary& f, bool client_written) {
   FileTrack t;
   t.has_record_id = !f.record_id.empty();
   if (t.has_record_id && record_id_of_name(name) != f.record_id)
-    throw std::logic_error("record id is not derived from the name");
+    throw InternalError("record id is not derived from the name");
   t.read = !f.sha256.empty();
   t.client_written = client_written;
   t.outcome = f.outcome;
   t.mailbox_line = f.mailbox_line;
   t.has_stamp = f.stamp.has_value();
   if (f.stamp) t.stamp = *f.stamp;
-  if (client_written && !f.written_digest) throw std::logic_error("a client written without its digest");
+  if (client_written && !f.written_digest) throw InternalError("a client written without its digest");
   if (client_written) t.written_digest = *f.written_digest;
   // The record id is the name's first 13 characters, in any case.
   candidates_.note(static_cast<std::uint32_t>(i), t.has_record_id ? ascii_ci_key(record_id_part(name)) : 0,
@@ -65,18 +66,18 @@ void Tracks::load(std::size_t page) {
   page_.assign(std::min(kPage, size() - first), FileTrack{});
   const std::size_t stored = set_ > first ? std::min(page_.size(), set_ - first) : 0;
   if (stored && !spool_->read_at(first * sizeof(FileTrack), page_.data(), stored * sizeof(FileTrack)))
-    throw std::runtime_error("the tracks' temporary file is shorter than written");
+    throw InternalError("the tracks' temporary file is shorter than written");
   page_no_ = page;
 }
 
 FileTrack Tracks::get(std::size_t i) {
-  if (i >= size()) throw std::out_of_range("no such track");
+  if (i >= size()) throw InternalError("no such track");
   load(i / kPage);
   return page_[i % kPage];
 }
 
 void Tracks::put(std::size_t i, const FileTrack& t) {
-  if (i >= set_) throw std::logic_error("only a track that was set can be changed");
+  if (i >= set_) throw InternalError("only a track that was set can be changed");
   load(i / kPage);
   page_[i % kPage] = t;
   dirty_ = true;

@@ -19,6 +19,10 @@ void end_run_on_exception(RunResult& res, const CancelFlag* cancel, const Failur
       end_run(res, words.database_kind,
               words.database + e.what() + (words.database_detail ? words.database_detail(e.code()) : ""));
     }
+  } catch (const SystemError& e) {
+    end_run(res, ExitCode::Internal, words.other + e.what());
+  } catch (const InternalError& e) {
+    end_run(res, ExitCode::Internal, words.other + "internal error: " + e.what());
   } catch (const std::filesystem::filesystem_error& e) {
     end_run(res, words.store.empty() ? ExitCode::Internal : ExitCode::Usage,
             (words.store.empty() ? words.other : words.store) + e.what());

@@ -53,7 +53,7 @@ ScanResult run_scan(const ScanOptions& o, const CancelFlag* cancel, const Progre
     }
     manifest = std::move(m.value());
   }
-  const auto clients = find_clients_dir(o.source);
+  const auto clients = find_clients_dir(o.source, cancel);
   if (!clients.ok()) {
     res.exit_code = clients.error().kind;
     res.message = clients.error().message;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "failure.h"
 #include "issue_json.h"
 #include "outcome.h"
 #include "report_json.h"
@@ -150,7 +151,7 @@ void write_scan_json(const ScanOptions& options, const ScanResult& result, const
   std::size_t at = 0;
   for (const auto& [name, add] : lists) {
     const std::size_t found = doc.find(name, at);
-    if (found == std::string::npos) throw std::logic_error("scan JSON: lists not found");
+    if (found == std::string::npos) throw InternalError("scan JSON: lists not found");
     const std::size_t open = found + std::string_view(name).size() - 2;
     out(std::string_view(doc).substr(at, open - at));
     stream_list(result, out, add);

@@ -88,11 +88,7 @@ class UpgradeTarget final : public Destination {
   explicit UpgradeTarget(const UpgradeOptions& o) : opt_(o) {}
   fs::path prepare(std::vector<std::string>& notes) override {
     stop_unless(check_target(opt_.target, opt_.force == Overwrite::Yes, opt_.source, NewFile::Target));
-    try {
-      lock_.emplace(opt_.target);  // held until the run ends, success or not
-    } catch (const std::runtime_error& e) {
-      throw Stop(ExitCode::Usage, e.what());
-    }
+    lock_.emplace(opt_.target);  // held until the run ends, success or not (a busy target: a Stop, exit 2)
     for (const auto& n : remove_stale_temporaries(opt_.target)) {
       notes.push_back("removed the temporary file left by an earlier run that was stopped: " + n);
     }
@@ -125,7 +121,7 @@ class UpgradeTarget final : public Destination {
 
 class RehearsalScratch final : public Destination {
  public:
-  explicit RehearsalScratch(const UpgradeOptions& o) : opt_(o) {}
+  RehearsalScratch(const UpgradeOptions& o, const CancelFlag* cancel) : opt_(o), cancel_(cancel) {}
   fs::path prepare(std::vector<std::string>& notes) override {
     if (opt_.keep_db) stop_unless(check_target(*opt_.keep_db, false, opt_.source, NewFile::KeepDb));
     const fs::path tmp = scratch_parent();
@@ -141,7 +137,7 @@ class RehearsalScratch final : public Destination {
   std::optional<std::string> place(TemporaryDatabase& temp, const fs::path& final_path,
                                    const Refusal& refusal) override {
     temp.publish();  // inside the scratch folder: no commit of anything
-    if (opt_.keep_db) copy_owner_only(final_path, *opt_.keep_db);
+    if (opt_.keep_db) copy_owner_only(final_path, *opt_.keep_db, cancel_);
     if (refusal.store) return "the upgrade would fail, " + *refusal.store;
     if (!refusal.blocked) return std::nullopt;
     return "the upgrade would be blocked: " + std::to_string(refusal.rejected) +
@@ -151,14 +147,15 @@ class RehearsalScratch final : public Destination {
 
  private:
   const UpgradeOptions& opt_;
+  const CancelFlag* cancel_;
   std::optional<ScratchFolder> scratch_;
 };
 
 }  // namespace
 
-std::unique_ptr<Destination> destination_for(const UpgradeOptions& options) {
+std::unique_ptr<Destination> destination_for(const UpgradeOptions& options, const CancelFlag* cancel) {
   if (options.mode == RunMode::Upgrade) return std::make_unique<UpgradeTarget>(options);
-  return std::make_unique<RehearsalScratch>(options);
+  return std::make_unique<RehearsalScratch>(options, cancel);
 }
 
 }  // namespace kms::core::detail

@@ -47,6 +47,7 @@ class Destination {
   virtual void commit(TemporaryDatabase& temp, std::vector<std::string>& notes) = 0;
 };
 
-std::unique_ptr<Destination> destination_for(const UpgradeOptions& options);
+/// `cancel` stops the long steps (rehearse --keep-db's copy).
+std::unique_ptr<Destination> destination_for(const UpgradeOptions& options, const CancelFlag* cancel);
 
 }  // namespace kms::core::detail

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "cross_checks.h"
+#include "failure.h"
 #include "integrity_check.h"
 #include "memory_release.h"
 #include "ordered_pipeline.h"
@@ -21,8 +22,8 @@ void Pipeline::build(Db& db) {
   try {
     store_.emplace(clients_);
     listing_ = list_names(*store_);
-  } catch (const fs::filesystem_error& e) {
-    throw Stop(ExitCode::Usage, "cannot list the store folder '" + clients_.string() + "': " + e.code().message());
+  } catch (const SystemError& e) {  // the folder --source named cannot be listed: the operator's to fix
+    throw Stop(ExitCode::Usage, std::string("cannot read the store: ") + e.what());
   }
   tracks_.reset(listing_);
   // The temporary file is discarded on any failure, so a journal would protect nothing. Foreign
@@ -33,7 +34,7 @@ void Pipeline::build(Db& db) {
   DbWriter writer(db, DbWriter::Schema::Create, opt_.db);
   std::function<AnalyzedFile(std::size_t)> produce = [&](std::size_t i) {
     throw_if_cancelled(hooks_.cancel);
-    AnalyzedFile a = analyze_entry(*store_, listing_.entry(i), opt_.max_record_bytes, now_);
+    AnalyzedFile a = analyze_entry(*store_, listing_.entry(i), opt_.max_record_bytes, now_, hooks_.cancel);
     if (a.record) a.summary.written_digest = record_digest(*a.record);  // on the worker thread
     return a;
   };
@@ -247,7 +248,7 @@ void Pipeline::report_files(Db& db) {
   const RowFilter filter = sink_.writes_file() ? RowFilter::All : RowFilter::WithIssues;
   for_each_report_row(db, filter, [&](const FileSummary& f, std::optional<Verification>) {
     while (i < tracks_.size() && tracks_.path(i) != f.path) ++i;
-    if (i == tracks_.size()) throw std::runtime_error("the report rows are out of order");
+    if (i == tracks_.size()) throw InternalError("the report rows are out of order");
     // The verdict of this run (the column holds 'passed' until the verification has spoken).
     sink_.add(f, tracks_.get(i++).verification);
   });

@@ -48,7 +48,7 @@ std::string space_diagnosis(int sqlite_code, const fs::path& folder) {
 }  // namespace
 
 Pipeline::Pipeline(const UpgradeOptions& o, const UpgradeHooks& h, RunResult& r, ReportSink& sink)
-    : opt_(o), hooks_(h), res_(r), sink_(sink), dest_(destination_for(o)) {
+    : opt_(o), hooks_(h), res_(r), sink_(sink), dest_(destination_for(o, h.cancel)) {
   pass_.max_record_bytes = o.max_record_bytes;
   pass_.now = now_;
   pass_.workers = o.workers;
@@ -62,7 +62,7 @@ void Pipeline::locate() {
     if (!m.ok()) throw Stop(m.error());
     manifest_ = std::move(m.value());
   }
-  auto clients = find_clients_dir(opt_.source);
+  auto clients = find_clients_dir(opt_.source, hooks_.cancel);
   if (!clients.ok()) throw Stop(clients.error());
   clients_ = clients.value();
 }
@@ -220,34 +220,64 @@ void Pipeline::report_totals() {
   if (built_) rep_.totals = tracks_.counts();
 }
 
-// Every entry first listed must still be there with the same type, and every file
-// read with the same size and modification time; and the folder must hold no more
-// entries than then (so none was added). No second listing is kept in memory.
+// Entry by entry, in both directions: every entry first listed must still be
+// there as it was seen (type, inode, size, modification and status-change
+// times: a file replaced by another of the same size and time has another
+// inode or ctime), and the folder listed again must hold the same names. Each
+// entry that changed is named (the first kNamedChanges, then a count).
 void Pipeline::check_source_unchanged(Db& db) {
-  const auto changed = [&](const std::string& what) {
-    throw Stop(ExitCode::DataProblem, "source changed during the run: " + what);
+  constexpr std::size_t kNamedChanges = 10;
+  std::vector<std::string> changes;
+  std::size_t more = 0;
+  const auto note = [&](std::string what) {
+    if (changes.size() < kNamedChanges) {
+      changes.push_back(std::move(what));
+    } else {
+      ++more;
+    }
   };
   for (std::size_t i = 0; i < tracks_.size(); ++i) {
+    if (i % 1024 == 0) check_cancel();
     const FileTrack t = tracks_.get(i);
     const std::string name(tracks_.path(i));
-    const auto after = stamp_of(store_->fd(), name);
+    std::optional<FileStamp> after;
+    try {
+      after = stamp_of(store_->fd(), name);
+    } catch (const SystemError& e) {
+      throw SystemError(e.operation(), (clients_ / name).string(), e.error_number());
+    }
     if (!after) {
-      if (!t.has_stamp) continue;  // it could not be examined then either: count_entries() still sees it
-      changed("'" + name + "' is gone");
-    }
-    if (t.read && (!t.has_stamp || !(t.stamp == *after))) {
-      add_row_issue(db, i, "source-changed", "the file was modified (size or modification time) while the upgrade ran",
-                    Verification::Failed);
-      changed("'" + name + "' was modified");
+      note("'" + name + "' is gone");
+    } else if (t.has_stamp && !(t.stamp == *after)) {
+      note("'" + name + "' changed (" + t.stamp.difference(*after) + ")");
+      if (t.read) {
+        add_row_issue(db, i, "source-changed",
+                      "the file changed while the upgrade ran (" + t.stamp.difference(*after) + ")",
+                      Verification::Failed);
+      }
     }
   }
-  std::size_t now = 0;
-  try {
-    now = count_entries(*store_);
-  } catch (const fs::filesystem_error&) {
-    changed("the store can no longer be listed");
+  // The other direction: a second listing, compared name by name with the first (both sorted).
+  const StoreListing again = list_names(*store_);
+  std::size_t a = 0, b = 0;
+  while (a < listing_.size() || b < again.size()) {
+    if ((a + b) % 1024 == 0) check_cancel();
+    const std::string first = a < listing_.size() ? listing_.name(a) : std::string();
+    const std::string second = b < again.size() ? again.name(b) : std::string();
+    if (a < listing_.size() && (b >= again.size() || first < second)) {
+      ++a;  // gone: named above
+    } else if (b < again.size() && (a >= listing_.size() || second < first)) {
+      note("'" + second + "' was added");
+      ++b;
+    } else {
+      ++a, ++b;
+    }
   }
-  if (now != tracks_.size()) changed("files were added to or removed from the store");
+  if (changes.empty()) return;
+  std::string what;
+  for (const auto& c : changes) what += (what.empty() ? "" : ", ") + c;
+  if (more) what += " and " + std::to_string(more) + " more";
+  throw Stop(ExitCode::DataProblem, "source changed during the run: " + what);
 }
 
 }  // namespace kms::core::detail

@@ -306,7 +306,7 @@ class VerifyRun {
       if (!m.ok()) throw Stop(m.error());
       manifest_ = std::move(m.value());
     }
-    const auto clients = find_clients_dir(o_.source);
+    const auto clients = find_clients_dir(o_.source, cancel_);
     if (!clients.ok()) throw Stop(clients.error());
     db_ = open_target(o_.target);
     problems_ = schema_differences(*db_);
@@ -343,7 +343,7 @@ class VerifyRun {
     Readers r(*db_);
     std::function<SourceFile(std::size_t)> produce = [&](std::size_t i) {
       throw_if_cancelled(cancel_);
-      SourceFile s{analyze_entry(*dir_, entries_.entry(i), limit_, now_), std::nullopt};
+      SourceFile s{analyze_entry(*dir_, entries_.entry(i), limit_, now_, cancel_), std::nullopt};
       if (s.file.record) s.digest = record_digest(*s.file.record);
       return s;
     };

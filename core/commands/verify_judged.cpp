@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "failure.h"
 #include "summary_codec.h"
 
 namespace kms::core::detail {
@@ -52,7 +53,7 @@ void decode_judged_extra(std::string_view in, Judged& j) {
   j.client_issues = get_issues(in);
   j.report_diffs = get_list(in);
   if (flags & kDigest) j.stored_digest = get_digest(in);
-  if (!in.empty()) throw std::runtime_error("a spooled verdict has bytes past its end");
+  if (!in.empty()) throw InternalError("a spooled verdict has bytes past its end");
 }
 
 std::string joined(const std::vector<std::string>& v) {

@@ -1,5 +1,9 @@
 #include "integrity_check.h"
 
+#include <system_error>
+
+#include "failure.h"
+
 namespace kms::core {
 
 std::vector<std::string> check_tables(Db& db, const std::vector<std::string>& tables) {
@@ -28,13 +32,17 @@ std::vector<std::string> check_tables(Db& db, const std::vector<std::string>& ta
 
 BackgroundCheck::BackgroundCheck(const std::string& db_path, std::vector<std::string> tables, OpenMode mode)
     : db_(std::make_unique<Db>(db_path, mode)) {
-  thread_ = std::thread([this, tables = std::move(tables)] {
-    try {
-      problems_ = check_tables(*db_, tables);
-    } catch (...) {
-      error_ = std::current_exception();
-    }
-  });
+  try {
+    thread_ = std::thread([this, tables = std::move(tables)] {
+      try {
+        problems_ = check_tables(*db_, tables);
+      } catch (...) {
+        error_ = std::current_exception();
+      }
+    });
+  } catch (const std::system_error& e) {
+    throw SystemError("start the thread of SQLite's checks", "", e.code().value());
+  }
 }
 
 BackgroundCheck::~BackgroundCheck() {

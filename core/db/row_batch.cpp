@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "failure.h"
+
 namespace kms::core {
 namespace {
 
@@ -26,7 +28,7 @@ RowBatch::RowBatch(Db& db, const std::string& head, int columns, int rows)
       one_(db, (head + values_clause(columns, 1)).c_str()) {}
 
 RowBatch::Value& RowBatch::next() {
-  if (column_ == columns_) throw std::logic_error("a row with too many values");
+  if (column_ == columns_) throw InternalError("a row with too many values");
   return values_[static_cast<std::size_t>(rows_ * columns_ + column_++)];
 }
 
@@ -57,7 +59,7 @@ RowBatch& RowBatch::null() {
 }
 
 void RowBatch::end_row() {
-  if (column_ != columns_) throw std::logic_error("a row with too few values");
+  if (column_ != columns_) throw InternalError("a row with too few values");
   column_ = 0;
   if (++rows_ < rows_per_insert_) return;
   for (int r = 0; r < rows_per_insert_; ++r) bind_row(many_, r, r * columns_ + 1);
@@ -66,7 +68,7 @@ void RowBatch::end_row() {
 }
 
 void RowBatch::flush() {
-  if (column_ != 0) throw std::logic_error("flush in the middle of a row");
+  if (column_ != 0) throw InternalError("flush in the middle of a row");
   for (int r = 0; r < rows_; ++r) {
     bind_row(one_, r, 1);
     one_.run();

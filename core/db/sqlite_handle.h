@@ -1,7 +1,7 @@
 // RAII wrappers for a SQLite connection and its prepared statements.
 #pragma once
+#include <exception>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -13,12 +13,14 @@ struct sqlite3_stmt;
 namespace kms::core {
 
 /// Thrown on any SQLite failure; the message names the statement's purpose.
-class DbError : public std::runtime_error {
+class DbError : public std::exception {
  public:
-  DbError(const std::string& what, int code) : std::runtime_error(what), code_(code) {}
+  DbError(std::string what, int code) : what_(std::move(what)), code_(code) {}
+  const char* what() const noexcept override { return what_.c_str(); }
   int code() const { return code_; }
 
  private:
+  std::string what_;
   int code_;
 };
 

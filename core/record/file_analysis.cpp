@@ -46,14 +46,28 @@ AnalyzedFile analyze_record_bytes(const std::string& path, const std::string& re
   return a;
 }
 
+namespace {
+
+/// A failure of the system names the entry's full path.
+template <typename F>
+auto in_store(const StoreDir& clients, const std::string& name, F&& f) {
+  try {
+    return f();
+  } catch (const SystemError& e) {
+    throw SystemError(e.operation(), (clients.path() / name).string(), e.error_number());
+  }
+}
+
+}  // namespace
+
 AnalyzedFile analyze_entry(const StoreDir& clients, const StoreEntry& entry, std::int64_t max_record_bytes,
-                           std::time_t now) {
+                           std::time_t now, const CancelFlag* cancel) {
   AnalyzedFile a;
   FileSummary& s = a.summary;
   s.path = entry.name;
   s.record_id = entry.record_id;
   if (entry.kind != EntryKind::RecordFile) {  // a record file is stamped from its open descriptor below
-    s.stamp = stamp_of(clients.fd(), entry.name);
+    s.stamp = in_store(clients, entry.name, [&] { return stamp_of(clients.fd(), entry.name); });
     if (s.stamp && entry.kind == EntryKind::NotRecord) s.size = s.stamp->size;
   }
   if (entry.kind == EntryKind::NotRecord) {
@@ -66,13 +80,16 @@ AnalyzedFile analyze_entry(const StoreDir& clients, const StoreEntry& entry, std
     add_issue(s.issues, Severity::Error, "symlink", "a symbolic link; never followed");
     return a;
   }
-  ReadResult rr = read_record_file(clients.fd(), entry.name, max_record_bytes);
+  ReadResult rr = in_store(clients, entry.name,
+                           [&] { return read_record_file(clients.fd(), entry.name, max_record_bytes, cancel); });
   switch (rr.status) {
     case ReadResult::Status::Symlink:
       add_issue(s.issues, Severity::Error, "symlink", "a symbolic link; never followed");
       return a;
-    case ReadResult::Status::Unreadable:
-      add_issue(s.issues, Severity::Error, "unreadable", "cannot be read: " + rr.error);
+    case ReadResult::Status::NotRegular:
+      s.stamp = rr.stamp;
+      add_issue(s.issues, Severity::Error, "unreadable",
+                "not a regular file (a device, a socket or a pipe named like a record); never read");
       return a;
     case ReadResult::Status::TooLarge:
       s.stamp = rr.stamp;

@@ -45,8 +45,10 @@ struct AnalyzedFile {
 AnalyzedFile analyze_record_bytes(const std::string& path, const std::string& record_id, std::string bytes,
                                   std::time_t now);
 
-/// Analyse one entry of `clients`, reading it when it is a record file.
+/// Analyse one entry of `clients`, reading it when it is a record file. A
+/// failure of the system is a SystemError naming the entry's full path (the run
+/// stops, exit 3); a file gone since the listing, a Stop (exit 1).
 AnalyzedFile analyze_entry(const StoreDir& clients, const StoreEntry& entry, std::int64_t max_record_bytes,
-                           std::time_t now);
+                           std::time_t now, const CancelFlag* cancel = nullptr);
 
 }  // namespace kms::core

@@ -11,7 +11,7 @@ StoreAnalysis analyze_store(const StoreDir& clients, const PassSettings& s) {
   a.files = std::make_unique<SummarySpool>();
   std::function<FileSummary(std::size_t)> produce = [&](std::size_t i) {
     throw_if_cancelled(s.cancel);
-    AnalyzedFile f = analyze_entry(clients, a.entries.entry(i), s.max_record_bytes, s.now);
+    AnalyzedFile f = analyze_entry(clients, a.entries.entry(i), s.max_record_bytes, s.now, s.cancel);
     if (f.record && s.digest) f.summary.written_digest = s.digest(*f.record);
     return std::move(f.summary);
   };

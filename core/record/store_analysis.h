@@ -35,7 +35,7 @@ struct PassSettings {
   std::function<std::array<std::uint8_t, 32>(const ClientRecord&)> digest;
 };
 
-/// Lists `clients` and analyses every entry. Throws std::filesystem::filesystem_error when
+/// Lists `clients` and analyses every entry. Throws SystemError when
 /// the folder cannot be listed, a Stop of kind Cancelled when asked to stop.
 StoreAnalysis analyze_store(const StoreDir& clients, const PassSettings& s);
 

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "failure.h"
+
 namespace kms::core {
 namespace {
 
@@ -10,7 +12,7 @@ namespace {
 enum Flag : std::uint64_t { kSize = 1, kStamp = 2, kLegacy = 4, kState = 8, kDigest = 16 };
 
 void need(const std::string_view& in, std::size_t n) {
-  if (in.size() < n) throw std::runtime_error("a spooled file summary is truncated");
+  if (in.size() < n) throw InternalError("a spooled file summary is truncated");
 }
 
 // Signed numbers zigzagged, so that small negatives stay short.
@@ -47,7 +49,7 @@ std::uint64_t get_u64(std::string_view& in) {
     v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
     if (!(b & 0x80)) return v;
   }
-  throw std::runtime_error("a spooled file summary has a malformed number");
+  throw InternalError("a spooled file summary has a malformed number");
 }
 
 std::string get_text(std::string_view& in) {
@@ -111,6 +113,9 @@ void encode_summary(std::string& out, const FileSummary& f) {
   if (f.stamp) {
     put_i64(out, f.stamp->size);
     put_i64(out, f.stamp->mtime_ns);
+    put_i64(out, f.stamp->ctime_ns);
+    put_u64(out, f.stamp->inode);
+    put_u64(out, f.stamp->type);
   }
   put_text(out, f.mailbox_dn);
   put_text(out, f.alias);
@@ -133,6 +138,9 @@ FileSummary decode_summary(std::string_view& in) {
     FileStamp s;
     s.size = get_i64(in);
     s.mtime_ns = get_i64(in);
+    s.ctime_ns = get_i64(in);
+    s.inode = get_u64(in);
+    s.type = static_cast<std::uint32_t>(get_u64(in));
     f.stamp = s;
   }
   f.mailbox_dn = get_text(in);

@@ -13,7 +13,7 @@ namespace kms::core {
 
 /// Appends `f` to `out`.
 void encode_summary(std::string& out, const FileSummary& f);
-/// Reads one summary from the front of `in`, which it advances; throws std::runtime_error if truncated.
+/// Reads one summary from the front of `in`, which it advances; throws InternalError if truncated.
 FileSummary decode_summary(std::string_view& in);
 
 /// The same small encoder and decoder, for what a command spools beside a summary.

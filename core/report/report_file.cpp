@@ -9,6 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "failure.h"
 #include "report_html.h"
 #include "report_json.h"
 #include "text_util.h"
@@ -82,12 +83,13 @@ ReportFile::ReportFile(fs::path path) : path_(std::move(path)) {
     fd = ::open(partial_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0 && errno != EEXIST) break;
   }
-  if (fd < 0) throw std::runtime_error("cannot create the report '" + partial_.string() + "': " + std::strerror(errno));
+  if (fd < 0) throw SystemError("create the report", partial_.string(), errno);
   out_ = ::fdopen(fd, "wb");
   if (!out_) {
+    const int err = errno;
     ::close(fd);
     ::unlink(partial_.c_str());
-    throw std::runtime_error("cannot create the report '" + partial_.string() + "': " + std::strerror(errno));
+    throw SystemError("create the report", partial_.string(), err);
   }
 }
 
@@ -99,21 +101,21 @@ ReportFile::~ReportFile() {
 }
 
 void ReportFile::fail(const char* what) const {
-  throw std::runtime_error(std::string(what) + " the report '" + partial_.string() + "': " + std::strerror(errno));
+  throw SystemError(std::string(what) + " the report", partial_.string(), errno);
 }
 
 void ReportFile::write(std::string_view text) {
-  if (out_ && std::fwrite(text.data(), 1, text.size(), out_) != text.size()) fail("cannot write");
+  if (out_ && std::fwrite(text.data(), 1, text.size(), out_) != text.size()) fail("write");
 }
 
 void ReportFile::write_ending_and_sync(const RunReport& r) {
   write_ending(r);
-  if (std::fflush(out_) != 0 || ::fsync(::fileno(out_)) != 0) fail("cannot write");
+  if (std::fflush(out_) != 0 || ::fsync(::fileno(out_)) != 0) fail("write");
 }
 
 void ReportFile::prepare(const RunReport& r) {
   if (!out_) return;
-  if (std::fflush(out_) != 0) fail("cannot write");
+  if (std::fflush(out_) != 0) fail("write");
   ending_offset_ = std::ftell(out_);
   prepared_ = report_tail(ReportFormat::JsonLines, r);  // the summary: what the ending is made from
   write_ending_and_sync(r);
@@ -126,17 +128,17 @@ void ReportFile::finish(const RunReport& r) {
   } else if (report_tail(ReportFormat::JsonLines, r) != prepared_) {  // the run ended otherwise than prepared
     if (std::fflush(out_) != 0 || ::ftruncate(::fileno(out_), ending_offset_) != 0 ||
         std::fseek(out_, ending_offset_, SEEK_SET) != 0) {
-      fail("cannot write");
+      fail("write");
     }
     write_ending_and_sync(r);
   }
   const bool closed = std::fclose(out_) == 0;
   out_ = nullptr;
-  if (!closed) fail("cannot write");
+  if (!closed) fail("write");
   if (::rename(partial_.c_str(), path_.c_str()) != 0) {
     const int err = errno;  // the complete report is left where it is, and said so
-    throw std::runtime_error("cannot put the report in place as '" + path_.string() + "': " + std::strerror(err) +
-                             "; the complete report is in '" + partial_.string() + "'");
+    throw SystemError("put the report in place as",
+                      path_.string() + "' (the complete report is in '" + partial_.string(), err);
   }
   const int dir = ::open(fs::absolute(path_).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir >= 0) {

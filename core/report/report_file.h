@@ -17,7 +17,7 @@ namespace kms::core {
 
 class ReportFile {
  public:
-  /// Throws std::runtime_error when the file cannot be created.
+  /// Throws SystemError when the file cannot be created.
   static std::unique_ptr<ReportFile> create(const std::filesystem::path& path);
   virtual ~ReportFile();  ///< an unfinished .partial file is removed
   ReportFile(const ReportFile&) = delete;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "failure.h"
 #include "safe_text.h"
 
 namespace kms::core {
@@ -200,7 +201,7 @@ void HtmlPage::copy(const List& list, const std::function<void(std::string_view)
   const std::uint64_t size = list.rows->size();
   for (std::uint64_t at = 0; at < size;) {
     const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(sizeof buf, size - at));
-    if (!list.rows->read_at(at, buf, n)) throw std::runtime_error("a temporary file of the HTML report is short");
+    if (!list.rows->read_at(at, buf, n)) throw InternalError("a temporary file of the HTML report is short");
     out(std::string_view(buf, n));
     at += n;
   }

@@ -8,14 +8,21 @@
 #include <cerrno>
 #include <cstring>
 
+#include "failure.h"
 #include "hashing.h"
+#include "run_control.h"
 
 namespace kms::core {
 namespace {
 
 FileStamp stamp_from(const struct stat& st) {
-  return FileStamp{static_cast<std::int64_t>(st.st_size),
-                   static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+  FileStamp s;
+  s.size = static_cast<std::int64_t>(st.st_size);
+  s.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  s.ctime_ns = static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec;
+  s.inode = static_cast<std::uint64_t>(st.st_ino);
+  s.type = static_cast<std::uint32_t>(st.st_mode & S_IFMT);
+  return s;
 }
 
 // O_NOATIME: reading the store does not even update the files' access times (a
@@ -24,7 +31,7 @@ FileStamp stamp_from(const struct stat& st) {
 std::atomic<bool> noatime_allowed{true};
 
 int open_for_reading(int dirfd, const char* name) {
-  constexpr int kFlags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+  constexpr int kFlags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
   if (noatime_allowed.load(std::memory_order_relaxed)) {
     const int fd = ::openat(dirfd, name, kFlags | O_NOATIME);
     if (fd >= 0 || errno != EPERM) return fd;
@@ -40,15 +47,23 @@ struct Fd {
   }
 };
 
-/// SHA-256 of the whole open file, read from its start in bounded pieces; "" if it cannot be read.
-std::string streamed_sha256(int fd) {
+[[noreturn]] void gone(const std::string& name) {
+  throw Stop(ExitCode::DataProblem, "source changed during the run: '" + name + "' was listed and is gone");
+}
+
+/// SHA-256 of the first `size` bytes of the open file, read in bounded pieces;
+/// the cancel flag is asked between pieces (a sparse file of a terabyte is read
+/// for hours), and a file that grows is hashed only up to the size it had.
+std::string streamed_sha256(int fd, std::int64_t size, const std::string& name, const CancelFlag* cancel) {
   Sha256 h;
   char buf[1 << 16];
-  for (off_t at = 0;;) {
-    const ssize_t n = ::pread(fd, buf, sizeof buf, at);
+  for (std::int64_t at = 0; at < size;) {
+    throw_if_cancelled(cancel);
+    const auto want = static_cast<std::size_t>(std::min<std::int64_t>(sizeof buf, size - at));
+    const ssize_t n = ::pread(fd, buf, want, static_cast<off_t>(at));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return "";
-    if (n == 0) break;
+    if (n < 0) throw SystemError("read", name, errno);
+    if (n == 0) break;  // it shrank: the re-check of the source says so
     h.update(buf, static_cast<std::size_t>(n));
     at += n;
   }
@@ -57,7 +72,20 @@ std::string streamed_sha256(int fd) {
 
 }  // namespace
 
-ReadResult read_record_file(int dirfd, const std::string& name, std::int64_t max_bytes) {
+std::string FileStamp::difference(const FileStamp& o) const {
+  std::string out;
+  const auto add = [&](bool differs, const char* what) {
+    if (differs) out += std::string(out.empty() ? "" : ", ") + what;
+  };
+  add(type != o.type, "type");
+  add(inode != o.inode, "inode (replaced by another file)");
+  add(size != o.size, "size");
+  add(mtime_ns != o.mtime_ns, "modification time");
+  add(ctime_ns != o.ctime_ns, "status-change time");
+  return out;
+}
+
+ReadResult read_record_file(int dirfd, const std::string& name, std::int64_t max_bytes, const CancelFlag* cancel) {
   ReadResult r;
   Fd f{open_for_reading(dirfd, name.c_str())};
   if (f.fd < 0) {
@@ -65,22 +93,17 @@ ReadResult read_record_file(int dirfd, const std::string& name, std::int64_t max
       r.status = ReadResult::Status::Symlink;
       return r;
     }
-    r.error = std::strerror(errno);
-    return r;
+    if (errno == ENOENT || errno == ENOTDIR) gone(name);
+    if (errno == ENXIO || errno == ENODEV) return r;  // a socket or a device: not a file (NotRegular)
+    throw SystemError("open", name, errno);
   }
   struct stat st {};
-  if (::fstat(f.fd, &st) != 0) {
-    r.error = std::strerror(errno);
-    return r;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    r.error = "not a regular file";
-    return r;
-  }
+  if (::fstat(f.fd, &st) != 0) throw SystemError("examine (fstat)", name, errno);
   r.stamp = stamp_from(st);
+  if (!S_ISREG(st.st_mode)) return r;  // NotRegular: what the entry is, not a failure
   if (st.st_size > max_bytes) {
     r.status = ReadResult::Status::TooLarge;
-    r.sha256 = streamed_sha256(f.fd);
+    r.sha256 = streamed_sha256(f.fd, st.st_size, name, cancel);
     return r;
   }
   // Read at most max_bytes + 1: a file that grew past the limit is still too large.
@@ -90,18 +113,17 @@ ReadResult read_record_file(int dirfd, const std::string& name, std::int64_t max
     const ssize_t n = ::read(f.fd, r.bytes.data() + got, r.bytes.size() - got);
     if (n < 0) {
       if (errno == EINTR) continue;
-      r.error = std::strerror(errno);
-      r.bytes.clear();
-      return r;
+      throw SystemError("read", name, errno);
     }
     if (n == 0) break;
     got += static_cast<std::size_t>(n);
     if (got == r.bytes.size() && static_cast<std::int64_t>(got) <= max_bytes) r.bytes.resize(got + 4096);
     if (static_cast<std::int64_t>(got) > max_bytes) {
+      // It grew past the limit while read: too large, hashed up to its size when opened.
       r.status = ReadResult::Status::TooLarge;
       r.bytes.clear();
       r.bytes.shrink_to_fit();
-      r.sha256 = streamed_sha256(f.fd);
+      r.sha256 = streamed_sha256(f.fd, st.st_size, name, cancel);
       return r;
     }
   }
@@ -113,7 +135,10 @@ ReadResult read_record_file(int dirfd, const std::string& name, std::int64_t max
 
 std::optional<FileStamp> stamp_of(int dirfd, const std::string& name) {
   struct stat st {};
-  if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return std::nullopt;
+  if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+    throw SystemError("examine (fstatat)", name, errno);
+  }
   return stamp_from(st);
 }
 

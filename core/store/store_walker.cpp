@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "failure.h"
+#include "run_control.h"
 #include "text_util.h"
 
 namespace fs = std::filesystem;
@@ -19,10 +21,11 @@ namespace {
 
 // A child folder of `dir` whose name matches `name` case-insensitively (not a
 // link). The one use of Boost.Filesystem: the walk of the folders named by --source.
-std::optional<fs::path> child_dir(const fs::path& dir, const char* name) {
+std::optional<fs::path> child_dir(const fs::path& dir, const char* name, const CancelFlag* cancel) {
   namespace bfs = boost::filesystem;
   boost::system::error_code ec;
   for (bfs::directory_iterator it(bfs::path(dir.native()), ec), end; !ec && it != end; it.increment(ec)) {
+    if (cancel && cancel->requested()) return std::nullopt;
     const auto st = it->symlink_status(ec);
     if (!ec && st.type() == bfs::directory_file && iequals(it->path().filename().string(), name)) {
       return fs::path(it->path().native());
@@ -33,28 +36,33 @@ std::optional<fs::path> child_dir(const fs::path& dir, const char* name) {
 
 }  // namespace
 
-Result<fs::path> find_clients_dir(const fs::path& typed) {
+Result<fs::path> find_clients_dir(const fs::path& typed, const CancelFlag* cancel) {
   const auto no_store = [&](std::string why) { return Error{ExitCode::Usage, std::move(why), typed.string(), 0}; };
   std::error_code ec;
   // "Clients/" (what tab completion types), "." and "Security/Mgrent/.." name folders too.
+  // The walk ends at the root: "/", "//", "/." are the root, whose parent is itself.
   fs::path source = fs::absolute(typed).lexically_normal();
-  while (source.has_parent_path() && (source.filename() == "." || source.filename().empty())) {
+  while (source.has_parent_path() && source.parent_path() != source &&
+         (source.filename() == "." || source.filename().empty())) {
     source = source.parent_path();
   }
+  const auto child = [&](const fs::path& dir, const char* name) { return child_dir(dir, name, cancel); };
+  const auto cancelled = [&] { return cancel && cancel->requested(); };
   if (!fs::is_directory(source, ec)) {
     return no_store("no store at '" + typed.string() +
                     "': " + (fs::exists(source, ec) ? "it is not a folder" : "it does not exist"));
   }
-  if (auto mgrent = child_dir(source, "Mgrent")) {
-    if (auto clients = child_dir(*mgrent, "Clients")) return *clients;
+  if (auto mgrent = child(source, "Mgrent")) {
+    if (auto clients = child(*mgrent, "Clients")) return *clients;
   }
-  if (auto clients = child_dir(source, "Clients")) return *clients;
+  if (auto clients = child(source, "Clients")) return *clients;
+  if (cancelled()) return Error{ExitCode::Cancelled, "cancelled while looking for the store", typed.string(), 0};
   if (iequals(source.filename().string(), "Clients")) return source;
   const fs::path real = fs::canonical(source, ec);  // a link to the Clients folder, named otherwise
   if (!ec && iequals(real.filename().string(), "Clients")) return source;
   std::string hint;
-  if (auto security = child_dir(source, "Security")) {
-    if (auto mgrent = child_dir(*security, "Mgrent"); mgrent && child_dir(*mgrent, "Clients")) {
+  if (auto security = child(source, "Security")) {
+    if (auto mgrent = child(*security, "Mgrent"); mgrent && child(*mgrent, "Clients")) {
       hint = "; it holds the store's Security folder: use --source '" + (typed / security->filename()).string() + "'";
     }
   }
@@ -77,8 +85,9 @@ bool is_record_file_name(const std::string& name) {
 
 StoreDir::StoreDir(fs::path clients) : path_(std::move(clients)) {
   fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd_ < 0) {
-    throw fs::filesystem_error("cannot open the folder", path_, std::error_code(errno, std::system_category()));
+  if (fd_ < 0) {  // the folder --source named cannot be used: the operator's to fix (exit 2)
+    throw Stop(ExitCode::Usage,
+               std::string("cannot read the store: ") + SystemError("open the folder", path_.string(), errno).what());
   }
 }
 
@@ -114,7 +123,7 @@ Type type_of(const StoreDir& dir, const struct dirent& d) {
 }
 
 [[noreturn]] void cannot_list(const StoreDir& clients, int err) {
-  throw fs::filesystem_error("cannot list the folder", clients.path(), std::error_code(err, std::system_category()));
+  throw SystemError("list the folder", clients.path().string(), err);
 }
 
 /// Calls fn(dirent) for every entry but "." and "..".
@@ -190,12 +199,6 @@ std::vector<StoreEntry> list_store(const StoreDir& clients) {
   out.reserve(l.size());
   for (std::size_t i = 0; i < l.size(); ++i) out.push_back(l.entry(i));
   return out;
-}
-
-std::size_t count_entries(const StoreDir& clients) {
-  std::size_t n = 0;
-  read_folder(clients, [&](const struct dirent&) { ++n; });
-  return n;
 }
 
 }  // namespace kms::core

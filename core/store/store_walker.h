@@ -13,9 +13,12 @@
 
 namespace kms::core {
 
+class CancelFlag;
+
 /// The Clients folder for a --source naming Security, Mgrent or Clients (any case).
 /// The error (exit 2) names the folder and says what was expected there.
-Result<std::filesystem::path> find_clients_dir(const std::filesystem::path& source);
+/// A cancel while the folders are searched is an Error of kind Cancelled.
+Result<std::filesystem::path> find_clients_dir(const std::filesystem::path& source, const CancelFlag* cancel = nullptr);
 
 enum class EntryKind {
   RecordFile,     ///< regular file with a record name: parsed
@@ -34,7 +37,7 @@ struct StoreEntry {
 /// relative to it (openat/fstatat), one path component each instead of the full path.
 class StoreDir {
  public:
-  /// Throws std::filesystem::filesystem_error when the folder cannot be opened.
+  /// A Stop (exit 2) when the folder cannot be opened.
   explicit StoreDir(std::filesystem::path clients);
   ~StoreDir();
   StoreDir(const StoreDir&) = delete;
@@ -73,15 +76,12 @@ class StoreListing {
   std::shared_ptr<const SortedStrings> names_;  // the tag is the Type
 };
 
-/// The entries of `clients`, sorted by name. Throws std::filesystem::filesystem_error when the
+/// The entries of `clients`, sorted by name. Throws SystemError when the
 /// folder cannot be listed (or holds a name over 64 KiB, or 4 GiB of names).
 StoreListing list_names(const StoreDir& clients);
 
 /// Every entry of `clients`, sorted by name (bytewise), classified.
-/// Throws std::filesystem::filesystem_error when the folder cannot be listed.
+/// Throws SystemError when the folder cannot be listed.
 std::vector<StoreEntry> list_store(const StoreDir& clients);
-
-/// How many entries `clients` holds now (without "." and ".."). Throws std::filesystem::filesystem_error.
-std::size_t count_entries(const StoreDir& clients);
 
 }  // namespace kms::core

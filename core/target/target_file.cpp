@@ -11,6 +11,9 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "failure.h"
+#include "run_control.h"
+
 namespace fs = std::filesystem;
 
 namespace kms::core {
@@ -20,11 +23,11 @@ constexpr const char* kTempMarker = ".kms-migrate-";
 
 void fsync_path(const fs::path& p, int flags) {
   const int fd = ::open(p.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) throw std::runtime_error("cannot open '" + p.string() + "' to sync it: " + std::strerror(errno));
+  if (fd < 0) throw SystemError("open", p.string(), errno);
   const int rc = ::fsync(fd);
   const int err = errno;
   ::close(fd);
-  if (rc != 0) throw std::runtime_error("cannot sync '" + p.string() + "': " + std::strerror(err));
+  if (rc != 0) throw SystemError("sync", p.string(), err);
 }
 
 fs::path folder_of(const fs::path& p) {
@@ -46,12 +49,12 @@ bool is_within(const fs::path& inner, const fs::path& outer) {
 /// open(2) for a new file of ours: never through a link, never inherited by a child.
 int open_new_owner_only(const fs::path& p) {
   const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) throw std::runtime_error("cannot create '" + p.string() + "': " + std::strerror(errno));
+  if (fd < 0) throw SystemError("create", p.string(), errno);
   if (::fchmod(fd, 0600) != 0) {  // the umask may have taken the owner's bits too
     const int err = errno;
     ::close(fd);
     ::unlink(p.c_str());
-    throw std::runtime_error("cannot make '" + p.string() + "' owner-only: " + std::strerror(err));
+    throw SystemError("make owner-only", p.string(), err);
   }
   return fd;
 }
@@ -60,9 +63,9 @@ int open_new_owner_only(const fs::path& p) {
 
 void create_owner_only_file(const fs::path& p) { ::close(open_new_owner_only(p)); }
 
-void copy_owner_only(const fs::path& from, const fs::path& to) {
+void copy_owner_only(const fs::path& from, const fs::path& to, const CancelFlag* cancel) {
   const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) throw std::runtime_error("cannot open '" + from.string() + "': " + std::strerror(errno));
+  if (in < 0) throw SystemError("open", from.string(), errno);
   int out = -1;
   try {
     out = open_new_owner_only(to);
@@ -70,29 +73,36 @@ void copy_owner_only(const fs::path& from, const fs::path& to) {
     ::close(in);
     throw;
   }
-  std::string error;
+  // The first failure: the operation, the file, errno (a cancel stops the copy too).
+  std::optional<SystemError> error;
+  bool cancelled = false;
   char buf[1 << 16];
   for (;;) {
+    if (cancel && cancel->requested()) {
+      cancelled = true;
+      break;
+    }
     const ssize_t n = ::read(in, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) error = "cannot read '" + from.string() + "': " + std::strerror(errno);
+    if (n < 0) error.emplace("read", from.string(), errno);
     if (n <= 0) break;
-    for (ssize_t done = 0; done < n && error.empty();) {
+    for (ssize_t done = 0; done < n && !error;) {
       const ssize_t w = ::write(out, buf + done, static_cast<std::size_t>(n - done));
       if (w < 0 && errno == EINTR) continue;
       if (w < 0)
-        error = "cannot write '" + to.string() + "': " + std::strerror(errno);
+        error.emplace("write", to.string(), errno);
       else
         done += w;
     }
-    if (!error.empty()) break;
+    if (error) break;
   }
-  if (error.empty() && ::fsync(out) != 0) error = "cannot sync '" + to.string() + "': " + std::strerror(errno);
+  if (!error && !cancelled && ::fsync(out) != 0) error.emplace("sync", to.string(), errno);
   ::close(in);
-  if (::close(out) != 0 && error.empty()) error = "cannot write '" + to.string() + "': " + std::strerror(errno);
-  if (!error.empty()) {
+  if (::close(out) != 0 && !error) error.emplace("write", to.string(), errno);
+  if (error || cancelled) {
     ::unlink(to.c_str());
-    throw std::runtime_error(error);
+    if (error) throw *error;
+    throw_if_cancelled(cancel);
   }
 }
 
@@ -176,17 +186,18 @@ TargetLock::TargetLock(const fs::path& target)
   for (int attempt = 0; attempt < 5; ++attempt) {
     fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
     if (fd_ < 0) {
-      throw std::runtime_error("cannot create the lock file '" + path_.string() + "': " + std::strerror(errno) +
-                               (errno == ELOOP ? " (it is a symbolic link: remove it)" : ""));
+      const int err = errno;
+      throw Stop(ExitCode::Usage, SystemError("create the lock file", path_.string(), err).what() +
+                                      std::string(err == ELOOP ? " (it is a symbolic link: remove it)" : ""));
     }
     // Only a plain file of ours, with no other name, is ever written to (truncated, given our pid).
     struct stat own {};
     if (::fstat(fd_, &own) != 0 || !S_ISREG(own.st_mode) || own.st_uid != ::geteuid() || own.st_nlink != 1) {
       ::close(fd_);
       fd_ = -1;
-      throw std::runtime_error(
-          "the lock file '" + path_.string() +
-          "' is not a plain file of this user (a link, a special file, or another owner's): remove it");
+      throw Stop(ExitCode::Usage,
+                 "the lock file '" + path_.string() +
+                     "' is not a plain file of this user (a link, a special file, or another owner's): remove it");
     }
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
       const int err = errno;
@@ -195,10 +206,10 @@ TargetLock::TargetLock(const fs::path& target)
       ::close(fd_);
       fd_ = -1;
       if (err == EWOULDBLOCK) {
-        throw std::runtime_error("another kms-migrate run (pid " + std::string(holder[0] ? holder : "?") +
-                                 ") is writing '" + target.string() + "'; wait for it to finish");
+        throw Stop(ExitCode::Usage, "another kms-migrate run (pid " + std::string(holder[0] ? holder : "?") +
+                                        ") is writing '" + target.string() + "'; wait for it to finish");
       }
-      throw std::runtime_error("cannot lock '" + path_.string() + "': " + std::strerror(err));
+      throw Stop(ExitCode::Usage, SystemError("lock", path_.string(), err).what());
     }
     // The holder before us may have removed the file after we opened it: lock the one on disk.
     struct stat a {
@@ -212,7 +223,7 @@ TargetLock::TargetLock(const fs::path& target)
     ::close(fd_);
     fd_ = -1;
   }
-  throw std::runtime_error("cannot lock '" + path_.string() + "': it keeps being replaced");
+  throw Stop(ExitCode::Usage, "cannot lock '" + path_.string() + "': it keeps being replaced");
 }
 
 TargetLock::~TargetLock() {
@@ -267,8 +278,8 @@ void TemporaryDatabase::sync() {
   std::error_code ec;
   for (const char* suffix : {"-journal", "-wal"}) {
     if (fs::exists(temp_.string() + suffix, ec)) {
-      throw std::runtime_error("a " + std::string(suffix + 1) + " file is left beside '" + temp_.string() +
-                               "'; the database is not complete");
+      throw InternalError("a " + std::string(suffix + 1) + " file is left beside '" + temp_.string() +
+                          "'; the database is not complete");
     }
   }
   fsync_path(temp_, O_RDONLY);
@@ -276,13 +287,12 @@ void TemporaryDatabase::sync() {
 
 bool TemporaryDatabase::publish() {
   if (::rename(temp_.c_str(), final_.c_str()) != 0) {
-    throw std::runtime_error("cannot rename '" + temp_.string() + "' to '" + final_.string() +
-                             "': " + std::strerror(errno));
+    throw SystemError("rename '" + temp_.string() + "' to", final_.string(), errno);
   }
   done_ = true;
   try {
     fsync_path(final_.parent_path(), O_RDONLY | O_DIRECTORY);
-  } catch (const std::runtime_error&) {
+  } catch (const SystemError&) {
     return false;
   }
   return true;

@@ -10,6 +10,8 @@
 
 namespace kms::core {
 
+class CancelFlag;
+
 enum class NewFile { Target, KeepDb };
 /// Whether the target (or a rehearsal's --keep-db copy) may be written; if not,
 /// why not (exit code 2). Only a regular file is ever replaced, and only
@@ -27,7 +29,7 @@ std::vector<std::string> remove_stale_temporaries(const std::filesystem::path& t
 /// run never leaves it stuck; the file is removed when the lock is released.
 class TargetLock {
  public:
-  /// Throws std::runtime_error naming the other run when the target is busy.
+  /// A Stop (exit 2) naming the other run when the target is busy, or why the lock cannot be had.
   explicit TargetLock(const std::filesystem::path& target);
   ~TargetLock();
   TargetLock(const TargetLock&) = delete;
@@ -40,12 +42,13 @@ class TargetLock {
 
 /// Every database the tool writes holds tokens and escrowed keys: it is
 /// created owner-only (0600) whatever the umask, without following a link,
-/// and must not exist yet. Throws std::runtime_error.
+/// and must not exist yet. Throws SystemError.
 void create_owner_only_file(const std::filesystem::path& p);
 
 /// Copy a database to a new owner-only file (rehearse --keep-db), fsynced.
-/// Throws std::runtime_error; a partial copy is removed.
-void copy_owner_only(const std::filesystem::path& from, const std::filesystem::path& to);
+/// Throws SystemError, or stops when `cancel` is requested; a partial copy is removed.
+void copy_owner_only(const std::filesystem::path& from, const std::filesystem::path& to,
+                     const CancelFlag* cancel = nullptr);
 
 class TemporaryDatabase {
  public:
@@ -61,9 +64,9 @@ class TemporaryDatabase {
   /// left to wait for. The call can sleep in the block layer's write throttling,
   /// which is why it is not made on the caller's thread. Best effort.
   void start_writeback();
-  /// Refuse if a -journal or -wal is left; fsync the file. Throws std::runtime_error.
+  /// Refuse if a -journal or -wal is left (InternalError); fsync the file (SystemError).
   void sync();
-  /// After sync(): rename over the final path (throws std::runtime_error if it
+  /// After sync(): rename over the final path (throws SystemError if it
   /// fails), then fsync the folder; false when only that fsync failed (the
   /// rename, the commit, is done).
   bool publish();

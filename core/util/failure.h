@@ -2,9 +2,13 @@
 //  - Error: an expected failure of a stage (a path that may not be used, no
 //    store at a folder), with its kind, message and where;
 //  - Result<T> / Status: what a stage that can fail that way returns;
-//  - Stop: the one exception that stops a run and tells the user why. It is
-//    caught in exactly one place, commands/run_end.cpp, which maps its kind
-//    (and any other exception) to the exit codes of docs/commands.md.
+//  - Stop: the exception that stops a run and tells the user why;
+//  - SystemError: a system call that failed (the operation, the path, errno),
+//    made where the call is; never a fault of the data, always exit 3;
+//  - InternalError: a broken invariant (a bug, a temporary file damaged under
+//    the run); exit 3.
+//  They are caught in exactly one place, commands/run_end.cpp, which maps them
+//  (and SQLite's DbError) to the exit codes of docs/commands.md.
 #pragma once
 #include <exception>
 #include <optional>
@@ -64,6 +68,38 @@ class Stop : public std::exception {
 
  private:
   Error error_;
+};
+
+/// A failed system call: "cannot open '/srv/kms/Clients/Mabc.ini': Too many open
+/// files (raise the limit: ulimit -n)". The words name the operation, the path
+/// and the cause, with what to do where there is something to do.
+class SystemError : public std::exception {
+ public:
+  /// `operation`: "open", "read", "start a worker thread", ...; `path` may be empty.
+  SystemError(std::string operation, std::string path, int error_number);
+  int error_number() const { return errno_; }
+  const std::string& operation() const { return operation_; }
+  const std::string& path() const { return path_; }
+  const char* what() const noexcept override { return message_.c_str(); }
+
+ private:
+  std::string operation_;
+  std::string path_;
+  int errno_;
+  std::string message_;
+};
+
+/// What to do about errno `e`, in words ("raise the limit: ulimit -n"); "" when nothing general applies.
+const char* errno_advice(int e);
+
+/// An invariant of the program that does not hold: a bug, or a temporary file changed under the run.
+class InternalError : public std::exception {
+ public:
+  explicit InternalError(std::string what) : what_(std::move(what)) {}
+  const char* what() const noexcept override { return what_.c_str(); }
+
+ private:
+  std::string what_;
 };
 
 /// Throws the error of a failed Status as a Stop.

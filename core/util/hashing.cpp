@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "failure.h"
+
 namespace kms::core {
 namespace {
 
@@ -29,7 +31,7 @@ unsigned int digest_into(const EVP_MD* md, EVP_MD_CTX* ctx, const void* data, st
   unsigned int len = 0;
   if (!ctx || EVP_DigestInit_ex2(ctx, md, nullptr) != 1 || EVP_DigestUpdate(ctx, data, n) != 1 ||
       EVP_DigestFinal_ex(ctx, out, &len) != 1) {
-    throw std::runtime_error("OpenSSL digest failed");
+    throw InternalError("OpenSSL digest failed");
   }
   return len;
 }
@@ -48,7 +50,7 @@ unsigned int sha1_into(const void* data, std::size_t n, unsigned char* out) {
 
 std::array<std::uint8_t, 32> sha256_bytes(const void* data, std::size_t n) {
   std::array<std::uint8_t, 32> out{};
-  if (sha256_into(data, n, out.data()) != out.size()) throw std::runtime_error("OpenSSL SHA-256 failed");
+  if (sha256_into(data, n, out.data()) != out.size()) throw InternalError("OpenSSL SHA-256 failed");
   return out;
 }
 
@@ -65,20 +67,20 @@ std::string sha1_hex(const Bytes& data) {
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
   if (!ctx_ || EVP_DigestInit_ex(ctx_, sha256_md(), nullptr) != 1) {
     EVP_MD_CTX_free(ctx_);
-    throw std::runtime_error("OpenSSL SHA-256 init failed");
+    throw InternalError("OpenSSL SHA-256 init failed");
   }
 }
 
 Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
 
 void Sha256::update(const void* data, std::size_t n) {
-  if (EVP_DigestUpdate(ctx_, data, n) != 1) throw std::runtime_error("OpenSSL SHA-256 update failed");
+  if (EVP_DigestUpdate(ctx_, data, n) != 1) throw InternalError("OpenSSL SHA-256 update failed");
 }
 
 std::string Sha256::raw_final() {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_DigestFinal_ex(ctx_, out, &len) != 1) throw std::runtime_error("OpenSSL SHA-256 final failed");
+  if (EVP_DigestFinal_ex(ctx_, out, &len) != 1) throw InternalError("OpenSSL SHA-256 final failed");
   return std::string(reinterpret_cast<const char*>(out), len);
 }
 

@@ -6,9 +6,12 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
+#include "failure.h"
 #include "thread_priority.h"
 
 namespace kms::core {
@@ -163,7 +166,15 @@ void for_each_ordered(std::size_t n, const OrderedOptions& o, const std::functio
   }
   detail::OrderedRun<T> run(n, o, produce);
   std::vector<std::thread> threads;
-  for (int t = 0; t < o.jobs; ++t) threads.emplace_back([&run, t] { run.work(t); });
+  try {
+    for (int t = 0; t < o.jobs; ++t) threads.emplace_back([&run, t] { run.work(t); });
+  } catch (const std::system_error& e) {
+    // No thread to be had (ulimit -u, ulimit -v): the ones started stop, and it is a system error.
+    run.stop();
+    for (auto& t : threads) t.join();
+    throw SystemError("start worker thread " + std::to_string(threads.size() + 1) + " of " + std::to_string(o.jobs), "",
+                      e.code().value());
+  }
   run.consume_all(consume);
   run.stop();
   for (auto& t : threads) t.join();

@@ -4,10 +4,12 @@
 #include <queue>
 #include <stdexcept>
 
+#include "failure.h"
+
 namespace kms::core {
 
 void SortedStrings::add(std::string_view s, std::uint8_t tag) {
-  if (s.size() > 0xFFFF) throw std::length_error("a name of over 64 KiB");
+  if (s.size() > 0xFFFF) throw InternalError("a name of over 64 KiB");
   if (!arena_.empty() && arena_.size() + s.size() > kRunBytes) spill();
   if (arena_.capacity() < kRunBytes) arena_.reserve(kRunBytes);
   items_.push_back({static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint16_t>(s.size()), tag});
@@ -97,7 +99,7 @@ SortedStrings::Block& SortedStrings::load(std::size_t number) const {
   b.tags.clear();
   std::string rec;
   while (reader.next_record(rec)) {
-    if (rec.empty()) throw std::runtime_error("the sorted names' temporary file is damaged");
+    if (rec.empty()) throw InternalError("the sorted names' temporary file is damaged");
     b.tags.push_back(static_cast<std::uint8_t>(rec[0]));
     b.strings.emplace_back(rec, 1);
   }
@@ -107,11 +109,11 @@ SortedStrings::Block& SortedStrings::load(std::size_t number) const {
 }
 
 std::pair<std::string, std::uint8_t> SortedStrings::at(std::size_t i) const {
-  if (i >= count_) throw std::out_of_range("no such name");
+  if (i >= count_) throw InternalError("no such name");
   std::lock_guard<std::mutex> lock(m_);
   const Block& b = load(i / kBlock);
   const std::size_t k = i % kBlock;
-  if (k >= b.strings.size()) throw std::runtime_error("the sorted names' temporary file is short");
+  if (k >= b.strings.size()) throw InternalError("the sorted names' temporary file is short");
   return {b.strings[k], b.tags[k]};
 }
 

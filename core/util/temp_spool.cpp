@@ -21,7 +21,10 @@ std::string temp_folder() {
   return v && *v ? std::string(v) : std::string("/tmp");
 }
 
-[[noreturn]] void fail(const std::string& what) { throw std::runtime_error(what + ": " + std::strerror(errno)); }
+/// A failed write or read of a temporary file: a zero-byte write is a full device.
+[[noreturn]] void fail(const char* operation, int err) {
+  throw SystemError(std::string(operation) + " a temporary file in", temp_folder(), err);
+}
 
 }  // namespace
 
@@ -40,7 +43,7 @@ TempSpool::TempSpool() {
     // A folder that is missing or not writable is the operator's to fix (exit 2); anything else is an I/O error.
     if (err == ENOENT || err == ENOTDIR || err == EACCES || err == EPERM || err == EROFS)
       throw Stop(ExitCode::Usage, why);
-    throw std::runtime_error(why);
+    throw SystemError("create a temporary file in", dir, err);
   }
   buffer_.reserve(kBuffer);
 }
@@ -70,7 +73,7 @@ void TempSpool::write_all(std::uint64_t offset, const void* data, std::size_t n)
   while (done < n) {
     const ssize_t w = ::pwrite(fd_, static_cast<const char*>(data) + done, n - done, static_cast<off_t>(offset + done));
     if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) fail("cannot write a temporary file in '" + temp_folder() + "'");
+    if (w <= 0) fail("write", w < 0 ? errno : ENOSPC);
     done += static_cast<std::size_t>(w);
   }
 }
@@ -87,7 +90,7 @@ bool TempSpool::read_at(std::uint64_t offset, void* data, std::size_t n) {
   while (done < n) {
     const ssize_t r = ::pread(fd_, static_cast<char*>(data) + done, n - done, static_cast<off_t>(offset + done));
     if (r < 0 && errno == EINTR) continue;
-    if (r < 0) fail("cannot read a temporary file in '" + temp_folder() + "'");
+    if (r < 0) fail("read", errno);
     if (r == 0) return false;
     done += static_cast<std::size_t>(r);
   }
@@ -95,7 +98,7 @@ bool TempSpool::read_at(std::uint64_t offset, void* data, std::size_t n) {
 }
 
 void TempSpool::write_at(std::uint64_t offset, const void* data, std::size_t n) {
-  if (offset + n > written_) throw std::logic_error("TempSpool::write_at past what was flushed");
+  if (offset + n > written_) throw InternalError("TempSpool::write_at past what was flushed");
   write_all(offset, data, n);
 }
 
@@ -133,7 +136,7 @@ bool TempSpool::Reader::next_record(std::string& out) {
   std::uint32_t n = 0;
   if (!read(&n, sizeof n)) return false;
   while (buf_.size() - pos_ < n) {
-    if (!fill()) throw std::runtime_error("a temporary file ends inside a record");
+    if (!fill()) throw InternalError("a temporary file ends inside a record");
   }
   out.assign(buf_.data() + pos_, n);
   pos_ += n;

@@ -14,13 +14,13 @@ namespace kms::core {
 class TempSpool {
  public:
   /// Throws a Stop of kind Usage when the folder is missing or not writable,
-  /// std::runtime_error for any other failure (both name the folder and the reason).
+  /// a SystemError for any other failure (both name the folder and the reason).
   TempSpool();
   ~TempSpool();
   TempSpool(const TempSpool&) = delete;
   TempSpool& operator=(const TempSpool&) = delete;
 
-  /// Appends bytes (buffered); a write error throws std::runtime_error.
+  /// Appends bytes (buffered); a write error throws SystemError.
   void append(const void* data, std::size_t n);
   /// Appends one record: its length (4 bytes), then its bytes.
   void append_record(std::string_view bytes);

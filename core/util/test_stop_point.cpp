@@ -1,6 +1,7 @@
 #include "test_stop_point.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,8 +18,13 @@ void test_stop_point(const char* name, const CancelFlag* cancel) {
   if (!spec || !cancel) return;
   const char* colon = std::strchr(spec, ':');
   if (!colon || std::string(spec, colon) != name) return;
-  const int fd = ::open(colon + 1, O_WRONLY | O_CLOEXEC);
+  const int fd = ::open(colon + 1, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) {  // only ever a FIFO: nothing is written over
+    ::close(fd);
+    return;
+  }
   const std::string line = std::string(name) + "\n";
   (void)!::write(fd, line.data(), line.size());
   ::close(fd);

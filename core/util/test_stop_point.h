@@ -5,7 +5,8 @@ namespace kms::core {
 
 class CancelFlag;
 
-/// Tests only. When $KMS_MIGRATE_TEST_STOP is "NAME:FIFO" and `name` is NAME,
+/// Tests only: compiled into kms-migrate-test (test_stop_point.cpp); kms-migrate
+/// has an empty one (test_stop_point_off.cpp). When $KMS_MIGRATE_TEST_STOP is "NAME:FIFO" and `name` is NAME,
 /// the run writes "NAME\n" to the FIFO (the open waits until the test reads it),
 /// then waits there until it is cancelled (at most a minute): the test knows the
 /// run stands at this very point when it sends its signal. Points: "reading",

@@ -109,7 +109,7 @@ AnalyzedFile read_source(const StoreDir& clients, const FileSummary& f, const Pa
   entry.name = f.path;
   entry.record_id = f.record_id;
   entry.kind = EntryKind::RecordFile;
-  return analyze_entry(clients, entry, s.max_record_bytes, s.now);
+  return analyze_entry(clients, entry, s.max_record_bytes, s.now, s.cancel);
 }
 
 }  // namespace kms::core
