@@ -5,6 +5,7 @@
 #include <sstream>
 #include <thread>
 
+#include "file_reader.h"
 #include "report.h"
 #include "safe_text.h"
 
@@ -58,13 +59,12 @@ int default_jobs() { return static_cast<int>(std::max(1u, std::thread::hardware_
 po::options_description common_options(Command c, Options& o) {
   po::options_description d("Common options");
   d.add_options()("jobs", po::value<int>(&o.jobs)->default_value(default_jobs())->value_name("N"),
-                  writes(c) ? "worker threads reading and checking records, beside the one writing; they run at nice "
-                              "+19 so that the writer always has a core (default: one per core)"
+                  writes(c) ? "worker threads reading and checking records, beside the one writing (default: one per core)"
                             : "worker threads reading and checking records (default: one per core)")(
       "progress", po::value<std::string>()->default_value("auto")->value_name("WHEN"),
       "auto|always|never: live progress line on stderr")(
       "max-record-size", po::value<std::int64_t>(&o.max_record_size)->default_value(1 << 20)->value_name("BYTES"),
-      "record files larger than this many bytes are rejected as too-large")(
+      "record files larger than this many bytes (at most 64 MiB) are rejected as too-large")(
       "manifest", po::value<std::string>()->value_name("FILE"),
       "check every file of the store against this list of SHA-256 hashes made on the server (sha256sum or "
       "Get-FileHash output); any difference fails the run and nothing is committed")(
@@ -248,6 +248,11 @@ std::optional<ParseOutcome> take_values(const po::variables_map& vm, Options& o)
     return error("--progress must be auto, always or never, not '" + progress + "'", o.command);
   if (o.jobs < 1 || o.jobs > 256) return error("--jobs must be between 1 and 256", o.command);
   if (o.max_record_size < 1) return error("--max-record-size must be at least 1 byte", o.command);
+  if (o.max_record_size > core::kMaxRecordSizeCeiling) {
+    return error("--max-record-size is at most " + std::to_string(core::kMaxRecordSizeCeiling) +
+                     " bytes (64 MiB): a record file is read whole into memory up to it, by each worker",
+                 o.command);
+  }
   o.max_record_size_given = !vm["max-record-size"].defaulted();
   for (const auto& r : o.reports) {
     if (!core::report_format_for(r)) return error("--report must end in .jsonl, .csv or .html: '" + r + "'", o.command);

@@ -124,6 +124,8 @@ namespace {
 
 std::string sha256_of(const fs::path& p);
 
+std::string shell_out(const std::string& cmd) { return run_process("/bin/bash", {"-c", cmd}).out; }
+
 /// The store and the manifest as sha256sum makes it on the server: "<hex>  <name>".
 class Manifests : public ::testing::Test {
  protected:
@@ -282,6 +284,55 @@ TEST_F(Manifests, AManifestThatCannotBeReadIsAUsageErrorNamingItsLine) {
   }
   const auto missing = kms({"scan", "--source", store.string(), "--manifest", (tmp / "nope").string()});
   EXPECT_EQ(missing.exit_code, 2) << missing.out;
+}
+
+}  // namespace
+}  // namespace kms::test
+
+namespace kms::test {
+namespace {
+
+// Shapes an adversary found next to the issue's: each failed before its fix.
+TEST_F(Manifests, LineEndsOfAnyKindAreLineEnds) {
+  for (const auto& [what, eol] : std::vector<std::pair<std::string, std::string>>{
+           {"CR CR LF", "\r\r\n"}, {"CR alone", "\r"}, {"LF CR", "\n\r"}}) {
+    const auto r = kms({"scan", "--source", store.string(), "--manifest", write_manifest(sums("  ", eol)).string()});
+    EXPECT_EQ(r.exit_code, 0) << what << "\n" << r.out;
+  }
+}
+
+TEST_F(Manifests, ARecursiveManifestChecksTheClientsFolderOnly) {
+  // sha256sum over the whole Security folder, a desktop.ini in Mgrent and in Clients, a file in a sub-folder.
+  const fs::path security = store.parent_path().parent_path();
+  write_file(security / "Mgrent" / "desktop.ini", "[.ShellClassInfo]\r\nother\r\n");
+  fs::create_directories(store / "old");
+  write_file(store / "old" / "note.txt", "kept aside");
+  const auto sums_all =
+      shell_out("cd " + security.string() + " && find . -type f -print0 | sort -z | xargs -0 sha256sum");
+  const fs::path m = write_manifest(sums_all);
+  const auto r = kms({"scan", "--source", store.string(), "--manifest", m.string()});
+  EXPECT_EQ(r.exit_code, 0) << sums_all << "\n" << r.out;
+}
+
+TEST_F(Manifests, AManifestKeptInTheClientsFolderIsNotAnEntryToCheck) {
+  write_file(store / "SHA256SUMS", sums());
+  const auto r = kms({"scan", "--source", store.string(), "--manifest", (store / "SHA256SUMS").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+}
+
+TEST_F(Manifests, OneRecordUnderAn83NameFailsTheRun) {
+  const std::string victim = listed[5].first;
+  fs::rename(store / victim, store / "M0QS6G~1.INI");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"scan", "--source", store.string()},
+        std::vector<std::string>{"rehearse", "--source", store.string()},
+        std::vector<std::string>{"upgrade", "--yes", "--allow-rejected", "--source", store.string(), "--target",
+                                 (tmp / "short.db").string()}}) {
+    const auto r = kms(args);
+    EXPECT_EQ(r.exit_code, 1) << args[0] << "\n" << r.out;
+    EXPECT_NE(r.out.find("8.3 name like M0QS6G~1.INI"), std::string::npos) << r.out;
+  }
+  EXPECT_FALSE(fs::exists(tmp / "short.db"));
 }
 
 }  // namespace

@@ -37,6 +37,8 @@ set +e
 set -e
 check "full disk exits 3 (got $c3: $(head -2 "$work/log3"))" '[ $c3 = 3 ]'
 check "full disk message names the cause" 'grep -qiE "disk is full|No space left" "$work/log3"'
+check "full disk is diagnosed before the temporary file goes" 'grep -q "the file system holding .* is full" "$work/log3"'
+check "full disk message is one short line, not the SQL" '[ $(tail -1 "$work/log3" | wc -c) -lt 600 ]'
 check "full disk leaves the old target intact" '[ "$(cat "$work/small/kms55.db")" = "old target" ]'
 check "full disk leaves no temporary file" '! ls -A "$work/small" | grep -q kms-migrate'
 
@@ -93,6 +95,15 @@ if command -v setpriv > /dev/null; then
   as_nobody "$pw/kms-migrate" upgrade --yes --source "$pw/perm/Security" --target "$pw/root-only/c.db" --progress never > "$work/log7" 2>&1; c7=$?
   set -e
   check "a target folder the user cannot write exits 2 (got $c7)" '[ $c7 = 2 ]'
+  # No thread to be had (ulimit -u counts every process and thread of the user; root is exempt).
+  set +e
+  as_nobody bash -c 'ulimit -u 1 && exec "$0" "$@"' "$pw/kms-migrate" upgrade --yes --jobs 16 --source "$pw/perm/Security" \
+    --target "$pw/perm-out/t.db" --report "$pw/perm-out/t.jsonl" --progress never > "$work/log8" 2>&1; c8=$?
+  set -e
+  check "a thread that cannot start is exit 3 (got $c8: $(tail -1 "$work/log8"))" '[ $c8 = 3 ]'
+  check "it is named as a system error" 'grep -q "cannot start .*thread" "$work/log8"'
+  check "nothing is left beside the target" '[ -z "$(ls -A "$pw/perm-out" | grep -v "^t.jsonl$" | grep -E "t\.db|kms-migrate")" ]'
+  check "the report is written, status failed" 'grep -q "\"status\":\"failed\"" "$pw/perm-out/t.jsonl"'
   rm -rf "$pw"
 fi
 echo "fs-faults: $pass passed, $fail failed"

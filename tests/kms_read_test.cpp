@@ -313,3 +313,61 @@ TEST(KmsRead, ATokenOfAnotherLengthWarns) {
 
 }  // namespace
 }  // namespace kms::core
+
+namespace kms::core {
+namespace {
+
+// Shapes an adversary found next to the issue's: each failed before its fix.
+TEST(KmsReadNeighbours, ABadByteInACommentDoesNotChangeTheEncodingOfTheKeys) {
+  const AnalyzedFile a =
+      analyze("[Client]\r\nMailboxDN=/o=X/cn=a\r\nDisplayName=Ren\xC3\xA9" "e\r\nState=1\r\n; bad \xFF\r\n");
+  ASSERT_TRUE(a.record) << codes(a.summary.issues);
+  EXPECT_EQ(a.record->display_name, std::optional<std::string>("Ren\xC3\xA9" "e"));
+  EXPECT_TRUE(has(a.summary.issues, "comment-bad-encoding")) << codes(a.summary.issues);
+}
+
+TEST(KmsReadNeighbours, ACommentCutShortIntoNulBytesIsTruncated) {
+  const std::string body = "[Client]\r\nMailboxDN=/o=X/cn=a\r\nState=1\r\n; enrolled by adm";
+  for (std::size_t nuls : {1u, 200u}) {
+    const AnalyzedFile a = analyze(body + std::string(nuls, '\0'));
+    EXPECT_FALSE(a.record) << nuls;
+    EXPECT_TRUE(has(a.summary.issues, "truncated")) << nuls << ": " << codes(a.summary.issues);
+  }
+}
+
+TEST(KmsReadNeighbours, AWholeUnpaddedKeyThenAnEmptyKeyIsNoFold) {
+  std::string key_bytes;
+  for (int i = 0; i < 40; ++i) key_bytes += "key-material-" + std::to_string(i % 10);
+  key_bytes.resize(600);  // a multiple of 3: no padding
+  const std::string key = base64_encode(Bytes(key_bytes.begin(), key_bytes.end()));
+  ASSERT_NE(key.back(), '=');
+  for (const std::string after : {"Version=", "Comment=", "Archive=", "\r\nVersion="}) {
+    std::string text = record("State=2\r\n" + kCounts);
+    text.replace(text.find("EscrowedKey="), std::string::npos, "EscrowedKey=" + key + "\r\n" + after + "\r\n");
+    const AnalyzedFile a = analyze(text);
+    SCOPED_TRACE(after);
+    EXPECT_FALSE(has(a.summary.issues, "wrapped-value")) << codes(a.summary.issues);
+    EXPECT_TRUE(has(a.summary.issues, "unknown-key")) << codes(a.summary.issues);
+    ASSERT_TRUE(a.record) << codes(a.summary.issues);
+    EXPECT_EQ(a.record->keys.at(0).key_blob.size(), 600u);
+  }
+}
+
+TEST(KmsReadNeighbours, AQuotedNumberOfTwentyNineCharactersLosesItsLast) {
+  EXPECT_EQ(read_profile_int(std::string(28, '0') + "2", true).api, 0u);   // Wine: 0
+  EXPECT_EQ(read_profile_int(std::string(27, '0') + "2", true).api, 2u);   // fits with its quote
+  EXPECT_EQ(read_profile_int(std::string(28, '0') + "2", false).api, 2u);  // unquoted: 29 read
+}
+
+TEST(KmsReadNeighbours, ATokenKeyWithAnyTrimmedCharacterBeforeItsEqualsIsASecret) {
+  for (const std::string sep : {"\x0b", "\x0c", "\x1a", " \x1a", "\t"}) {
+    const AnalyzedFile a = analyze("[Client]\r\nMailboxDN=/o=X/cn=b\r\nState=1 QWERTYUIOPAS\r\nToken" + sep +
+                                   "=QWERTYUIOPAS\r\n");
+    for (const auto& i : a.summary.issues) {
+      EXPECT_EQ(i.message.find("QWERTYUIOPAS"), std::string::npos) << "separator " << int(sep[0]) << ": " << i.message;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kms::core

@@ -108,6 +108,10 @@ std::vector<Case> base_cases() {
       {"prefixes without digits", "[Client]\nState=0x\nNumSCerts=0b2\nNumECerts=0o9\n[SCert1]\nRevoked=0xg\n", ""},
       {"decimals and exponents", "[Client]\nState=4.0\nNumSCerts=1e3\nNumECerts=.5\n", ""},
       {"quoted numbers", "[Client]\nState=\" 4 \"\nNumSCerts='2'\nNumECerts=\"\t3\"\n", ""},
+      {"quoted numbers at the edge of the API's 29 characters",
+       "[Client]\nState=\"" + std::string(27, '0') + "2\"\nNumSCerts=\"" + std::string(28, '0') + "1\"\nNumECerts='" +
+           std::string(29, '0') + "3'\n[SCert1]\nRevoked=\"" + std::string(28, '0') + "1\"\n",
+       ""},
       {"a no-break space after a number",
        "[Client]\nState=4\xa0\nNumSCerts=\"\xa0"
        "1\"\n",
@@ -205,7 +209,7 @@ constexpr std::uint32_t kApiDefault = 777777;  ///< the default the oracle passe
 /// What the tool reads as the number of `key` in `s`, as GetPrivateProfileIntW would return it.
 std::uint32_t tool_number(const core::ProfileSection& s, const std::string& key) {
   const core::ProfileEntry* e = s.find(key);
-  const core::ProfileInt n = core::read_profile_int(e ? e->value : std::string_view());
+  const core::ProfileInt n = core::read_profile_int(e ? e->value : std::string_view(), e && e->quoted);
   return n.present ? n.api : kApiDefault;
 }
 

@@ -27,10 +27,13 @@ struct UpgradeOptions {
   std::optional<std::filesystem::path> keep_db;  ///< rehearse only
   AllowRejected allow_rejected = AllowRejected::No;
   Overwrite force = Overwrite::No;
-  /// The threads that read and parse the store. Their nice value is raised by
-  /// 19: they yield the core to the writer, the run's one serial stage, on the
+  /// The threads that read and parse the store, at the process's own priority:
+  /// the bounded window of the ordered pipeline keeps the writer (the run's one
+  /// serial stage, on the caller's thread) fed; starving the workers with nice
+  /// +19 made the upgrade crawl whenever anything else used the CPU
+  /// (docs/performance.md). Scan and verify leave it alone too.
   /// caller's thread (docs/performance.md). Scan and verify leave it alone.
-  OrderedOptions workers{1, 8, 32, 19};
+  OrderedOptions workers{1, 8, 32, 0};
   DbTuning db;  ///< how the temporary database is written
   std::int64_t max_record_bytes = 1 << 20;
   std::string tool_version = "0";

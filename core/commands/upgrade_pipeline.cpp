@@ -26,8 +26,8 @@ namespace kms::core::detail {
 namespace {
 
 /// For a write failure: what the file system and the limits say, so the message names the cause.
-std::string space_diagnosis(int sqlite_code, const fs::path& folder) {
-  if (!is_storage_failure(sqlite_code)) return "";
+std::string space_diagnosis(bool storage_failure, const fs::path& folder) {
+  if (!storage_failure) return "";
   std::string out;
   struct statvfs vfs {};
   if (!folder.empty() && ::statvfs(folder.c_str(), &vfs) == 0) {
@@ -93,8 +93,8 @@ void Pipeline::run() {
     FailureWords words;
     words.cancelled = cancelled_message();
     words.database = "database error, nothing committed: ";
-    const fs::path folder = upgrade ? fs::absolute(opt_.target).parent_path() : fs::path();
-    words.database_detail = [folder](int code) { return space_diagnosis(code, folder); };
+    // Diagnosed in write_and_check(), while the temporary file still filled the disk.
+    words.database_detail = [this](int) { return space_note_; };
     words.other = "I/O or internal error, nothing committed: ";
     end_run_on_exception(res_, hooks_.cancel, words);
   }
@@ -129,6 +129,7 @@ void Pipeline::write_and_check(Db& db, TemporaryDatabase& temp) {
       timed("sync", [&] { temp.sync(); });  // the kernel has been writing since the build
     }
   } catch (...) {
+    note_space(std::current_exception(), temp);
     const bool interrupted = hooks_.cancel && hooks_.cancel->requested();
     if (built_ && !reported_ && !interrupted) {
       try {
@@ -138,6 +139,19 @@ void Pipeline::write_and_check(Db& db, TemporaryDatabase& temp) {
       }
     }
     throw;
+  }
+}
+
+void Pipeline::note_space(std::exception_ptr e, const TemporaryDatabase& temp) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const DbError& d) {
+    space_note_ = space_diagnosis(is_storage_failure(d.code()), temp.path().parent_path());
+  } catch (const SystemError& s) {
+    if (s.error_number() == ENOSPC || s.error_number() == EFBIG) {
+      space_note_ = space_diagnosis(true, temp.path().parent_path());
+    }
+  } catch (...) {
   }
 }
 
@@ -205,7 +219,7 @@ Refusal Pipeline::refusal() {
   r.rejected = counts.rejected;
   r.blocked = counts.rejected > 0 && opt_.allow_rejected == AllowRejected::No;
   SkippedNames skipped;
-  if (counts.migrated + counts.normalized == 0) {
+  if (counts.skipped > 0) {
     for (std::size_t i = 0; i < tracks_.size(); ++i) {
       if (tracks_.get(i).outcome == RecordOutcome::Skipped) skipped.add(tracks_.path(i));
     }

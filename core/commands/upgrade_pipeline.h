@@ -63,6 +63,8 @@ class Pipeline {
   }
   /// What a cancelled run says it had done ("cancelled after reading 12 of 20 files; ...").
   std::string cancelled_message() const;
+  /// For a failure of the file system: what statvfs and the limits say, asked before the temporary file goes.
+  void note_space(std::exception_ptr e, const TemporaryDatabase& temp);
   void check_cancel() const { throw_if_cancelled(hooks_.cancel); }
   /// The run's own time so far: the time at the confirmation prompt left out.
   double elapsed() const {
@@ -97,6 +99,7 @@ class Pipeline {
   std::vector<std::uint32_t> clients_by_id_;      // client_of(): files with a client, by record id
   std::optional<Manifest> manifest_;              // --manifest, read before the store
   Refusal refusal_;                               // set after the build
+  std::string space_note_;                        // note_space(): "; the file system holding ... is full"
   bool built_ = false;                            // every file is in the temporary database
   bool reported_ = false;                         // every file went to the sink
   const char* phase_ = nullptr;                   // the last phase reported

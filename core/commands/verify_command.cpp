@@ -319,7 +319,13 @@ class VerifyRun {
     if (!o_.max_record_bytes) {
       const auto it = meta_.find("max_record_size");
       const auto recorded = it == meta_.end() ? std::nullopt : parse_decimal(it->second);
-      if (recorded && *recorded > 0) {
+      if (recorded && *recorded > kMaxRecordSizeCeiling) {
+        // Not a limit any upgrade records: read with the ceiling, and the meta check names the difference.
+        limit_ = kMaxRecordSizeCeiling;
+        res_.notes.push_back("migration_meta.max_record_size is " + it->second +
+                             ", over the ceiling: record files are read with the ceiling, " +
+                             std::to_string(kMaxRecordSizeCeiling) + " bytes");
+      } else if (recorded && *recorded > 0) {
         limit_ = *recorded;
         res_.notes.push_back("record files are read with the size limit the upgrade used: " + it->second + " bytes");
       }

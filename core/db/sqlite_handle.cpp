@@ -10,6 +10,17 @@
 namespace kms::core {
 namespace {
 
+/// A statement as a message names it: its first words, not the whole text
+/// (a row insert of the escrowed keys is a few hundred characters of SQL).
+std::string statement_name(const char* sql) {
+  std::string s(sql ? sql : "");
+  for (char& c : s) {
+    if (c == '\n' || c == '\t') c = ' ';
+  }
+  constexpr std::size_t kShown = 48;
+  return s.size() > kShown ? s.substr(0, kShown) + "..." : s;
+}
+
 [[noreturn]] void fail(sqlite3* db, int rc, const std::string& what) {
   std::string msg = what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   // Name the operating system's cause too ("No space left on device", "File too large").
@@ -120,7 +131,7 @@ void Db::exec(const char* sql) {
 
 Stmt::Stmt(Db& db, const char* sql) : db_(db.get()) {
   const int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
-  if (rc != SQLITE_OK) fail(db_, rc, std::string("preparing \"") + sql + "\"");
+  if (rc != SQLITE_OK) fail(db_, rc, "preparing \"" + statement_name(sql) + "\"");
 }
 
 Stmt::~Stmt() { sqlite3_finalize(stmt_); }
@@ -165,7 +176,7 @@ bool Stmt::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  fail(db_, rc, std::string("running \"") + sqlite3_sql(stmt_) + "\"");
+  fail(db_, rc, "running \"" + statement_name(sqlite3_sql(stmt_)) + "\"");
 }
 
 void Stmt::run() {

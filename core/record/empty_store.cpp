@@ -1,5 +1,7 @@
 #include "empty_store.h"
 
+#include "text_util.h"
+
 namespace kms::core {
 namespace {
 
@@ -25,12 +27,21 @@ bool is_short_name(std::string_view name) {
 }
 
 void SkippedNames::add(std::string_view name) {
-  if (!is_short_name(name)) return;
+  // The 8.3 alias of a record file: "M" and ".INI" around it (any case).
+  if (!is_short_name(name) || (name[0] != 'M' && name[0] != 'm') || !iequals(name.substr(name.size() - 4), ".ini")) {
+    return;
+  }
   if (short_names_++ == 0) short_name_ = std::string(name);
 }
 
 std::optional<std::string> no_record_failure(const Counts& c, const SkippedNames& skipped) {
-  if (c.migrated + c.normalized > 0) return std::nullopt;
+  if (c.migrated + c.normalized > 0) {
+    if (skipped.short_names() == 0) return std::nullopt;
+    // Some records kept their names, others lost them: those would be left out without a word.
+    return plural(skipped.short_names(), "entry has", "entries have") + " an 8.3 name like " + skipped.short_name() +
+           ": the copy lost the long names of the records they hold, which would not be migrated; copy the store "
+           "again with its long names";
+  }
   const std::string short_hint =
       skipped.short_names() == 0
           ? ""

@@ -27,8 +27,10 @@ class SkippedNames {
 /// True for a DOS 8.3 alias: up to 6 letters or digits, '~', digits, '.' and up to 3 of them ("M0Q0HN~1.INI").
 bool is_short_name(std::string_view name);
 
-/// nullopt when at least one record would be migrated or normalized; else the
-/// one line that says what was found ("20 entries, all skipped: ...") and what to check.
+/// nullopt when at least one record would be migrated or normalized and no
+/// entry is the 8.3 alias of a record file; else the one line that says what
+/// was found ("20 entries, all skipped: ...", "2 entries have an 8.3 name like
+/// M0Q0HN~1.INI: ...") and what to check.
 std::optional<std::string> no_record_failure(const Counts& counts, const SkippedNames& skipped);
 
 }  // namespace kms::core

@@ -128,7 +128,7 @@ std::optional<std::int64_t> RuleRun::count(const ProfileEntry* e, const char* ke
 // wrapping (negative other than zero, past 2^31-1) and one outside [lo, hi].
 std::optional<std::int64_t> RuleRun::number(const ProfileEntry& e, const char* key, std::string_view section,
                                             std::int64_t lo, std::int64_t hi, const char* expected) {
-  const ProfileInt n = read_profile_int(e.value);
+  const ProfileInt n = read_profile_int(e.value, e.quoted);
   const std::string where = std::string(key) + (iequals(section, "Client") ? "" : " in " + section_ref(section));
   if (!n.in_range() || n.written < lo || n.written > hi) {
     error("bad-value", where + " is " + quoted(e.value) + ", expected " + expected, e.line);
@@ -222,7 +222,7 @@ void RuleRun::read_revocation(const ProfileSection& s, Certificate& cert, Client
   if (const ProfileEntry* r = s.find("Revoked")) {
     // Empty, or with no digit at all ("yes"), the API reads its default or 0:
     // the tool does not guess what was meant (docs/dialect.md).
-    const ProfileInt read = read_profile_int(r->value);
+    const ProfileInt read = read_profile_int(r->value, r->quoted);
     if (!read.present || read.why.find("no number") != std::string::npos) {
       error("bad-value", "Revoked in " + section_ref(s.name) + " is " + quoted(r->value) + ", expected 0 or 1",
             r->line);

@@ -40,6 +40,7 @@ nlohmann::ordered_json manifest_json(const ManifestResult& m) {
   j["format"] = m.format;
   j["result"] = m.differences() ? "differs" : "matches";
   j["listed"] = m.listed;
+  j["outside_clients_folder"] = m.outside;
   j["matched"] = m.matched;
   j["differ"] = m.differ;
   j["missing_from_copy"] = m.missing;

@@ -1,5 +1,7 @@
 #include "manifest.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <fstream>
 #include <iterator>
@@ -155,12 +157,21 @@ class ManifestParser {
   Status end() {
     if (Status st = flush_list(); !st.ok()) return st;
     if (form_ == Form::List && (!pending_hash_.empty())) return fail("a Hash without its Path");
-    if (m_.size() == 0) return fail("it lists no file", 0);
+    if (m_.size() == 0) {
+      return fail(m_.outside ? "it lists no file of the Clients folder (only files of other folders)" : "it lists no file",
+                  0);
+    }
     m_.format = form_name(form_);
     return m_.finish();
   }
 
  private:
+  static bool unescape_into(std::string& name) {
+    const auto u = unescape(name);
+    if (u) name = *u;
+    return u.has_value();
+  }
+
   Status fail(const std::string& rule, int line = -1) {
     const int at = line < 0 ? static_cast<int>(line_) : line;
     Error e{ExitCode::Usage,
@@ -212,11 +223,7 @@ class ManifestParser {
     if (escaped) s.remove_prefix(1);
     if (s.size() > 66 && hex_digit(s[0]) >= 0 && s[64] == ' ' && (s[65] == ' ' || s[65] == '*')) {
       std::string name(s.substr(66));
-      if (escaped) {
-        const auto u = unescape(name);
-        if (!u) return fail("a name escaped as sha256sum does not escape it");
-        name = *u;
-      }
+      if (escaped && !unescape_into(name)) return fail("a name escaped as sha256sum does not escape it");
       if (name.rfind("./", 0) == 0) name.erase(0, 2);
       return add("SHA256", s.substr(0, 64), name);
     }
@@ -228,7 +235,9 @@ class ManifestParser {
         rest = trim_spaces(rest.substr(1));
         std::string_view alg = algorithm;
         if (iequals(alg, "SHA2-256")) alg = "SHA256";
-        return add(alg, rest, s.substr(open + 1, close - open - 1));
+        std::string name(s.substr(open + 1, close - open - 1));
+        if (escaped && !unescape_into(name)) return fail("a name escaped as sha256sum --tag does not escape it");
+        return add(alg, rest, name);
       }
     }
     return fail("not a line of a sha256sum list ('<64 hexadecimal digits>  <file name>') nor of Get-FileHash output");
@@ -343,7 +352,16 @@ std::size_t Manifest::find(std::string_view name) const {
 
 void Manifest::add(std::string_view name, const std::array<std::uint8_t, 32>& sha256, std::uint32_t line) {
   const std::size_t slash = name.find_last_of("/\\");
-  if (slash != std::string_view::npos) name.remove_prefix(slash + 1);
+  if (slash != std::string_view::npos) {
+    const std::string_view folder_path = name.substr(0, slash);
+    const std::size_t up = folder_path.find_last_of("/\\");
+    const std::string_view folder = up == std::string_view::npos ? folder_path : folder_path.substr(up + 1);
+    if (!iequals(folder, "Clients") && folder != "." && !folder.empty()) {
+      ++outside;  // a file of Security, Mgrent or a sub-folder of Clients: not an entry of the store
+      return;
+    }
+    name.remove_prefix(slash + 1);
+  }
   name = name.substr(0, 0xFFFF);
   Entry e;
   e.name_at = static_cast<std::uint32_t>(names_.size());
@@ -379,11 +397,13 @@ Result<Manifest> parse_manifest(std::string_view text, const std::string& where)
   m.path = where;
   ManifestParser p(m, where);
   std::uint32_t n = 0;
+  // Lines end at LF, CR LF, CR alone (and CR CR LF, as a text-mode copy of a CR LF file leaves them).
   for (std::size_t at = 0; at < text.size();) {
-    const std::size_t nl = text.find('\n', at);
+    const std::size_t nl = text.find_first_of("\r\n", at);
     const std::size_t end = nl == std::string_view::npos ? text.size() : nl;
     if (Status st = p.line(text.substr(at, end - at), ++n); !st.ok()) return st.error();
     at = end + 1;
+    if (end < text.size() && text[end] == '\r' && at < text.size() && text[at] == '\n') ++at;  // CR LF: one end
   }
   if (Status st = p.end(); !st.ok()) return st.error();
   return m;
@@ -403,6 +423,8 @@ Result<Manifest> read_manifest(const std::filesystem::path& path) {
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad() || (!in.eof() && in.fail())) return usage("cannot be read");
   const std::string file_sha256 = sha256_hex(bytes);
+  struct stat st {};
+  const bool stated = ::stat(path.c_str(), &st) == 0;
   std::string text;
   if (bytes.rfind("\xFF\xFE", 0) == 0 || bytes.rfind("\xFE\xFF", 0) == 0) {
     auto u = from_utf16(std::string_view(bytes).substr(2), bytes[0] == '\xFE');
@@ -412,7 +434,13 @@ Result<Manifest> read_manifest(const std::filesystem::path& path) {
     text = bytes.rfind("\xEF\xBB\xBF", 0) == 0 ? bytes.substr(3) : std::move(bytes);
   }
   auto m = parse_manifest(text, where);
-  if (m.ok()) m.value().file_sha256 = file_sha256;
+  if (m.ok()) {
+    m.value().file_sha256 = file_sha256;
+    if (stated) {
+      m.value().device = static_cast<std::uint64_t>(st.st_dev);
+      m.value().inode = static_cast<std::uint64_t>(st.st_ino);
+    }
+  }
   return m;
 }
 

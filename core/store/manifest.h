@@ -24,6 +24,8 @@ class Manifest {
   std::filesystem::path path;
   std::string file_sha256;  ///< of the manifest file itself, hex
   std::string format;       ///< "sha256sum", "Get-FileHash table", "Get-FileHash list", "Get-FileHash CSV", ...
+  std::size_t outside = 0;  ///< entries of other folders than Clients (a recursive listing), passed over
+  std::uint64_t device = 0, inode = 0;  ///< of the manifest file: never an entry of the store to check
 
   std::size_t size() const { return entries_.size(); }
   const Entry& entry(std::size_t i) const { return entries_[i]; }
@@ -31,7 +33,9 @@ class Manifest {
   /// The entry for a name of the store, compared ASCII case-insensitively; SIZE_MAX when not listed.
   std::size_t find(std::string_view name) const;
 
-  /// Adds a file (`name` as written; its last component after '/' or '\' is kept). Sorted by finish().
+  /// Adds a file (`name` as written: its last component after '/' or '\' is
+  /// kept; a name whose folder is not Clients, or ".", is of another folder and
+  /// passed over). Sorted by finish().
   void add(std::string_view name, const std::array<std::uint8_t, 32>& sha256, std::uint32_t line);
   /// Sorts the entries; an Error (exit 2) names a name listed twice with two different hashes.
   Status finish();

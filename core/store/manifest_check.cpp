@@ -30,6 +30,7 @@ ManifestCheck::ManifestCheck(const Manifest& m, int dir_fd) : m_(m), dir_fd_(dir
   r_.file_sha256 = m.file_sha256;
   r_.format = m.format;
   r_.listed = m.size();
+  r_.outside = m.outside;
 }
 
 void ManifestCheck::difference(std::string text, std::size_t& counter) {
@@ -80,15 +81,18 @@ void ManifestCheck::entry(std::string_view name, const std::string& sha256_hex) 
     return;
   }
   std::string why;
-  std::string hash = sha256_hex;
-  if (hash.empty()) {
+  if (i == SIZE_MAX) {
     struct stat st {};
     const std::string n(name);
-    if (i == SIZE_MAX && ::fstatat(dir_fd_, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
-      return;  // a folder: no manifest lists one
+    if (::fstatat(dir_fd_, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      if (S_ISDIR(st.st_mode)) return;  // a folder: no manifest lists one
+      if (static_cast<std::uint64_t>(st.st_dev) == m_.device && static_cast<std::uint64_t>(st.st_ino) == m_.inode) {
+        return;  // the manifest itself, kept in the Clients folder
+      }
     }
-    hash = hash_of(name, why);
   }
+  std::string hash = sha256_hex;
+  if (hash.empty() && i != SIZE_MAX) hash = hash_of(name, why);
   if (i == SIZE_MAX) {
     difference(shown + ": not in the manifest (a file the server did not have)", r_.unlisted);
     return;

@@ -16,6 +16,7 @@ struct ManifestResult {
   std::string file_sha256;  ///< of the manifest file itself
   std::string format;
   std::size_t listed = 0;          ///< files the manifest lists
+  std::size_t outside = 0;         ///< entries of other folders than Clients, passed over
   std::size_t matched = 0;         ///< files of the copy whose bytes have the listed hash
   std::size_t differ = 0;          ///< listed, in the copy, other bytes (or not a readable file)
   std::size_t missing = 0;         ///< listed, not in the copy

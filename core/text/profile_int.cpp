@@ -47,15 +47,19 @@ void add_reason(std::string& why, const char* reason) {
 
 }  // namespace
 
-ProfileInt read_profile_int(std::string_view value) {
+ProfileInt read_profile_int(std::string_view value, bool quoted) {
   ProfileInt r;
   if (value.empty()) return r;
   r.present = true;
   // The API asks for the string into a buffer of 30 characters: 29 and the end.
   constexpr std::size_t kApiChars = 29;
   std::u16string w = utf16_prefix(value, kApiChars + 1);
-  const bool cut = w.size() > kApiChars;
-  if (cut) w.resize(kApiChars);
+  // The API copies the value with its closing quote into the buffer, then drops
+  // the buffer's last character if the whole quoted value fitted: a quoted value
+  // of exactly 29 characters loses its last one (Wine's PROFILE_CopyEntry).
+  const std::size_t keep = quoted && w.size() == kApiChars ? kApiChars - 1 : kApiChars;
+  const bool cut = w.size() > keep;
+  if (cut) w.resize(keep);
   std::size_t i = 0;
   while (i < w.size() && w[i] <= u' ') ++i;
   if (i > 0) add_reason(r.why, "blanks before the number");

@@ -24,7 +24,8 @@ struct ProfileInt {
   bool in_range() const { return written >= 0 && written <= 0x7FFFFFFF; }
 };
 
-/// Reads `value` (the string reading: trimmed, one pair of quotes removed) as the API reads a number.
-ProfileInt read_profile_int(std::string_view value);
+/// Reads `value` (the string reading: trimmed, one pair of quotes removed,
+/// `quoted` when they were) as the API reads a number.
+ProfileInt read_profile_int(std::string_view value, bool quoted = false);
 
 }  // namespace kms::core

@@ -92,11 +92,12 @@ bool is_base64_continuation(std::string_view t) {
 // end ("State=1Token=...") or a mistyped separator ("EscrowedKey:...",
 // "EscrowedKey <blob>==") put where no key names it.
 void collect_secrets(ParseState& st, std::string_view line) {
-  // A name counts only where a separator follows it: the line is searched for
-  // the four separators (memchr), and only there is a name looked for before
-  // them. The value of a Certificate or EscrowedKey line (kilobytes of base64,
-  // never quoted by any message) is not searched, only its key.
-  constexpr std::string_view kSeparators = " \t:=";
+  // A name counts only where a separator follows it: '=', ':' or any character
+  // the dialect trims around a key (blanks, CR, LF, VT, FF, Ctrl-Z: "Token\v=x"
+  // is the key Token), and only there is a name looked for before it. The
+  // value of a Certificate or EscrowedKey line (kilobytes of base64, never
+  // quoted by any message) is not searched, only its key.
+  const auto separator = [](char c) { return c == '=' || c == ':' || is_blank_char(c); };
   const void* first_eq = std::memchr(line.data(), '=', line.size());
   if (first_eq) {
     const std::size_t eq = static_cast<std::size_t>(static_cast<const char*>(first_eq) - line.data());
@@ -108,12 +109,12 @@ void collect_secrets(ParseState& st, std::string_view line) {
   }
   const auto take_rest = [&](std::size_t end) {
     std::string_view rest = line.substr(end);
-    while (!rest.empty() && kSeparators.find(rest.front()) != std::string_view::npos) rest.remove_prefix(1);
+    while (!rest.empty() && separator(rest.front())) rest.remove_prefix(1);
     if (!rest.empty()) st.out->secrets.push_back(rest);
   };
   for (std::size_t at = 5; at < line.size(); ++at) {  // what is left is short: one pass
     const char c = line[at];
-    if (c != '=' && c != ':' && c != ' ' && c != '\t') continue;
+    if (!separator(c)) continue;
     for (std::string_view name : {std::string_view("Token"), std::string_view("EscrowedKey")}) {
       if (at >= name.size() && iequals(line.substr(at - name.size(), name.size()), name)) take_rest(at);
     }
@@ -193,7 +194,12 @@ bool is_whole_der(std::string_view value) {
 // element) and the value with the lines joined on is valid base64: a length
 // that is a multiple of 4, padding only at its very end. Blank lines between
 // the pieces are part of the fold; any other line ends it.
-int fold_lines(std::string_view key, std::string_view value, std::string_view rest) {
+int fold_lines(std::string_view key, std::string_view value, std::string_view rest, std::size_t width) {
+  // Folds are made by editors and mail clients at 64 to 132 columns; the KMS
+  // wrote a value on one line of its own length. A key line wider than any fold
+  // holds its whole value (an unpadded key then "Version=" is two lines).
+  constexpr std::size_t kWidestFold = 256;
+  if (width > kWidestFold) return 0;
   if (!value.empty() && value.back() == '=') return 0;
   if (!std::all_of(value.begin(), value.end(), is_base64_body_char)) return 0;
   std::size_t joined = value.size();
@@ -202,7 +208,8 @@ int fold_lines(std::string_view key, std::string_view value, std::string_view re
     ++at;
     const std::string_view t = trim(line);
     if (t.empty()) continue;
-    if (!is_base64_continuation(t)) break;
+    // A fold never makes a piece longer than its first line (unless the value starts on the next line).
+    if (!is_base64_continuation(t) || (!value.empty() && t.size() > width)) break;
     joined += t.size();
     const bool padded = t.back() == '=';
     if (joined % 4 == 0) last = at;
@@ -218,7 +225,7 @@ void note_key_line(ParseState& st, std::string_view t) {
   if (eq == std::string_view::npos) return;
   const std::string_view key = trim(t.substr(0, eq));
   if (!is_base64_key(key)) return;
-  const int lines = fold_lines(key, trim(t.substr(eq + 1)), st.rest);
+  const int lines = fold_lines(key, trim(t.substr(eq + 1)), st.rest, t.size());
   if (lines == 0) return;
   st.base64_key = key;
   st.base64_line = st.line_no;
@@ -351,7 +358,8 @@ int on_key(void* user, const char* /*section*/, const char* /*name*/, const char
   }
   // "=v": a key with an empty name, as the profile API reads it (a look-up of "" returns v).
   const std::string_view key = trim(raw.substr(0, eq));
-  const std::string_view value = strip_matching_quotes(trim(raw.substr(eq + 1)));
+  const std::string_view unquoted = trim(raw.substr(eq + 1));
+  const std::string_view value = strip_matching_quotes(unquoted);
   if (!st.seen_section) {
     add_issue(*st.issues, Severity::Warning, "key-outside-section",
               "key " + key_name(key) + " comes before any section header; ignored", st.line_no);
@@ -366,7 +374,7 @@ int on_key(void* user, const char* /*section*/, const char* /*name*/, const char
               st.line_no);
     return 1;
   }
-  section.add(ProfileEntry{key, value, st.line_no});
+  section.add(ProfileEntry{key, value, st.line_no, value.size() != unquoted.size()});
   return 1;
 }
 
@@ -377,7 +385,11 @@ void check_last_line_ended(std::string_view text, int last_line, Issues& issues)
   if (text.empty() || text.back() == '\n' || text.back() == '\r') return;
   const std::size_t start = text.find_last_of("\r\n");
   const std::string_view last = trim(start == std::string_view::npos ? text : text.substr(start + 1));
-  if (last.empty() || last.front() == ';') return;
+  // A comment that ends the file without its line end is whole, unless it holds
+  // NUL bytes (or what could not be decoded): the tail an interrupted copy into
+  // a preallocated file leaves.
+  const bool damaged = last.find('\0') != std::string_view::npos || last.find("\xEF\xBF\xBD") != std::string_view::npos;
+  if (last.empty() || (last.front() == ';' && !damaged)) return;
   add_issue(issues, Severity::Error, "truncated",
             "the file ends inside line " + std::to_string(last_line) +
                 ", which has no line end: it looks cut short, for example by an interrupted copy; compare it with "

@@ -23,6 +23,7 @@ struct ProfileEntry {
   std::string_view key;    ///< as written (first occurrence)
   std::string_view value;  ///< trimmed, one pair of matching quotes removed
   int line = 0;
+  bool quoted = false;  ///< a pair of quotes was removed (the profile API's number reading cuts it otherwise)
 };
 
 /// Past this many names, look-ups go through a hash index (ASCII case-insensitive),

@@ -225,6 +225,54 @@ bool is_ascii(std::string_view bytes) {
   return true;
 }
 
+/// The lines that are not comments are valid UTF-8, and at least one of them
+/// has a multi-byte character: the file is UTF-8 whatever its comments hold (a
+/// sequence never spans lines: CR and LF are never part of one).
+bool utf8_outside_comments(std::string_view bytes) {
+  bool any_multibyte = false;
+  for (std::size_t start = 0; start < bytes.size();) {
+    std::size_t end = bytes.find_first_of("\r\n", start);
+    if (end == std::string_view::npos) end = bytes.size();
+    const std::string_view line = bytes.substr(start, end - start);
+    if (!is_comment_line(line)) {
+      bool multibyte = false;
+      if (!is_valid_utf8(line, &multibyte)) return false;
+      any_multibyte = any_multibyte || multibyte;
+    }
+    start = end + 1;
+  }
+  return any_multibyte;
+}
+
+/// No byte order mark: ASCII, UTF-8 (decoded-as-utf8), or else Windows-1252.
+void decode_without_bom(std::string_view bytes, DecodedText& out, Issues& issues) {
+  bool multibyte = false;
+  if (is_ascii(bytes)) {
+    out.encoding = SourceEncoding::Windows1252;  // plain ASCII reads the same in every candidate encoding
+    out.as_given = bytes;
+  } else if (is_valid_utf8(bytes, &multibyte) && multibyte) {
+    out.encoding = SourceEncoding::Utf8;
+    out.as_given = bytes;
+    add_issue(issues, Severity::Info, "decoded-as-utf8",
+              "no byte order mark; the bytes are valid UTF-8 with non-ASCII characters, read as UTF-8");
+  } else if (utf8_outside_comments(bytes)) {
+    // A byte that is not UTF-8 in a comment does not make the keys cp1252.
+    out.encoding = SourceEncoding::Utf8;
+    out.as_given = bytes;
+    std::vector<std::size_t> bad;
+    out.decoded = repair_utf8(bytes, bad);
+    out.converted = true;
+    only_in_comments(out.decoded, bad, "a byte that is not UTF-8", issues);
+    add_issue(issues, Severity::Info, "decoded-as-utf8",
+              "no byte order mark; the lines other than comments are valid UTF-8 with non-ASCII characters, read as "
+              "UTF-8");
+  } else {
+    out.encoding = SourceEncoding::Windows1252;
+    out.decoded = decode_cp1252(bytes, issues);
+    out.converted = true;
+  }
+}
+
 }  // namespace
 
 DecodedText decode_text(std::string_view bytes, Issues& issues) {
@@ -259,21 +307,8 @@ DecodedText decode_text(std::string_view bytes, Issues& issues) {
                 line_at(out.decoded, bad.front()).second);
       return out;
     }
-  } else if (is_ascii(bytes)) {
-    out.encoding = SourceEncoding::Windows1252;  // plain ASCII reads the same in every candidate encoding
-    out.as_given = bytes;
   } else {
-    bool multibyte = false;
-    if (is_valid_utf8(bytes, &multibyte) && multibyte) {
-      out.encoding = SourceEncoding::Utf8;
-      out.as_given = bytes;
-      add_issue(issues, Severity::Info, "decoded-as-utf8",
-                "no byte order mark; the bytes are valid UTF-8 with non-ASCII characters, read as UTF-8");
-    } else {
-      out.encoding = SourceEncoding::Windows1252;
-      out.decoded = decode_cp1252(bytes, issues);
-      out.converted = true;
-    }
+    decode_without_bom(bytes, out, issues);
   }
   if (const auto at = nuls(out.utf8()); !at.empty() && !only_in_comments(out.utf8(), at, "a NUL character", issues)) {
     add_issue(issues, Severity::Error, "binary-content", "the text holds a NUL character",

@@ -28,7 +28,9 @@ void test_stop_point(const char* name, const CancelFlag* cancel) {
   const std::string line = std::string(name) + "\n";
   (void)!::write(fd, line.data(), line.size());
   ::close(fd);
-  for (int i = 0; i < 60000 && !cancel->requested(); ++i) {
+  // Until cancelled, or until the test makes "<FIFO>.continue" (it changed the store meanwhile).
+  const std::string go = std::string(colon + 1) + ".continue";
+  for (int i = 0; i < 60000 && !cancel->requested() && ::access(go.c_str(), F_OK) != 0; ++i) {
     const timespec ms{0, 1000000};
     ::nanosleep(&ms, nullptr);  // returns early when the signal arrives
   }

@@ -1,0 +1,275 @@
+// A fault of the machine is never a fault of the data (docs/commands.md,
+// "System errors"): descriptor limits, closed and full standard streams, a
+// store that changes under the run, a sparse file, the root as --source. Each
+// run that could hang is waited for with a deadline and a handshake, never a sleep.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <utime.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <regex>
+
+#include "test_util.h"
+
+namespace fs = std::filesystem;
+
+namespace kms::test {
+namespace {
+
+ProcessResult kms(const std::vector<std::string>& args) { return run_process(KMS_MIGRATE_BIN, args); }
+
+ProcessResult shell(const std::string& cmd) { return run_process("/bin/bash", {"-c", cmd}); }
+
+std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+/// Waits for `pid` at most `seconds` (a safety net: the handshake decides when
+/// to start waiting); kills it and returns -1 if it is still running then.
+int wait_at_most(int pid, int seconds) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < until) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    ::usleep(2000);
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return -1;
+}
+
+class SystemFaults : public ::testing::Test {
+ protected:
+  TempDir tmp;
+  fs::path store(int records) {
+    const fs::path root = tmp / ("store" + std::to_string(records));
+    if (!fs::exists(root)) {
+      EXPECT_EQ(run_process(KMS_GEN_STORE_BIN, {"store", root.string(), std::to_string(records), "5"}).exit_code, 0);
+    }
+    return root / "Security";
+  }
+  fs::path clients(int records) { return store(records) / "Mgrent" / "Clients"; }
+  std::vector<std::string> left_beside(const fs::path& folder) {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(folder)) {
+      const std::string n = e.path().filename().string();
+      if (n.find("kms-migrate") != std::string::npos) out.push_back(n);
+    }
+    return out;
+  }
+};
+
+// Every descriptor limit from too few to start to enough: the run either
+// migrates every record or stops with exit 3 naming the cause; never a record
+// rejected for the machine's fault, never a database with records missing.
+TEST_F(SystemFaults, ADescriptorLimitNeverRejectsARecord) {
+  const fs::path src = store(300);
+  int stopped = 0, done = 0;
+  for (int limit = 8; limit <= 40; limit += 2) {
+    const fs::path db = tmp / ("n" + std::to_string(limit) + ".db");
+    const auto r = shell("ulimit -n " + std::to_string(limit) + " && exec " + q(KMS_MIGRATE_BIN) +
+                         " upgrade --yes --allow-rejected --progress never --jobs 8 --source " + q(src) + " --target " +
+                         q(db));
+    SCOPED_TRACE("ulimit -n " + std::to_string(limit) + ":\n" + r.out);
+    ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 3 || r.exit_code == 2) << r.exit_code;
+    EXPECT_FALSE(std::regex_search(r.out, std::regex("[1-9][0-9]* rejected")));
+    EXPECT_EQ(r.out.find("unreadable"), std::string::npos);
+    if (r.exit_code == 0) {
+      ++done;
+      EXPECT_NE(r.out.find("300 seen: "), std::string::npos);
+      EXPECT_NE(r.out.find(" 0 rejected"), std::string::npos);
+    } else {
+      ++stopped;
+      EXPECT_FALSE(fs::exists(db));
+      EXPECT_TRUE(r.out.find("Too many open files") != std::string::npos || r.exit_code == 2);
+    }
+    EXPECT_EQ(left_beside(tmp.path()), std::vector<std::string>{});
+  }
+  EXPECT_GT(stopped, 0) << "no limit was tight enough to matter";
+  EXPECT_GT(done, 0) << "no limit was loose enough to run";
+}
+
+TEST_F(SystemFaults, TheRootAsSourceEndsAtOnce) {
+  for (const auto& [dir, source] : std::vector<std::pair<std::string, std::string>>{
+           {"/", "/"}, {"/", "/."}, {"/", "//"}, {"/", ".."}, {"/", "."}, {"/tmp", "/tmp/../.."}}) {
+    const fs::path log = tmp / "root.txt";
+    const int pid = spawn_tool({"scan", "--source", source, "--progress", "never"}, log);
+    (void)dir;
+    const int code = wait_at_most(pid, 60);
+    EXPECT_EQ(code, 2) << "--source " << source << " (-1: still running after a minute)\n" << read_file(log);
+  }
+}
+
+// Started in `/` as its working folder: "." and ".." are the root.
+TEST_F(SystemFaults, TheRootReachedByRelativeNamesEndsAtOnce) {
+  for (const std::string source : {".", "..", "./.."}) {
+    const auto r = shell("cd / && exec timeout -s KILL 60 " + q(KMS_MIGRATE_BIN) + " scan --source " + source);
+    EXPECT_EQ(r.exit_code, 2) << source << "\n" << r.out;
+    EXPECT_NE(r.out.find("no store at"), std::string::npos) << r.out;
+  }
+}
+
+/// Bytes the process has read so far (/proc/PID/io): the handshake that it is hashing.
+std::int64_t bytes_read(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/io");
+  std::string key;
+  std::int64_t value = 0;
+  while (in >> key >> value) {
+    if (key == "rchar:") return value;
+  }
+  return -1;
+}
+
+TEST_F(SystemFaults, HashingASparseTerabyteAnswersACancel) {
+  const fs::path c = clients(20);
+  const fs::path big = c / "Mbigbigbigbig.ini";
+  { std::ofstream(big.string()).put('x'); }
+  fs::resize_file(big, std::uintmax_t{1} << 40);  // sparse: no disk used
+  for (const char* cmd : {"scan", "rehearse"}) {
+    const fs::path log = tmp / "sparse.txt";
+    const int pid = spawn_tool({cmd, "--source", c.string(), "--progress", "never"}, log);
+    // Wait until it has read 64 MiB more than any record file holds: it is inside the hash.
+    bool hashing = false;
+    for (int i = 0; i < 600000 && !hashing; ++i) {
+      hashing = bytes_read(pid) > (std::int64_t{64} << 20);
+      int status = 0;
+      if (!hashing && ::waitpid(pid, &status, WNOHANG) == pid) break;
+      if (!hashing) ::usleep(100);
+    }
+    ASSERT_TRUE(hashing) << cmd << ": never started hashing\n" << read_file(log);
+    ::kill(pid, SIGTERM);
+    EXPECT_EQ(wait_at_most(pid, 20), 130) << cmd << " went on hashing after SIGTERM\n" << read_file(log);
+  }
+}
+
+TEST_F(SystemFaults, AClosedStderrNeverReceivesTheProgressLine) {
+  const fs::path src = store(200);
+  const fs::path report = tmp / "r.jsonl";
+  const auto r = shell("exec " + q(KMS_MIGRATE_BIN) + " rehearse --progress always --source " + q(src) +
+                       " --report " + q(report) + " 2>&-");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  std::ifstream in(report);
+  std::string line;
+  int lines = 0;
+  while (std::getline(in, line)) {
+    ++lines;
+    EXPECT_TRUE(nlohmann::json::accept(line)) << "line " << lines << ": " << line;
+    EXPECT_EQ(line.find("reading"), std::string::npos) << line;
+  }
+  EXPECT_EQ(lines, 201);
+}
+
+TEST_F(SystemFaults, AFullStandardOutputIsExit3OrAfterTheCommit4) {
+  if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  const fs::path src = store(30);
+  for (const std::string& args : std::vector<std::string>{"scan --json --source " + q(src), "scan --source " + q(src),
+                                                        "--help", "scan --help", "rehearse --source " + q(src)}) {
+    const auto r = shell("exec " + q(KMS_MIGRATE_BIN) + " " + args + " > /dev/full");
+    EXPECT_EQ(r.exit_code, 3) << args << "\n" << r.out;
+    EXPECT_NE(r.out.find("cannot write to standard output"), std::string::npos) << args << "\n" << r.out;
+  }
+  const fs::path db = tmp / "full.db";
+  const auto up = shell("exec " + q(KMS_MIGRATE_BIN) + " upgrade --yes --source " + q(src) + " --target " + q(db) +
+                        " > /dev/full");
+  EXPECT_EQ(up.exit_code, 4) << up.out;
+  EXPECT_TRUE(fs::exists(db));
+  EXPECT_NE(up.out.find("committed and verified"), std::string::npos) << up.out;
+}
+
+/// Runs `args` with the test build stopped at `point`; `change` alters the store there; then the run goes on.
+ProcessResult with_change_at(const fs::path& work, const std::vector<std::string>& args, const std::string& point,
+                             const std::function<void()>& change) {
+  const fs::path fifo = work / "stop.fifo";
+  fs::remove(fifo);
+  fs::remove(fifo.string() + ".continue");
+  ::mkfifo(fifo.c_str(), 0600);
+  const fs::path log = work / "stop.txt";
+  const int pid = start_at_stop_point(args, log, fifo, point);
+  ProcessResult r;
+  if (pid < 0) return r;
+  change();
+  write_file(fifo.string() + ".continue", "");
+  r.exit_code = wait_at_most(pid, 120);
+  r.out = read_file(log);
+  return r;
+}
+
+TEST_F(SystemFaults, AnEntrySwappedDuringTheRunIsNamed) {
+  const fs::path c = clients(50);
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(c)) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  const fs::path same = files[3];
+  // A folder named like a record, replaced by a record file.
+  const fs::path folder = c / "Mfolderfolder.ini";
+  fs::create_directories(folder);
+  const std::vector<std::pair<std::string, std::function<void()>>> swaps = {
+      {same.filename().string(),
+       [&] {  // another file of the same size and modification time in its place
+         struct stat st {};
+         ::stat(same.c_str(), &st);
+         std::string bytes = read_file(same);
+         bytes[bytes.size() / 2] = bytes[bytes.size() / 2] == 'A' ? 'B' : 'A';
+         const fs::path other = same.string() + ".new";
+         write_file(other, bytes);
+         const timespec times[2] = {st.st_atim, st.st_mtim};
+         ::utimensat(AT_FDCWD, other.c_str(), times, 0);
+         fs::rename(other, same);
+       }},
+      {"Mfolderfolder.ini",
+       [&] {
+         fs::remove(folder);
+         write_file(folder, "[Client]\r\nMailboxDN=/o=C/cn=planted\r\nState=1\r\n");
+       }},
+      {"Mnewnewnewnew.ini", [&] { write_file(c / "Mnewnewnewnew.ini", "[Client]\r\nMailboxDN=/o=C/cn=new\r\n"); }},
+  };
+  for (const auto& [name, swap] : swaps) {
+    const fs::path db = tmp / "swapped.db";
+    const auto r = with_change_at(tmp.path(),
+                                  {"upgrade", "--yes", "--allow-rejected", "--progress", "always", "--source",
+                                   c.string(), "--target", db.string()},
+                                  "verifying", swap);
+    EXPECT_EQ(r.exit_code, 1) << name << "\n" << r.out;
+    EXPECT_NE(r.out.find("source changed during the run"), std::string::npos) << name << "\n" << r.out;
+    EXPECT_NE(r.out.find("'" + name + "'"), std::string::npos) << name << " is not named\n" << r.out;
+    EXPECT_FALSE(fs::exists(db)) << name;
+    // The next run starts from the store as it is now.
+    fs::remove(c / "Mnewnewnewnew.ini");
+    if (fs::is_regular_file(folder)) {
+      fs::remove(folder);
+      fs::create_directories(folder);
+    }
+  }
+}
+
+TEST_F(SystemFaults, TheInstalledBinaryHasNoTestHook) {
+  const auto strings = shell("grep -c KMS_MIGRATE_TEST_STOP " + q(KMS_MIGRATE_BIN) + " || true");
+  EXPECT_EQ(strings.out, "0\n") << "kms-migrate holds the test hook";
+  const auto test_build = shell("grep -c KMS_MIGRATE_TEST_STOP " + q(KMS_MIGRATE_TEST_BIN) + " || true");
+  EXPECT_NE(test_build.out, "0\n") << "the test build lost its hook";
+  // The variable set for the real binary: the file it names is left alone and the run does not stall.
+  const fs::path victim = tmp / "victim.txt";
+  write_file(victim, "precious");
+  const auto r = shell("KMS_MIGRATE_TEST_STOP=reading:" + victim.string() + " exec timeout -s KILL 60 " +
+                       q(KMS_MIGRATE_BIN) + " scan --progress always --source " + q(store(20)));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(read_file(victim), "precious");
+}
+
+TEST_F(SystemFaults, MaxRecordSizeHasACeiling) {
+  const fs::path src = store(5);
+  const auto over = kms({"scan", "--source", src.string(), "--max-record-size", "67108865"});
+  EXPECT_EQ(over.exit_code, 2) << over.out;
+  EXPECT_NE(over.out.find("at most 67108864"), std::string::npos) << over.out;
+  EXPECT_EQ(kms({"scan", "--source", src.string(), "--max-record-size", "67108864"}).exit_code, 0);
+  EXPECT_EQ(kms({"scan", "--source", src.string(), "--max-record-size", "9223372036854775807"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace kms::test
