@@ -59,8 +59,9 @@ int default_jobs() { return static_cast<int>(std::max(1u, std::thread::hardware_
 po::options_description common_options(Command c, Options& o) {
   po::options_description d("Common options");
   d.add_options()("jobs", po::value<int>(&o.jobs)->default_value(default_jobs())->value_name("N"),
-                  writes(c) ? "worker threads reading and checking records, beside the one writing (default: one per core)"
-                            : "worker threads reading and checking records (default: one per core)")(
+                  writes(c)
+                      ? "worker threads reading and checking records, beside the one writing (default: one per core)"
+                      : "worker threads reading and checking records (default: one per core)")(
       "progress", po::value<std::string>()->default_value("auto")->value_name("WHEN"),
       "auto|always|never: live progress line on stderr")(
       "max-record-size", po::value<std::int64_t>(&o.max_record_size)->default_value(1 << 20)->value_name("BYTES"),

@@ -157,9 +157,9 @@ void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet,
     if (rep.content_digest) {
       say(out, "  digest    %s%s\n", *rep.content_digest,
           rep.command != "rehearse" ? ""
-          : rep.store_failure     ? " (the store as it is now; the upgrade of it would fail)"
-          : rep.blocked           ? " (what upgrade --allow-rejected will record)"
-                                  : " (what the upgrade will record)");
+          : rep.store_failure       ? " (the store as it is now; the upgrade of it would fail)"
+          : rep.blocked             ? " (what upgrade --allow-rejected will record)"
+                                    : " (what the upgrade will record)");
     }
     for (const auto& p : reports) say(out, "  report    %s\n", p.string());
     say(out, "  time      %.2f s\n", rep.elapsed_seconds);

@@ -319,10 +319,12 @@ namespace {
 
 // Shapes an adversary found next to the issue's: each failed before its fix.
 TEST(KmsReadNeighbours, ABadByteInACommentDoesNotChangeTheEncodingOfTheKeys) {
-  const AnalyzedFile a =
-      analyze("[Client]\r\nMailboxDN=/o=X/cn=a\r\nDisplayName=Ren\xC3\xA9" "e\r\nState=1\r\n; bad \xFF\r\n");
+  const AnalyzedFile a = analyze(
+      "[Client]\r\nMailboxDN=/o=X/cn=a\r\nDisplayName=Ren\xC3\xA9"
+      "e\r\nState=1\r\n; bad \xFF\r\n");
   ASSERT_TRUE(a.record) << codes(a.summary.issues);
-  EXPECT_EQ(a.record->display_name, std::optional<std::string>("Ren\xC3\xA9" "e"));
+  EXPECT_EQ(a.record->display_name, std::optional<std::string>("Ren\xC3\xA9"
+                                                               "e"));
   EXPECT_TRUE(has(a.summary.issues, "comment-bad-encoding")) << codes(a.summary.issues);
 }
 
@@ -361,8 +363,8 @@ TEST(KmsReadNeighbours, AQuotedNumberOfTwentyNineCharactersLosesItsLast) {
 
 TEST(KmsReadNeighbours, ATokenKeyWithAnyTrimmedCharacterBeforeItsEqualsIsASecret) {
   for (const std::string sep : {"\x0b", "\x0c", "\x1a", " \x1a", "\t"}) {
-    const AnalyzedFile a = analyze("[Client]\r\nMailboxDN=/o=X/cn=b\r\nState=1 QWERTYUIOPAS\r\nToken" + sep +
-                                   "=QWERTYUIOPAS\r\n");
+    const AnalyzedFile a =
+        analyze("[Client]\r\nMailboxDN=/o=X/cn=b\r\nState=1 QWERTYUIOPAS\r\nToken" + sep + "=QWERTYUIOPAS\r\n");
     for (const auto& i : a.summary.issues) {
       EXPECT_EQ(i.message.find("QWERTYUIOPAS"), std::string::npos) << "separator " << int(sep[0]) << ": " << i.message;
     }

@@ -3,13 +3,12 @@
 // store that changes under the run, a sparse file, the root as --source. Each
 // run that could hang is waited for with a deadline and a handshake, never a sleep.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <utime.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <fstream>
@@ -73,9 +72,9 @@ TEST_F(SystemFaults, ADescriptorLimitNeverRejectsARecord) {
   int stopped = 0, done = 0;
   for (int limit = 8; limit <= 40; limit += 2) {
     const fs::path db = tmp / ("n" + std::to_string(limit) + ".db");
-    const auto r = shell("ulimit -n " + std::to_string(limit) + " && exec " + q(KMS_MIGRATE_BIN) +
-                         " upgrade --yes --allow-rejected --progress never --jobs 8 --source " + q(src) + " --target " +
-                         q(db));
+    const auto r =
+        shell("ulimit -n " + std::to_string(limit) + " && exec " + q(KMS_MIGRATE_BIN) +
+              " upgrade --yes --allow-rejected --progress never --jobs 8 --source " + q(src) + " --target " + q(db));
     SCOPED_TRACE("ulimit -n " + std::to_string(limit) + ":\n" + r.out);
     ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 3 || r.exit_code == 2) << r.exit_code;
     EXPECT_FALSE(std::regex_search(r.out, std::regex("[1-9][0-9]* rejected")));
@@ -151,8 +150,8 @@ TEST_F(SystemFaults, HashingASparseTerabyteAnswersACancel) {
 TEST_F(SystemFaults, AClosedStderrNeverReceivesTheProgressLine) {
   const fs::path src = store(200);
   const fs::path report = tmp / "r.jsonl";
-  const auto r = shell("exec " + q(KMS_MIGRATE_BIN) + " rehearse --progress always --source " + q(src) +
-                       " --report " + q(report) + " 2>&-");
+  const auto r = shell("exec " + q(KMS_MIGRATE_BIN) + " rehearse --progress always --source " + q(src) + " --report " +
+                       q(report) + " 2>&-");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   std::ifstream in(report);
   std::string line;
@@ -169,14 +168,14 @@ TEST_F(SystemFaults, AFullStandardOutputIsExit3OrAfterTheCommit4) {
   if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
   const fs::path src = store(30);
   for (const std::string& args : std::vector<std::string>{"scan --json --source " + q(src), "scan --source " + q(src),
-                                                        "--help", "scan --help", "rehearse --source " + q(src)}) {
+                                                          "--help", "scan --help", "rehearse --source " + q(src)}) {
     const auto r = shell("exec " + q(KMS_MIGRATE_BIN) + " " + args + " > /dev/full");
     EXPECT_EQ(r.exit_code, 3) << args << "\n" << r.out;
     EXPECT_NE(r.out.find("cannot write to standard output"), std::string::npos) << args << "\n" << r.out;
   }
   const fs::path db = tmp / "full.db";
-  const auto up = shell("exec " + q(KMS_MIGRATE_BIN) + " upgrade --yes --source " + q(src) + " --target " + q(db) +
-                        " > /dev/full");
+  const auto up =
+      shell("exec " + q(KMS_MIGRATE_BIN) + " upgrade --yes --source " + q(src) + " --target " + q(db) + " > /dev/full");
   EXPECT_EQ(up.exit_code, 4) << up.out;
   EXPECT_TRUE(fs::exists(db));
   EXPECT_NE(up.out.find("committed and verified"), std::string::npos) << up.out;

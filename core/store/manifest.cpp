@@ -158,8 +158,8 @@ class ManifestParser {
     if (Status st = flush_list(); !st.ok()) return st;
     if (form_ == Form::List && (!pending_hash_.empty())) return fail("a Hash without its Path");
     if (m_.size() == 0) {
-      return fail(m_.outside ? "it lists no file of the Clients folder (only files of other folders)" : "it lists no file",
-                  0);
+      return fail(
+          m_.outside ? "it lists no file of the Clients folder (only files of other folders)" : "it lists no file", 0);
     }
     m_.format = form_name(form_);
     return m_.finish();
