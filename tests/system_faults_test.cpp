@@ -68,6 +68,9 @@ class SystemFaults : public ::testing::Test {
 // migrates every record or stops with exit 3 naming the cause; never a record
 // rejected for the machine's fault, never a database with records missing.
 TEST_F(SystemFaults, ADescriptorLimitNeverRejectsARecord) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer's own runtime needs descriptors: the limits are tried in the release build";
+#endif
   const fs::path src = store(300);
   int stopped = 0, done = 0;
   for (int limit = 8; limit <= 40; limit += 2) {
