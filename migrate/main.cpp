@@ -51,5 +51,7 @@ int main(int argc, char** argv) {
     return checked_exit(static_cast<int>(parsed.exit_code), false);
   }
   const int code = kms::cli::run_command(*parsed.options);
-  return checked_exit(code, parsed.options->command == kms::cli::Command::Upgrade && code == 0);
+  const bool committed = parsed.options->command == kms::cli::Command::Upgrade &&
+                         (code == 0 || code == static_cast<int>(kms::core::ExitCode::ReportIncomplete));
+  return checked_exit(code, committed);
 }

@@ -52,6 +52,26 @@ check "a report on a full file system exits 3 (got $c3b: $(head -2 "$work/log3b"
 check "a report on a full file system: no target" '[ ! -e "$work/out/r2.db" ]'
 check "a report on a full file system: never says succeeded" '! grep -q succeeded "$work/log3b"'
 
+# 2c. $TMPDIR nearly full (the tracks' and the report's temporary files fail): exit 3, never an abort,
+# and nothing left beside the target; a report whose write failed is never put in place.
+mkdir -p "$work/tmpfull" "$work/out2c"
+mount -t tmpfs -o size=2m tmpfs "$work/tmpfull"
+head -c 1898K /dev/zero > "$work/tmpfull/fill"
+"$gen" store "$work/gen2c" 2000 5 > /dev/null
+set +e
+TMPDIR=$work/tmpfull "$bin" upgrade --yes --source "$work/gen2c/Security" --target "$work/out2c/t.db" --report "$work/out2c/u.jsonl" --progress never > "$work/log2c" 2>&1; c2c=$?
+set -e
+check "a full TMPDIR is exit 3, not an abort (got $c2c: $(tail -1 "$work/log2c"))" '[ $c2c = 3 ]'
+check "a full TMPDIR leaves nothing beside the target" '[ -z "$(ls -A "$work/out2c" | grep -v "^u.jsonl$")" ]'
+mkdir -p "$work/smallrep"
+mount -t tmpfs -o size=14m tmpfs "$work/smallrep"
+head -c 2000K /dev/zero > "$work/smallrep/fill"
+set +e
+"$bin" upgrade --yes --source "$work/gen2c/Security" --target "$work/smallrep/t.db" --report "$work/smallrep/r.jsonl" --report "$work/smallrep/r.csv" --progress never > "$work/log2d" 2>&1; c2d=$?
+set -e
+check "a report cut by a full disk: exit 3 (got $c2d)" '[ $c2d = 3 ]'
+check "a report cut by a full disk is not put in place" '[ ! -e "$work/smallrep/r.jsonl" ] && [ ! -e "$work/smallrep/r.csv" ]'
+
 # 3. A read-only target folder: exit 2 before anything is read.
 mkdir -p "$work/rot"
 mount -t tmpfs -o ro tmpfs "$work/rot"

@@ -279,3 +279,53 @@ TEST_F(SystemFaults, MaxRecordSizeHasACeiling) {
 
 }  // namespace
 }  // namespace kms::test
+
+namespace kms::test {
+namespace {
+
+// A record file swapped, between the listing and its reading, for a pipe, a
+// folder or a link: a changed source (exit 1), never a reject that
+// --allow-rejected would commit past.
+TEST_F(SystemFaults, ARecordSwappedBeforeItIsReadIsAChangedSource) {
+  const fs::path c = clients(300);
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(c)) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  const fs::path last = files.back();  // read long after the first file, where the run stops
+  const std::string bytes = read_file(last);
+  const std::vector<std::pair<std::string, std::function<void()>>> swaps = {
+      {"a pipe",
+       [&] {
+         fs::remove(last);
+         ::mkfifo(last.c_str(), 0644);
+       }},
+      {"a folder",
+       [&] {
+         fs::remove(last);
+         fs::create_directories(last);
+       }},
+      {"a link",
+       [&] {
+         fs::remove(last);
+         write_file(tmp / "elsewhere.ini", bytes);
+         fs::create_symlink(tmp / "elsewhere.ini", last);
+       }},
+  };
+  for (const auto& [what, swap] : swaps) {
+    const fs::path db = tmp / "swapped.db";
+    const auto r = with_change_at(tmp.path(),
+                                  {"upgrade", "--yes", "--allow-rejected", "--jobs", "1", "--progress", "always",
+                                   "--source", c.string(), "--target", db.string()},
+                                  "reading", swap);
+    EXPECT_EQ(r.exit_code, 1) << what << "\n" << r.out;
+    EXPECT_NE(r.out.find("source changed during the run: '" + last.filename().string() + "'"), std::string::npos)
+        << what << "\n"
+        << r.out;
+    EXPECT_FALSE(fs::exists(db)) << what;
+    fs::remove_all(last);
+    write_file(last, bytes);
+  }
+}
+
+}  // namespace
+}  // namespace kms::test

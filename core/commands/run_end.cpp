@@ -16,7 +16,8 @@ void end_run_on_exception(RunResult& res, const CancelFlag* cancel, const Failur
     if (is_interrupt(e) && cancelled) {
       end_run(res, ExitCode::Cancelled, words.cancelled);
     } else {
-      end_run(res, words.database_kind,
+      // A failure of the system under SQLite is exit 3 whatever the command calls a database error.
+      end_run(res, is_system_failure(e.code()) ? ExitCode::Internal : words.database_kind,
               words.database + e.what() + (words.database_detail ? words.database_detail(e.code()) : ""));
     }
   } catch (const SystemError& e) {

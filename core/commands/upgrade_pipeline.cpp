@@ -100,7 +100,11 @@ void Pipeline::run() {
   }
   rep_.content_digest.reset();
   if (rep_.finished_at.empty()) rep_.finished_at = iso_utc(std::time(nullptr));
-  report_totals();
+  try {
+    report_totals();  // reads the tracks' temporary file: the failure may have been that very disk
+  } catch (...) {
+    // The run's own failure is what is reported; the counts stay those reported so far.
+  }
   rep_.elapsed_seconds = elapsed();
 }
 

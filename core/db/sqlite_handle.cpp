@@ -59,6 +59,11 @@ bool is_storage_failure(int sqlite_code) {
   return primary == SQLITE_IOERR || primary == SQLITE_FULL;
 }
 
+bool is_system_failure(int sqlite_code) {
+  const int primary = sqlite_code & 0xFF;
+  return is_storage_failure(sqlite_code) || primary == SQLITE_CANTOPEN || primary == SQLITE_NOMEM;
+}
+
 void Db::release_memory() { sqlite3_db_release_memory(db_); }
 
 void Db::interrupt() { sqlite3_interrupt(db_); }

@@ -39,6 +39,9 @@ void interrupt_sqlite_on(const CancelFlag* flag);
 bool is_interrupt(const DbError& e);
 /// True when a write failed for lack of room or an I/O error (SQLITE_FULL, SQLITE_IOERR).
 bool is_storage_failure(int sqlite_code);
+/// A failure of the system under SQLite (I/O, a full disk, a file it cannot open, no memory), not of the database's
+/// content.
+bool is_system_failure(int sqlite_code);
 
 class Db {
  public:

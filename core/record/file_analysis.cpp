@@ -84,13 +84,11 @@ AnalyzedFile analyze_entry(const StoreDir& clients, const StoreEntry& entry, std
                            [&] { return read_record_file(clients.fd(), entry.name, max_record_bytes, cancel); });
   switch (rr.status) {
     case ReadResult::Status::Symlink:
-      add_issue(s.issues, Severity::Error, "symlink", "a symbolic link; never followed");
-      return a;
     case ReadResult::Status::NotRegular:
-      s.stamp = rr.stamp;
-      add_issue(s.issues, Severity::Error, "unreadable",
-                "not a regular file (a device, a socket or a pipe named like a record); never read");
-      return a;
+      // The listing showed a regular file here: it was swapped since (a link, a pipe, a folder).
+      throw Stop(ExitCode::DataProblem,
+                 "source changed during the run: '" + entry.name + "' was a file when listed and is now " +
+                     (rr.status == ReadResult::Status::Symlink ? "a symbolic link" : "not a file"));
     case ReadResult::Status::TooLarge:
       s.stamp = rr.stamp;
       s.size = rr.stamp.size;

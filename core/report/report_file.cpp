@@ -100,8 +100,9 @@ ReportFile::~ReportFile() {
   fs::remove(partial_, ec);
 }
 
-void ReportFile::fail(const char* what) const {
-  throw SystemError(std::string(what) + " the report", partial_.string(), errno);
+void ReportFile::fail(const char* what) {
+  if (failed_errno_ == 0) failed_errno_ = errno != 0 ? errno : EIO;
+  throw SystemError(std::string(what) + " the report", partial_.string(), failed_errno_);
 }
 
 void ReportFile::write(std::string_view text) {
@@ -123,6 +124,9 @@ void ReportFile::prepare(const RunReport& r) {
 
 void ReportFile::finish(const RunReport& r) {
   if (!out_) return;
+  // A write that failed once (stdio keeps the error) leaves a report with a hole:
+  // it is never put in place, even if later writes found room again.
+  if (failed_errno_ != 0 || std::ferror(out_)) fail("write");
   if (ending_offset_ < 0) {
     write_ending_and_sync(r);
   } else if (report_tail(ReportFormat::JsonLines, r) != prepared_) {  // the run ended otherwise than prepared

@@ -42,13 +42,15 @@ class ReportFile {
 
  private:
   void write_ending_and_sync(const RunReport& r);
-  [[noreturn]] void fail(const char* what) const;
+  /// Throws; and the report is never put in place after (finish() refuses).
+  [[noreturn]] void fail(const char* what);
 
   std::filesystem::path path_;
   std::filesystem::path partial_;
   std::FILE* out_ = nullptr;
   long ending_offset_ = -1;  ///< where prepare() wrote the ending
   std::string prepared_;     ///< the summary it was written for
+  int failed_errno_ = 0;     ///< a write failed: what is in the file is not the report
 };
 
 }  // namespace kms::core
