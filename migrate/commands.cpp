@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "console.h"
+#include "failure.h"
 #include "report_sink.h"
 #include "run_paths.h"
 #include "scan_command.h"
@@ -92,8 +93,9 @@ int finish(const Options& o, RunContext& ctx, core::RunResult result) {
 }
 
 /// Every path decided before any work (core/run_paths.h); then `command` runs
-/// with a RunContext. A path that may not be used, or a report file that cannot
-/// be created, stops it first (exit 2).
+/// with a RunContext. A path that may not be used, or a report file that may not
+/// be created there, stops it first (exit 2); a report the machine failed to
+/// create (too many open files, an I/O error) is exit 3.
 template <typename F>
 int with_context(const Options& o, F&& command) {
   core::RunPaths paths;
@@ -112,6 +114,9 @@ int with_context(const Options& o, F&& command) {
   std::optional<RunContext> ctx;
   try {
     ctx.emplace(o);
+  } catch (const core::SystemError& e) {  // a report that cannot be created
+    say(stderr, "kms-migrate %s: %s\n", command_name(o.command), e.what());
+    return static_cast<int>(core::is_path_fault(e.error_number()) ? core::ExitCode::Usage : core::ExitCode::Internal);
   } catch (const std::exception& e) {
     say(stderr, "kms-migrate %s: %s\n", command_name(o.command), e.what());
     return static_cast<int>(core::ExitCode::Usage);

@@ -277,6 +277,92 @@ TEST_F(SystemFaults, MaxRecordSizeHasACeiling) {
   EXPECT_EQ(kms({"scan", "--source", src.string(), "--max-record-size", "9223372036854775807"}).exit_code, 2);
 }
 
+// Descriptors used up by the run's own reports before the store is looked for:
+// every count from "no report can be made" to "the store cannot be listed" is a
+// failure of the machine (exit 3, "Too many open files"), never "no store" (exit 2).
+TEST_F(SystemFaults, TooFewDescriptorsAnywhereBeforeReadingIsExit3) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer's own runtime needs descriptors: the limits are tried in the release build";
+#endif
+  const fs::path src = store(20);
+  int looked = 0;
+  for (int reports = 12; reports <= 24; ++reports) {
+    const fs::path folder = tmp / ("r" + std::to_string(reports));
+    fs::create_directories(folder);
+    std::string args;
+    for (int i = 0; i < reports; ++i) args += " --report " + q(folder / ("r" + std::to_string(i) + ".jsonl"));
+    for (const char* cmd : {"rehearse", "scan-as-verify"}) {
+      const bool verify = std::string(cmd) != "rehearse";
+      const auto r = shell("ulimit -n 24 && exec " + q(KMS_MIGRATE_BIN) +
+                           (verify ? " verify --target /nonexistent.db" : " rehearse") + " --progress never --source " +
+                           q(src) + args);
+      SCOPED_TRACE(std::to_string(reports) + " reports, " + cmd + ":\n" + r.out);
+      if (r.out.find("look for the store") != std::string::npos) ++looked;
+      if (r.exit_code == 0 || (verify && r.exit_code == 2 && r.out.find("no database at") != std::string::npos))
+        continue;
+      EXPECT_EQ(r.exit_code, 3);
+      EXPECT_NE(r.out.find("Too many open files"), std::string::npos);
+      EXPECT_EQ(r.out.find("no store at"), std::string::npos);
+    }
+    EXPECT_EQ(left_beside(folder), std::vector<std::string>{});
+  }
+  EXPECT_GT(looked, 0) << "no count of reports left the search for the store without a descriptor";
+}
+
+// A too-large file that grows while it is hashed: hashed up to the size it had,
+// then a changed source (exit 1), in scan as in the upgrade.
+TEST_F(SystemFaults, AFileThatGrowsWhileHashedIsAChangedSource) {
+  const fs::path c = clients(20);
+  const fs::path big = c / "Mgrowinggrowi.ini";
+  write_file(big, std::string(300000, 'x'));
+  for (const std::string cmd : {"scan", "upgrade"}) {
+    std::vector<std::string> args = {cmd, "--source", c.string(), "--progress", "never", "--max-record-size", "65536"};
+    if (cmd == "upgrade") args.insert(args.end(), {"--yes", "--allow-rejected", "--target", (tmp / "g.db").string()});
+    const auto r = with_change_at(tmp.path(), args, "hashing",
+                                  [&] { std::ofstream(big.string(), std::ios::app) << std::string(100000, 'y'); });
+    EXPECT_EQ(r.exit_code, 1) << cmd << "\n" << r.out;
+    EXPECT_NE(r.out.find("source changed during the run: 'Mgrowinggrowi.ini' changed while it was read (size"),
+              std::string::npos)
+        << cmd << "\n"
+        << r.out;
+    EXPECT_FALSE(fs::exists(tmp / "g.db"));
+  }
+}
+
+// The store's folder renamed while the run reads it (the run holds the old
+// one open): the path --source named no longer holds what was read.
+TEST_F(SystemFaults, AStoreFolderMovedDuringTheRunIsAChangedSource) {
+  const fs::path src = store(40);
+  const fs::path c = src / "Mgrent" / "Clients";
+  const std::vector<std::pair<std::string, std::function<void()>>> moves = {
+      {"renamed away", [&] { fs::rename(c, src / "Mgrent" / "Clients.old"); }},
+      {"replaced by a copy",
+       [&] {
+         fs::rename(c, src / "Mgrent" / "Clients.old");
+         fs::copy(src / "Mgrent" / "Clients.old", c);
+       }},
+      {"its parent renamed", [&] { fs::rename(src, src.parent_path() / "Security.old"); }},
+  };
+  for (const auto& [what, move] : moves) {
+    const fs::path db = tmp / "moved.db";
+    const auto r = with_change_at(
+        tmp.path(),
+        {"upgrade", "--yes", "--jobs", "1", "--progress", "always", "--source", src.string(), "--target", db.string()},
+        "reading", move);
+    EXPECT_EQ(r.exit_code, 1) << what << "\n" << r.out;
+    EXPECT_NE(r.out.find("source changed during the run: the folder '" + c.string() + "' was"), std::string::npos)
+        << what << "\n"
+        << r.out;
+    EXPECT_FALSE(fs::exists(db)) << what;
+    // Back as it was, for the next shape.
+    if (fs::exists(src.parent_path() / "Security.old")) fs::rename(src.parent_path() / "Security.old", src);
+    if (fs::exists(src / "Mgrent" / "Clients.old")) {
+      fs::remove_all(c);
+      fs::rename(src / "Mgrent" / "Clients.old", c);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kms::test
 

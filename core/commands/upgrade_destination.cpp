@@ -29,7 +29,7 @@ class ScratchFolder {
   explicit ScratchFolder(const fs::path& tmp) {
     std::string templ = (tmp / (kScratchPrefix + std::to_string(::getpid()) + "-XXXXXX")).string();
     if (!::mkdtemp(templ.data())) {
-      throw Stop(ExitCode::Usage, "cannot create a scratch folder in '" + tmp.string() + "': " + std::strerror(errno));
+      throw_path_failure("create a scratch folder in", tmp.string(), errno);
     }
     path_ = templ;
     fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -19,10 +19,11 @@ namespace fs = std::filesystem;
 namespace kms::core::detail {
 
 void Pipeline::build(Db& db) {
+  store_.emplace(clients_);
   try {
-    store_.emplace(clients_);
-    listing_ = list_names(*store_);
-  } catch (const SystemError& e) {  // the folder --source named cannot be listed: the operator's to fix
+    listing_ = list_names(*store_, hooks_.cancel);
+  } catch (const SystemError& e) {  // not permitted to list it: the operator's to fix; else the machine's
+    if (!is_path_fault(e.error_number())) throw;
     throw Stop(ExitCode::Usage, std::string("cannot read the store: ") + e.what());
   }
   tracks_.reset(listing_);

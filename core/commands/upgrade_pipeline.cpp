@@ -275,8 +275,9 @@ void Pipeline::check_source_unchanged(Db& db) {
       }
     }
   }
+  if (std::string why = store_->moved(); !why.empty()) note(std::move(why));
   // The other direction: a second listing, compared name by name with the first (both sorted).
-  const StoreListing again = list_names(*store_);
+  const StoreListing again = list_names(*store_, hooks_.cancel);
   std::size_t a = 0, b = 0;
   while (a < listing_.size() || b < again.size()) {
     if ((a + b) % 1024 == 0) check_cancel();

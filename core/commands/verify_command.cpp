@@ -338,7 +338,7 @@ class VerifyRun {
     }
     now_ = judged_at(meta_);
     dir_.emplace(clients.value());
-    entries_ = list_names(*dir_);
+    entries_ = list_names(*dir_, cancel_);
     spool_.emplace();
   }
 

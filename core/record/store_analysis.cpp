@@ -7,7 +7,7 @@ namespace kms::core {
 StoreAnalysis analyze_store(const StoreDir& clients, const PassSettings& s) {
   StoreAnalysis a;
   a.clients = clients.path();
-  a.entries = list_names(clients);
+  a.entries = list_names(clients, s.cancel);
   a.files = std::make_unique<SummarySpool>();
   std::function<FileSummary(std::size_t)> produce = [&](std::size_t i) {
     throw_if_cancelled(s.cancel);

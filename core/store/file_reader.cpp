@@ -11,6 +11,7 @@
 #include "failure.h"
 #include "hashing.h"
 #include "run_control.h"
+#include "test_stop_point.h"
 
 namespace kms::core {
 namespace {
@@ -58,6 +59,7 @@ std::string streamed_sha256(int fd, std::int64_t size, const std::string& name, 
   Sha256 h;
   char buf[1 << 16];
   for (std::int64_t at = 0; at < size;) {
+    if (at == 0) test_stop_point("hashing", cancel);
     throw_if_cancelled(cancel);
     const auto want = static_cast<std::size_t>(std::min<std::int64_t>(sizeof buf, size - at));
     const ssize_t n = ::pread(fd, buf, want, static_cast<off_t>(at));
@@ -85,6 +87,22 @@ std::string FileStamp::difference(const FileStamp& o) const {
   return out;
 }
 
+namespace {
+
+/// Throws a Stop (exit 1, the source changed) when the open file is no longer
+/// as it was when opened: it grew, shrank or was written while it was read.
+void check_unchanged_while_read(int fd, const FileStamp& opened, const std::string& name) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw SystemError("examine (fstat)", name, errno);
+  const FileStamp now = stamp_from(st);
+  if (!(now == opened)) {
+    throw Stop(ExitCode::DataProblem, "source changed during the run: '" + name + "' changed while it was read (" +
+                                          opened.difference(now) + ")");
+  }
+}
+
+}  // namespace
+
 ReadResult read_record_file(int dirfd, const std::string& name, std::int64_t max_bytes, const CancelFlag* cancel) {
   ReadResult r;
   Fd f{open_for_reading(dirfd, name.c_str())};
@@ -104,9 +122,10 @@ ReadResult read_record_file(int dirfd, const std::string& name, std::int64_t max
   if (st.st_size > max_bytes) {
     r.status = ReadResult::Status::TooLarge;
     r.sha256 = streamed_sha256(f.fd, st.st_size, name, cancel);
+    check_unchanged_while_read(f.fd, r.stamp, name);
     return r;
   }
-  // Read at most max_bytes + 1: a file that grew past the limit is still too large.
+  // One byte more than its size is asked for: a file that grew while read is seen.
   r.bytes.resize(static_cast<std::size_t>(st.st_size) + 1);
   std::size_t got = 0;
   while (got < r.bytes.size()) {
@@ -117,18 +136,12 @@ ReadResult read_record_file(int dirfd, const std::string& name, std::int64_t max
     }
     if (n == 0) break;
     got += static_cast<std::size_t>(n);
-    if (got == r.bytes.size() && static_cast<std::int64_t>(got) <= max_bytes) r.bytes.resize(got + 4096);
-    if (static_cast<std::int64_t>(got) > max_bytes) {
-      // It grew past the limit while read: too large, hashed up to its size when opened.
-      r.status = ReadResult::Status::TooLarge;
-      r.bytes.clear();
-      r.bytes.shrink_to_fit();
-      r.sha256 = streamed_sha256(f.fd, st.st_size, name, cancel);
-      return r;
-    }
+  }
+  check_unchanged_while_read(f.fd, r.stamp, name);
+  if (got != r.bytes.size() - 1) {  // its size changed, its stamp not (yet): changed all the same
+    throw Stop(ExitCode::DataProblem, "source changed during the run: '" + name + "' changed while it was read (size)");
   }
   r.bytes.resize(got);
-  r.stamp.size = static_cast<std::int64_t>(got);
   r.status = ReadResult::Status::Ok;
   return r;
 }

@@ -40,7 +40,9 @@ struct ReadResult {
 /// `max_bytes`; never follows a link. A file that disappeared since it was
 /// listed is a Stop (exit 1, the source changed); any other failure of the
 /// system a SystemError. A too-large file is hashed up to the size it had when
-/// opened, answering `cancel` between pieces.
+/// opened, answering `cancel` between pieces. A file that changed while it was
+/// read or hashed (grew, shrank, was written: its size, times or inode differ
+/// after the last byte from when it was opened) is a Stop (exit 1).
 ReadResult read_record_file(int dirfd, const std::string& name, std::int64_t max_bytes,
                             const CancelFlag* cancel = nullptr);
 

@@ -21,13 +21,20 @@ namespace {
 
 // A child folder of `dir` whose name matches `name` case-insensitively (not a
 // link). The one use of Boost.Filesystem: the walk of the folders named by --source.
+// A folder that cannot be listed is a SystemError (the caller decides whose fault).
 std::optional<fs::path> child_dir(const fs::path& dir, const char* name, const CancelFlag* cancel) {
   namespace bfs = boost::filesystem;
   boost::system::error_code ec;
-  for (bfs::directory_iterator it(bfs::path(dir.native()), ec), end; !ec && it != end; it.increment(ec)) {
+  const auto failed = [&] {
+    if (ec.value() == ENOENT || ec.value() == ENOTDIR) return false;  // not there: not this shape
+    throw SystemError("look for the store in", dir.string(), ec.value());
+  };
+  bfs::directory_iterator it(bfs::path(dir.native()), ec);
+  for (bfs::directory_iterator end; !(ec && failed()) && it != end; it.increment(ec)) {
     if (cancel && cancel->requested()) return std::nullopt;
-    const auto st = it->symlink_status(ec);
-    if (!ec && st.type() == bfs::directory_file && iequals(it->path().filename().string(), name)) {
+    boost::system::error_code sec;
+    const auto st = it->symlink_status(sec);
+    if (!sec && st.type() == bfs::directory_file && iequals(it->path().filename().string(), name)) {
       return fs::path(it->path().native());
     }
   }
@@ -46,7 +53,17 @@ Result<fs::path> find_clients_dir(const fs::path& typed, const CancelFlag* cance
          (source.filename() == "." || source.filename().empty())) {
     source = source.parent_path();
   }
-  const auto child = [&](const fs::path& dir, const char* name) { return child_dir(dir, name, cancel); };
+  // A folder of the walk that cannot be listed: not permitted is the operator's to
+  // fix (exit 2, named); too many open files, an I/O error... is the machine's (exit 3).
+  const auto child = [&](const fs::path& dir, const char* name) {
+    try {
+      return child_dir(dir, name, cancel);
+    } catch (const SystemError& e) {
+      if (!is_path_fault(e.error_number())) throw;
+      throw Stop(
+          Error{ExitCode::Usage, std::string("no store at '") + typed.string() + "': " + e.what(), typed.string(), 0});
+    }
+  };
   const auto cancelled = [&] { return cancel && cancel->requested(); };
   if (!fs::is_directory(source, ec)) {
     return no_store("no store at '" + typed.string() +
@@ -85,10 +102,28 @@ bool is_record_file_name(const std::string& name) {
 
 StoreDir::StoreDir(fs::path clients) : path_(std::move(clients)) {
   fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd_ < 0) {  // the folder --source named cannot be used: the operator's to fix (exit 2)
-    throw Stop(ExitCode::Usage,
-               std::string("cannot read the store: ") + SystemError("open the folder", path_.string(), errno).what());
+  // Missing or not permitted: the operator's to fix (exit 2); else the machine's (exit 3).
+  if (fd_ < 0) throw_path_failure("open the folder", path_.string(), errno, "cannot read the store: ");
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) {
+    const int err = errno;
+    ::close(fd_);
+    throw SystemError("examine (fstat) the folder", path_.string(), err);
   }
+  dev_ = st.st_dev;
+  ino_ = st.st_ino;
+}
+
+std::string StoreDir::moved() const {
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return "the folder '" + path_.string() + "' was moved or removed";
+    throw SystemError("examine the folder", path_.string(), errno);
+  }
+  if (st.st_dev != dev_ || st.st_ino != ino_) {
+    return "the folder '" + path_.string() + "' was replaced by another (moved, or renamed over)";
+  }
+  return {};
 }
 
 StoreDir::~StoreDir() {
@@ -180,9 +215,11 @@ StoreEntry StoreListing::entry(std::size_t i) const {
   return e;
 }
 
-StoreListing list_names(const StoreDir& clients) {
+StoreListing list_names(const StoreDir& clients, const CancelFlag* cancel) {
   auto names = std::make_shared<SortedStrings>();
+  std::size_t seen = 0;
   read_folder(clients, [&](const struct dirent& d) {
+    if (++seen % 1024 == 0) throw_if_cancelled(cancel);
     const std::size_t length = std::strlen(d.d_name);
     if (length > 0xFFFF) cannot_list(clients, ENAMETOOLONG);
     names->add(std::string_view(d.d_name, length), static_cast<std::uint8_t>(type_of(clients, d)));
@@ -194,7 +231,7 @@ StoreListing list_names(const StoreDir& clients) {
 }
 
 std::vector<StoreEntry> list_store(const StoreDir& clients) {
-  const StoreListing l = list_names(clients);
+  const StoreListing l = list_names(clients, nullptr);
   std::vector<StoreEntry> out;
   out.reserve(l.size());
   for (std::size_t i = 0; i < l.size(); ++i) out.push_back(l.entry(i));

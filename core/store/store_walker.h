@@ -37,17 +37,23 @@ struct StoreEntry {
 /// relative to it (openat/fstatat), one path component each instead of the full path.
 class StoreDir {
  public:
-  /// A Stop (exit 2) when the folder cannot be opened.
+  /// A Stop (exit 2) when the folder does not exist or may not be opened; a
+  /// SystemError (exit 3) when the machine fails (too many open files, I/O).
   explicit StoreDir(std::filesystem::path clients);
   ~StoreDir();
   StoreDir(const StoreDir&) = delete;
   StoreDir& operator=(const StoreDir&) = delete;
   const std::filesystem::path& path() const { return path_; }
   int fd() const { return fd_; }
+  /// "" while the path still names the folder held open; else, in words, that it
+  /// was moved, removed or replaced (the run's listing is of the folder held open,
+  /// so a store renamed under the run would otherwise go unnoticed).
+  std::string moved() const;
 
  private:
   std::filesystem::path path_;
   int fd_ = -1;
+  unsigned long long dev_ = 0, ino_ = 0;
 };
 
 /// The part of a record file's name its record id is made of (the first 13
@@ -72,13 +78,14 @@ class StoreListing {
   StoreEntry entry(std::size_t i) const;
 
  private:
-  friend StoreListing list_names(const StoreDir& clients);
+  friend StoreListing list_names(const StoreDir& clients, const CancelFlag* cancel);
   std::shared_ptr<const SortedStrings> names_;  // the tag is the Type
 };
 
 /// The entries of `clients`, sorted by name. Throws SystemError when the
-/// folder cannot be listed (or holds a name over 64 KiB, or 4 GiB of names).
-StoreListing list_names(const StoreDir& clients);
+/// folder cannot be listed (or holds a name over 64 KiB, or 4 GiB of names);
+/// answers `cancel` (when given) every 1,024 entries.
+StoreListing list_names(const StoreDir& clients, const CancelFlag* cancel);
 
 /// Every entry of `clients`, sorted by name (bytewise), classified.
 /// Throws SystemError when the folder cannot be listed.

@@ -187,8 +187,11 @@ TargetLock::TargetLock(const fs::path& target)
     fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
     if (fd_ < 0) {
       const int err = errno;
-      throw Stop(ExitCode::Usage, SystemError("create the lock file", path_.string(), err).what() +
-                                      std::string(err == ELOOP ? " (it is a symbolic link: remove it)" : ""));
+      if (err == ELOOP) {
+        throw Stop(ExitCode::Usage, SystemError("create the lock file", path_.string(), err).what() +
+                                        std::string(" (it is a symbolic link: remove it)"));
+      }
+      throw_path_failure("create the lock file", path_.string(), err);
     }
     // Only a plain file of ours, with no other name, is ever written to (truncated, given our pid).
     struct stat own {};
@@ -209,7 +212,7 @@ TargetLock::TargetLock(const fs::path& target)
         throw Stop(ExitCode::Usage, "another kms-migrate run (pid " + std::string(holder[0] ? holder : "?") +
                                         ") is writing '" + target.string() + "'; wait for it to finish");
       }
-      throw Stop(ExitCode::Usage, SystemError("lock", path_.string(), err).what());
+      throw SystemError("lock", path_.string(), err);  // not held by another: the machine's (no locks left)
     }
     // The holder before us may have removed the file after we opened it: lock the one on disk.
     struct stat a {

@@ -35,6 +35,29 @@ const char* errno_advice(int e) {
   }
 }
 
+bool is_path_fault(int e) {
+  switch (e) {
+    case ENOENT:
+    case ENOTDIR:
+    case EISDIR:
+    case EACCES:
+    case EPERM:
+    case EROFS:
+    case ELOOP:
+    case ENAMETOOLONG:
+    case EEXIST:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void throw_path_failure(const std::string& operation, const std::string& path, int e, const std::string& usage_words) {
+  SystemError err(operation, path, e);
+  if (is_path_fault(e)) throw Stop(ExitCode::Usage, usage_words + err.what());
+  throw err;
+}
+
 SystemError::SystemError(std::string operation, std::string path, int error_number)
     : operation_(std::move(operation)), path_(std::move(path)), errno_(error_number) {
   message_ = "cannot " + operation_ + (path_.empty() ? std::string() : " '" + path_ + "'") + ": " +

@@ -89,6 +89,19 @@ class SystemError : public std::exception {
   std::string message_;
 };
 
+/// True when errno `e` says a path the operator named cannot be used as it is
+/// (it does not exist, is not a folder, may not be used, is read-only, a link
+/// where none may be, a name too long): the operator's to fix before any work,
+/// exit 2. Any other errno (too many open files, an I/O error, no memory...) is
+/// a failure of the machine: exit 3.
+bool is_path_fault(int e);
+
+/// Throws, for a path the operator named that failed with errno `e`: a Stop of
+/// exit 2 when is_path_fault(e) (the message `usage_words` + the cause), else a
+/// SystemError(operation, path, e).
+[[noreturn]] void throw_path_failure(const std::string& operation, const std::string& path, int e,
+                                     const std::string& usage_words = "");
+
 /// What to do about errno `e`, in words ("raise the limit: ulimit -n"); "" when nothing general applies.
 const char* errno_advice(int e);
 
