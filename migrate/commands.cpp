@@ -87,8 +87,8 @@ int finish(const Options& o, RunContext& ctx, core::RunResult result) {
       if (code == 0) code = static_cast<int>(core::ExitCode::Internal);
     }
   }
-  std::fflush(stdout);
-  std::fflush(stderr);
+  flush_output(stdout);
+  flush_output(stderr);
   return code;
 }
 

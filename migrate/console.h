@@ -33,15 +33,6 @@ Number<T> inert(T v) {
 }
 
 template <typename... W>
-void print(std::FILE* out, const char* format, const W&... w) {
-  if constexpr (sizeof...(W) == 0) {
-    std::fputs(format, out);
-  } else {
-    std::fprintf(out, format, w.get()...);
-  }
-}
-
-template <typename... W>
 std::string format(const char* fmt, const W&... w) {
   if constexpr (sizeof...(W) == 0) {
     return fmt;
@@ -57,10 +48,27 @@ std::string format(const char* fmt, const W&... w) {
 
 }  // namespace console_detail
 
+/// The one writer of stdout and stderr (migrate/console.cpp). Each write is
+/// checked and the first failure's errno kept. Once a cancel is requested,
+/// what stdio still holds for `out` is dropped and `text` is written straight
+/// to the descriptor, all output after the cancel within one second: a full
+/// pipe nobody reads never keeps a cancelled run alive.
+void emit(std::FILE* out, const std::string& text);
+
+/// Flushes `f` (stdout or stderr), keeping the errno of a failure; after a
+/// cancel, as emit() does.
+void flush_output(std::FILE* f);
+
+/// At exit: flushes stdout and stderr (or, after a cancel, drops what they
+/// still hold). 0 when every write to them succeeded, else the errno of the
+/// first that failed (a full file system, /dev/full, a closed pipe); EINTR
+/// or ETIMEDOUT when output was cut short by a cancel.
+int finish_standard_streams();
+
 /// printf to `out` with every string argument escaped for the terminal.
 template <typename... A>
 void say(std::FILE* out, const char* format, const A&... args) {
-  console_detail::print(out, format, console_detail::inert(args)...);
+  emit(out, console_detail::format(format, console_detail::inert(args)...));
 }
 
 /// The same, into a string (for the prompt, written to the terminal device).
@@ -80,6 +88,6 @@ inline bool write_to_terminal(int fd, const std::string& text) {
 }
 
 /// Text the tool wrote itself (help, usage): written as it is.
-inline void say_own_text(std::FILE* out, const std::string& text) { std::fputs(text.c_str(), out); }
+inline void say_own_text(std::FILE* out, const std::string& text) { emit(out, text); }
 
 }  // namespace kms::cli

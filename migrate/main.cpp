@@ -1,4 +1,5 @@
 // kms-migrate: parse the options, run the command, exit with its code.
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -22,10 +23,16 @@ __attribute__((constructor(101))) static void route_signals_first() {
 namespace {
 
 /// The exit code once stdout and stderr are flushed: a write to them that
-/// failed (`> /dev/full`) is exit 3, or 4 once an upgrade has committed.
+/// failed (`> /dev/full`) is exit 3, or 4 once an upgrade has committed; output
+/// cut short by a cancel (a full pipe nobody reads) keeps the cancel's code.
 int checked_exit(int code, bool committed) {
-  const int err = kms::cli::standard_streams_error();
+  const int err = kms::cli::finish_standard_streams();
   if (err == 0) return code;
+  const auto cancelled = static_cast<int>(kms::core::ExitCode::Cancelled);
+  if (kms::cli::cancel_flag().requested() && (err == EINTR || err == ETIMEDOUT)) {
+    kms::cli::say(stderr, "kms-migrate: cancelled; output not yet written to standard output was left out\n");
+    return committed ? static_cast<int>(kms::core::ExitCode::ReportIncomplete) : cancelled;
+  }
   const std::string why = std::strerror(err);
   kms::cli::say(stderr,
                 committed ? "kms-migrate: the database is committed and verified, but the summary could not "
@@ -34,8 +41,7 @@ int checked_exit(int code, bool committed) {
                             "complete there\n",
                 why);
   if (committed) return static_cast<int>(kms::core::ExitCode::ReportIncomplete);
-  return code == static_cast<int>(kms::core::ExitCode::Cancelled) ? code
-                                                                  : static_cast<int>(kms::core::ExitCode::Internal);
+  return code == cancelled ? code : static_cast<int>(kms::core::ExitCode::Internal);
 }
 
 }  // namespace

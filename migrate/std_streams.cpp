@@ -4,8 +4,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
-#include <initializer_list>
 
 namespace kms::cli {
 
@@ -19,16 +17,6 @@ void open_missing_standard_streams() {
       ::close(got);
     }
   }
-}
-
-int standard_streams_error() {
-  int err = 0;
-  for (std::FILE* f : {stdout, stderr}) {
-    errno = 0;
-    const bool failed = std::fflush(f) != 0 || std::ferror(f);
-    if (failed && err == 0) err = errno != 0 ? errno : EIO;
-  }
-  return err;
 }
 
 }  // namespace kms::cli

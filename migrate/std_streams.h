@@ -9,8 +9,4 @@ namespace kms::cli {
 /// become one of them and receive the progress line. Runs before main.
 void open_missing_standard_streams();
 
-/// Flushes stdout and stderr; 0 when every write to them succeeded, else the
-/// errno of the first that failed (a full file system, /dev/full, a closed pipe).
-int standard_streams_error();
-
 }  // namespace kms::cli

@@ -54,7 +54,7 @@ void ProgressLine::update(const char* phase, std::size_t done, std::size_t total
   if (line.size() > width) line.resize(width);
   line.resize(width, ' ');
   say_own_text(stderr, "\r" + line);
-  std::fflush(stderr);
+  flush_output(stderr);
   drawn_ = true;
   width_ = width;
 }
@@ -62,7 +62,7 @@ void ProgressLine::update(const char* phase, std::size_t done, std::size_t total
 void ProgressLine::clear() {
   if (!drawn_) return;
   say_own_text(stderr, "\r" + std::string(width_, ' ') + "\r");
-  std::fflush(stderr);
+  flush_output(stderr);
   drawn_ = false;
 }
 

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <regex>
 
 #include "test_util.h"
@@ -43,6 +44,21 @@ int wait_at_most(int pid, int seconds) {
   ::waitpid(pid, &status, 0);
   if (!ended) return -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/// Looks at `seen()` until it is true or process `pid` has ended; between two
+/// looks, a wait on the process's exit (1 ms at most), which returns at once if
+/// it ended. True when `seen()` became true: the handshake, never a sleep.
+bool seen_before_exit(int pid, const std::function<bool()>& seen) {
+  const int fd = exit_fd(pid);
+  bool yes = false, ended = false;
+  for (int i = 0; i < 600000 && !yes && !ended; ++i) {
+    yes = seen();
+    pollfd p{fd, POLLIN, 0};
+    ended = !yes && ::poll(&p, 1, 1) > 0;
+  }
+  ::close(fd);
+  return yes;
 }
 
 class SystemFaults : public ::testing::Test {
@@ -139,15 +155,7 @@ TEST_F(SystemFaults, HashingASparseTerabyteAnswersACancel) {
     const fs::path log = tmp / "sparse.txt";
     const int pid = spawn_tool({cmd, "--source", c.string(), "--progress", "never"}, log);
     // Wait until it has read 64 MiB more than any record file holds: it is inside the hash.
-    // Between two looks, a wait on the process's exit (1 ms at most): it returns at once if the run ended.
-    const int fd = exit_fd(pid);
-    bool hashing = false, ended = false;
-    for (int i = 0; i < 600000 && !hashing && !ended; ++i) {
-      hashing = bytes_read(pid) > (std::int64_t{64} << 20);
-      pollfd p{fd, POLLIN, 0};
-      ended = !hashing && ::poll(&p, 1, 1) > 0;
-    }
-    ::close(fd);
+    const bool hashing = seen_before_exit(pid, [&] { return bytes_read(pid) > (std::int64_t{64} << 20); });
     ASSERT_TRUE(hashing) << cmd << ": never started hashing\n" << read_file(log);
     ::kill(pid, SIGTERM);
     EXPECT_EQ(wait_at_most(pid, 20), 130) << cmd << " went on hashing after SIGTERM\n" << read_file(log);
@@ -178,7 +186,9 @@ TEST_F(SystemFaults, AFullStandardOutputIsExit3OrAfterTheCommit4) {
                                                           "--help", "scan --help", "rehearse --source " + q(src)}) {
     const auto r = shell("exec " + q(KMS_MIGRATE_BIN) + " " + args + " > /dev/full");
     EXPECT_EQ(r.exit_code, 3) << args << "\n" << r.out;
-    EXPECT_NE(r.out.find("cannot write to standard output"), std::string::npos) << args << "\n" << r.out;
+    EXPECT_NE(r.out.find("cannot write to standard output: No space left on device"), std::string::npos)
+        << args << " (the cause of the first failed write, not a later one's)\n"
+        << r.out;
   }
   const fs::path db = tmp / "full.db";
   const auto up =
@@ -360,6 +370,39 @@ TEST_F(SystemFaults, AStoreFolderMovedDuringTheRunIsAChangedSource) {
       fs::remove_all(c);
       fs::rename(src / "Mgrent" / "Clients.old", c);
     }
+  }
+}
+
+/// The kernel function process `pid` waits in (/proc/PID/wchan).
+std::string waiting_in(int pid) { return read_file("/proc/" + std::to_string(pid) + "/wchan"); }
+
+// Standard output a pipe nobody reads: the run blocks writing to it; a SIGTERM
+// then ends it with exit 130 at once (nothing more is waited for than a second).
+TEST_F(SystemFaults, ACancelIsAnsweredWhileStdoutIsAFullPipe) {
+  const fs::path c = clients(8000);  // more than a pipe holds (64 KiB) in either view
+  for (const char* view : {"--all", "--json"}) {
+    const fs::path fifo = tmp / "out.fifo";
+    fs::remove(fifo);
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);  // held, never read
+    const fs::path log = tmp / "err.txt";
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      const int out = ::open(fifo.c_str(), O_WRONLY);
+      const int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(out, 1);
+      ::dup2(err, 2);
+      ::execl(KMS_MIGRATE_BIN, KMS_MIGRATE_BIN, "scan", view, "--progress", "never", "--source", c.c_str(),
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    // Handshake: the run is blocked writing to the full pipe (or has ended, which fails below).
+    const bool blocked = seen_before_exit(pid, [&] { return waiting_in(pid).find("pipe_write") != std::string::npos; });
+    ASSERT_TRUE(blocked) << view << ": never blocked on the pipe\n" << read_file(log);
+    ::kill(pid, SIGTERM);
+    EXPECT_EQ(wait_at_most(pid, 20), 130) << view << ": SIGTERM not answered while writing\n" << read_file(log);
+    EXPECT_NE(read_file(log).find("cancelled"), std::string::npos) << read_file(log);
+    ::close(reader);
   }
 }
 
