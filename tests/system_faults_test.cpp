@@ -406,6 +406,34 @@ TEST_F(SystemFaults, ACancelIsAnsweredWhileStdoutIsAFullPipe) {
   }
 }
 
+// A complete report that could not be put in place (a folder took its name at
+// the last moment) is left as its .partial, read-only, and said so; the next
+// run for the same report keeps it (only a killed run's partials are removed).
+TEST_F(SystemFaults, AReportThatCouldNotBePutInPlaceIsKeptByTheNextRun) {
+  const fs::path src = store(20);
+  const fs::path report = tmp / "kept.jsonl";
+  const auto r = with_change_at(
+      tmp.path(), {"rehearse", "--progress", "always", "--source", src.string(), "--report", report.string()},
+      "before-rename", [&] {
+        fs::create_directories(report);
+        write_file(report / "x", "");
+      });
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_NE(r.out.find("the complete report is in"), std::string::npos) << r.out;
+  std::vector<fs::path> kept;
+  for (const auto& e : fs::directory_iterator(tmp.path())) {
+    if (e.path().extension() == ".partial") kept.push_back(e.path());
+  }
+  ASSERT_EQ(kept.size(), 1u) << r.out;
+  const std::string bytes = read_file(kept[0]);
+  EXPECT_NE(bytes.find("\"status\""), std::string::npos) << bytes.substr(0, 300);
+  fs::remove_all(report);
+  const auto again = kms({"rehearse", "--progress", "never", "--source", src.string(), "--report", report.string()});
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_TRUE(fs::exists(kept[0])) << "the next run removed the only complete report of the first";
+  EXPECT_EQ(read_file(kept[0]), bytes);
+}
+
 }  // namespace
 }  // namespace kms::test
 

@@ -20,7 +20,8 @@ namespace kms::core {
 namespace {
 
 /// Temporary reports of earlier runs for the same report that were killed
-/// (".NAME.kms-migrate-PID[-N].partial" whose process is gone): removed.
+/// (".NAME.kms-migrate-PID[-N].partial" whose process is gone, writable by
+/// its owner): removed.
 void remove_stale_partials(const fs::path& folder, const std::string& stem) {
   std::error_code ec;
   for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
@@ -32,7 +33,9 @@ void remove_stale_partials(const fs::path& folder, const std::string& stem) {
     if (!pid || *pid <= 0 || *pid > (1LL << 30)) continue;
     if (::kill(static_cast<pid_t>(*pid), 0) == 0 || errno == EPERM) continue;  // its run lives
     struct stat st {};
-    if (::lstat(it->path().c_str(), &st) == 0 && st.st_uid == ::geteuid()) ::unlink(it->path().c_str());
+    // Read-only: a complete report that could not be put in place (finish()), kept.
+    if (::lstat(it->path().c_str(), &st) == 0 && st.st_uid == ::geteuid() && (st.st_mode & S_IWUSR))
+      ::unlink(it->path().c_str());
   }
 }
 
@@ -140,7 +143,8 @@ void ReportFile::finish(const RunReport& r) {
   out_ = nullptr;
   if (!closed) fail("write");
   if (::rename(partial_.c_str(), path_.c_str()) != 0) {
-    const int err = errno;  // the complete report is left where it is, and said so
+    const int err = errno;            // the complete report is left where it is, and said so;
+    ::chmod(partial_.c_str(), 0444);  // read-only: a later run's clean-up keeps it
     throw SystemError("put the report in place as",
                       path_.string() + "' (the complete report is in '" + partial_.string(), err);
   }
