@@ -434,6 +434,32 @@ TEST_F(SystemFaults, AReportThatCouldNotBePutInPlaceIsKeptByTheNextRun) {
   EXPECT_EQ(read_file(kept[0]), bytes);
 }
 
+// An output whose temporary name beside it would be too long for the folder is
+// refused before any work (exit 2), not found out by the last step of the run.
+TEST_F(SystemFaults, AnOutputNameTooLongForItsTemporaryIsRefusedAtOnce) {
+  const fs::path src = store(20);
+  for (const std::string option : {"--keep-db", "--report", "--target"}) {
+    const fs::path out = tmp / (std::string(230, 'k') + (option == "--report" ? ".jsonl" : ".db"));
+    std::vector<std::string> args = {option == "--target" ? "upgrade" : "rehearse",
+                                     "--progress",
+                                     "never",
+                                     "--source",
+                                     src.string(),
+                                     option,
+                                     out.string()};
+    if (option == "--target") args.push_back("--yes");
+    const auto r = kms(args);
+    EXPECT_EQ(r.exit_code, 2) << option << "\n" << r.out;
+    EXPECT_NE(r.out.find("choose a shorter name"), std::string::npos) << option << "\n" << r.out;
+    EXPECT_EQ(r.out.find("reading"), std::string::npos) << option << "\n" << r.out;
+    EXPECT_FALSE(fs::exists(out));
+  }
+  const fs::path fits = tmp / (std::string(200, 'k') + ".db");
+  const auto ok = kms({"rehearse", "--progress", "never", "--source", src.string(), "--keep-db", fits.string()});
+  EXPECT_EQ(ok.exit_code, 0) << ok.out;
+  EXPECT_TRUE(fs::exists(fits));
+}
+
 }  // namespace
 }  // namespace kms::test
 

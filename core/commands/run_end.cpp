@@ -1,6 +1,7 @@
 #include "run_end.h"
 
 #include <filesystem>
+#include <new>
 
 #include "sqlite_handle.h"
 
@@ -27,6 +28,9 @@ void end_run_on_exception(RunResult& res, const CancelFlag* cancel, const Failur
   } catch (const std::filesystem::filesystem_error& e) {
     end_run(res, words.store.empty() ? ExitCode::Internal : ExitCode::Usage,
             (words.store.empty() ? words.other : words.store) + e.what());
+  } catch (const std::bad_alloc&) {
+    end_run(res, ExitCode::Internal,
+            words.other + "out of memory (raise the memory limit, ulimit -v, or use fewer workers, --jobs)");
   } catch (const std::exception& e) {
     end_run(res, ExitCode::Internal, words.other + e.what());
   } catch (...) {

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "failure.h"
 #include "run_control.h"
 
 namespace kms::core {
@@ -21,11 +22,17 @@ std::string statement_name(const char* sql) {
   return s.size() > kShown ? s.substr(0, kShown) + "..." : s;
 }
 
+/// The operating system's cause of SQLite's last failure on `db`, in words with
+/// what to do (" (Too many open files: raise the limit of open files: ulimit -n)"); "" when none.
+std::string system_cause(sqlite3* db) {
+  const int e = db ? sqlite3_system_errno(db) : 0;
+  if (e == 0) return {};
+  const char* advice = errno_advice(e);
+  return std::string(" (") + std::strerror(e) + (*advice ? std::string(": ") + advice : std::string()) + ")";
+}
+
 [[noreturn]] void fail(sqlite3* db, int rc, const std::string& what) {
-  std::string msg = what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-  // Name the operating system's cause too ("No space left on device", "File too large").
-  if (db && sqlite3_system_errno(db) != 0) msg += std::string(" (") + std::strerror(sqlite3_system_errno(db)) + ")";
-  throw DbError(msg, rc);
+  throw DbError(what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)) + system_cause(db), rc);
 }
 
 /// Process-wide settings, applied once before SQLite initialises itself: no memory statistics
@@ -102,7 +109,8 @@ Db::Db(const std::string& path, OpenMode mode) {
   }
   const int rc = sqlite3_open_v2(name.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
-    std::string msg = "cannot open database '" + path + "': " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+    std::string msg =
+        "cannot open database '" + path + "': " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)) + system_cause(db_);
     sqlite3_close(db_);
     db_ = nullptr;
     throw DbError(msg, rc);
@@ -127,8 +135,7 @@ void Db::exec(const char* sql) {
   char* err = nullptr;
   const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
   if (rc != SQLITE_OK) {
-    std::string msg = std::string("SQL failed (") + (err ? err : sqlite3_errstr(rc)) + ")";
-    if (sqlite3_system_errno(db_) != 0) msg += std::string(" (") + std::strerror(sqlite3_system_errno(db_)) + ")";
+    std::string msg = std::string("SQL failed (") + (err ? err : sqlite3_errstr(rc)) + ")" + system_cause(db_);
     sqlite3_free(err);
     throw DbError(msg, rc);
   }

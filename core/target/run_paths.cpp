@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 
@@ -110,6 +111,29 @@ std::vector<fs::path> source_roots(const fs::path& source) {
 
 Status refused(std::string why) { return Error{ExitCode::Usage, std::move(why), {}, 0}; }
 
+/// The most a temporary name made beside an output adds to its name:
+/// ".NAME.kms-migrate-PID-NN.partial" (a pid of up to 10 digits).
+constexpr std::size_t kTemporaryNameExtra = 1 + 13 + 10 + 3 + 8;
+
+/// "" when `o`'s temporary names fit its folder's limits on a name and a path;
+/// else why not. Said before any work: a name that only the last step (the
+/// temporary copy of --keep-db, the report's rename) would find too long.
+std::string temporary_names_fit(const Named& o) {
+  const fs::path folder = o.real.parent_path();
+  long name_max = ::pathconf(folder.c_str(), _PC_NAME_MAX);
+  if (name_max <= 0) name_max = 255;
+  const std::size_t name = o.real.filename().native().size();
+  const std::size_t path = o.real.native().size();
+  if (name + kTemporaryNameExtra > static_cast<std::size_t>(name_max) ||
+      path + kTemporaryNameExtra >= static_cast<std::size_t>(PATH_MAX)) {
+    return describe(o) + " has a name of " + std::to_string(name) +
+           " bytes: with the temporary name written beside it (." + "NAME.kms-migrate-PID.partial, " +
+           std::to_string(kTemporaryNameExtra) + " bytes more) it would exceed the folder's limit of " +
+           std::to_string(name_max) + " bytes a name (" + std::to_string(PATH_MAX) + " a path); choose a shorter name";
+  }
+  return {};
+}
+
 /// Each output checked on its own, then named for the comparisons.
 Result<std::vector<Named>> outputs_of(const RunPaths& p) {
   std::vector<Named> outputs;
@@ -124,6 +148,9 @@ Result<std::vector<Named>> outputs_of(const RunPaths& p) {
   for (const auto& r : p.reports) {
     if (const std::string why = check_report(r); !why.empty()) return refused(why).error();
     outputs.push_back(named("the --report", r));
+  }
+  for (const auto& o : outputs) {
+    if (const std::string why = temporary_names_fit(o); !why.empty()) return refused(why).error();
   }
   return outputs;
 }
