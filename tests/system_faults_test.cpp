@@ -460,6 +460,27 @@ TEST_F(SystemFaults, AnOutputNameTooLongForItsTemporaryIsRefusedAtOnce) {
   EXPECT_TRUE(fs::exists(fits));
 }
 
+// A cancel while the rehearsal copies its database to --keep-db: said as such,
+// and no --keep-db file (not even a partial one) is left.
+TEST_F(SystemFaults, ACancelDuringTheKeepDbCopyIsSaidAndLeavesNoCopy) {
+  const fs::path src = store(30);
+  const fs::path kept = tmp / "kept.db";
+  const fs::path fifo = tmp / "copy.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const fs::path log = tmp / "copy.txt";
+  const int pid =
+      start_at_stop_point({"rehearse", "--progress", "always", "--source", src.string(), "--keep-db", kept.string()},
+                          log, fifo, "copying to --keep-db");
+  ASSERT_GT(pid, 0);
+  ::kill(pid, SIGTERM);
+  EXPECT_EQ(wait_at_most(pid, 60), 130) << read_file(log);
+  const std::string out = read_file(log);
+  EXPECT_NE(out.find("cancelled during the copying to --keep-db"), std::string::npos) << out;
+  EXPECT_NE(out.find("no --keep-db file was made"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(kept));
+  EXPECT_EQ(left_beside(tmp.path()), std::vector<std::string>{});
+}
+
 }  // namespace
 }  // namespace kms::test
 

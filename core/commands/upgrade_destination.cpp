@@ -1,5 +1,6 @@
 #include "upgrade_destination.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -35,10 +36,24 @@ class ScratchFolder {
     fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd_ >= 0) (void)::flock(fd_, LOCK_EX | LOCK_NB);
   }
+  // Emptied through the descriptor held since its creation, so that even with
+  // no descriptor left (too many open files) nothing stays behind; anything
+  // but a plain file in it (never made by the run) falls back to remove_all.
   ~ScratchFolder() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-    if (fd_ >= 0) ::close(fd_);
+    DIR* dir = fd_ >= 0 ? ::fdopendir(fd_) : nullptr;
+    if (dir) {
+      while (const struct dirent* d = ::readdir(dir)) {
+        const std::string_view n(d->d_name);
+        if (n != "." && n != "..") (void)::unlinkat(::dirfd(dir), d->d_name, 0);
+      }
+      ::closedir(dir);  // closes fd_
+    } else if (fd_ >= 0) {
+      ::close(fd_);
+    }
+    if (::rmdir(path_.c_str()) != 0) {
+      std::error_code ec;
+      fs::remove_all(path_, ec);
+    }
   }
   ScratchFolder(const ScratchFolder&) = delete;
   ScratchFolder& operator=(const ScratchFolder&) = delete;

@@ -171,8 +171,8 @@ std::string Pipeline::cancelled_message() const {
   } else {
     done = std::string("cancelled during the ") + (phase_ ? phase_ : "run") + ", after every file was read";
   }
-  return done + (opt_.mode == RunMode::Upgrade ? "; nothing was written at the target"
-                                               : "; the rehearsal's scratch database was deleted");
+  if (opt_.mode == RunMode::Upgrade) return done + "; nothing was written at the target";
+  return done + "; the rehearsal's scratch database was deleted" + (opt_.keep_db ? ", no --keep-db file was made" : "");
 }
 
 void Pipeline::confirm() {
@@ -189,6 +189,7 @@ void Pipeline::confirm() {
 // that after the commit only the report's own rename is left (commands.cpp).
 void Pipeline::commit(TemporaryDatabase& temp, const fs::path& final_path) {
   check_cancel();
+  if (opt_.mode != RunMode::Upgrade && opt_.keep_db) progress("copying to --keep-db", 0, 0);
   if (const auto failure = dest_->place(temp, final_path, refusal_)) {
     rep_.status = RunStatus::Failed;
     rep_.message = *failure;
