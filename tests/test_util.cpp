@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -92,10 +93,12 @@ int start_process(const std::string& program, const std::vector<std::string>& ar
   return spawn(program, args, log.string());
 }
 
-int wait_process(int pid) {
+int wait_process(int pid, long* peak_rss_kib) {
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
+  struct rusage usage {};
+  while (::wait4(pid, &status, 0, &usage) < 0) {
   }
+  if (peak_rss_kib) *peak_rss_kib = usage.ru_maxrss;
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return -1;
@@ -105,7 +108,7 @@ ProcessResult run_process(const std::string& program, const std::vector<std::str
   TempDir tmp;
   const fs::path log = tmp / "output.txt";
   ProcessResult r;
-  r.exit_code = wait_process(spawn(program, args, log.string()));
+  r.exit_code = wait_process(spawn(program, args, log.string()), &r.peak_rss_kib);
   r.out = read_file(log);
   return r;
 }

@@ -34,7 +34,8 @@ std::vector<nlohmann::json> read_jsonl(const fs::path& p);
 
 struct ProcessResult {
   int exit_code = -1;
-  std::string out;  ///< stdout and stderr, interleaved
+  std::string out;        ///< stdout and stderr, interleaved
+  long peak_rss_kib = 0;  ///< the largest resident set the process reached
 };
 
 /// Run the program with arguments, stdin from /dev/null, and wait for it.
@@ -42,8 +43,9 @@ ProcessResult run_process(const std::string& program, const std::vector<std::str
 
 /// Start the program in the background; returns its pid (stdout/stderr to `log`).
 int start_process(const std::string& program, const std::vector<std::string>& args, const fs::path& log);
-/// Wait for a started process; returns its exit code (128+signal when killed).
-int wait_process(int pid);
+/// Wait for a started process; returns its exit code (128+signal when killed),
+/// and its peak resident set in KiB in `peak_rss_kib` when given.
+int wait_process(int pid, long* peak_rss_kib = nullptr);
 
 /// Copy a fixture store (symlinks copied as links) into `to`.
 void copy_tree(const fs::path& from, const fs::path& to);

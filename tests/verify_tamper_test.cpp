@@ -130,6 +130,89 @@ TEST_F(VerifyTamper, EveryOtherTableIsChecked) {
   expect_fails("UPDATE clients SET token = 'ABCDEFGHJKLM' WHERE record_id = 'm0a9b8c7d6e5f'", "token");
 }
 
+TEST_F(VerifyTamper, EveryRowOfEveryClientTableIsAccountedFor) {
+  // A row added for a client that has its own rows elsewhere: after every
+  // other row (as an INSERT puts it), before every row (a low rowid), or in a
+  // rowid gap; and a row of a record id no client has.
+  const std::string victim = "(SELECT record_id FROM clients ORDER BY record_id LIMIT 1 OFFSET 5)";
+  const std::string cert_victim = "(SELECT record_id FROM certificates ORDER BY record_id LIMIT 1 OFFSET 5)";
+  const std::string cert_cols =
+      "record_id, kind, seq, serial, subject, issuer, not_before, not_after, sha1_thumbprint, revoked, revoked_at, der";
+  const std::string cert_of_victim =
+      "SELECT " + std::string("record_id, kind, seq + 50, serial, subject, issuer, ") +
+      "not_before, not_after, sha1_thumbprint, revoked, revoked_at, der FROM certificates "
+      "WHERE record_id = " +
+      cert_victim + " LIMIT 1";
+  for (const char* rowid : {"", "-1, ", "0, "}) {
+    const std::string r = rowid;
+    const std::string cols = r.empty() ? "" : "(rowid, record_id, seq, key_blob) ";
+    expect_fails("INSERT INTO escrowed_keys " + cols + "SELECT " + r + victim + ", 7, randomblob(600)",
+                 "escrowed_keys[7] (unexpected)");
+  }
+  expect_fails("INSERT INTO certificates (" + cert_cols + ") " + cert_of_victim, "(unexpected)");
+  expect_fails("INSERT INTO certificates (rowid, " + cert_cols + ") SELECT -5, * FROM (" + cert_of_victim + ")",
+               "(unexpected)");
+  expect_fails("INSERT INTO extra_attributes VALUES (" + victim + ", 'Client', 'Planted', 'x')",
+               "extra_attributes[Client.Planted] (unexpected)");
+  expect_fails("INSERT INTO extra_attributes (rowid, record_id, section, key, value) VALUES (-3, " + victim +
+                   ", 'Client', 'Planted', 'x')",
+               "extra_attributes[Client.Planted] (unexpected)");
+  // The issue's own shape: a key and a certificate of the attacker's for one client, nothing else changed.
+  expect_fails(
+      "INSERT INTO escrowed_keys SELECT record_id, 7, randomblob(600) FROM escrowed_keys LIMIT 1;"
+      "INSERT INTO certificates (" +
+          cert_cols +
+          ") SELECT record_id, 'encryption', 9, serial, subject, issuer, not_before, not_after, "
+          "sha1_thumbprint, revoked, revoked_at, randomblob(300) FROM certificates LIMIT 1",
+      "(unexpected)");
+  for (const char* table : {"escrowed_keys", "extra_attributes"}) {
+    const std::string t = table;
+    const std::string values =
+        t == "escrowed_keys" ? "'mzzzzzzzzzzzz', 1, randomblob(600)" : "'mzzzzzzzzzzzz', 'Client', 'Planted', 'x'";
+    expect_fails("INSERT INTO " + t + " VALUES (" + values + ")",
+                 t + " has 1 row(s) for 'mzzzzzzzzzzzz', which is no client's");
+  }
+  expect_fails("INSERT INTO certificates (" + cert_cols +
+                   ") SELECT 'mzzzzzzzzzzzz', kind, seq, serial, subject, issuer, not_before, not_after, "
+                   "sha1_thumbprint, revoked, revoked_at, der FROM certificates LIMIT 1",
+               "certificates has 1 row(s) for 'mzzzzzzzzzzzz', which is no client's");
+  // The same rows in another order hold the same data: verify reads every client by key and passes.
+  const auto moved =
+      verify(tampered("CREATE TEMP TABLE k AS SELECT * FROM escrowed_keys WHERE record_id = " + cert_victim +
+                      "; DELETE FROM escrowed_keys WHERE record_id IN (SELECT record_id FROM k);"
+                      "INSERT INTO escrowed_keys SELECT * FROM k"));
+  EXPECT_EQ(moved.exit_code, 0) << moved.out;
+  EXPECT_NE(moved.out.find("every client was read again by its key"), std::string::npos) << moved.out;
+}
+
+TEST_F(VerifyTamper, BogusRowsCostNeitherMemoryNorALongStatusLine) {
+  // 300,000 rows no file accounts for, in migration_report and as orphans of
+  // escrowed_keys: each counted, the first of each listed, the status line short.
+  const fs::path db = tampered(
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) "
+      "INSERT INTO migration_report (path, outcome, issues) SELECT printf('Mbogus%07d.ini', i), 'skipped', '[]' "
+      "FROM n;"
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) "
+      "INSERT INTO escrowed_keys SELECT printf('mbogus%07d', i), 1, randomblob(16) FROM n");
+  const auto r = verify(db, tmp / "v.jsonl");
+  EXPECT_EQ(r.exit_code, 1) << r.out.substr(0, 4000);
+  const std::string status = r.out.substr(r.out.rfind("kms-migrate verify:"));
+  EXPECT_LT(status.size(), 8000u) << status.substr(0, 4000);
+  EXPECT_NE(status.find("migration_report has a row for 'Mbogus0000001.ini'"), std::string::npos) << status;
+  EXPECT_NE(status.find("and 299,997 more difference(s) in migration_report"), std::string::npos) << status;
+  EXPECT_NE(status.find("escrowed_keys has 1 row(s) for 'mbogus0000001', which is no client's"), std::string::npos)
+      << status;
+  EXPECT_NE(status.find("more difference(s) in escrowed_keys"), std::string::npos) << status;
+  const auto summary = read_jsonl(tmp / "v.jsonl").back();
+  // 100 and "and N more" for each of the two kinds, and SQLite's foreign key check.
+  ASSERT_EQ(summary["table_differences"].size(), 203u) << summary.dump().substr(0, 4000);
+  EXPECT_EQ(summary["table_difference_count"], 600001) << summary.dump().substr(0, 4000);
+  EXPECT_EQ(summary["table_differences"][100], "and 299,900 more difference(s) in migration_report");
+#if !defined(__SANITIZE_ADDRESS__)
+  EXPECT_LT(r.peak_rss_kib, 64 * 1024) << "verify of 600,000 bogus rows took " << r.peak_rss_kib << " KiB";
+#endif
+}
+
 TEST_F(VerifyTamper, TheSchemaMustBeExactlyTheTools) {
   expect_fails("CREATE TRIGGER t AFTER INSERT ON clients BEGIN SELECT 1; END", "added trigger 't'");
   expect_fails("CREATE VIEW v AS SELECT 1", "added view 'v'");

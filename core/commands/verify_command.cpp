@@ -8,6 +8,7 @@
 #include "content_digest.h"
 #include "cross_checks.h"
 #include "db_writer.h"
+#include "differences.h"
 #include "file_track.h"
 #include "integrity_check.h"
 #include "issue_json.h"
@@ -154,9 +155,10 @@ class Archive {
 /// migration_report in path order, compared with the rows the upgrade would have written.
 class ReportRows {
  public:
-  explicit ReportRows(Db& db)
+  ReportRows(Db& db, Differences& out)
       : rows_(db, (std::string(kColumns) + " ORDER BY path").c_str()),
-        one_(db, (std::string(kColumns) + " WHERE path = ?1").c_str()) {
+        one_(db, (std::string(kColumns) + " WHERE path = ?1").c_str()),
+        out_(out) {
     more_ = rows_.step();
   }
   /// The same comparison for one row found by its path (a file the cross-file rules changed after the scan).
@@ -166,17 +168,16 @@ class ReportRows {
     if (!one_.step()) return {"row"};
     return differences(one_, expected);
   }
-  /// Rows before `path` that no file accounts for: each a problem.
-  void skip_to(const std::string& path, std::vector<std::string>& problems) {
+  /// Rows before `path` that no file accounts for: each a difference.
+  void skip_to(std::string_view path) {
     while (more_ && rows_.text_view(0) < path) {
-      problems.push_back("migration_report has a row for '" + rows_.text(0) +
-                         "', a file neither the store nor legacy_files has");
+      stray();
       more_ = rows_.step();
     }
   }
   /// The columns of `path`'s row that differ from `expected` (["row"] if it has none); then the next row.
   std::vector<std::string> compare(const FileSummary& expected) {
-    skip_to(expected.path, ignored_);
+    skip_to(expected.path);
     if (!more_ || rows_.text_view(0) != expected.path) return {"row"};
     auto diffs = differences(rows_, expected);
     more_ = rows_.step();
@@ -184,16 +185,12 @@ class ReportRows {
   }
   /// A row for a file the store no longer has (reported on its own); then the next row.
   void pass(const std::string& path) {
-    skip_to(path, ignored_);
+    skip_to(path);
     if (more_ && rows_.text_view(0) == path) more_ = rows_.step();
   }
-  /// The rows after the last file: each a problem, as are those skipped on the way.
-  void rest(std::vector<std::string>& problems) {
-    problems.insert(problems.end(), ignored_.begin(), ignored_.end());
-    for (; more_; more_ = rows_.step()) {
-      problems.push_back("migration_report has a row for '" + rows_.text(0) +
-                         "', a file neither the store nor legacy_files has");
-    }
+  /// The rows after the last file: each a difference.
+  void rest() {
+    for (; more_; more_ = rows_.step()) stray();
   }
 
  private:
@@ -222,9 +219,14 @@ class ReportRows {
     return diffs;
   }
 
+  void stray() {
+    out_.add("migration_report",
+             "migration_report has a row for '" + rows_.text(0) + "', a file neither the store nor legacy_files has");
+  }
+
   Stmt rows_, one_;
   bool more_ = false;
-  std::vector<std::string> ignored_;  // rows found while looking for a file's: reported at the end
+  Differences& out_;
 };
 
 /// The time the upgrade judged the store at (certificate-expired depends on it).
@@ -234,6 +236,9 @@ std::time_t judged_at(const Meta& meta) {
   const auto t = parse_iso_utc(it->second);
   return t ? *t : std::time(nullptr);
 }
+
+/// Differences of each kind named in the status line (the rest are counted there).
+constexpr std::size_t kShown = 3;
 
 /// One run of verify, in the steps of its phase list.
 class VerifyRun {
@@ -263,7 +268,7 @@ class VerifyRun {
       digest_and_tables();
       phase("tables");
       if (progress_) progress_("integrity check", 0, 0);
-      for (auto& p : sqlite_checks.result()) problems_.insert(problems_.begin(), std::move(p));
+      problems_.add_all("sqlite", sqlite_checks.result());
       phase("sqlite_checks");
       verdict();
     } catch (...) {
@@ -286,7 +291,8 @@ class VerifyRun {
  private:
   /// What is read beside the store, in path order, during the one pass.
   struct Readers {
-    explicit Readers(Db& db) : back(db), archive(db), rows(db) {}
+    Readers(Db& db, ClientReadBack::Reading reading, Differences& out)
+        : back(db, reading), archive(db), rows(db, out) {}
     ClientReadBack back;  // first: it opens the read transaction
     Archive archive;
     ReportRows rows;
@@ -309,10 +315,10 @@ class VerifyRun {
     const auto clients = find_clients_dir(o_.source, cancel_);
     if (!clients.ok()) throw Stop(clients.error());
     db_ = open_target(o_.target);
-    problems_ = schema_differences(*db_);
+    problems_.add_all("schema", schema_differences(*db_));
     if (!problems_.empty()) {
       throw Stop(ExitCode::DataProblem,
-                 "verification failed: the database's schema is not kms-migrate's: " + joined(problems_));
+                 "verification failed: the database's schema is not kms-migrate's: " + problems_.summary(kShown));
     }
     meta_ = read_meta(*db_);
     limit_ = o_.max_record_bytes.value_or(1 << 20);
@@ -346,7 +352,24 @@ class VerifyRun {
   /// order) and held to its archived row and its client, read in the same order
   /// beside it; then the cross-file rules, and the clients no file accounts for.
   void read_and_compare() {
-    Readers r(*db_);
+    if (compare_all(ClientReadBack::Reading::ScanFirst)) return;
+    // A row lies outside the order kms-migrate writes in (added later for an
+    // earlier client, or no client's): the scan cannot say which record it
+    // belongs to, so every client is compared again as read by key.
+    res_.notes.push_back(
+        "the database's rows are not in the order kms-migrate writes them: every client was read again by its key");
+    spool_.emplace();
+    problems_ = Differences();
+    report_diffs_again_.clear();
+    others_ = ContentDigest();
+    checked_ = 0;
+    compare_all(ClientReadBack::Reading::ByKeyOnly);
+  }
+
+  /// The pass over the store and the database; false (and nothing concluded)
+  /// when the scan left a row of a client table that no record compared took.
+  bool compare_all(ClientReadBack::Reading reading) {
+    Readers r(*db_, reading, problems_);
     std::function<SourceFile(std::size_t)> produce = [&](std::size_t i) {
       throw_if_cancelled(cancel_);
       SourceFile s{analyze_entry(*dir_, entries_.entry(i), limit_, now_, cancel_), std::nullopt};
@@ -358,12 +381,23 @@ class VerifyRun {
     };
     phase("open_schema");
     for_each_ordered(entries_.size(), o_.workers, produce, consume);
+    if (reading == ClientReadBack::Reading::ScanFirst && !r.back.every_row_taken()) return false;
     while (r.archive.more()) gone(r);
-    r.rows.rest(problems_);
+    r.rows.rest();
     phase("read_compare");
     if (progress_) progress_("cross-file checks", 0, 0);
     apply_cross_file_rules(r);
     find_unexpected_clients(r);
+    account_rows(r.back.rows_read(), reading);
+    return true;
+  }
+
+  /// Every row of the client tables is part of a client compared, or named.
+  /// After a scan that took every row in order that holds by construction; the
+  /// counts are checked all the same.
+  void account_rows(ClientRows accounted, ClientReadBack::Reading reading) {
+    if (reading == ClientReadBack::Reading::ByKeyOnly) accounted.add(orphan_rows(*db_, problems_));
+    row_count_differences(table_rows(*db_), accounted, problems_);
   }
 
   /// A legacy_files row whose file the store no longer has.
@@ -462,8 +496,8 @@ class VerifyRun {
     for (auto& [id, d] : unexpected) {
       others_.add(id, d);
       if (!std::binary_search(named_by_files.begin(), named_by_files.end(), id)) {
-        problems_.push_back("client " + id +
-                            " is in the database, but no file of the store or of legacy_files has its name");
+        problems_.add("clients",
+                      "client " + id + " is in the database, but no file of the store or of legacy_files has its name");
       }
     }
   }
@@ -478,7 +512,7 @@ class VerifyRun {
       if (!j.gone) check.entry(j.f.path, j.f.sha256);
     });
     rep_.manifest = check.finish();
-    if (rep_.manifest->differences()) problems_.push_back(rep_.manifest->failure());
+    if (rep_.manifest->differences()) problems_.add("manifest", rep_.manifest->failure());
     phase("manifest");
   }
 
@@ -512,8 +546,8 @@ class VerifyRun {
     expected.counts = rep_.totals;
     expected.content_digest = *rep_.content_digest;
     expected.max_record_size = limit_;
-    for (auto& p : meta_differences(meta_, expected)) problems_.push_back(std::move(p));
-    for (auto& p : password_policy_differences(*db_)) problems_.push_back(std::move(p));
+    problems_.add_all("migration_meta", meta_differences(meta_, expected));
+    problems_.add_all("password_policy", password_policy_differences(*db_));
   }
 
   void verdict() {
@@ -527,7 +561,9 @@ class VerifyRun {
     rep_.message = "verification failed";
     if (rep_.totals.verified_failed)
       rep_.message += ": " + std::to_string(rep_.totals.verified_failed) + " file(s) differ";
-    for (const auto& p : problems_) rep_.message += "; " + p;
+    if (!problems_.empty()) rep_.message += "; " + problems_.summary(kShown);
+    rep_.table_differences = problems_.listed();
+    rep_.table_difference_count = problems_.total();
   }
 
   const VerifyOptions& o_;
@@ -548,7 +584,7 @@ class VerifyRun {
   std::optional<SummarySpool> spool_;  // every path, store and database, in path order: its Judged, on disk
   std::map<std::size_t, std::vector<std::string>> report_diffs_again_;  // of the files the cross-file rules changed
   ContentDigest others_;                                                // clients no file of the store accounts for
-  std::vector<std::string> problems_;
+  Differences problems_;
   std::size_t checked_ = 0;  // files compared so far, for a cancelled run's message
 };
 

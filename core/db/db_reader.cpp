@@ -122,6 +122,8 @@ DbScanner::~DbScanner() = default;
 
 bool DbScanner::at_end() const { return !c_->has_client; }
 
+bool DbScanner::all_taken() const { return !c_->has_client && !c_->has_cert && !c_->has_key && !c_->has_extra; }
+
 std::optional<ClientRecord> DbScanner::take(const std::string& record_id) {
   Cursors& c = *c_;
   if (!c.has_client || c.client.text_view(0) != record_id) return std::nullopt;

@@ -42,6 +42,9 @@ class DbScanner {
   std::optional<ClientRecord> take(const std::string& record_id);
   /// True when every client row has been taken.
   bool at_end() const;
+  /// True when every row of clients, certificates, escrowed_keys and
+  /// extra_attributes has been taken, each with the client of its record_id.
+  bool all_taken() const;
 
  private:
   struct Cursors;

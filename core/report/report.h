@@ -44,7 +44,11 @@ struct RunReport {
       false;  ///< the upgrade would be (or was) refused: files rejected without --allow-rejected, or a store failure
   /// Why the whole store fails, whatever --allow-rejected says (no record to migrate, a manifest difference).
   std::optional<std::string> store_failure;
-  std::optional<ManifestResult> manifest;              ///< with --manifest: the check of the copy against it
+  std::optional<ManifestResult> manifest;  ///< with --manifest: the check of the copy against it
+  /// verify: what differs in the database beyond its files' rows (at most 100
+  /// of each kind in words, then how many more).
+  std::vector<std::string> table_differences;
+  std::uint64_t table_difference_count = 0;            ///< all of them
   std::vector<std::pair<std::string, double>> phases;  ///< seconds per phase of the run, in order
   // What the sign-off needs (docs/reports.md): who ran what, where and when.
   std::string tool_version;

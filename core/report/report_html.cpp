@@ -233,6 +233,18 @@ void HtmlPage::write(const RunReport& r, const std::function<void(std::string_vi
     section("differences", "Differences between the database and the store", issue_head, differences_,
             "None: every record read back is the record of its file.");
   }
+  if (r.command == "verify") {
+    out(std::string("<section id=\"table-differences\"><h2>Differences in the database's tables (<span "
+                    "id=\"table-differences-count\">") +
+        grouped(r.table_difference_count) + "</span>)</h2>");
+    if (r.table_differences.empty()) {
+      out("<p class=\"none\">None: every row of every table is accounted for by the store.</p></section>\n");
+    } else {
+      out("<ul>");
+      for (const auto& d : r.table_differences) out("<li>" + html_text(d) + "</li>");
+      out("</ul></section>\n");
+    }
+  }
   section("rejected", r.command == "verify" ? "Rejected files (as the upgrade rejected them)" : "Rejected files",
           issue_head, rejected_, "None.");
   section("normalized", "KB Q198709 normalizations (State 4 Recovery, never enrolled, set to New)",

@@ -77,6 +77,10 @@ nlohmann::ordered_json summary_json(const RunReport& r) {
   j["blocked"] = r.blocked;
   j["store_failure"] = r.store_failure ? nlohmann::ordered_json(*r.store_failure) : nlohmann::ordered_json(nullptr);
   j["manifest"] = r.manifest ? manifest_json(*r.manifest) : nlohmann::ordered_json(nullptr);
+  if (r.command == "verify") {
+    j["table_difference_count"] = r.table_difference_count;
+    j["table_differences"] = r.table_differences;
+  }
   nlohmann::ordered_json phases = nlohmann::ordered_json::object();
   for (const auto& [name, secs] : r.phases)
     phases[name] = static_cast<double>(static_cast<long long>(secs * 1000)) / 1000.0;

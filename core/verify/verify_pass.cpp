@@ -8,11 +8,29 @@
 
 namespace kms::core {
 
-ClientReadBack::ClientReadBack(Db& db)
+namespace {
+
+ClientRows rows_of(const ClientRecord& r) {
+  ClientRows n;
+  n.clients = 1;
+  n.certificates = r.certificates.size();
+  n.escrowed_keys = r.keys.size();
+  n.extra_attributes = r.extras.size();
+  return n;
+}
+
+}  // namespace
+
+ClientReadBack::ClientReadBack(Db& db, Reading reading)
     : db_((db.exec("BEGIN"), db)),  // one read transaction: without it every SELECT locks and stats the file
       reader_(db),
-      scanner_(db),
-      exists_(db, "SELECT 1 FROM clients WHERE record_id = ?1") {}
+      exists_(db, "SELECT 1 FROM clients WHERE record_id = ?1") {
+  if (reading == Reading::ScanFirst) {
+    scanner_.emplace(db);
+  } else {
+    all_from_scan_ = false;
+  }
+}
 
 ClientReadBack::~ClientReadBack() {
   try {
@@ -23,7 +41,7 @@ ClientReadBack::~ClientReadBack() {
 }
 
 std::optional<ClientRecord> ClientReadBack::fetch(const std::string& record_id, bool& from_scan) {
-  std::optional<ClientRecord> rec = scanner_.take(record_id);
+  std::optional<ClientRecord> rec = scanner_ ? scanner_->take(record_id) : std::nullopt;
   from_scan = rec.has_value();
   if (!from_scan) {
     all_from_scan_ = false;
@@ -41,6 +59,7 @@ std::optional<ClientReadBack::Stored> ClientReadBack::read(const std::string& re
     rec = reader_.read_client(record_id);  // judged as read by key, whatever the rows' order
     d = record_digest(*rec);
   }
+  rows_.add(rows_of(*rec));
   return Stored{std::move(*rec), d};
 }
 
@@ -56,6 +75,7 @@ ClientReadBack::Compared ClientReadBack::compare(const std::string& record_id, c
     c.differences = compare_records(expected, *rec);
   }
   if (!c.differences.empty()) c.digest = record_digest(*rec);
+  rows_.add(rows_of(*rec));
   return c;
 }
 
@@ -66,16 +86,21 @@ bool ClientReadBack::exists(const std::string& record_id) {
   return present;
 }
 
+bool ClientReadBack::every_row_taken() const { return all_from_scan_ && scanner_ && scanner_->all_taken(); }
+
 std::vector<std::pair<std::string, RecordDigest>> ClientReadBack::unexpected(
     const std::function<bool(const std::string&)>& accounted) {
   std::vector<std::pair<std::string, RecordDigest>> out;
   // Every client row was taken, in order, by a file that expects it: none is unexpected.
-  if (all_from_scan_ && scanner_.at_end()) return out;
+  if (all_from_scan_ && scanner_ && scanner_->at_end()) return out;
   Stmt all(db_, "SELECT record_id FROM clients ORDER BY record_id");
   while (all.step()) {
     std::string id = all.text(0);
     if (accounted(id)) continue;
-    if (const auto rec = reader_.read_client(id)) out.emplace_back(std::move(id), record_digest(*rec));
+    if (const auto rec = reader_.read_client(id)) {
+      rows_.add(rows_of(*rec));
+      out.emplace_back(std::move(id), record_digest(*rec));
+    }
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // Record-by-record verification of a database against the store, shared by
 // the upgrade's check before commit and by `verify`.
 #pragma once
+#include <cstdint>
 #include <ctime>
 #include <functional>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "run_control.h"
 #include "sqlite_handle.h"
 #include "store_analysis.h"
+#include "verify_tables.h"
 
 namespace kms::core {
 
@@ -22,7 +24,10 @@ namespace kms::core {
 /// (DbReader) where the scan cannot answer, each with its record digest.
 class ClientReadBack {
  public:
-  explicit ClientReadBack(Db& db);
+  /// How clients are read: scanned in rowid order with reads by key where the
+  /// scan cannot answer, or by key alone (every row of a client, wherever it lies).
+  enum class Reading { ScanFirst, ByKeyOnly };
+  explicit ClientReadBack(Db& db, Reading reading = Reading::ScanFirst);
   ~ClientReadBack();
   ClientReadBack(const ClientReadBack&) = delete;
   ClientReadBack& operator=(const ClientReadBack&) = delete;
@@ -44,8 +49,17 @@ class ClientReadBack {
     std::optional<RecordDigest> digest;    ///< of the stored record, when it differs
   };
   Compared compare(const std::string& record_id, const ClientRecord& expected);
-  /// Whether a client `record_id` exists.
+  /// Whether a client `record_id` exists (its rows are accounted for by unexpected()).
   bool exists(const std::string& record_id);
+  /// True when the scan took every row of every client table, in order, each
+  /// with the client of its record_id, and every client asked for came from it:
+  /// then every row was part of a record compared. Otherwise a row may lie
+  /// outside every record the scan assembled (one added later for an earlier
+  /// client), and only a reading by key accounts for it.
+  bool every_row_taken() const;
+  /// The rows of the records handed out so far (each client once: the record
+  /// finally compared, read or found unexpected).
+  const ClientRows& rows_read() const { return rows_; }
   /// The clients nobody read (`accounted` says which ids read() was asked for),
   /// with their record digests.
   std::vector<std::pair<std::string, RecordDigest>> unexpected(
@@ -57,9 +71,10 @@ class ClientReadBack {
 
   Db& db_;
   DbReader reader_;
-  DbScanner scanner_;
+  std::optional<DbScanner> scanner_;  // none when reading by key alone
   Stmt exists_;
   bool all_from_scan_ = true;
+  ClientRows rows_;
 };
 
 /// The verdict on a stored record against the file as read now (`now_file`):

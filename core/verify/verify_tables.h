@@ -7,10 +7,28 @@
 #include <string>
 #include <vector>
 
+#include "differences.h"
 #include "outcome.h"
 #include "sqlite_handle.h"
 
 namespace kms::core {
+
+/// Rows of the client tables, by table.
+struct ClientRows {
+  std::uint64_t clients = 0, certificates = 0, escrowed_keys = 0, extra_attributes = 0;
+  void add(const ClientRows& o);
+};
+
+/// The rows of each client table (count(*)).
+ClientRows table_rows(Db& db);
+
+/// Rows of certificates, escrowed_keys and extra_attributes whose record_id
+/// no client has, each client id a difference of its table; their counts.
+ClientRows orphan_rows(Db& db, Differences& out);
+
+/// Every row of each client table against the rows verify compared (`compared`)
+/// and the orphans it found: a difference for each table whose count differs.
+void row_count_differences(const ClientRows& actual, const ClientRows& accounted, Differences& out);
 
 /// sqlite_schema against a database made fresh from the embedded schema:
 /// every table and index exactly as the tool defines them, and nothing else
