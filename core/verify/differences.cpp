@@ -16,6 +16,11 @@ std::string bounded(std::string s, std::size_t n) {
   return s + "...";
 }
 
+/// What is said of a kind's findings past the first `shown`.
+std::string more(std::uint64_t count, std::size_t shown, const std::string& kind) {
+  return "and " + grouped(count - shown) + " more difference(s) in " + kind;
+}
+
 }  // namespace
 
 Differences::Kind& Differences::kind(const std::string& name) {
@@ -46,8 +51,7 @@ std::vector<std::string> Differences::listed() const {
   std::vector<std::string> out;
   for (const auto& k : kinds_) {
     out.insert(out.end(), k.listed.begin(), k.listed.end());
-    if (k.count > k.listed.size())
-      out.push_back("and " + grouped(k.count - k.listed.size()) + " more difference(s) in " + k.name);
+    if (k.count > k.listed.size()) out.push_back(more(k.count, k.listed.size(), k.name));
   }
   return out;
 }
@@ -57,7 +61,7 @@ std::string Differences::summary(std::size_t per_kind) const {
   for (const auto& k : kinds_) {
     const std::size_t shown = std::min(per_kind, k.listed.size());
     for (std::size_t i = 0; i < shown; ++i) out += (out.empty() ? "" : "; ") + k.listed[i];
-    if (k.count > shown) out += "; and " + grouped(k.count - shown) + " more difference(s) in " + k.name;
+    if (k.count > shown) out += "; " + more(k.count, shown, k.name);
   }
   return out;
 }

@@ -11,12 +11,9 @@ namespace kms::core {
 namespace {
 
 ClientRows rows_of(const ClientRecord& r) {
-  ClientRows n;
-  n.clients = 1;
-  n.certificates = r.certificates.size();
-  n.escrowed_keys = r.keys.size();
-  n.extra_attributes = r.extras.size();
-  return n;
+  ClientRows rows;
+  rows.n = {1, r.certificates.size(), r.keys.size(), r.extras.size()};
+  return rows;
 }
 
 }  // namespace

@@ -51,59 +51,44 @@ bool is_seconds(const std::string& s) {
   return true;
 }
 
-constexpr const char* kRowTables[] = {"certificates", "escrowed_keys", "extra_attributes"};
-
-std::uint64_t& rows_of(ClientRows& r, int table) {
-  return table == 0 ? r.certificates : table == 1 ? r.escrowed_keys : r.extra_attributes;
-}
-
 }  // namespace
 
 void ClientRows::add(const ClientRows& o) {
-  clients += o.clients;
-  certificates += o.certificates;
-  escrowed_keys += o.escrowed_keys;
-  extra_attributes += o.extra_attributes;
+  for (std::size_t t = 0; t < n.size(); ++t) n[t] += o.n[t];
 }
 
 ClientRows table_rows(Db& db) {
-  const auto count = [&](const std::string& table) {
-    Stmt q(db, ("SELECT count(*) FROM " + table).c_str());
-    return q.step() ? static_cast<std::uint64_t>(q.integer(0)) : 0;
-  };
   ClientRows r;
-  r.clients = count("clients");
-  for (int t = 0; t < 3; ++t) rows_of(r, t) = count(kRowTables[t]);
+  for (std::size_t t = 0; t < r.n.size(); ++t) {
+    Stmt q(db, (std::string("SELECT count(*) FROM ") + ClientRows::kTables[t]).c_str());
+    r.n[t] = q.step() ? static_cast<std::uint64_t>(q.integer(0)) : 0;
+  }
   return r;
 }
 
 ClientRows orphan_rows(Db& db, Differences& out) {
   ClientRows r;
-  for (int t = 0; t < 3; ++t) {
-    const std::string table = kRowTables[t];
+  for (std::size_t t = 1; t < r.n.size(); ++t) {  // every table but clients itself
+    const std::string table = ClientRows::kTables[t];
     Stmt q(db, ("SELECT record_id, count(*) FROM " + table + " AS t WHERE NOT EXISTS (SELECT 1 FROM clients AS c " +
                 "WHERE c.record_id = t.record_id) GROUP BY record_id ORDER BY record_id")
                    .c_str());
     while (q.step()) {
-      const auto n = static_cast<std::uint64_t>(q.integer(1));
-      rows_of(r, t) += n;
-      out.add(table, table + " has " + grouped(n) + " row(s) for '" + q.text(0) + "', which is no client's");
+      const auto rows = static_cast<std::uint64_t>(q.integer(1));
+      r.n[t] += rows;
+      out.add(table, table + " has " + grouped(rows) + " row(s) for '" + q.text(0) + "', which is no client's");
     }
   }
   return r;
 }
 
 void row_count_differences(const ClientRows& actual, const ClientRows& accounted, Differences& out) {
-  if (actual.clients != accounted.clients) {
-    out.add("clients", "clients holds " + grouped(actual.clients) + " row(s); " + grouped(accounted.clients) +
-                           " are accounted for by the store and legacy_files");
-  }
-  ClientRows a = actual, b = accounted;
-  for (int t = 0; t < 3; ++t) {
-    if (rows_of(a, t) != rows_of(b, t)) {
-      out.add(kRowTables[t], std::string(kRowTables[t]) + " holds " + grouped(rows_of(a, t)) + " row(s); " +
-                                 grouped(rows_of(b, t)) + " belong to the clients compared or are named above");
-    }
+  for (std::size_t t = 0; t < actual.n.size(); ++t) {
+    if (actual.n[t] == accounted.n[t]) continue;
+    const std::string table = ClientRows::kTables[t];
+    out.add(table, table + " holds " + grouped(actual.n[t]) + " row(s); " + grouped(accounted.n[t]) +
+                       (t == 0 ? " are accounted for by the store and legacy_files"
+                               : " belong to the clients compared or are named above"));
   }
 }
 

@@ -2,6 +2,7 @@
 // schema itself, password_policy and migration_meta (docs/commands.md,
 // the verify paragraph). Each returns the differences found, in words.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -13,9 +14,10 @@
 
 namespace kms::core {
 
-/// Rows of the client tables, by table.
+/// Rows of the client tables, by table: clients, certificates, escrowed_keys, extra_attributes.
 struct ClientRows {
-  std::uint64_t clients = 0, certificates = 0, escrowed_keys = 0, extra_attributes = 0;
+  static constexpr const char* kTables[] = {"clients", "certificates", "escrowed_keys", "extra_attributes"};
+  std::array<std::uint64_t, 4> n{};
   void add(const ClientRows& o);
 };
 
