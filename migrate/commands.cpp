@@ -61,7 +61,7 @@ const char* signal_name(int sig) {
 /// Once an upgrade has committed, the report's summary is already on disk
 /// (ReportSink::prepare): only its rename is left, and if even that fails the
 /// operator is told exactly what was committed (exit 4), never "nothing committed".
-int finish(const Options& o, RunContext& ctx, core::RunResult result) {
+int finish(const Options& o, RunContext& ctx, core::RunResult result, std::filesystem::path* kept_copy = nullptr) {
   ctx.progress.clear();
   core::RunReport& rep = result.report;
   if (rep.status == core::RunStatus::Cancelled && cancelling_signal() != 0) {
@@ -85,8 +85,15 @@ int finish(const Options& o, RunContext& ctx, core::RunResult result) {
     } else {
       say(stderr, "kms-migrate: %s\n", report_error);
       if (code == 0) code = static_cast<int>(core::ExitCode::Internal);
+      if (!result.kept_copy.empty()) {  // a rehearsal whose result is not told leaves nothing
+        std::error_code ec;
+        std::filesystem::remove(result.kept_copy, ec);
+        say(stderr, "kms-migrate: the --keep-db copy '%s' was removed\n", result.kept_copy.string());
+        result.kept_copy.clear();
+      }
     }
   }
+  if (kept_copy) *kept_copy = result.kept_copy;
   flush_output(stdout);
   flush_output(stderr);
   return code;
@@ -132,7 +139,7 @@ struct Tty {
   }
 };
 
-int run_pipeline(const Options& o, core::RunMode mode, RunContext& ctx) {
+int run_pipeline(const Options& o, core::RunMode mode, RunContext& ctx, std::filesystem::path& kept_copy) {
   core::UpgradeOptions uo;
   uo.mode = mode;
   uo.source = o.source;
@@ -162,7 +169,7 @@ int run_pipeline(const Options& o, core::RunMode mode, RunContext& ctx) {
       return ask_to_proceed(tty.fd, plan);
     };
   }
-  return finish(o, ctx, core::run_upgrade(uo, hooks));
+  return finish(o, ctx, core::run_upgrade(uo, hooks), &kept_copy);
 }
 
 int run_verify_command(const Options& o, RunContext& ctx) {
@@ -201,12 +208,12 @@ int run_scan_command(const Options& o, RunContext& ctx) {
 
 }  // namespace
 
-int run_command(const Options& o) {
+int run_command(const Options& o, std::filesystem::path& kept_copy) {
   switch (o.command) {
     case Command::Upgrade:
-      return with_context(o, [&](RunContext& c) { return run_pipeline(o, core::RunMode::Upgrade, c); });
+      return with_context(o, [&](RunContext& c) { return run_pipeline(o, core::RunMode::Upgrade, c, kept_copy); });
     case Command::Rehearse:
-      return with_context(o, [&](RunContext& c) { return run_pipeline(o, core::RunMode::Rehearse, c); });
+      return with_context(o, [&](RunContext& c) { return run_pipeline(o, core::RunMode::Rehearse, c, kept_copy); });
     case Command::Verify:
       return with_context(o, [&](RunContext& c) { return run_verify_command(o, c); });
     case Command::Scan:

@@ -2,6 +2,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -25,9 +26,14 @@ namespace {
 /// The exit code once stdout and stderr are flushed: a write to them that
 /// failed (`> /dev/full`) is exit 3, or 4 once an upgrade has committed; output
 /// cut short by a cancel (a full pipe nobody reads) keeps the cancel's code.
-int checked_exit(int code, bool committed) {
+int checked_exit(int code, bool committed, const std::filesystem::path& kept_copy = {}) {
   const int err = kms::cli::finish_standard_streams();
   if (err == 0) return code;
+  if (!kept_copy.empty()) {  // a rehearsal whose result cannot be told leaves nothing behind
+    std::error_code ec;
+    std::filesystem::remove(kept_copy, ec);
+    kms::cli::say(stderr, "kms-migrate: the --keep-db copy '%s' was removed\n", kept_copy.string());
+  }
   const auto cancelled = static_cast<int>(kms::core::ExitCode::Cancelled);
   if (kms::cli::cancel_flag().requested() && (err == EINTR || err == ETIMEDOUT)) {
     kms::cli::say(stderr, "kms-migrate: cancelled; output not yet written to standard output was left out\n");
@@ -56,8 +62,9 @@ int main(int argc, char** argv) {
     kms::cli::say_own_text(parsed.exit_code == kms::core::ExitCode::Ok ? stdout : stderr, parsed.text);
     return checked_exit(static_cast<int>(parsed.exit_code), false);
   }
-  const int code = kms::cli::run_command(*parsed.options);
+  std::filesystem::path kept_copy;
+  const int code = kms::cli::run_command(*parsed.options, kept_copy);
   const bool committed = parsed.options->command == kms::cli::Command::Upgrade &&
                          (code == 0 || code == static_cast<int>(kms::core::ExitCode::ReportIncomplete));
-  return checked_exit(code, committed);
+  return checked_exit(code, committed, kept_copy);
 }

@@ -54,13 +54,7 @@ std::vector<std::string> lines_of(const std::string& text) {
 class Reliability : public ::testing::Test {
  protected:
   TempDir tmp;
-  fs::path big_store(int records) {
-    const fs::path p = tmp / ("gen" + std::to_string(records));
-    if (!fs::exists(p)) {
-      EXPECT_EQ(run_process(KMS_GEN_STORE_BIN, {"store", p.string(), std::to_string(records), "11"}).exit_code, 0);
-    }
-    return p / "Security";
-  }
+  fs::path big_store(int records) { return generated_store(tmp / ("gen" + std::to_string(records)), records, 11); }
 };
 
 TEST_F(Reliability, DiskFullIsExitThreeWithTheCauseAndNothingLeft) {

@@ -33,19 +33,6 @@ std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
 /// A descriptor that becomes readable when process `pid` ends (pidfd): waiting on it is a handshake.
 int exit_fd(int pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
-/// Waits for `pid` to end, at most `seconds` (a safety net only); kills it and returns -1 if it is still running then.
-int wait_at_most(int pid, int seconds) {
-  const int fd = exit_fd(pid);
-  pollfd p{fd, POLLIN, 0};
-  const bool ended = fd >= 0 && ::poll(&p, 1, seconds * 1000) > 0;
-  if (fd >= 0) ::close(fd);
-  if (!ended) ::kill(pid, SIGKILL);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!ended) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 /// Looks at `seen()` until it is true or process `pid` has ended; between two
 /// looks, a wait on the process's exit (1 ms at most), which returns at once if
 /// it ended. True when `seen()` became true: the handshake, never a sleep.
@@ -64,13 +51,7 @@ bool seen_before_exit(int pid, const std::function<bool()>& seen) {
 class SystemFaults : public ::testing::Test {
  protected:
   TempDir tmp;
-  fs::path store(int records) {
-    const fs::path root = tmp / ("store" + std::to_string(records));
-    if (!fs::exists(root)) {
-      EXPECT_EQ(run_process(KMS_GEN_STORE_BIN, {"store", root.string(), std::to_string(records), "5"}).exit_code, 0);
-    }
-    return root / "Security";
-  }
+  fs::path store(int records) { return generated_store(tmp / ("store" + std::to_string(records)), records); }
   fs::path clients(int records) { return store(records) / "Mgrent" / "Clients"; }
   std::vector<std::string> left_beside(const fs::path& folder) {
     std::vector<std::string> out;
@@ -196,24 +177,13 @@ TEST_F(SystemFaults, AFullStandardOutputIsExit3OrAfterTheCommit4) {
   EXPECT_EQ(up.exit_code, 4) << up.out;
   EXPECT_TRUE(fs::exists(db));
   EXPECT_NE(up.out.find("committed and verified"), std::string::npos) << up.out;
-}
-
-/// Runs `args` with the test build stopped at `point`; `change` alters the store there; then the run goes on.
-ProcessResult with_change_at(const fs::path& work, const std::vector<std::string>& args, const std::string& point,
-                             const std::function<void()>& change) {
-  const fs::path fifo = work / "stop.fifo";
-  fs::remove(fifo);
-  fs::remove(fifo.string() + ".continue");
-  ::mkfifo(fifo.c_str(), 0600);
-  const fs::path log = work / "stop.txt";
-  const int pid = start_at_stop_point(args, log, fifo, point);
-  ProcessResult r;
-  if (pid < 0) return r;
-  change();
-  write_file(fifo.string() + ".continue", "");
-  r.exit_code = wait_at_most(pid, 120);
-  r.out = read_file(log);
-  return r;
+  // A rehearsal commits nothing: its --keep-db copy goes when its result cannot be told.
+  const fs::path kept = tmp / "kept.db";
+  const auto re =
+      shell("exec " + q(KMS_MIGRATE_BIN) + " rehearse --source " + q(src) + " --keep-db " + q(kept) + " > /dev/full");
+  EXPECT_EQ(re.exit_code, 3) << re.out;
+  EXPECT_FALSE(fs::exists(kept)) << re.out;
+  EXPECT_NE(re.out.find("the --keep-db copy '" + kept.string() + "' was removed"), std::string::npos) << re.out;
 }
 
 TEST_F(SystemFaults, AnEntrySwappedDuringTheRunIsNamed) {

@@ -6,6 +6,8 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -216,6 +218,46 @@ int start_at_stop_point(const std::vector<std::string>& args, const fs::path& lo
   ::close(fd);
   EXPECT_EQ(said, point + "\n") << read_file(log);
   return pid;
+}
+
+/// Waits for `pid` to end, at most `seconds` (a safety net only); kills it and returns -1 if it is still running then.
+int wait_at_most(int pid, int seconds) {
+  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  pollfd p{fd, POLLIN, 0};
+  const bool ended = fd >= 0 && ::poll(&p, 1, seconds * 1000) > 0;
+  if (fd >= 0) ::close(fd);
+  if (!ended) ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!ended) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/// Runs `args` with the test build stopped at `point`; `change` alters the store there; then the run goes on.
+ProcessResult with_change_at(const fs::path& work, const std::vector<std::string>& args, const std::string& point,
+                             const std::function<void()>& change) {
+  const fs::path fifo = work / "stop.fifo";
+  fs::remove(fifo);
+  fs::remove(fifo.string() + ".continue");
+  ::mkfifo(fifo.c_str(), 0600);
+  const fs::path log = work / "stop.txt";
+  const int pid = start_at_stop_point(args, log, fifo, point);
+  ProcessResult r;
+  if (pid < 0) return r;
+  change();
+  write_file(fifo.string() + ".continue", "");
+  r.exit_code = wait_at_most(pid, 120);
+  r.out = read_file(log);
+  return r;
+}
+
+fs::path generated_store(const fs::path& root, int records, int seed) {
+  if (!fs::exists(root)) {
+    EXPECT_EQ(run_process(KMS_GEN_STORE_BIN, {"store", root.string(), std::to_string(records), std::to_string(seed)})
+                  .exit_code,
+              0);
+  }
+  return root / "Security";
 }
 
 std::vector<std::string> secrets_of(const fs::path& clients) {

@@ -1,6 +1,7 @@
 // Helpers shared by the tests: fresh folders, files, running the binary.
 #pragma once
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -47,6 +48,10 @@ int start_process(const std::string& program, const std::vector<std::string>& ar
 /// and its peak resident set in KiB in `peak_rss_kib` when given.
 int wait_process(int pid, long* peak_rss_kib = nullptr);
 
+/// A generated store of `records` record files (kms-gen-store, seed `seed`)
+/// under `root`, made once; returns its Security folder.
+fs::path generated_store(const fs::path& root, int records, int seed = 5);
+
 /// Copy a fixture store (symlinks copied as links) into `to`.
 void copy_tree(const fs::path& from, const fs::path& to);
 
@@ -65,6 +70,16 @@ int spawn_tool(const std::vector<std::string>& args, const fs::path& log, const 
 /// if it ended without reaching the point.
 int start_at_stop_point(const std::vector<std::string>& args, const fs::path& log, const fs::path& fifo,
                         const std::string& point);
+
+/// Waits for `pid` to end, at most `seconds` (a safety net only: the wait is
+/// on the process's pidfd); kills it and returns -1 if it is still running then.
+int wait_at_most(int pid, int seconds);
+
+/// Runs `args` with the test build stopped at `point`; `change` alters the
+/// store (or the target's folder) there; then the run goes on. The FIFO and
+/// the log are made in `work`.
+ProcessResult with_change_at(const fs::path& work, const std::vector<std::string>& args, const std::string& point,
+                             const std::function<void()>& change);
 
 /// The content digest of every client in `db`, read by DbReader: the reference
 /// that the digest a run records is held to.

@@ -1,6 +1,7 @@
 // What every command returns to the command layer: an exit code (docs/commands.md), the report model, and notes for the
 // operator.
 #pragma once
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,9 @@ struct RunResult {
   std::vector<std::string> notes;  ///< things the operator should know (stale temporary files removed, ...)
   /// Time spent waiting at the confirmation prompt: not part of the run's time.
   double prompt_seconds = 0;
+  /// The --keep-db copy a rehearsal put in place (empty: none). It is removed
+  /// again when the run's result cannot be told (a failed report or summary).
+  std::filesystem::path kept_copy;
 };
 
 /// Records how a run ended early: status (cancelled for 130, failed otherwise), message, exit code.

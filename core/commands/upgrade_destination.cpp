@@ -124,7 +124,10 @@ class UpgradeTarget final : public Destination {
     return std::nullopt;
   }
   void commit(TemporaryDatabase& temp, std::vector<std::string>& notes) override {
-    if (!temp.publish()) {
+    // Without --force, a file that appeared at the target during the run is not replaced.
+    const auto replace =
+        opt_.force == Overwrite::Yes ? TemporaryDatabase::Replace::Yes : TemporaryDatabase::Replace::No;
+    if (!temp.publish(replace)) {
       notes.push_back("the database is in place, but its folder could not be synced: run sync before a power cut");
     }
   }
@@ -138,7 +141,13 @@ class RehearsalScratch final : public Destination {
  public:
   RehearsalScratch(const UpgradeOptions& o, const CancelFlag* cancel) : opt_(o), cancel_(cancel) {}
   fs::path prepare(std::vector<std::string>& notes) override {
-    if (opt_.keep_db) stop_unless(check_target(*opt_.keep_db, false, opt_.source, NewFile::KeepDb));
+    if (opt_.keep_db) {
+      stop_unless(check_target(*opt_.keep_db, false, opt_.source, NewFile::KeepDb));
+      keep_lock_.emplace(*opt_.keep_db);  // then the temporaries of a killed run are ours to remove
+      for (const auto& n : remove_stale_temporaries(*opt_.keep_db)) {
+        notes.push_back("removed the temporary file left by an earlier run that was stopped: " + n);
+      }
+    }
     const fs::path tmp = scratch_parent();
     for (const auto& n : remove_stale_scratch(tmp)) {
       notes.push_back("removed the scratch folder left by an earlier rehearsal that was stopped: " + n);
@@ -152,18 +161,31 @@ class RehearsalScratch final : public Destination {
   std::optional<std::string> place(TemporaryDatabase& temp, const fs::path& final_path,
                                    const Refusal& refusal) override {
     temp.publish();  // inside the scratch folder: no commit of anything
-    if (opt_.keep_db) copy_owner_only(final_path, *opt_.keep_db, cancel_);
+    if (opt_.keep_db) {
+      // Copied beside --keep-db and synced; put in place by commit(), the run's last step.
+      kept_.emplace(*opt_.keep_db);
+      copy_database(final_path, *kept_, cancel_);
+      kept_->sync();
+    }
     if (refusal.store) return "the upgrade would fail, " + *refusal.store;
     if (!refusal.blocked) return std::nullopt;
     return "the upgrade would be blocked: " + std::to_string(refusal.rejected) +
            " record file(s) rejected (without --allow-rejected nothing would be written)";
   }
-  void commit(TemporaryDatabase&, std::vector<std::string>&) override {}
+  void commit(TemporaryDatabase&, std::vector<std::string>& notes) override {
+    if (kept_ && !kept_->publish(TemporaryDatabase::Replace::No)) {
+      notes.push_back(
+          "the --keep-db copy is in place, but its folder could not be synced: run sync before a "
+          "power cut");
+    }
+  }
 
  private:
   const UpgradeOptions& opt_;
   const CancelFlag* cancel_;
+  std::optional<TargetLock> keep_lock_;
   std::optional<ScratchFolder> scratch_;
+  std::optional<TemporaryDatabase> kept_;  // removed by its destructor unless published
 };
 
 }  // namespace

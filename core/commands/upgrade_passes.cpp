@@ -104,7 +104,7 @@ void Pipeline::reject_duplicates(Db& db, DbWriter& writer) {
 // file start on a third connection and run on until sqlite_checks() asks for
 // their result: beside this pass, the source re-check and the report.
 void Pipeline::verify(Db& db, const fs::path& db_path) {
-  sqlite_checks_.emplace(db_path.string(), std::vector<std::string>{});
+  sqlite_checks_.emplace(db_path.string(), std::vector<std::string>{}, OpenMode::ReadOnly, hooks_.cancel);
   std::vector<FileSummary> failed;
   std::vector<std::pair<std::string, RecordDigest>> unexpected;
   {
@@ -238,6 +238,7 @@ void Pipeline::sqlite_checks() {
   progress("integrity check", 0, 0);
   const auto problems = sqlite_checks_->result();
   sqlite_checks_.reset();
+  check_cancel();  // the checks may have been cut short by it
   for (const auto& p : problems) throw Stop(ExitCode::Internal, p);
 }
 

@@ -123,7 +123,7 @@ void Pipeline::write_and_check(Db& db, TemporaryDatabase& temp) {
     timed("verify", [&] { verify(db, temp.path()); });
     // SQLite's whole-file checks go on meanwhile (verify() started them).
     if (dest_->asks_to_proceed()) confirm();
-    timed("source_recheck", [&] { check_source_unchanged(db); });
+    timed("source_recheck", [&] { check_source_unchanged(&db); });
     check_cancel();
     timed("report", [&] { report_files(db); });
     timed("sqlite_checks", [&] { sqlite_checks(); });
@@ -203,8 +203,12 @@ void Pipeline::commit(TemporaryDatabase& temp, const fs::path& final_path) {
   test_stop_point("before-rename", hooks_.cancel);
   check_cancel();
   sink_.prepare(rep_);
+  // The store looked at once more, as late as can be: a change since the first
+  // re-check (during the report, SQLite's checks, the sync) is not committed.
+  check_source_unchanged(nullptr);
   check_cancel();
   dest_->commit(temp, res_.notes);
+  if (opt_.mode != RunMode::Upgrade && opt_.keep_db) res_.kept_copy = *opt_.keep_db;
 }
 
 void Pipeline::check_manifest(Db& db) {
@@ -243,8 +247,9 @@ void Pipeline::report_totals() {
 // there as it was seen (type, inode, size, modification and status-change
 // times: a file replaced by another of the same size and time has another
 // inode or ctime), and the folder listed again must hold the same names. Each
-// entry that changed is named (the first kNamedChanges, then a count).
-void Pipeline::check_source_unchanged(Db& db) {
+// entry that changed is named (the first kNamedChanges, then a count). With
+// `db`, the report row of each changed file that was read is marked.
+void Pipeline::check_source_unchanged(Db* db) {
   constexpr std::size_t kNamedChanges = 10;
   std::vector<std::string> changes;
   std::size_t more = 0;
@@ -269,8 +274,8 @@ void Pipeline::check_source_unchanged(Db& db) {
       note("'" + name + "' is gone");
     } else if (t.has_stamp && !(t.stamp == *after)) {
       note("'" + name + "' changed (" + t.stamp.difference(*after) + ")");
-      if (t.read) {
-        add_row_issue(db, i, "source-changed",
+      if (t.read && db) {
+        add_row_issue(*db, i, "source-changed",
                       "the file changed while the upgrade ran (" + t.stamp.difference(*after) + ")",
                       Verification::Failed);
       }

@@ -32,7 +32,7 @@ class Pipeline {
   // upgrade.cpp
   void locate();
   void write_and_check(Db& db, TemporaryDatabase& temp);
-  void check_source_unchanged(Db& db);
+  void check_source_unchanged(Db* db);
   /// With --manifest: every entry of the store against it (after the build, from legacy_files).
   void check_manifest(Db& db);
   /// Whether the upgrade of this store would be refused, and why (after the build and the manifest).

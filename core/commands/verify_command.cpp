@@ -258,7 +258,7 @@ class VerifyRun {
     try {
       open();
       // SQLite's whole-file checks run meanwhile, on their own connection and thread.
-      BackgroundCheck sqlite_checks(o_.target.string(), {}, OpenMode::ReadOnlyImmutable);
+      BackgroundCheck sqlite_checks(o_.target.string(), {}, OpenMode::ReadOnlyImmutable, cancel_);
       read_and_compare();
       phase("cross_file");
       if (progress_) progress_("report", 0, 0);
@@ -269,6 +269,7 @@ class VerifyRun {
       phase("tables");
       if (progress_) progress_("integrity check", 0, 0);
       problems_.add_all("sqlite", sqlite_checks.result());
+      throw_if_cancelled(cancel_);  // a cancel during the checks: no verdict is given
       phase("sqlite_checks");
       verdict();
     } catch (...) {

@@ -1,8 +1,10 @@
 #include "integrity_check.h"
 
+#include <chrono>
 #include <system_error>
 
 #include "failure.h"
+#include "run_control.h"
 
 namespace kms::core {
 
@@ -30,8 +32,9 @@ std::vector<std::string> check_tables(Db& db, const std::vector<std::string>& ta
   return problems;
 }
 
-BackgroundCheck::BackgroundCheck(const std::string& db_path, std::vector<std::string> tables, OpenMode mode)
-    : db_(std::make_unique<Db>(db_path, mode)) {
+BackgroundCheck::BackgroundCheck(const std::string& db_path, std::vector<std::string> tables, OpenMode mode,
+                                 const CancelFlag* cancel)
+    : db_(std::make_unique<Db>(db_path, mode)), cancel_(cancel) {
   try {
     thread_ = std::thread([this, tables = std::move(tables)] {
       try {
@@ -39,6 +42,9 @@ BackgroundCheck::BackgroundCheck(const std::string& db_path, std::vector<std::st
       } catch (...) {
         error_ = std::current_exception();
       }
+      const std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+      done_cv_.notify_all();
     });
   } catch (const std::system_error& e) {
     throw SystemError("start the thread of SQLite's checks", "", e.code().value());
@@ -53,9 +59,21 @@ BackgroundCheck::~BackgroundCheck() {
 
 std::vector<std::string> BackgroundCheck::result() {
   if (!joined_) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      bool interrupted = false;
+      while (!done_) {
+        done_cv_.wait_for(lock, std::chrono::milliseconds(100));
+        if (!interrupted && cancel_ && cancel_->requested()) {
+          db_->interrupt();  // the check then ends at once
+          interrupted = true;
+        }
+      }
+    }
     thread_.join();
     joined_ = true;
   }
+  throw_if_cancelled(cancel_);  // whatever the check said when it was cut short
   if (error_) std::rethrow_exception(error_);
   return problems_;
 }

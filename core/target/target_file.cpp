@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 
@@ -63,15 +65,14 @@ int open_new_owner_only(const fs::path& p) {
 
 void create_owner_only_file(const fs::path& p) { ::close(open_new_owner_only(p)); }
 
-void copy_owner_only(const fs::path& from, const fs::path& to, const CancelFlag* cancel) {
+void copy_database(const fs::path& from, const TemporaryDatabase& to, const CancelFlag* cancel) {
   const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0) throw SystemError("open", from.string(), errno);
-  int out = -1;
-  try {
-    out = open_new_owner_only(to);
-  } catch (...) {
+  const int out = ::open(to.path().c_str(), O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+  if (out < 0) {
+    const int err = errno;
     ::close(in);
-    throw;
+    throw SystemError("open", to.path().string(), err);
   }
   // The first failure: the operation, the file, errno (a cancel stops the copy too).
   std::optional<SystemError> error;
@@ -90,20 +91,16 @@ void copy_owner_only(const fs::path& from, const fs::path& to, const CancelFlag*
       const ssize_t w = ::write(out, buf + done, static_cast<std::size_t>(n - done));
       if (w < 0 && errno == EINTR) continue;
       if (w < 0)
-        error.emplace("write", to.string(), errno);
+        error.emplace("write", to.path().string(), errno);
       else
         done += w;
     }
     if (error) break;
   }
-  if (!error && !cancelled && ::fsync(out) != 0) error.emplace("sync", to.string(), errno);
   ::close(in);
-  if (::close(out) != 0 && !error) error.emplace("write", to.string(), errno);
-  if (error || cancelled) {
-    ::unlink(to.c_str());
-    if (error) throw *error;
-    throw_if_cancelled(cancel);
-  }
+  if (::close(out) != 0 && !error) error.emplace("write", to.path().string(), errno);
+  if (error) throw *error;
+  if (cancelled) throw_if_cancelled(cancel);
 }
 
 namespace {
@@ -288,8 +285,19 @@ void TemporaryDatabase::sync() {
   fsync_path(temp_, O_RDONLY);
 }
 
-bool TemporaryDatabase::publish() {
-  if (::rename(temp_.c_str(), final_.c_str()) != 0) {
+bool TemporaryDatabase::publish(Replace replace) {
+  if (replace == Replace::No) {
+    // Nothing that appeared at the final name during the run is ever replaced.
+    if (::renameat2(AT_FDCWD, temp_.c_str(), AT_FDCWD, final_.c_str(), RENAME_NOREPLACE) != 0) {
+      const int err = errno;
+      if (err == EEXIST) {
+        throw Stop(ExitCode::Usage, "'" + final_.string() +
+                                        "' appeared during the run; it was left as it is and nothing was put "
+                                        "in its place");
+      }
+      throw SystemError("rename '" + temp_.string() + "' to", final_.string(), err);
+    }
+  } else if (::rename(temp_.c_str(), final_.c_str()) != 0) {
     throw SystemError("rename '" + temp_.string() + "' to", final_.string(), errno);
   }
   done_ = true;

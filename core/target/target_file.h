@@ -45,10 +45,11 @@ class TargetLock {
 /// and must not exist yet. Throws SystemError.
 void create_owner_only_file(const std::filesystem::path& p);
 
-/// Copy a database to a new owner-only file (rehearse --keep-db), fsynced.
-/// Throws SystemError, or stops when `cancel` is requested; a partial copy is removed.
-void copy_owner_only(const std::filesystem::path& from, const std::filesystem::path& to,
-                     const CancelFlag* cancel = nullptr);
+class TemporaryDatabase;
+/// Copies a database into a temporary one (rehearse --keep-db), which is then
+/// synced and published like the target. Throws SystemError, or stops when
+/// `cancel` is requested.
+void copy_database(const std::filesystem::path& from, const TemporaryDatabase& to, const CancelFlag* cancel = nullptr);
 
 class TemporaryDatabase {
  public:
@@ -66,10 +67,12 @@ class TemporaryDatabase {
   void start_writeback();
   /// Refuse if a -journal or -wal is left (InternalError); fsync the file (SystemError).
   void sync();
-  /// After sync(): rename over the final path (throws SystemError if it
+  enum class Replace { Yes, No };
+  /// After sync(): rename to the final path (throws SystemError if it
   /// fails), then fsync the folder; false when only that fsync failed (the
-  /// rename, the commit, is done).
-  bool publish();
+  /// rename, the commit, is done). Replace::No: a file that appeared at the
+  /// final path meanwhile is left alone, and the run stops (exit 2).
+  bool publish(Replace replace = Replace::Yes);
   /// Remove the temporary file now.
   void discard() noexcept;
 

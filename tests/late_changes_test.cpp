@@ -1,0 +1,161 @@
+// Changes made late in a run, after the first re-check of the store: while the
+// report is written, while SQLite checks the file, during the sync, just before
+// the rename (docs/commands.md, "The source must not change"). The run looks at
+// the store once more as its last step and commits nothing that was not what it
+// read; a file that appears at the output meanwhile is never replaced.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <functional>
+
+#include "test_util.h"
+
+namespace kms::test {
+namespace {
+
+/// The record files of `clients`, in name order.
+std::vector<fs::path> records(const fs::path& clients) {
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(clients)) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+class LateChanges : public ::testing::Test {
+ protected:
+  TempDir tmp;
+  int made = 0;
+  /// A new store of 30 records for each run (the runs change it).
+  fs::path fresh_store() { return generated_store(tmp / ("store" + std::to_string(++made)), 30); }
+  static std::vector<std::string> ours(const fs::path& folder) {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(folder)) {
+      const std::string n = e.path().filename().string();
+      if (n.find("kms-migrate") != std::string::npos) out.push_back(n);
+    }
+    return out;
+  }
+};
+
+/// Each way of changing a record or the folder without changing what a listing
+/// of names shows, and the ways that do.
+std::vector<std::pair<std::string, std::function<void(const fs::path&, const fs::path&)>>> changes() {
+  return {
+      {"touched", [](const fs::path& c, const fs::path&) { ::utimensat(AT_FDCWD, records(c)[3].c_str(), nullptr, 0); }},
+      {"made unreadable", [](const fs::path& c, const fs::path&) { ::chmod(records(c)[5].c_str(), 0); }},
+      {"given a second name elsewhere",
+       [](const fs::path& c, const fs::path& spare) {
+         ASSERT_EQ(::link(records(c)[7].c_str(), (spare / "other-name.ini").c_str()), 0);
+       }},
+      {"replaced by a link to a copy of itself",
+       [](const fs::path& c, const fs::path& spare) {
+         const fs::path f = records(c)[9];
+         fs::copy_file(f, spare / "copy.ini");
+         fs::remove(f);
+         fs::create_symlink(spare / "copy.ini", f);
+       }},
+      {"replaced by the same bytes, size and time",
+       [](const fs::path& c, const fs::path& spare) {
+         const fs::path f = records(c)[11];
+         struct stat st {};
+         ::stat(f.c_str(), &st);
+         fs::copy_file(f, spare / "same.ini");
+         const timespec times[2] = {st.st_atim, st.st_mtim};
+         ::utimensat(AT_FDCWD, (spare / "same.ini").c_str(), times, 0);
+         fs::rename(spare / "same.ini", f);
+       }},
+      {"added", [](const fs::path& c,
+                   const fs::path&) { write_file(c / "Mlatelatelate.ini", "[Client]\r\nMailboxDN=/o=C/cn=late\r\n"); }},
+      {"removed", [](const fs::path& c, const fs::path&) { fs::remove(records(c)[13]); }},
+      {"the Clients folder replaced by a copy",
+       [](const fs::path& c, const fs::path&) {
+         fs::rename(c, c.parent_path() / "Clients.old");
+         fs::copy(c.parent_path() / "Clients.old", c);
+       }},
+  };
+}
+
+TEST_F(LateChanges, TheStoreIsLookedAtOnceMoreJustBeforeTheCommit) {
+  for (const std::string point : {"report", "integrity check", "fsync and rename", "before-rename"}) {
+    for (const auto& [what, change] : changes()) {
+      SCOPED_TRACE(what + " at " + point);
+      const fs::path src = fresh_store(), out = tmp / "out", spare = tmp / "spare";
+      fs::create_directories(out);
+      fs::create_directories(spare);
+      const fs::path c = src / "Mgrent" / "Clients", db = out / "kms55.db";
+      const auto r = with_change_at(tmp.path(),
+                                    {"upgrade", "--yes", "--progress", "always", "--jobs", "1", "--source",
+                                     src.string(), "--target", db.string(), "--report", (out / "r.jsonl").string()},
+                                    point, [&, &change = change] { change(c, spare); });
+      EXPECT_EQ(r.exit_code, 1) << r.out;
+      EXPECT_NE(r.out.find("source changed during the run"), std::string::npos) << r.out;
+      EXPECT_FALSE(fs::exists(db)) << r.out;
+      EXPECT_EQ(ours(out), std::vector<std::string>{}) << r.out;
+      EXPECT_EQ(read_jsonl(out / "r.jsonl").back()["status"], "failed") << r.out;
+      fs::remove_all(out);
+      fs::remove_all(spare);
+    }
+  }
+}
+
+// The rehearsal's --keep-db copy is its output: made beside the name, put in
+// place last, and not at all when the store changed before that.
+TEST_F(LateChanges, ARehearsalKeepsNoCopyOfAStoreThatChanged) {
+  for (const auto& [what, change] : changes()) {
+    SCOPED_TRACE(what);
+    const fs::path src = fresh_store(), out = tmp / "out", spare = tmp / "spare";
+    fs::create_directories(out);
+    fs::create_directories(spare);
+    const fs::path kept = out / "kept.db";
+    const auto r = with_change_at(
+        tmp.path(), {"rehearse", "--progress", "always", "--source", src.string(), "--keep-db", kept.string()},
+        "before-rename", [&, &change = change] { change(src / "Mgrent" / "Clients", spare); });
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_NE(r.out.find("source changed during the run"), std::string::npos) << r.out;
+    EXPECT_FALSE(fs::exists(fs::symlink_status(kept))) << r.out;
+    EXPECT_EQ(ours(out), std::vector<std::string>{}) << r.out;
+    fs::remove_all(out);
+    fs::remove_all(spare);
+  }
+}
+
+// A file, or a link, made at the target (without --force) or at --keep-db
+// while the run went on: left as it is, and the run says so (exit 2).
+TEST_F(LateChanges, AFileThatAppearsAtTheOutputIsNeverReplaced) {
+  const fs::path src = fresh_store(), out = tmp / "out";
+  fs::create_directories(out);
+  const fs::path victim = tmp / "victim.txt";
+  for (const std::string cmd : {"upgrade", "rehearse"}) {
+    for (const std::string kind : {"a file", "a link"}) {
+      SCOPED_TRACE(cmd + ", " + kind);
+      const fs::path name = out / "kms55.db";
+      write_file(victim, "someone else's");
+      std::vector<std::string> args = {cmd, "--progress", "always", "--source", src.string()};
+      if (cmd == "upgrade") {
+        args.insert(args.end(), {"--yes", "--target", name.string()});
+      } else {
+        args.insert(args.end(), {"--keep-db", name.string()});
+      }
+      const auto r = with_change_at(tmp.path(), args, "report", [&] {
+        if (kind == "a file") {
+          write_file(name, "someone else's");
+        } else {
+          fs::create_symlink(victim, name);
+        }
+      });
+      EXPECT_EQ(r.exit_code, 2) << r.out;
+      EXPECT_NE(r.out.find("'" + name.string() + "' appeared during the run; it was left as it is"), std::string::npos)
+          << r.out;
+      EXPECT_EQ(read_file(name), "someone else's") << r.out;
+      EXPECT_EQ(read_file(victim), "someone else's") << r.out;
+      EXPECT_EQ(ours(out), std::vector<std::string>{}) << r.out;
+      fs::remove(name);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kms::test
