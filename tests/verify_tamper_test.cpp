@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <fstream>
+#include <functional>
 #include <set>
 
 #include "sqlite_handle.h"
@@ -126,7 +128,8 @@ TEST_F(VerifyTamper, EveryOtherTableIsChecked) {
   expect_fails("INSERT INTO migration_meta VALUES ('approved_by', 'nobody')",
                "'approved_by' that the tool never writes");
   expect_fails("DELETE FROM migration_meta WHERE key = 'operator'", "migration_meta has no operator");
-  expect_fails("UPDATE migration_meta SET value = '5' WHERE key = 'max_record_size'", "over the limit of 5 bytes");
+  expect_fails("UPDATE migration_meta SET value = '5' WHERE key = 'max_record_size'",
+               "the database records a limit of 5 bytes; this run uses 1048576");
   expect_fails("UPDATE clients SET token = 'ABCDEFGHJKLM' WHERE record_id = 'm0a9b8c7d6e5f'", "token");
 }
 
@@ -239,19 +242,78 @@ TEST_F(VerifyTamper, AJournalOrWalBesideTheFileIsRefused) {
   }
 }
 
-TEST_F(VerifyTamper, TheRecordedSizeLimitIsUsedUnlessToldOtherwise) {
+// Bytes that no query reads still count: the file is exactly what SQLite wrote.
+TEST_F(VerifyTamper, TheFileIsExactlyWhatSQLiteWrote) {
+  const std::string page(16384, '\0');
+  const std::vector<std::pair<std::string, std::function<void(const fs::path&)>>> cases = {
+      {"1 byte(s) follow the database's last page",
+       [](const fs::path& db) { std::ofstream(db.string(), std::ios::app | std::ios::binary) << 'x'; }},
+      {"100 byte(s) follow the database's last page",
+       [](const fs::path& db) {
+         std::ofstream(db.string(), std::ios::app | std::ios::binary) << std::string(100, 'k');
+       }},
+      {"16384 byte(s) follow the database's last page",
+       [&](const fs::path& db) { std::ofstream(db.string(), std::ios::app | std::ios::binary) << page; }},
+      {"(2 is WAL)",
+       [](const fs::path& db) {
+         std::fstream f(db.string(), std::ios::in | std::ios::out | std::ios::binary);
+         f.seekp(18);
+         f.put(2).put(2);
+       }},
+      {"(2 is WAL)",
+       [](const fs::path& db) {
+         std::fstream f(db.string(), std::ios::in | std::ios::out | std::ios::binary);
+         f.seekp(19);
+         f.put(2);
+       }},
+  };
+  for (const auto& [says, alter] : cases) {
+    const fs::path db = tampered("");
+    alter(db);
+    const auto r = verify(db);
+    EXPECT_EQ(r.exit_code, 1) << says << "\n" << r.out;
+    EXPECT_NE(r.out.find(says), std::string::npos) << r.out;
+  }
+  // Cut short by a page: SQLite itself may refuse it; never a success.
+  const fs::path db = tampered("");
+  fs::resize_file(db, fs::file_size(db) - page.size());
+  const auto r = verify(db);
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out.find("succeeded"), std::string::npos) << r.out;
+}
+
+// The size limit is the operator's: the one the database records is held to
+// it, never adopted (a database that lowered its own limit to turn a record
+// into a too-large reject would otherwise verify).
+TEST_F(VerifyTamper, TheSizeLimitIsTheOperatorsNotTheDatabases) {
   const fs::path db = tmp / "small.db";
   auto r = kms({"upgrade", "--source", security.string(), "--target", db.string(), "--max-record-size", "3000",
                 "--allow-rejected"});
   ASSERT_EQ(r.exit_code, 0) << r.out;
   r = verify(db);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("the database records a limit of 3000 bytes; this run uses 1048576: pass --max-record-size "
+                       "3000 if that is what the upgrade was told"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("source-changed"), std::string::npos) << r.out;
+  r = kms({"verify", "--source", security.string(), "--target", db.string(), "--max-record-size", "3000"});
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("size limit the upgrade used: 3000 bytes"), std::string::npos) << r.out;
-  // Told a smaller one: the outcomes differ, and verify says why, not "the file's bytes differ".
   r = kms({"verify", "--source", security.string(), "--target", db.string(), "--max-record-size", "1000"});
   EXPECT_EQ(r.exit_code, 1) << r.out;
-  EXPECT_EQ(r.out.find("source-changed"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("migration_meta max_record_size is 3000; the store implies 1000"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("the database records a limit of 3000 bytes; this run uses 1000"), std::string::npos) << r.out;
+  // The attack: the largest file's client deleted, its rows made a too-large reject, the limit lowered to
+  // match, rejects allowed; verify with the operator's limit finds the client missing.
+  const fs::path full = tmp / "full.db";
+  ASSERT_EQ(kms({"upgrade", "--source", security.string(), "--target", full.string()}).exit_code, 0);
+  exec(full,
+       "PRAGMA foreign_keys=ON;"
+       "UPDATE migration_meta SET value = (SELECT max(size) - 1 FROM legacy_files) WHERE key = 'max_record_size';"
+       "UPDATE migration_meta SET value = '1' WHERE key = 'allow_rejected';"
+       "DELETE FROM clients WHERE record_id = (SELECT record_id FROM legacy_files ORDER BY size DESC LIMIT 1)");
+  r = verify(full);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("the database records a limit of"), std::string::npos) << r.out;
 }
 
 TEST_F(VerifyTamper, VerifyAgreesWithTheUpgradeOnCrossFileRejects) {

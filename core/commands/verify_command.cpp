@@ -25,6 +25,7 @@
 #include "verify_judged.h"
 #include "verify_pass.h"
 #include "verify_tables.h"
+#include "verify_target.h"
 
 namespace fs = std::filesystem;
 
@@ -45,55 +46,6 @@ using detail::Judged;
 
 std::optional<std::string> non_empty(const std::string& s) {
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
-}
-
-/// 0x4B4D3535 ('KM55'): the id in hex, and as the four characters it spells when they are printable.
-std::string application_id_text(std::int64_t id) {
-  char hex[24];
-  std::snprintf(hex, sizeof hex, "0x%08llX", static_cast<unsigned long long>(id) & 0xFFFFFFFFULL);
-  std::string chars;
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    const char c = static_cast<char>((id >> shift) & 0xFF);
-    if (c < 0x20 || c > 0x7E) return hex;
-    chars.push_back(c);
-  }
-  return std::string(hex) + " ('" + chars + "')";
-}
-
-/// Opens the target read-only, the main file alone, and proves it is a kms-migrate database of this schema.
-std::unique_ptr<Db> open_target(const fs::path& target) {
-  std::error_code ec;
-  if (!fs::is_regular_file(target, ec)) throw Stop(ExitCode::Usage, "no database at '" + target.string() + "'");
-  for (const char* suffix : {"-wal", "-journal"}) {
-    const fs::path beside = target.string() + suffix;
-    if (fs::exists(fs::symlink_status(beside, ec))) {
-      throw Stop(ExitCode::Usage,
-                 "'" + beside.string() + "' lies beside the database: it may hold changes that the file itself " +
-                     "lacks, and verify checks the file alone. If it belongs to the database, fold it in first " +
-                     "(sqlite3 '" + target.string() +
-                     "' 'PRAGMA wal_checkpoint(TRUNCATE)', on a copy), or move it away");
-    }
-  }
-  auto db = std::make_unique<Db>(target.string(), OpenMode::ReadOnlyImmutable);
-  std::int64_t app = 0, version = 0;
-  try {
-    Stmt a(*db, "PRAGMA application_id");
-    if (a.step()) app = a.integer(0);
-    Stmt v(*db, "PRAGMA user_version");
-    if (v.step()) version = v.integer(0);
-  } catch (const DbError& e) {
-    throw Stop(ExitCode::Usage, "'" + target.string() + "' is not a kms-migrate database: " + e.what());
-  }
-  if (app != kApplicationId) {
-    throw Stop(ExitCode::Usage, "'" + target.string() + "' is not a kms-migrate database (application_id " +
-                                    application_id_text(app) + ", expected " + application_id_text(kApplicationId) +
-                                    ")");
-  }
-  if (version != kSchemaVersion) {
-    throw Stop(ExitCode::Usage, "'" + target.string() + "' has schema version " + std::to_string(version) +
-                                    "; this kms-migrate reads version " + std::to_string(kSchemaVersion));
-  }
-  return db;
 }
 
 /// One file of the store, read and parsed on a worker, with its record's digest.
@@ -258,7 +210,7 @@ class VerifyRun {
     try {
       open();
       // SQLite's whole-file checks run meanwhile, on their own connection and thread.
-      BackgroundCheck sqlite_checks(o_.target.string(), {}, OpenMode::ReadOnlyImmutable, cancel_);
+      BackgroundCheck sqlite_checks(target_->path(), {}, OpenMode::ReadOnlyImmutable, cancel_);
       read_and_compare();
       phase("cross_file");
       if (progress_) progress_("report", 0, 0);
@@ -315,28 +267,17 @@ class VerifyRun {
     }
     const auto clients = find_clients_dir(o_.source, cancel_);
     if (!clients.ok()) throw Stop(clients.error());
-    db_ = open_target(o_.target);
+    target_.emplace(o_.target);
+    db_ = &target_->db();
     problems_.add_all("schema", schema_differences(*db_));
     if (!problems_.empty()) {
       throw Stop(ExitCode::DataProblem,
                  "verification failed: the database's schema is not kms-migrate's: " + problems_.summary(kShown));
     }
+    problems_.add_all("file", target_->file_differences());  // a difference, not a stop: the rest is still read
     meta_ = read_meta(*db_);
-    limit_ = o_.max_record_bytes.value_or(1 << 20);
-    if (!o_.max_record_bytes) {
-      const auto it = meta_.find("max_record_size");
-      const auto recorded = it == meta_.end() ? std::nullopt : parse_decimal(it->second);
-      if (recorded && *recorded > kMaxRecordSizeCeiling) {
-        // Not a limit any upgrade records: read with the ceiling, and the meta check names the difference.
-        limit_ = kMaxRecordSizeCeiling;
-        res_.notes.push_back("migration_meta.max_record_size is " + it->second +
-                             ", over the ceiling: record files are read with the ceiling, " +
-                             std::to_string(kMaxRecordSizeCeiling) + " bytes");
-      } else if (recorded && *recorded > 0) {
-        limit_ = *recorded;
-        res_.notes.push_back("record files are read with the size limit the upgrade used: " + it->second + " bytes");
-      }
-    }
+    // The operator's limit, never the database's: a recorded limit that differs is a difference (meta check).
+    limit_ = o_.max_record_bytes.value_or(kDefaultMaxRecordSize);
     rep_.max_record_size = limit_;
     const auto src = meta_.find("source");
     if (src != meta_.end() && fs::absolute(o_.source) != fs::path(src->second)) {
@@ -575,9 +516,10 @@ class VerifyRun {
   RunReport& rep_ = res_.report;
   const std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point lap_ = t0_;
-  std::unique_ptr<Db> db_;
+  std::optional<VerifyTarget> target_;
+  Db* db_ = nullptr;  // target_'s connection
   Meta meta_;
-  std::int64_t limit_ = 1 << 20;
+  std::int64_t limit_ = kDefaultMaxRecordSize;
   std::time_t now_ = 0;
   std::optional<StoreDir> dir_;
   std::optional<Manifest> manifest_;

@@ -13,6 +13,8 @@ class CancelFlag;
 /// The largest --max-record-size: a record file is read whole into memory up
 /// to this (a real record is 1 to 20 KB); larger files are only hashed.
 inline constexpr std::int64_t kMaxRecordSizeCeiling = std::int64_t{64} << 20;
+/// The size limit when the operator gives none (--max-record-size).
+inline constexpr std::int64_t kDefaultMaxRecordSize = std::int64_t{1} << 20;
 
 /// What the run saw of an entry, to find it changed later: its type, inode,
 /// size, modification and status-change times.

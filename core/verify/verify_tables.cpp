@@ -167,6 +167,9 @@ std::vector<std::string> meta_differences(const Meta& meta, const ExpectedMeta& 
     const auto it = meta.find(key);
     if (it == meta.end())
       out.push_back("migration_meta has no " + key + " (the store implies " + value + ")");
+    else if (key == "max_record_size" && it->second != value)
+      out.push_back("the database records a limit of " + it->second + " bytes; this run uses " + value +
+                    ": pass --max-record-size " + it->second + " if that is what the upgrade was told");
     else if (it->second != value)
       out.push_back("migration_meta " + key + " is " + it->second + "; the store implies " + value);
   }
