@@ -74,24 +74,25 @@ int finish(const Options& o, RunContext& ctx, core::RunResult result, std::files
   } catch (const std::exception& e) {
     report_error = e.what();
   }
+  const bool committed = o.command == Command::Upgrade && rep.status == core::RunStatus::Succeeded;
+  if (!report_error.empty() && !committed) {
+    // Nothing committed: the run failed, and the status line (last) says so.
+    if (code == 0) code = static_cast<int>(core::ExitCode::Internal);
+    if (rep.status == core::RunStatus::Succeeded) rep.status = core::RunStatus::Failed;
+    rep.message = rep.message.empty() ? report_error : rep.message + "; " + report_error;
+    if (!result.kept_copy.empty()) {  // a rehearsal whose result is not told leaves nothing
+      std::error_code ec;
+      std::filesystem::remove(result.kept_copy, ec);
+      rep.message += "; the --keep-db copy '" + result.kept_copy.string() + "' was removed";
+      result.kept_copy.clear();
+    }
+  }
   print_run_summary(stdout, result, o.quiet,
                     report_error.empty() ? ctx.report.paths() : std::vector<std::filesystem::path>{});
-  if (!report_error.empty()) {
-    const bool committed = o.command == Command::Upgrade && rep.status == core::RunStatus::Succeeded;
-    if (committed) {
-      say(stderr, "kms-migrate: the database '%s' is committed and verified, but the report was not completed: %s\n",
-          o.target, report_error);
-      code = static_cast<int>(core::ExitCode::ReportIncomplete);
-    } else {
-      say(stderr, "kms-migrate: %s\n", report_error);
-      if (code == 0) code = static_cast<int>(core::ExitCode::Internal);
-      if (!result.kept_copy.empty()) {  // a rehearsal whose result is not told leaves nothing
-        std::error_code ec;
-        std::filesystem::remove(result.kept_copy, ec);
-        say(stderr, "kms-migrate: the --keep-db copy '%s' was removed\n", result.kept_copy.string());
-        result.kept_copy.clear();
-      }
-    }
+  if (!report_error.empty() && committed) {
+    say(stderr, "kms-migrate: the database '%s' is committed and verified, but the report was not completed: %s\n",
+        o.target, report_error);
+    code = static_cast<int>(core::ExitCode::ReportIncomplete);
   }
   if (kept_copy) *kept_copy = result.kept_copy;
   flush_output(stdout);

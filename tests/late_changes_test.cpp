@@ -149,12 +149,147 @@ TEST_F(LateChanges, AFileThatAppearsAtTheOutputIsNeverReplaced) {
       EXPECT_EQ(r.exit_code, 2) << r.out;
       EXPECT_NE(r.out.find("'" + name.string() + "' appeared during the run; it was left as it is"), std::string::npos)
           << r.out;
-      EXPECT_EQ(read_file(name), "someone else's") << r.out;
+      EXPECT_TRUE(read_file(name) == "someone else's") << r.out;
       EXPECT_EQ(read_file(victim), "someone else's") << r.out;
       EXPECT_EQ(ours(out), std::vector<std::string>{}) << r.out;
       fs::remove(name);
     }
   }
+}
+
+// --force replaces the target seen at the start, and only that file: one put
+// in its place during the run (a file, a link) is left as it is.
+TEST_F(LateChanges, AForcedUpgradeReplacesOnlyTheFileItSaw) {
+  const fs::path src = fresh_store(), out = tmp / "out", db = out / "t.db", victim = tmp / "victim.txt";
+  fs::create_directories(out);
+  for (const std::string kind : {"unchanged", "a file", "a link", "removed"}) {
+    SCOPED_TRACE(kind);
+    write_file(db, "the old target");
+    write_file(victim, "someone else's");
+    const auto r = with_change_at(
+        tmp.path(),
+        {"upgrade", "--yes", "--force", "--progress", "always", "--source", src.string(), "--target", db.string()},
+        "report", [&] {
+          if (kind == "unchanged") return;
+          fs::remove(db);
+          if (kind == "a file") write_file(db, "someone else's");
+          if (kind == "a link") fs::create_symlink(victim, db);
+        });
+    if (kind == "unchanged" || kind == "removed") {
+      EXPECT_EQ(r.exit_code, 0) << r.out;
+      EXPECT_EQ(run_process(KMS_MIGRATE_BIN, {"verify", "--source", src.string(), "--target", db.string()}).exit_code,
+                0);
+    } else {
+      EXPECT_EQ(r.exit_code, 2) << r.out;
+      EXPECT_NE(r.out.find("'" + db.string() + "' was replaced by another file during the run; it was left as it is"),
+                std::string::npos)
+          << r.out;
+      EXPECT_TRUE(read_file(db) == "someone else's") << "the file put there was replaced";
+    }
+    EXPECT_EQ(read_file(victim), "someone else's");
+    EXPECT_EQ(ours(out), std::vector<std::string>{}) << r.out;
+    fs::remove(db);
+  }
+}
+
+// A report name taken by a folder during the run: a rehearsal (which commits
+// nothing) has then failed, says so last, and keeps no --keep-db copy; the
+// reports that could be put in place say failed too. A committed upgrade is exit 4.
+TEST_F(LateChanges, AReportThatCannotBePutInPlaceFailsARehearsal) {
+  const fs::path src = fresh_store(), out = tmp / "out";
+  for (const std::string cmd : {"rehearse", "upgrade"}) {
+    SCOPED_TRACE(cmd);
+    fs::create_directories(out);
+    const fs::path kept = out / "k.db", a = out / "a.jsonl", b = out / "b.html";
+    std::vector<std::string> args = {cmd,        "--progress", "always",   "--source", src.string(),
+                                     "--report", a.string(),   "--report", b.string()};
+    if (cmd == "rehearse") {
+      args.insert(args.end(), {"--keep-db", kept.string()});
+    } else {
+      args.insert(args.end(), {"--yes", "--target", kept.string()});
+    }
+    const auto r = with_change_at(tmp.path(), args, "before-rename", [&] { fs::create_directory(b); });
+    const std::string last = r.out.substr(r.out.rfind("kms-migrate " + cmd + ":"));
+    if (cmd == "rehearse") {
+      EXPECT_EQ(r.exit_code, 3) << r.out;
+      EXPECT_EQ(last.rfind("kms-migrate rehearse: failed", 0), 0u) << r.out;
+      EXPECT_NE(last.find("cannot put the report in place as '" + b.string() + "'"), std::string::npos) << r.out;
+      EXPECT_NE(read_jsonl(a).back()["message"].get<std::string>().find("is now a folder"), std::string::npos);
+      EXPECT_FALSE(fs::exists(kept)) << r.out;
+      ASSERT_TRUE(fs::exists(a)) << r.out;
+      EXPECT_EQ(read_jsonl(a).back()["status"], "failed");
+    } else {
+      EXPECT_EQ(r.exit_code, 4) << r.out;
+      EXPECT_TRUE(fs::exists(kept)) << r.out;
+      EXPECT_EQ(read_jsonl(a).back()["status"], "succeeded");
+    }
+    fs::remove_all(out);
+  }
+}
+
+/// The entry of `folder` whose name starts with `prefix` (the run's private folder).
+fs::path entry_starting(const fs::path& folder, const std::string& prefix) {
+  for (const auto& e : fs::directory_iterator(folder)) {
+    if (e.path().filename().string().rfind(prefix, 0) == 0) return e.path();
+  }
+  return {};
+}
+
+// The temporary database lives in a private folder and is reached through that
+// folder's descriptor: a folder of the same name planted in its place (with a
+// file, or as a link to a folder holding one) is never what is committed.
+TEST_F(LateChanges, TheTemporaryDatabaseCannotBeSwappedByName) {
+  for (const std::string point : {"verifying", "report", "integrity check", "before-rename"}) {
+    for (const std::string how : {"a folder", "a link to a folder"}) {
+      SCOPED_TRACE(how + " at " + point);
+      const fs::path src = fresh_store(), out = tmp / "out", db = out / "t.db", theirs = tmp / "theirs";
+      fs::create_directories(out);
+      fs::create_directories(theirs);
+      write_file(theirs / "t.db", "not a database");
+      const auto r = with_change_at(
+          tmp.path(), {"upgrade", "--yes", "--progress", "always", "--source", src.string(), "--target", db.string()},
+          point, [&] {
+            const fs::path own = entry_starting(out, ".t.db.kms-migrate-");
+            ASSERT_FALSE(own.empty());
+            fs::rename(own, out / "moved-away");
+            if (how == "a folder") {
+              fs::create_directory(own);
+              fs::copy_file(theirs / "t.db", own / "t.db");
+            } else {
+              fs::create_directory_symlink(theirs, own);
+            }
+          });
+      EXPECT_EQ(r.exit_code, 0) << r.out;
+      ASSERT_TRUE(fs::is_regular_file(fs::symlink_status(db))) << r.out;
+      EXPECT_TRUE(read_file(db) != "not a database");
+      EXPECT_EQ(fs::status(db).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+      const auto v = run_process(KMS_MIGRATE_BIN, {"verify", "--source", src.string(), "--target", db.string()});
+      EXPECT_EQ(v.exit_code, 0) << v.out;
+      EXPECT_EQ(read_file(theirs / "t.db"), "not a database");
+      fs::remove_all(out);
+      fs::remove_all(theirs);
+    }
+  }
+}
+
+// A run that is alive keeps its temporary, even when its lock file was taken
+// away and another run of the same target came and went meanwhile.
+TEST_F(LateChanges, ALiveRunsTemporaryIsNeverRemoved) {
+  const fs::path src = fresh_store(), out = tmp / "out", db = out / "t.db";
+  fs::create_directories(out);
+  const std::vector<std::string> args = {"upgrade",  "--yes",      "--progress", "always",
+                                         "--source", src.string(), "--target",   db.string()};
+  ProcessResult second;
+  const auto first = with_change_at(tmp.path(), args, "report", [&] {
+    fs::remove(out / ".t.db.kms-migrate.lock");
+    second = run_process(KMS_MIGRATE_BIN, args);
+  });
+  EXPECT_EQ(second.exit_code, 0) << second.out;
+  EXPECT_EQ(second.out.find("removed the temporary"), std::string::npos) << second.out;
+  // The first finds the target made meanwhile: left alone, never replaced, never a failure to read its own file.
+  EXPECT_EQ(first.exit_code, 2) << first.out;
+  EXPECT_NE(first.out.find("appeared during the run"), std::string::npos) << first.out;
+  EXPECT_EQ(ours(out), std::vector<std::string>{}) << first.out;
 }
 
 }  // namespace

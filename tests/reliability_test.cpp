@@ -83,7 +83,7 @@ TEST_F(Reliability, SecondUpgradeOfTheSameTargetIsRefusedAndAKilledRunLeavesNoSt
   const int first = start_at_stop_point(args, tmp / "first.txt", fifo, "reading");
   ASSERT_GT(first, 0);
   EXPECT_FALSE(files_containing(out, ".lock").empty());
-  EXPECT_FALSE(files_containing(out, ".tmp").empty());
+  EXPECT_FALSE(files_containing(out, ".kms55.db.kms-migrate-").empty());  // its private folder
   const auto second = run_process(KMS_MIGRATE_BIN, args);
   EXPECT_EQ(second.exit_code, 2) << second.out;
   EXPECT_NE(second.out.find("another kms-migrate run"), std::string::npos) << second.out;
@@ -92,7 +92,7 @@ TEST_F(Reliability, SecondUpgradeOfTheSameTargetIsRefusedAndAKilledRunLeavesNoSt
   EXPECT_FALSE(fs::exists(out / "kms55.db"));
   const auto third = run_process(KMS_MIGRATE_BIN, args);
   EXPECT_EQ(third.exit_code, 0) << third.out;
-  if (!files_containing(tmp / "out", ".tmp").empty()) ADD_FAILURE() << "temporary file still there";
+  if (!files_containing(tmp / "out", ".kms55.db.kms-migrate-").empty()) ADD_FAILURE() << "private folder still there";
   EXPECT_EQ(files_containing(out, "kms-migrate"), std::vector<std::string>{});
 }
 

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "failure.h"
+#include "folder_entries.h"
 #include "run_paths.h"
 #include "text_util.h"
 
@@ -38,7 +39,7 @@ class ScratchFolder {
   }
   // Emptied through the descriptor held since its creation, so that even with
   // no descriptor left (too many open files) nothing stays behind; anything
-  // but a plain file in it (never made by the run) falls back to remove_all.
+  // but a plain file in it (a private folder of a database) is removed as a tree.
   ~ScratchFolder() {
     DIR* dir = fd_ >= 0 ? ::fdopendir(fd_) : nullptr;
     if (dir) {
@@ -50,10 +51,7 @@ class ScratchFolder {
     } else if (fd_ >= 0) {
       ::close(fd_);
     }
-    if (::rmdir(path_.c_str()) != 0) {
-      std::error_code ec;
-      fs::remove_all(path_, ec);
-    }
+    if (::rmdir(path_.c_str()) != 0) (void)remove_tree(path_);
   }
   ScratchFolder(const ScratchFolder&) = delete;
   ScratchFolder& operator=(const ScratchFolder&) = delete;
@@ -77,22 +75,16 @@ pid_t scratch_pid(const std::string& name) {
 /// process is gone and nobody holds their lock. Removed; their paths returned.
 std::vector<std::string> remove_stale_scratch(const fs::path& tmp) {
   std::vector<std::string> removed;
-  std::error_code ec;
-  for (fs::directory_iterator it(tmp, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (name.compare(0, std::strlen(kScratchPrefix), kScratchPrefix) != 0) continue;
+  for (const auto& name : names_starting(tmp, kScratchPrefix)) {
+    const fs::path path = tmp / name;
     struct stat st {};
-    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) continue;
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) continue;
     const pid_t pid = scratch_pid(name);
     if (pid == ::getpid() || (pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM))) continue;  // its run lives
-    const int fd = ::open(it->path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) continue;
     const bool unused = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
-    if (unused) {
-      std::error_code rm;
-      fs::remove_all(it->path(), rm);
-      if (!rm) removed.push_back(it->path().string());
-    }
+    if (unused && remove_tree(path)) removed.push_back(path.string());
     ::close(fd);
   }
   return removed;
@@ -104,6 +96,7 @@ class UpgradeTarget final : public Destination {
   fs::path prepare(std::vector<std::string>& notes) override {
     stop_unless(check_target(opt_.target, opt_.force == Overwrite::Yes, opt_.source, NewFile::Target));
     lock_.emplace(opt_.target);  // held until the run ends, success or not (a busy target: a Stop, exit 2)
+    if (opt_.force == Overwrite::Yes) replacing_ = file_id_of(opt_.target);  // only this file may be replaced
     for (const auto& n : remove_stale_temporaries(opt_.target)) {
       notes.push_back("removed the temporary file left by an earlier run that was stopped: " + n);
     }
@@ -124,10 +117,8 @@ class UpgradeTarget final : public Destination {
     return std::nullopt;
   }
   void commit(TemporaryDatabase& temp, std::vector<std::string>& notes) override {
-    // Without --force, a file that appeared at the target during the run is not replaced.
-    const auto replace =
-        opt_.force == Overwrite::Yes ? TemporaryDatabase::Replace::Yes : TemporaryDatabase::Replace::No;
-    if (!temp.publish(replace)) {
+    // Only the file seen at the start, with --force; nothing that appeared meanwhile.
+    if (!temp.publish(replacing_)) {
       notes.push_back("the database is in place, but its folder could not be synced: run sync before a power cut");
     }
   }
@@ -135,6 +126,7 @@ class UpgradeTarget final : public Destination {
  private:
   const UpgradeOptions& opt_;
   std::optional<TargetLock> lock_;
+  std::optional<FileId> replacing_;
 };
 
 class RehearsalScratch final : public Destination {
@@ -173,7 +165,7 @@ class RehearsalScratch final : public Destination {
            " record file(s) rejected (without --allow-rejected nothing would be written)";
   }
   void commit(TemporaryDatabase&, std::vector<std::string>& notes) override {
-    if (kept_ && !kept_->publish(TemporaryDatabase::Replace::No)) {
+    if (kept_ && !kept_->publish()) {
       notes.push_back(
           "the --keep-db copy is in place, but its folder could not be synced: run sync before a "
           "power cut");

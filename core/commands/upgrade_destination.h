@@ -11,6 +11,7 @@
 
 #include "outcome.h"
 #include "target_file.h"
+#include "temporary_database.h"
 #include "upgrade_options.h"
 
 namespace kms::core::detail {

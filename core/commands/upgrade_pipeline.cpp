@@ -150,10 +150,10 @@ void Pipeline::note_space(std::exception_ptr e, const TemporaryDatabase& temp) {
   try {
     std::rethrow_exception(e);
   } catch (const DbError& d) {
-    space_note_ = space_diagnosis(is_storage_failure(d.code()), temp.path().parent_path());
+    space_note_ = space_diagnosis(is_storage_failure(d.code()), temp.folder());
   } catch (const SystemError& s) {
     if (s.error_number() == ENOSPC || s.error_number() == EFBIG) {
-      space_note_ = space_diagnosis(true, temp.path().parent_path());
+      space_note_ = space_diagnosis(true, temp.folder());
     }
   } catch (...) {
   }

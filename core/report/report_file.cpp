@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "failure.h"
+#include "folder_entries.h"
 #include "report_html.h"
 #include "report_json.h"
 #include "text_util.h"
@@ -23,19 +24,16 @@ namespace {
 /// (".NAME.kms-migrate-PID[-N].partial" whose process is gone, writable by
 /// its owner): removed.
 void remove_stale_partials(const fs::path& folder, const std::string& stem) {
-  std::error_code ec;
-  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (name.compare(0, stem.size(), stem) != 0 || name.size() < 8 || name.compare(name.size() - 8, 8, ".partial") != 0)
-      continue;
+  for (const auto& name : names_starting(folder, stem)) {
+    if (name.size() < 8 || name.compare(name.size() - 8, 8, ".partial") != 0) continue;
+    const fs::path path = folder / name;
     const std::string pid_text = name.substr(stem.size(), name.find_first_of("-.", stem.size()) - stem.size());
     const auto pid = parse_decimal(pid_text);
     if (!pid || *pid <= 0 || *pid > (1LL << 30)) continue;
     if (::kill(static_cast<pid_t>(*pid), 0) == 0 || errno == EPERM) continue;  // its run lives
     struct stat st {};
     // Read-only: a complete report that could not be put in place (finish()), kept.
-    if (::lstat(it->path().c_str(), &st) == 0 && st.st_uid == ::geteuid() && (st.st_mode & S_IWUSR))
-      ::unlink(it->path().c_str());
+    if (::lstat(path.c_str(), &st) == 0 && st.st_uid == ::geteuid() && (st.st_mode & S_IWUSR)) ::unlink(path.c_str());
   }
 }
 
@@ -115,6 +113,16 @@ void ReportFile::write(std::string_view text) {
 void ReportFile::write_ending_and_sync(const RunReport& r) {
   write_ending(r);
   if (std::fflush(out_) != 0 || ::fsync(::fileno(out_)) != 0) fail("write");
+}
+
+std::string ReportFile::obstacle() const {
+  struct stat st {};
+  if (::lstat(path_.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return {};
+  return "'" + path_.string() + "' is now " +
+         (S_ISDIR(st.st_mode)   ? "a folder"
+          : S_ISLNK(st.st_mode) ? "a link"
+                                : "not a regular file") +
+         ", and the report cannot be put there";
 }
 
 void ReportFile::prepare(const RunReport& r) {

@@ -32,6 +32,9 @@ class ReportFile {
   /// rename into place. Throws on I/O failure.
   void finish(const RunReport& r);
   const std::filesystem::path& path() const { return path_; }
+  /// Why the report could not be renamed to its name now ("" when it can: the
+  /// name is free or a regular file), asked before any report is put in place.
+  std::string obstacle() const;
   const std::filesystem::path& temporary_path() const { return partial_; }
 
  protected:

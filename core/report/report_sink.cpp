@@ -66,10 +66,21 @@ void ReportSink::prepare(const RunReport& r) {
 }
 
 void ReportSink::finish(const RunReport& r) {
+  // A run that committed nothing and cannot put every report in place failed:
+  // so say the reports that can be put in place (a committed upgrade stays succeeded).
+  RunReport ending = r;
+  const bool committed = r.command == "upgrade" && r.status == RunStatus::Succeeded;
+  for (const auto& file : files_) {
+    const std::string why = file->obstacle();
+    if (why.empty() || committed) continue;
+    ending.status = RunStatus::Failed;
+    ending.message = why;
+    break;
+  }
   std::exception_ptr first;
   for (auto& file : files_) {
     try {
-      file->finish(r);
+      file->finish(ending);
     } catch (...) {
       if (!first) first = std::current_exception();
     }

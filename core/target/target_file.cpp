@@ -21,17 +21,6 @@ namespace fs = std::filesystem;
 namespace kms::core {
 namespace {
 
-constexpr const char* kTempMarker = ".kms-migrate-";
-
-void fsync_path(const fs::path& p, int flags) {
-  const int fd = ::open(p.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) throw SystemError("open", p.string(), errno);
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0) throw SystemError("sync", p.string(), err);
-}
-
 fs::path folder_of(const fs::path& p) {
   const fs::path parent = fs::absolute(p).parent_path();
   return parent.empty() ? fs::path(".") : parent;
@@ -64,44 +53,6 @@ int open_new_owner_only(const fs::path& p) {
 }  // namespace
 
 void create_owner_only_file(const fs::path& p) { ::close(open_new_owner_only(p)); }
-
-void copy_database(const fs::path& from, const TemporaryDatabase& to, const CancelFlag* cancel) {
-  const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) throw SystemError("open", from.string(), errno);
-  const int out = ::open(to.path().c_str(), O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
-  if (out < 0) {
-    const int err = errno;
-    ::close(in);
-    throw SystemError("open", to.path().string(), err);
-  }
-  // The first failure: the operation, the file, errno (a cancel stops the copy too).
-  std::optional<SystemError> error;
-  bool cancelled = false;
-  char buf[1 << 16];
-  for (;;) {
-    if (cancel && cancel->requested()) {
-      cancelled = true;
-      break;
-    }
-    const ssize_t n = ::read(in, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) error.emplace("read", from.string(), errno);
-    if (n <= 0) break;
-    for (ssize_t done = 0; done < n && !error;) {
-      const ssize_t w = ::write(out, buf + done, static_cast<std::size_t>(n - done));
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0)
-        error.emplace("write", to.path().string(), errno);
-      else
-        done += w;
-    }
-    if (error) break;
-  }
-  ::close(in);
-  if (::close(out) != 0 && !error) error.emplace("write", to.path().string(), errno);
-  if (error) throw *error;
-  if (cancelled) throw_if_cancelled(cancel);
-}
 
 namespace {
 
@@ -165,19 +116,6 @@ Status check_target(const fs::path& target, bool force, const fs::path& source, 
   return Error{ExitCode::Usage, std::move(why), target.string(), 0};
 }
 
-std::vector<std::string> remove_stale_temporaries(const fs::path& target) {
-  std::vector<std::string> removed;
-  const std::string prefix = "." + target.filename().string() + kTempMarker;
-  std::error_code ec;
-  for (fs::directory_iterator it(folder_of(target), ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (name.compare(0, prefix.size(), prefix) != 0) continue;
-    std::error_code rm;
-    if (fs::remove(it->path(), rm)) removed.push_back(name);
-  }
-  return removed;
-}
-
 TargetLock::TargetLock(const fs::path& target)
     : path_(folder_of(target) / ("." + target.filename().string() + ".kms-migrate.lock")) {
   for (int attempt = 0; attempt < 5; ++attempt) {
@@ -230,83 +168,6 @@ TargetLock::~TargetLock() {
   if (fd_ < 0) return;
   ::unlink(path_.c_str());  // while still holding the lock
   ::close(fd_);
-}
-
-TemporaryDatabase::TemporaryDatabase(const fs::path& final_path)
-    : final_(fs::absolute(final_path)),
-      temp_(folder_of(final_path) /
-            ("." + final_path.filename().string() + kTempMarker + std::to_string(::getpid()) + ".tmp")) {
-  create_owner_only_file(temp_);  // SQLite then opens it, and gives its -journal the same mode
-}
-
-TemporaryDatabase::~TemporaryDatabase() {
-  join_writeback();
-  if (!done_) discard();
-}
-
-void TemporaryDatabase::discard() noexcept {
-  join_writeback();
-  std::error_code ec;
-  fs::remove(temp_, ec);
-  fs::remove(temp_.string() + "-journal", ec);
-  fs::remove(temp_.string() + "-wal", ec);
-  fs::remove(temp_.string() + "-shm", ec);
-  done_ = true;
-}
-
-void TemporaryDatabase::start_writeback() {
-  join_writeback();
-  const int fd = ::open(temp_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  const auto write_out = [fd] {
-    ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-    ::close(fd);
-  };
-  try {
-    writeback_ = std::thread(write_out);
-  } catch (const std::system_error&) {
-    write_out();  // no thread to be had: here, then
-  }
-}
-
-void TemporaryDatabase::join_writeback() noexcept {
-  if (writeback_.joinable()) writeback_.join();
-}
-
-void TemporaryDatabase::sync() {
-  join_writeback();
-  std::error_code ec;
-  for (const char* suffix : {"-journal", "-wal"}) {
-    if (fs::exists(temp_.string() + suffix, ec)) {
-      throw InternalError("a " + std::string(suffix + 1) + " file is left beside '" + temp_.string() +
-                          "'; the database is not complete");
-    }
-  }
-  fsync_path(temp_, O_RDONLY);
-}
-
-bool TemporaryDatabase::publish(Replace replace) {
-  if (replace == Replace::No) {
-    // Nothing that appeared at the final name during the run is ever replaced.
-    if (::renameat2(AT_FDCWD, temp_.c_str(), AT_FDCWD, final_.c_str(), RENAME_NOREPLACE) != 0) {
-      const int err = errno;
-      if (err == EEXIST) {
-        throw Stop(ExitCode::Usage, "'" + final_.string() +
-                                        "' appeared during the run; it was left as it is and nothing was put "
-                                        "in its place");
-      }
-      throw SystemError("rename '" + temp_.string() + "' to", final_.string(), err);
-    }
-  } else if (::rename(temp_.c_str(), final_.c_str()) != 0) {
-    throw SystemError("rename '" + temp_.string() + "' to", final_.string(), errno);
-  }
-  done_ = true;
-  try {
-    fsync_path(final_.parent_path(), O_RDONLY | O_DIRECTORY);
-  } catch (const SystemError&) {
-    return false;
-  }
-  return true;
 }
 
 }  // namespace kms::core
