@@ -30,11 +30,12 @@ void note_failure(int err) {
 }
 
 /// Writes `text` to `fd` in pieces a pipe takes whole once it is writable
-/// (PIPE_BUF), waiting for it at most a second after the first such write.
+/// (PIPE_BUF), waiting for it at most half a second after the first such write
+/// (the cancel is answered within a second in all).
 void write_until_deadline(int fd, const std::string& text) {
   constexpr std::size_t kPiece = 4096;
   AfterCancel& a = g_after[fd == 1 ? 1 : 2];
-  if (a.deadline == Clock::time_point{}) a.deadline = Clock::now() + std::chrono::seconds(1);
+  if (a.deadline == Clock::time_point{}) a.deadline = Clock::now() + std::chrono::milliseconds(500);
   for (std::size_t done = 0; done < text.size() && !a.dead;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(a.deadline - Clock::now()).count();
     pollfd p{fd, POLLOUT, 0};

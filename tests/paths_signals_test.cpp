@@ -268,8 +268,8 @@ TEST_F(PathsAndSignals, EverySignalAtEveryMomentCancelsCleanly) {
   const fs::path fifo = tmp / "stop.fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
-    for (const std::string point :
-         {"start", "reading", "verifying", "report", "integrity check", "fsync and rename", "before-rename"}) {
+    for (const std::string point : {"start", "reading", "cross-file checks", "verifying", "report", "integrity check",
+                                    "fsync and rename", "before-rename"}) {
       SCOPED_TRACE(std::string(strsignal(sig)) + " at " + point);
       const fs::path dir = out / (std::to_string(sig) + "-" + point);
       fs::create_directories(dir);
@@ -299,6 +299,9 @@ TEST_F(PathsAndSignals, EverySignalAtEveryMomentCancelsCleanly) {
       }
       if (point == "verifying") {
         EXPECT_NE(said.find("cancelled while verifying, after 1 of 39 records"), std::string::npos) << said;
+      }
+      if (point == "cross-file checks") {
+        EXPECT_NE(said.find("cancelled during the cross-file checks"), std::string::npos) << said;
       }
       EXPECT_EQ(said.substr(said.rfind("kms-migrate upgrade: cancelled")).find('\n'),
                 said.size() - said.rfind("kms-migrate upgrade: cancelled") - 1)

@@ -66,6 +66,7 @@ void Pipeline::build(Db& db) {
   db.exec("BEGIN");
   progress("cross-file checks", 0, 0);
   reject_duplicates(db, writer);
+  check_cancel();  // a cancel during the checks is said as such, not as one of the index build
   progress("index build", 0, 0);
   writer.create_indexes();  // the MailboxDN index in one sort, now that no two clients share one
   db.exec("COMMIT");

@@ -13,7 +13,7 @@ const char* errno_advice(int e) {
       return "the system's table of open files is full";
     case EACCES:
     case EPERM:
-      return "run as a user who may read it, or correct its permissions; nothing is rejected for this";
+      return "run as a user allowed to use it, or correct its permissions";
     case EIO:
       return "an I/O error: check the disk or the network share, then copy the store again";
     case ESTALE:

@@ -52,11 +52,13 @@ VerifyTarget::VerifyTarget(const fs::path& target) : target_(target) {
   struct stat st {};
   if (fd_ < 0 || ::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
     const int err = errno;
-    if (fd_ >= 0 || err == ENOENT || err == ENOTDIR) {
-      if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0) {
+      ::close(fd_);
       fd_ = -1;
-      throw Stop(ExitCode::Usage, "no database at '" + target.string() + "'");
+      const char* kind = S_ISDIR(st.st_mode) ? "a folder" : S_ISFIFO(st.st_mode) ? "a FIFO" : "a special file";
+      throw Stop(ExitCode::Usage, "no database at '" + target.string() + "': it is " + kind);
     }
+    if (err == ENOENT || err == ENOTDIR) throw Stop(ExitCode::Usage, "no database at '" + target.string() + "'");
     throw_path_failure("open", target.string(), err);
   }
   by_fd_ = "/proc/self/fd/" + std::to_string(fd_);
