@@ -180,6 +180,7 @@ int run_verify_command(const Options& o, RunContext& ctx) {
   vo.workers.jobs = o.jobs;
   vo.tool_version = kToolVersion;
   if (o.manifest) vo.manifest = *o.manifest;
+  vo.expect_digest = o.expect_digest;
   if (o.max_record_size_given) vo.max_record_bytes = o.max_record_size;
   return finish(o, ctx, core::run_verify(vo, &ctx.cancel, ctx.progress_fn(), &ctx.report));
 }

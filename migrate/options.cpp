@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/program_options.hpp>
+#include <cctype>
 #include <sstream>
 #include <thread>
 
@@ -18,7 +19,7 @@ const char* kUsageLines[] = {
     "  kms-migrate rehearse --source DIR [--report FILE]... [--keep-db FILE]\n",
     "  kms-migrate upgrade  --source DIR --target FILE [--report FILE]...\n"
     "                       [--allow-rejected] [--force] [--yes]\n",
-    "  kms-migrate verify   --source DIR --target FILE [--report FILE]...\n",
+    "  kms-migrate verify   --source DIR --target FILE [--report FILE]... [--expect-digest HEX]\n",
 };
 
 const char* kUsageTail =
@@ -101,7 +102,10 @@ po::options_description command_options(Command c, Options& o) {
     case Command::Verify:
       d.add_options()("target", po::value<std::string>(&o.target)->required()->value_name("FILE"),
                       "the 5.5 database to check")("report", po::value<std::vector<std::string>>()->value_name("FILE"),
-                                                   kReportHelp);
+                                                   kReportHelp)(
+          "expect-digest", po::value<std::string>()->value_name("HEX"),
+          "fail unless the database and the store give this content_digest or store_digest (from the rehearsal "
+          "or the sign-off)");
       break;
   }
   return d;
@@ -238,6 +242,13 @@ std::optional<ParseOutcome> take_values(const po::variables_map& vm, Options& o)
   if (vm.count("keep-db")) o.keep_db = vm["keep-db"].as<std::string>();
   if (vm.count("mailbox")) o.mailbox = vm["mailbox"].as<std::string>();
   if (vm.count("manifest")) o.manifest = vm["manifest"].as<std::string>();
+  if (vm.count("expect-digest")) {
+    o.expect_digest = vm["expect-digest"].as<std::string>();
+    const bool hex =
+        o.expect_digest->size() == 64 && std::all_of(o.expect_digest->begin(), o.expect_digest->end(),
+                                                     [](unsigned char c) { return std::isxdigit(c) != 0; });
+    if (!hex) return error("--expect-digest takes the 64 hexadecimal digits of a digest", o.command);
+  }
   const std::string progress = vm["progress"].as<std::string>();
   if (progress == "auto")
     o.progress = ProgressMode::Auto;

@@ -20,7 +20,8 @@ struct Options {
   std::vector<std::string> reports;  ///< --report, in the order given
   std::optional<std::string> keep_db;
   std::optional<std::string> mailbox;
-  std::optional<std::string> manifest;  ///< --manifest FILE (every command)
+  std::optional<std::string> manifest;       ///< --manifest FILE (every command)
+  std::optional<std::string> expect_digest;  ///< verify --expect-digest HEX
   bool json = false;
   bool summary = false;  ///< scan --mailbox: the inventory too
   bool all = false;      ///< scan: every line of each list

@@ -92,6 +92,7 @@ void print_inventory(std::FILE* out, const core::ScanResult& r, bool all) {
   for (const auto& [st, n] : r.legacy_states) say(out, "  %s: %d", legacy_state_label(st), n);
   say(out, "\n");
   say(out, "  digest    %s (what a rehearsal and the upgrade of this store will record)\n", r.content_digest);
+  say(out, "  store     %s (store_digest: every file read, rejects and skips included)\n", r.store_digest);
   using F = core::FileSummary;
   const auto dn = [](const F& f) { return f.mailbox_dn.empty() ? std::string("(no MailboxDN)") : f.mailbox_dn; };
   print_list(

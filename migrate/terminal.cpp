@@ -74,11 +74,13 @@ bool ask_to_proceed(int tty, const core::Plan& plan) {
       "kms-migrate upgrade is ready to commit. It will write %zu client record(s) (%zu migrated, %zu normalized)\n"
       "  from    %s\n"
       "  to      %s\n"
-      "  digest  %s\n"
+      "  digest  %s (content_digest: the clients)\n"
+      "  store   %s (store_digest: every file read, rejects and skips included)\n"
       "%zu file(s) rejected and %zu skipped will not be migrated (their bytes are archived).\n"
       "Proceed? [y/N] ",
       c.migrated + c.normalized, c.migrated, c.normalized, plan.source, plan.target,
-      plan.content_digest.empty() ? std::string("(none)") : plan.content_digest, c.rejected, c.skipped);
+      plan.content_digest.empty() ? std::string("(none)") : plan.content_digest,
+      plan.store_digest.empty() ? std::string("(none)") : plan.store_digest, c.rejected, c.skipped);
   if (!write_to_terminal(tty, question)) return false;
   std::string answer;
   char ch;
@@ -161,6 +163,7 @@ void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet,
           : rep.blocked             ? " (what upgrade --allow-rejected will record)"
                                     : " (what the upgrade will record)");
     }
+    if (rep.store_digest) say(out, "  store     %s (store_digest: every file read)\n", *rep.store_digest);
     for (const auto& p : reports) say(out, "  report    %s\n", p.string());
     say(out, "  time      %.2f s\n", rep.elapsed_seconds);
   }

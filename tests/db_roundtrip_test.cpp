@@ -7,6 +7,7 @@
 #include "db_writer.h"
 #include "record_compare.h"
 #include "row_batch.h"
+#include "sqlite_handle.h"
 #include "test_util.h"
 
 namespace kms::core {

@@ -20,6 +20,7 @@
 #include "cert_factory.h"
 #include "content_digest.h"
 #include "db_reader.h"
+#include "sqlite_handle.h"
 
 namespace fs = std::filesystem;
 

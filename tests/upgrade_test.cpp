@@ -11,6 +11,7 @@
 
 #include "content_digest.h"
 #include "report_sink.h"
+#include "sqlite_handle.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;

@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "sqlite_handle.h"
@@ -125,6 +126,8 @@ TEST_F(VerifyTamper, EveryOtherTableIsChecked) {
   expect_fails("UPDATE password_policy SET passwords_required = 2 WHERE task = 'administer'",
                "password_policy 'administer'");
   expect_fails("UPDATE migration_meta SET value = '39' WHERE key = 'migrated'", "migration_meta migrated is 39");
+  expect_fails("UPDATE migration_meta SET value = upper(value) WHERE key = 'store_digest'",
+               "migration_meta store_digest is");
   expect_fails("INSERT INTO migration_meta VALUES ('approved_by', 'nobody')",
                "'approved_by' that the tool never writes");
   expect_fails("DELETE FROM migration_meta WHERE key = 'operator'", "migration_meta has no operator");
@@ -280,6 +283,51 @@ TEST_F(VerifyTamper, TheFileIsExactlyWhatSQLiteWrote) {
   const auto r = verify(db);
   EXPECT_NE(r.exit_code, 0) << r.out;
   EXPECT_EQ(r.out.find("succeeded"), std::string::npos) << r.out;
+}
+
+// The two digests: content_digest proves the clients, store_digest every file
+// of the copy read (a reject or a skipped entry that changes changes it). scan,
+// rehearse, upgrade and verify give the same; verify --expect-digest holds the
+// database and the store to either.
+TEST_F(VerifyTamper, EveryCommandGivesTheDigestsAndVerifyHoldsThemToTheExpected) {
+  const auto scan = kms({"scan", "--json", "--source", security.string()});
+  ASSERT_EQ(scan.exit_code, 0) << scan.out;
+  const auto j = nlohmann::json::parse(scan.out);
+  const std::string content = j["content_digest"], store = j["store_digest"];
+  ASSERT_EQ(store.size(), 64u) << scan.out;
+  ASSERT_NE(store, content);
+  ASSERT_EQ(kms({"rehearse", "--source", security.string(), "--report", (tmp / "r.jsonl").string()}).exit_code, 0);
+  EXPECT_EQ(read_jsonl(tmp / "r.jsonl").back()["store_digest"], store);
+  {
+    core::Db d(good.string(), core::OpenMode::ReadOnly);
+    core::Stmt q(d, "SELECT value FROM migration_meta WHERE key = 'store_digest'");
+    ASSERT_TRUE(q.step());
+    EXPECT_EQ(q.text(0), store);
+  }
+  std::string upper = store;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const std::string& expect : {content, store, upper}) {
+    const auto v = kms({"verify", "--source", security.string(), "--target", good.string(), "--report",
+                        (tmp / "v.jsonl").string(), "--expect-digest", expect});
+    EXPECT_EQ(v.exit_code, 0) << expect << "\n" << v.out;
+    EXPECT_EQ(read_jsonl(tmp / "v.jsonl").back()["store_digest"], store);
+  }
+  // Another copy: one more file, rejected. The clients are the same; the copy is not.
+  write_file(clients / "Mzzrejected01.ini", "[Client]\r\nState=1\r\n");
+  const fs::path other = tmp / "other.db";
+  ASSERT_EQ(kms({"upgrade", "--source", security.string(), "--target", other.string(), "--allow-rejected"}).exit_code,
+            0);
+  auto v = kms({"verify", "--source", security.string(), "--target", other.string(), "--expect-digest", store});
+  EXPECT_EQ(v.exit_code, 1) << v.out;
+  EXPECT_NE(v.out.find("neither digest is the one expected (" + store + ")"), std::string::npos) << v.out;
+  v = kms({"verify", "--source", security.string(), "--target", other.string(), "--expect-digest", content});
+  EXPECT_EQ(v.exit_code, 0) << v.out;
+  // The database's own store_digest is held to the store's.
+  v = kms({"verify", "--source", security.string(), "--target", good.string()});
+  EXPECT_EQ(v.exit_code, 1) << v.out;
+  EXPECT_NE(v.out.find("migration_meta store_digest is " + store), std::string::npos) << v.out;
+  EXPECT_EQ(
+      kms({"verify", "--source", security.string(), "--target", good.string(), "--expect-digest", "abc"}).exit_code, 2);
 }
 
 // The size limit is the operator's: the one the database records is held to

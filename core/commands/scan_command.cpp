@@ -5,6 +5,7 @@
 #include "outcome.h"
 #include "run_end.h"
 #include "store_analysis.h"
+#include "store_digest.h"
 #include "text_util.h"
 
 namespace kms::core {
@@ -18,10 +19,12 @@ bool matches_mailbox(const FileSummary& f, const std::string& query) {
 void tally(ScanResult& res, const ScanOptions& o, const StoreDir& dir, const StoreAnalysis& a, std::time_t now,
            SkippedNames& skipped) {
   bool first = true;  // content_digest_streamed reads the files a second time when they are not in record id order
+  StoreDigest store;
   res.content_digest = content_digest_streamed([&](const DigestVisitor& digest) {
     res.files->each([&](std::size_t i, FileSummary& f, std::string_view) {
       if (expects_client(f.outcome) && f.written_digest) digest(record_id_part(f.path), *f.written_digest);
       if (!first) return;
+      add_to(store, f);
       count_file(res.counts, f.outcome, std::nullopt);
       if (f.outcome == RecordOutcome::Skipped) skipped.add(f.path);
       if (f.outcome != RecordOutcome::Skipped)
@@ -33,6 +36,7 @@ void tally(ScanResult& res, const ScanOptions& o, const StoreDir& dir, const Sto
     });
     first = false;
   });
+  res.store_digest = store.hex();
 }
 
 }  // namespace

@@ -38,6 +38,8 @@ struct ScanResult {
   /// The content_digest a rehearsal and an upgrade of this store record (over
   /// the records that would be written, after the cross-file rules).
   std::string content_digest;
+  /// The store_digest they record (every entry: name, kind, size, SHA-256, outcome).
+  std::string store_digest;
   Counts counts;  ///< files by outcome (no verification)
   /// Record files by legacy State: "1" to "4", "unknown" when unreadable.
   std::map<std::string, int> legacy_states;

@@ -66,6 +66,7 @@ Json scan_document(const ScanOptions& o, const ScanResult& r) {
   j["rejected"] = c.rejected;
   j["skipped"] = c.skipped;
   j["content_digest"] = r.content_digest;
+  j["store_digest"] = r.store_digest;
   j["records_by_legacy_state"] = r.legacy_states;
   j["normalizations"] = Json::array();
   j["records_with_issues"] = Json::array();

@@ -46,6 +46,7 @@ struct Plan {
   std::string source;
   std::string target;
   std::string content_digest;  ///< what the run will record
+  std::string store_digest;    ///< over every entry of the store as read
 };
 
 struct UpgradeHooks {

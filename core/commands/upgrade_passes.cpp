@@ -215,6 +215,7 @@ void Pipeline::finish_database(Db& db) {
         {"source", fs::absolute(opt_.source).string()},
         {"target", rep_.target.value_or("")},
         {"content_digest", rep_.content_digest.value_or("")},
+        {"store_digest", rep_.store_digest.value_or("")},
         {"allow_rejected", opt_.allow_rejected == AllowRejected::Yes ? "1" : "0"},
         {"max_record_size", std::to_string(opt_.max_record_bytes)},
         {"host", rep_.host},

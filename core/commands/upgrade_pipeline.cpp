@@ -17,6 +17,7 @@
 #include "empty_store.h"
 #include "run_end.h"
 #include "run_facts.h"
+#include "store_digest.h"
 #include "test_stop_point.h"
 #include "text_util.h"
 
@@ -99,6 +100,7 @@ void Pipeline::run() {
     end_run_on_exception(res_, hooks_.cancel, words);
   }
   rep_.content_digest.reset();
+  rep_.store_digest.reset();
   if (rep_.finished_at.empty()) rep_.finished_at = iso_utc(std::time(nullptr));
   try {
     report_totals();  // reads the tracks' temporary file: the failure may have been that very disk
@@ -114,7 +116,7 @@ void Pipeline::run() {
 void Pipeline::write_and_check(Db& db, TemporaryDatabase& temp) {
   try {
     timed("read_check_write", [&] { build(db); });
-    if (manifest_) timed("manifest", [&] { check_manifest(db); });
+    timed("store_digest", [&] { digest_store(db); });
     refusal_ = refusal();
     rep_.blocked = refusal_.refused();
     rep_.store_failure = refusal_.store;
@@ -178,8 +180,8 @@ std::string Pipeline::cancelled_message() const {
 void Pipeline::confirm() {
   if (!hooks_.confirm) return;
   const auto asked = std::chrono::steady_clock::now();
-  const bool yes = hooks_.confirm(
-      Plan{tracks_.counts(), opt_.source.string(), opt_.target.string(), rep_.content_digest.value_or("")});
+  const bool yes = hooks_.confirm(Plan{tracks_.counts(), opt_.source.string(), opt_.target.string(),
+                                       rep_.content_digest.value_or(""), rep_.store_digest.value_or("")});
   res_.prompt_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count();
   if (!yes) throw Stop(ExitCode::Cancelled, "cancelled");
 }
@@ -211,15 +213,30 @@ void Pipeline::commit(TemporaryDatabase& temp, const fs::path& final_path) {
   if (opt_.mode != RunMode::Upgrade && opt_.keep_db) res_.kept_copy = *opt_.keep_db;
 }
 
-void Pipeline::check_manifest(Db& db) {
-  progress("checking the manifest", 0, 0);
-  ManifestCheck check(*manifest_, store_->fd());
-  Stmt q(db, "SELECT path, sha256 FROM legacy_files ORDER BY path");
+// One pass over every file as recorded, in name order: the store digest (the
+// kind from the listing's stamp) and, with --manifest, the manifest check.
+void Pipeline::digest_store(Db& db) {
+  std::optional<ManifestCheck> check;
+  if (manifest_) {
+    progress("checking the manifest", 0, 0);
+    check.emplace(*manifest_, store_->fd());
+  }
+  StoreDigest digest;
+  Stmt q(db, "SELECT path, size, sha256, outcome FROM legacy_files ORDER BY path");
+  std::size_t i = 0;
   for (std::size_t n = 0; q.step(); ++n) {
     if (n % 1024 == 0) check_cancel();
-    check.entry(q.text_view(0), q.is_null(1) ? std::string() : q.text(1));
+    const std::string_view path = q.text_view(0);
+    while (i < tracks_.size() && tracks_.path(i) != path) ++i;
+    if (i == tracks_.size()) throw InternalError("legacy_files has a row that no file of the listing accounts for");
+    const FileTrack t = tracks_.get(i++);
+    const std::string sha = q.is_null(2) ? std::string() : q.text(2);
+    digest.add(path, t.has_stamp ? std::optional<std::uint32_t>(t.stamp.type) : std::nullopt,
+               q.is_null(1) ? std::nullopt : std::optional<std::int64_t>(q.integer(1)), sha, q.text_view(3));
+    if (check) check->entry(path, sha);
   }
-  rep_.manifest = check.finish();
+  rep_.store_digest = digest.hex();
+  if (check) rep_.manifest = check->finish();
 }
 
 Refusal Pipeline::refusal() {

@@ -34,7 +34,7 @@ class Pipeline {
   void write_and_check(Db& db, TemporaryDatabase& temp);
   void check_source_unchanged(Db* db);
   /// With --manifest: every entry of the store against it (after the build, from legacy_files).
-  void check_manifest(Db& db);
+  void digest_store(Db& db);
   /// Whether the upgrade of this store would be refused, and why (after the build and the manifest).
   Refusal refusal();
   void report_totals();

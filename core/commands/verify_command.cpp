@@ -1,6 +1,7 @@
 #include "verify_command.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -19,6 +20,7 @@
 #include "run_facts.h"
 #include "sqlite_handle.h"
 #include "store_analysis.h"
+#include "store_digest.h"
 #include "summary_spool.h"
 #include "text_util.h"
 #include "timestamp.h"
@@ -483,13 +485,28 @@ class VerifyRun {
       });
       rep_.content_digest = all.hex();
     }
+    StoreDigest store;
+    each_judged([&](std::size_t, Judged& j) { add_to(store, j.f); });
+    rep_.store_digest = store.hex();
     sink_.fill(rep_);
     ExpectedMeta expected;
     expected.counts = rep_.totals;
     expected.content_digest = *rep_.content_digest;
+    expected.store_digest = *rep_.store_digest;
     expected.max_record_size = limit_;
+    if (o_.expect_digest) problems_.add_all("expected digest", expected_digest_differences());
     problems_.add_all("migration_meta", meta_differences(meta_, expected));
     problems_.add_all("password_policy", password_policy_differences(*db_));
+  }
+
+  /// --expect-digest: either digest, as both the store and the database give it
+  /// (the database's own values are held to these by the meta check).
+  std::vector<std::string> expected_digest_differences() const {
+    std::string want = *o_.expect_digest;
+    for (char& c : want) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (want == *rep_.content_digest || want == *rep_.store_digest) return {};
+    return {"neither digest is the one expected (" + want + "): content_digest is " + *rep_.content_digest +
+            ", store_digest is " + *rep_.store_digest};
   }
 
   void verdict() {

@@ -18,10 +18,12 @@ struct VerifyOptions {
   std::filesystem::path source;
   std::filesystem::path target;
   OrderedOptions workers;  ///< the threads that read and parse the store
-  /// nullopt: the limit the upgrade recorded in migration_meta (else 1 MiB).
+  /// nullopt: the default limit (the database's own is only compared with it).
   std::optional<std::int64_t> max_record_bytes;
   std::string tool_version;                       ///< for the report's facts
   std::optional<std::filesystem::path> manifest;  ///< the list of the server's files the store must match
+  /// --expect-digest: the content_digest or store_digest the run must find (hex).
+  std::optional<std::string> expect_digest;
 };
 
 /// Exit 0 when everything passes, 1 when anything differs, 2 when the target

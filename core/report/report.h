@@ -39,6 +39,8 @@ struct RunReport {
   std::string source;
   std::optional<std::string> target;
   std::optional<std::string> content_digest;
+  /// Over every entry of the store as the run saw it (store_digest.h).
+  std::optional<std::string> store_digest;
   double elapsed_seconds = 0;
   bool blocked =
       false;  ///< the upgrade would be (or was) refused: files rejected without --allow-rejected, or a store failure

@@ -77,6 +77,7 @@ std::string facts(const RunReport& r) {
   row("Finished (UTC)", r.finished_at, "fact-finished");
   row("Duration", seconds, "fact-duration");
   row("Content digest", r.content_digest.value_or(""), "fact-digest", true);
+  row("Store digest", r.store_digest.value_or(""), "fact-store-digest", true);
   row("Record size limit", r.max_record_size > 0 ? std::to_string(r.max_record_size) + " bytes" : "", "fact-limit");
   if (r.manifest) {
     row("Manifest",

@@ -66,6 +66,7 @@ nlohmann::ordered_json summary_json(const RunReport& r) {
   j["source"] = r.source;
   j["target"] = r.target ? nlohmann::ordered_json(*r.target) : nlohmann::ordered_json(nullptr);
   j["content_digest"] = r.content_digest ? nlohmann::ordered_json(*r.content_digest) : nlohmann::ordered_json(nullptr);
+  j["store_digest"] = r.store_digest ? nlohmann::ordered_json(*r.store_digest) : nlohmann::ordered_json(nullptr);
   j["elapsed_seconds"] = static_cast<double>(static_cast<long long>(r.elapsed_seconds * 1000)) / 1000.0;
   j["tool_version"] = null_or(r.tool_version);
   j["started_at"] = null_or(r.started_at);

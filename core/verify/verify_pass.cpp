@@ -5,6 +5,7 @@
 #include "content_digest.h"
 #include "db_reader.h"
 #include "record_compare.h"
+#include "sqlite_handle.h"
 
 namespace kms::core {
 

@@ -154,6 +154,7 @@ std::vector<std::string> meta_differences(const Meta& meta, const ExpectedMeta& 
   const std::map<std::string, std::string> facts = {
       {"schema_version", std::to_string(kSchemaVersion)},
       {"content_digest", e.content_digest},
+      {"store_digest", e.store_digest},
       {"files_seen", std::to_string(c.files_seen)},
       {"migrated", std::to_string(c.migrated)},
       {"normalized", std::to_string(c.normalized)},

@@ -48,6 +48,7 @@ Meta read_meta(Db& db);
 struct ExpectedMeta {
   Counts counts;                     ///< by the outcomes verify derived
   std::string content_digest;        ///< recomputed from the clients
+  std::string store_digest;          ///< recomputed from the store
   std::int64_t max_record_size = 0;  ///< the limit verify read the store with
 };
 

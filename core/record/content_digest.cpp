@@ -1,40 +1,13 @@
 #include "content_digest.h"
 
 #include <algorithm>
-#include <charconv>
 #include <tuple>
 
+#include "digest_fields.h"
 #include "external_sort.h"
 
 namespace kms::core {
-namespace {
-
-// Each field: one tag byte ('N' null, 'V' value), 8-byte big-endian length, the bytes.
-void put(std::string& out, const void* data, std::size_t n) {
-  char head[9];
-  head[0] = 'V';
-  for (int i = 0; i < 8; ++i) head[1 + i] = static_cast<char>((static_cast<std::uint64_t>(n) >> (56 - 8 * i)) & 0xFF);
-  out.append(head, sizeof head);
-  out.append(static_cast<const char*>(data), n);
-}
-void put(std::string& out, std::string_view s) { put(out, s.data(), s.size()); }
-void put(std::string& out, const std::string& s) { put(out, s.data(), s.size()); }
-void put(std::string& out, const char* s) { put(out, std::string_view(s)); }
-void put(std::string& out, const Bytes& b) { put(out, b.data(), b.size()); }
-void put(std::string& out, std::int64_t v) {
-  char buf[24];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  put(out, buf, static_cast<std::size_t>(r.ptr - buf));
-}
-void put(std::string& out, const std::optional<std::string>& s) {
-  if (s) {
-    put(out, *s);
-  } else {
-    out.push_back('N');
-  }
-}
-
-}  // namespace
+using digest_fields::put;
 
 void serialize_record(std::string& out, const ClientRecord& r) {
   put(out, "client");

@@ -12,7 +12,6 @@
 
 #include "hashing.h"
 #include "record.h"
-#include "sqlite_handle.h"
 
 namespace kms::core {
 
