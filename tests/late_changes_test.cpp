@@ -235,6 +235,21 @@ fs::path entry_starting(const fs::path& folder, const std::string& prefix) {
   return {};
 }
 
+/// What another user who can write to `out` can do to the run's private folder
+/// for `name`: rename it away and plant, at its name, a folder holding their
+/// own `name` (copied from `theirs`), or a link to `theirs`.
+void plant_at(const fs::path& out, const std::string& name, const fs::path& theirs, const std::string& how) {
+  const fs::path own = entry_starting(out, "." + name + ".kms-migrate-");
+  ASSERT_FALSE(own.empty());
+  fs::rename(own, out / "moved-away");
+  if (how == "a folder") {
+    fs::create_directory(own);
+    fs::copy_file(theirs / name, own / name);
+  } else {
+    fs::create_directory_symlink(theirs, own);
+  }
+}
+
 // The temporary database lives in a private folder and is reached through that
 // folder's descriptor: a folder of the same name planted in its place (with a
 // file, or as a link to a folder holding one) is never what is committed.
@@ -248,17 +263,7 @@ TEST_F(LateChanges, TheTemporaryDatabaseCannotBeSwappedByName) {
       write_file(theirs / "t.db", "not a database");
       const auto r = with_change_at(
           tmp.path(), {"upgrade", "--yes", "--progress", "always", "--source", src.string(), "--target", db.string()},
-          point, [&] {
-            const fs::path own = entry_starting(out, ".t.db.kms-migrate-");
-            ASSERT_FALSE(own.empty());
-            fs::rename(own, out / "moved-away");
-            if (how == "a folder") {
-              fs::create_directory(own);
-              fs::copy_file(theirs / "t.db", own / "t.db");
-            } else {
-              fs::create_directory_symlink(theirs, own);
-            }
-          });
+          point, [&] { plant_at(out, "t.db", theirs, how); });
       EXPECT_EQ(r.exit_code, 0) << r.out;
       ASSERT_TRUE(fs::is_regular_file(fs::symlink_status(db))) << r.out;
       EXPECT_TRUE(read_file(db) != "not a database");
@@ -269,6 +274,29 @@ TEST_F(LateChanges, TheTemporaryDatabaseCannotBeSwappedByName) {
       fs::remove_all(out);
       fs::remove_all(theirs);
     }
+  }
+}
+
+// Each report too is built in a private folder and put in place through its
+// descriptor: a forged report planted at the folder's name is never published.
+TEST_F(LateChanges, AReportCannotBeSwappedByName) {
+  for (const std::string how : {"a folder", "a link to a folder"}) {
+    SCOPED_TRACE(how);
+    const fs::path src = fresh_store(), out = tmp / "out", theirs = tmp / "theirs", report = out / "r.jsonl";
+    fs::create_directories(out);
+    fs::create_directories(theirs);
+    write_file(theirs / "r.jsonl", "{\"type\":\"summary\",\"status\":\"forged\"}\n");
+    const auto r = with_change_at(
+        tmp.path(), {"rehearse", "--progress", "always", "--source", src.string(), "--report", report.string()},
+        "before-rename", [&] { plant_at(out, "r.jsonl", theirs, how); });
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    ASSERT_TRUE(fs::is_regular_file(fs::symlink_status(report))) << r.out;
+    const auto lines = read_jsonl(report);
+    EXPECT_EQ(lines.size(), 31u);
+    EXPECT_EQ(lines.back()["status"], "succeeded");
+    EXPECT_TRUE(fs::exists(theirs / "r.jsonl"));
+    fs::remove_all(out);
+    fs::remove_all(theirs);
   }
 }
 

@@ -11,6 +11,7 @@
 
 #include "failure.h"
 #include "folder_entries.h"
+#include "private_folder.h"
 #include "report_html.h"
 #include "report_json.h"
 #include "text_util.h"
@@ -20,21 +21,17 @@ namespace fs = std::filesystem;
 namespace kms::core {
 namespace {
 
-/// Temporary reports of earlier runs for the same report that were killed
-/// (".NAME.kms-migrate-PID[-N].partial" whose process is gone, writable by
-/// its owner): removed.
-void remove_stale_partials(const fs::path& folder, const std::string& stem) {
-  for (const auto& name : names_starting(folder, stem)) {
-    if (name.size() < 8 || name.compare(name.size() - 8, 8, ".partial") != 0) continue;
-    const fs::path path = folder / name;
-    const std::string pid_text = name.substr(stem.size(), name.find_first_of("-.", stem.size()) - stem.size());
-    const auto pid = parse_decimal(pid_text);
-    if (!pid || *pid <= 0 || *pid > (1LL << 30)) continue;
-    if (::kill(static_cast<pid_t>(*pid), 0) == 0 || errno == EPERM) continue;  // its run lives
-    struct stat st {};
-    // Read-only: a complete report that could not be put in place (finish()), kept.
-    if (::lstat(path.c_str(), &st) == 0 && st.st_uid == ::geteuid() && (st.st_mode & S_IWUSR)) ::unlink(path.c_str());
+/// What a dead run left for the same report and must be kept: a complete
+/// report that could not be put in place (finish() made it read-only), in its
+/// private folder or, from an earlier version, as a ".partial" file.
+bool is_kept_report(const fs::path& entry) {
+  struct stat st {};
+  if (::lstat(entry.c_str(), &st) != 0) return false;
+  if (S_ISREG(st.st_mode)) return (st.st_mode & S_IWUSR) == 0;
+  for (const auto& name : names_starting(entry, "")) {
+    if (::lstat((entry / name).c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IWUSR) == 0) return true;
   }
+  return false;
 }
 
 /// JSON Lines and CSV: a line per file as it comes.
@@ -73,23 +70,17 @@ std::unique_ptr<ReportFile> ReportFile::create(const fs::path& path) {
   return std::unique_ptr<ReportFile>(new LineReport(path, format));
 }
 
-ReportFile::ReportFile(fs::path path) : path_(std::move(path)) {
-  const fs::path folder = fs::absolute(path_).parent_path();
-  const std::string prefix = "." + path_.filename().string() + ".kms-migrate-";
-  remove_stale_partials(folder, prefix);
-  const std::string stem = prefix + std::to_string(::getpid());
-  int fd = -1;
-  for (int attempt = 0; fd < 0 && attempt < 100; ++attempt) {
-    partial_ = folder / (stem + (attempt ? "-" + std::to_string(attempt) : "") + ".partial");
-    fd = ::open(partial_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0 && errno != EEXIST) break;
-  }
+ReportFile::ReportFile(fs::path path) : path_(std::move(path)), name_(path_.filename().string()) {
+  remove_stale_private(path_, is_kept_report);
+  folder_ = std::make_unique<PrivateFolder>(path_);
+  partial_ = folder_->path() / name_;
+  const int fd = ::openat(folder_->fd(), name_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) throw SystemError("create the report", partial_.string(), errno);
   out_ = ::fdopen(fd, "wb");
   if (!out_) {
     const int err = errno;
     ::close(fd);
-    ::unlink(partial_.c_str());
+    (void)::unlinkat(folder_->fd(), name_.c_str(), 0);
     throw SystemError("create the report", partial_.string(), err);
   }
 }
@@ -97,8 +88,7 @@ ReportFile::ReportFile(fs::path path) : path_(std::move(path)) {
 ReportFile::~ReportFile() {
   if (!out_) return;
   std::fclose(out_);
-  std::error_code ec;
-  fs::remove(partial_, ec);
+  (void)::unlinkat(folder_->fd(), name_.c_str(), 0);
 }
 
 void ReportFile::fail(const char* what) {
@@ -150,12 +140,15 @@ void ReportFile::finish(const RunReport& r) {
   const bool closed = std::fclose(out_) == 0;
   out_ = nullptr;
   if (!closed) fail("write");
-  if (::rename(partial_.c_str(), path_.c_str()) != 0) {
-    const int err = errno;            // the complete report is left where it is, and said so;
-    ::chmod(partial_.c_str(), 0444);  // read-only: a later run's clean-up keeps it
+  // From the private folder, through its descriptor: the name that is put in place cannot have been swapped.
+  if (::renameat(folder_->fd(), name_.c_str(), AT_FDCWD, path_.c_str()) != 0) {
+    const int err = errno;                                    // the complete report is left where it is, and said so;
+    (void)::fchmodat(folder_->fd(), name_.c_str(), 0444, 0);  // read-only: a later run's clean-up keeps it
+    folder_->keep();
     throw SystemError("put the report in place as",
                       path_.string() + "' (the complete report is in '" + partial_.string(), err);
   }
+  folder_->remove();
   const int dir = ::open(fs::absolute(path_).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir >= 0) {
     ::fsync(dir);

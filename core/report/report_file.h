@@ -1,6 +1,6 @@
-// One report file of a run (docs/reports.md), built in a temporary file beside
-// it (".FILE.kms-migrate-PID.partial", created O_EXCL | O_NOFOLLOW) and renamed
-// into place at the end. The format follows the extension: JSON Lines and CSV
+// One report file of a run (docs/reports.md), built in a private folder beside
+// it (".FILE.kms-migrate-PID-XXXXXX/FILE", private_folder.h) and renamed into
+// place from there, through the folder's descriptor, at the end. The format follows the extension: JSON Lines and CSV
 // are streamed a line per file; the HTML sign-off report keeps what it lists in
 // anonymous temporary files and is written whole at the end.
 #pragma once
@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "private_folder.h"
 #include "report.h"
 
 namespace kms::core {
@@ -19,7 +20,7 @@ class ReportFile {
  public:
   /// Throws SystemError when the file cannot be created.
   static std::unique_ptr<ReportFile> create(const std::filesystem::path& path);
-  virtual ~ReportFile();  ///< an unfinished .partial file is removed
+  virtual ~ReportFile();  ///< an unfinished report is removed, with its private folder
   ReportFile(const ReportFile&) = delete;
   ReportFile& operator=(const ReportFile&) = delete;
 
@@ -35,7 +36,6 @@ class ReportFile {
   /// Why the report could not be renamed to its name now ("" when it can: the
   /// name is free or a regular file), asked before any report is put in place.
   std::string obstacle() const;
-  const std::filesystem::path& temporary_path() const { return partial_; }
 
  protected:
   explicit ReportFile(std::filesystem::path path);
@@ -49,7 +49,9 @@ class ReportFile {
   [[noreturn]] void fail(const char* what);
 
   std::filesystem::path path_;
-  std::filesystem::path partial_;
+  std::string name_;                       ///< of the file in the private folder
+  std::unique_ptr<PrivateFolder> folder_;  ///< where it is built
+  std::filesystem::path partial_;          ///< the file there, by name (for messages)
   std::FILE* out_ = nullptr;
   long ending_offset_ = -1;  ///< where prepare() wrote the ending
   std::string prepared_;     ///< the summary it was written for

@@ -94,9 +94,4 @@ std::vector<std::filesystem::path> ReportSink::paths() const {
   return out;
 }
 
-const std::filesystem::path& ReportSink::temporary_path() const {
-  static const std::filesystem::path none;
-  return files_.empty() ? none : files_.front()->temporary_path();
-}
-
 }  // namespace kms::core

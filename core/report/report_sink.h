@@ -41,8 +41,6 @@ class ReportSink {
   void finish(const RunReport& r);
   /// The report files, in the order given.
   std::vector<std::filesystem::path> paths() const;
-  /// Where the first report is built until finish().
-  const std::filesystem::path& temporary_path() const;
 
  private:
   std::vector<std::unique_ptr<ReportFile>> files_;

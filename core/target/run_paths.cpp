@@ -111,9 +111,10 @@ std::vector<fs::path> source_roots(const fs::path& source) {
 
 Status refused(std::string why) { return Error{ExitCode::Usage, std::move(why), {}, 0}; }
 
-/// The most a temporary name made beside an output adds to its name:
-/// ".NAME.kms-migrate-PID-NN.partial" (a pid of up to 10 digits).
-constexpr std::size_t kTemporaryNameExtra = 1 + 13 + 10 + 3 + 8;
+/// The most the private folder made beside an output adds to its name:
+/// ".NAME.kms-migrate-PID-XXXXXX" (a pid of up to 10 digits); the file in it
+/// takes the output's name again, after a '/'.
+constexpr std::size_t kTemporaryNameExtra = 1 + 13 + 10 + 7;
 
 /// "" when `o`'s temporary names fit its folder's limits on a name and a path;
 /// else why not. Said before any work: a name that only the last step (the
@@ -125,9 +126,9 @@ std::string temporary_names_fit(const Named& o) {
   const std::size_t name = o.real.filename().native().size();
   const std::size_t path = o.real.native().size();
   if (name + kTemporaryNameExtra > static_cast<std::size_t>(name_max) ||
-      path + kTemporaryNameExtra >= static_cast<std::size_t>(PATH_MAX)) {
+      path + kTemporaryNameExtra + 1 + name >= static_cast<std::size_t>(PATH_MAX)) {
     return describe(o) + " has a name of " + std::to_string(name) +
-           " bytes: with the temporary name written beside it (." + "NAME.kms-migrate-PID.partial, " +
+           " bytes: with the private folder made beside it (." + "NAME.kms-migrate-PID-XXXXXX, " +
            std::to_string(kTemporaryNameExtra) + " bytes more) it would exceed the folder's limit of " +
            std::to_string(name_max) + " bytes a name (" + std::to_string(PATH_MAX) + " a path); choose a shorter name";
   }

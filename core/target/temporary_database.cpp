@@ -1,32 +1,22 @@
 #include "temporary_database.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <system_error>
 
 #include "failure.h"
-#include "folder_entries.h"
+#include "private_folder.h"
 #include "run_control.h"
 
 namespace fs = std::filesystem;
 
 namespace kms::core {
 namespace {
-
-constexpr const char* kMarker = ".kms-migrate-";
-
-fs::path folder_of(const fs::path& p) {
-  const fs::path parent = fs::absolute(p).parent_path();
-  return parent.empty() ? fs::path(".") : parent;
-}
 
 /// fsync of a folder; false when it failed.
 bool sync_folder(const fs::path& folder) {
@@ -65,45 +55,18 @@ std::optional<FileId> file_id_at(int dirfd, const char* name) {
 
 std::optional<FileId> file_id_of(const fs::path& p) { return file_id_at(AT_FDCWD, p.c_str()); }
 
-std::vector<std::string> remove_stale_temporaries(const fs::path& target) {
-  std::vector<std::string> removed;
-  const std::string prefix = "." + target.filename().string() + kMarker;
-  const fs::path folder = folder_of(target);
-  for (const auto& name : names_starting(folder, prefix)) {
-    // ".NAME.kms-migrate-PID-XXXXXX" (or "-PID.tmp"): a run that is alive keeps its own,
-    // even if its lock file was taken away.
-    const pid_t pid = static_cast<pid_t>(std::strtol(name.c_str() + prefix.size(), nullptr, 10));
-    if (pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM)) continue;
-    const fs::path p = folder / name;
-    struct stat st {};
-    if (::lstat(p.c_str(), &st) != 0 || st.st_uid != ::geteuid()) continue;
-    if ((S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) && remove_tree(p)) removed.push_back(name);
-  }
-  return removed;
-}
+std::vector<std::string> remove_stale_temporaries(const fs::path& target) { return remove_stale_private(target); }
 
 TemporaryDatabase::TemporaryDatabase(const fs::path& final_path)
-    : final_(fs::absolute(final_path)), name_(final_path.filename().string()) {
-  std::string templ =
-      (folder_of(final_path) / ("." + name_ + kMarker + std::to_string(::getpid()) + "-XXXXXX")).string();
-  if (!::mkdtemp(templ.data())) throw SystemError("create the private folder", templ, errno);
-  folder_ = templ;
-  folder_fd_ = ::open(folder_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (folder_fd_ < 0) {
-    const int err = errno;
-    ::rmdir(folder_.c_str());
-    throw SystemError("open the private folder", folder_.string(), err);
-  }
-  path_ = fs::path("/proc/self/fd/" + std::to_string(folder_fd_)) / name_;
-  // The folder owner-only whatever the umask; the file too (SQLite gives its -journal the same mode).
-  const int fd = ::fchmod(folder_fd_, 0700) == 0
-                     ? ::openat(folder_fd_, name_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)
-                     : -1;
+    : final_(fs::absolute(final_path)), folder_(final_path), name_(final_path.filename().string()) {
+  path_ = folder_.through_fd(name_);
+  // Owner-only whatever the umask (SQLite gives its -journal the same mode).
+  const int fd = ::openat(folder_.fd(), name_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0 || ::fchmod(fd, 0600) != 0) {
     const int err = errno;
     if (fd >= 0) ::close(fd);
     discard();
-    throw SystemError("create", (folder_ / name_).string(), err);
+    throw SystemError("create", (folder_.path() / name_).string(), err);
   }
   ::close(fd);
 }
@@ -111,34 +74,20 @@ TemporaryDatabase::TemporaryDatabase(const fs::path& final_path)
 TemporaryDatabase::~TemporaryDatabase() {
   join_writeback();
   if (!done_) discard();
-  remove_folder();
 }
 
 void TemporaryDatabase::discard() noexcept {
   join_writeback();
   for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
-    (void)::unlinkat(folder_fd_, (name_ + suffix).c_str(), 0);
+    (void)::unlinkat(folder_.fd(), (name_ + suffix).c_str(), 0);
   }
   done_ = true;
-  remove_folder();
-}
-
-void TemporaryDatabase::remove_folder() noexcept {
-  if (folder_fd_ < 0) return;
-  // By name, and only while that name is still our folder.
-  struct stat ours {
-  }, named{};
-  if (::fstat(folder_fd_, &ours) == 0 && ::lstat(folder_.c_str(), &named) == 0 && ours.st_ino == named.st_ino &&
-      ours.st_dev == named.st_dev) {
-    (void)::rmdir(folder_.c_str());
-  }
-  ::close(folder_fd_);
-  folder_fd_ = -1;
+  folder_.remove();
 }
 
 void TemporaryDatabase::start_writeback() {
   join_writeback();
-  const int fd = ::openat(folder_fd_, name_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  const int fd = ::openat(folder_.fd(), name_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return;
   const auto write_out = [fd] {
     ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
@@ -159,40 +108,40 @@ void TemporaryDatabase::sync() {
   join_writeback();
   struct stat st {};
   for (const char* suffix : {"-journal", "-wal"}) {
-    if (::fstatat(folder_fd_, (name_ + suffix).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
-      throw InternalError("a " + std::string(suffix + 1) + " file is left beside '" + (folder_ / name_).string() +
-                          "'; the database is not complete");
+    if (::fstatat(folder_.fd(), (name_ + suffix).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      throw InternalError("a " + std::string(suffix + 1) + " file is left beside '" +
+                          (folder_.path() / name_).string() + "'; the database is not complete");
     }
   }
-  const int fd = ::openat(folder_fd_, name_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) throw SystemError("open", (folder_ / name_).string(), errno);
+  const int fd = ::openat(folder_.fd(), name_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) throw SystemError("open", (folder_.path() / name_).string(), errno);
   const int rc = ::fsync(fd);
   const int err = errno;
   ::close(fd);
-  if (rc != 0) throw SystemError("sync", (folder_ / name_).string(), err);
+  if (rc != 0) throw SystemError("sync", (folder_.path() / name_).string(), err);
 }
 
 bool TemporaryDatabase::publish(std::optional<FileId> replacing) {
   const auto rename_failed = [&](int err) {
-    return SystemError("rename '" + (folder_ / name_).string() + "' to", final_.string(), err);
+    return SystemError("rename '" + (folder_.path() / name_).string() + "' to", final_.string(), err);
   };
   bool exchanged = false;
   if (replacing) {
     // Swapped with what is at the final name, which then lies in the private
     // folder to be looked at: removed if it is the file seen at the start,
     // else swapped back.
-    if (::renameat2(folder_fd_, name_.c_str(), AT_FDCWD, final_.c_str(), RENAME_EXCHANGE) == 0) {
+    if (::renameat2(folder_.fd(), name_.c_str(), AT_FDCWD, final_.c_str(), RENAME_EXCHANGE) == 0) {
       exchanged = true;
-      if (!(file_id_at(folder_fd_, name_.c_str()) == replacing)) {
-        if (::renameat2(folder_fd_, name_.c_str(), AT_FDCWD, final_.c_str(), RENAME_EXCHANGE) != 0) {
+      if (!(file_id_at(folder_.fd(), name_.c_str()) == replacing)) {
+        if (::renameat2(folder_.fd(), name_.c_str(), AT_FDCWD, final_.c_str(), RENAME_EXCHANGE) != 0) {
           throw rename_failed(errno);
         }
         throw left_alone(final_, "was replaced by another file during the run");
       }
-      (void)::unlinkat(folder_fd_, name_.c_str(), 0);
+      (void)::unlinkat(folder_.fd(), name_.c_str(), 0);
     } else if (errno == EINVAL || errno == ENOSYS) {  // a file system without the exchange
       if (!(file_id_of(final_) == replacing)) throw left_alone(final_, "was replaced by another file during the run");
-      if (::renameat(folder_fd_, name_.c_str(), AT_FDCWD, final_.c_str()) != 0) throw rename_failed(errno);
+      if (::renameat(folder_.fd(), name_.c_str(), AT_FDCWD, final_.c_str()) != 0) throw rename_failed(errno);
       exchanged = true;
     } else if (errno != ENOENT) {
       throw rename_failed(errno);
@@ -200,18 +149,18 @@ bool TemporaryDatabase::publish(std::optional<FileId> replacing) {
   }
   if (!exchanged) {
     // Nothing that appeared at the final name during the run is ever replaced.
-    if (::renameat2(folder_fd_, name_.c_str(), AT_FDCWD, final_.c_str(), RENAME_NOREPLACE) != 0) {
+    if (::renameat2(folder_.fd(), name_.c_str(), AT_FDCWD, final_.c_str(), RENAME_NOREPLACE) != 0) {
       int err = errno;
       if (err == EINVAL || err == ENOSYS) {  // without RENAME_NOREPLACE: a new link cannot replace either
-        err = ::linkat(folder_fd_, name_.c_str(), AT_FDCWD, final_.c_str(), 0) == 0 ? 0 : errno;
-        if (err == 0) (void)::unlinkat(folder_fd_, name_.c_str(), 0);
+        err = ::linkat(folder_.fd(), name_.c_str(), AT_FDCWD, final_.c_str(), 0) == 0 ? 0 : errno;
+        if (err == 0) (void)::unlinkat(folder_.fd(), name_.c_str(), 0);
       }
       if (err == EEXIST) throw left_alone(final_, "appeared during the run");
       if (err != 0) throw rename_failed(err);
     }
   }
   done_ = true;
-  remove_folder();
+  folder_.remove();
   return sync_folder(final_.parent_path());
 }
 

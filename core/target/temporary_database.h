@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "private_folder.h"
+
 namespace kms::core {
 
 class CancelFlag;
@@ -37,8 +39,7 @@ std::optional<FileId> file_id_of(const std::filesystem::path& p);
 
 /// The private folders (and the ".tmp" files of earlier versions) that killed
 /// runs left for `target`: removed, and their names returned. Only entries of
-/// this user are touched. Call it only while holding the TargetLock: then no
-/// other run can own them.
+/// this user whose process is gone are touched (private_folder.h).
 std::vector<std::string> remove_stale_temporaries(const std::filesystem::path& target);
 
 class TemporaryDatabase {
@@ -73,11 +74,9 @@ class TemporaryDatabase {
 
  private:
   void join_writeback() noexcept;
-  void remove_folder() noexcept;
 
   std::filesystem::path final_;
-  std::filesystem::path folder_;  // the private folder, by name (only to remove it)
-  int folder_fd_ = -1;
+  PrivateFolder folder_;
   std::string name_;  // of the file in the private folder
   std::filesystem::path path_;
   bool done_ = false;

@@ -1,0 +1,89 @@
+#include "private_folder.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "failure.h"
+#include "folder_entries.h"
+
+namespace fs = std::filesystem;
+
+namespace kms::core {
+namespace {
+
+constexpr const char* kMarker = ".kms-migrate-";
+
+fs::path folder_of(const fs::path& p) {
+  const fs::path parent = fs::absolute(p).parent_path();
+  return parent.empty() ? fs::path(".") : parent;
+}
+
+}  // namespace
+
+PrivateFolder::PrivateFolder(const fs::path& output) {
+  std::string templ =
+      (folder_of(output) / ("." + output.filename().string() + kMarker + std::to_string(::getpid()) + "-XXXXXX"))
+          .string();
+  if (!::mkdtemp(templ.data())) throw SystemError("create the private folder", templ, errno);
+  path_ = templ;
+  fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd_ < 0 || ::fchmod(fd_, 0700) != 0) {  // owner-only whatever the umask
+    const int err = errno;
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    ::rmdir(path_.c_str());
+    throw SystemError("create the private folder", path_.string(), err);
+  }
+}
+
+PrivateFolder::~PrivateFolder() {
+  if (kept_) {
+    if (fd_ >= 0) ::close(fd_);
+    return;
+  }
+  remove();
+}
+
+fs::path PrivateFolder::through_fd(const std::string& name) const {
+  return fs::path("/proc/self/fd/" + std::to_string(fd_)) / name;
+}
+
+void PrivateFolder::remove() noexcept {
+  if (fd_ < 0) return;
+  // By name, and only while that name is still our folder.
+  struct stat ours {
+  }, named{};
+  if (::fstat(fd_, &ours) == 0 && ::lstat(path_.c_str(), &named) == 0 && ours.st_ino == named.st_ino &&
+      ours.st_dev == named.st_dev) {
+    (void)::rmdir(path_.c_str());
+  }
+  ::close(fd_);
+  fd_ = -1;
+}
+
+std::vector<std::string> remove_stale_private(const fs::path& output, bool (*keep)(const fs::path& entry)) {
+  std::vector<std::string> removed;
+  const std::string prefix = "." + output.filename().string() + kMarker;
+  const fs::path folder = folder_of(output);
+  for (const auto& name : names_starting(folder, prefix)) {
+    // ".NAME.kms-migrate-PID-XXXXXX" (or "-PID.tmp", "-PID.partial"): a run that
+    // is alive keeps its own, even if its lock file was taken away.
+    const pid_t pid = static_cast<pid_t>(std::strtol(name.c_str() + prefix.size(), nullptr, 10));
+    if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno == EPERM) continue;
+    const fs::path p = folder / name;
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) != 0 || st.st_uid != ::geteuid()) continue;
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) continue;
+    if (keep && keep(p)) continue;
+    if (remove_tree(p)) removed.push_back(name);
+  }
+  return removed;
+}
+
+}  // namespace kms::core
