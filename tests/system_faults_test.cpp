@@ -505,5 +505,35 @@ TEST_F(SystemFaults, ARecordSwappedBeforeItIsReadIsAChangedSource) {
   }
 }
 
+// SIGKILL during the --keep-db copy: the copy was made in a private folder, so
+// nothing is at the --keep-db name; the next rehearsal removes the folder, says
+// so, and keeps its own copy there.
+TEST_F(SystemFaults, AKilledKeepDbCopyLeavesNothingAtTheName) {
+  const fs::path src = store(30);
+  const fs::path kept = tmp / "killed.db";
+  const fs::path fifo = tmp / "kill.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const int pid =
+      start_at_stop_point({"rehearse", "--progress", "always", "--source", src.string(), "--keep-db", kept.string()},
+                          tmp / "kill.txt", fifo, "keep-db copy");
+  ASSERT_GT(pid, 0);
+  ::kill(pid, SIGKILL);
+  EXPECT_EQ(wait_at_most(pid, 60), 128 + SIGKILL);
+  EXPECT_FALSE(fs::exists(fs::symlink_status(kept)));
+  std::vector<std::string> left = left_beside(tmp.path());
+  ASSERT_EQ(left.size(), 2u) << "the killed run's lock and private folder";
+  EXPECT_EQ(std::count_if(left.begin(), left.end(),
+                          [](const std::string& n) { return n.rfind(".killed.db.kms-migrate-", 0) == 0; }),
+            1);
+  const auto again = kms({"rehearse", "--progress", "never", "--source", src.string(), "--keep-db", kept.string()});
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_NE(
+      again.out.find("removed the temporary file left by an earlier run that was stopped: .killed.db.kms-migrate-"),
+      std::string::npos)
+      << again.out;
+  EXPECT_TRUE(fs::is_regular_file(kept));
+  EXPECT_EQ(left_beside(tmp.path()), std::vector<std::string>{});
+}
+
 }  // namespace
 }  // namespace kms::test

@@ -12,6 +12,7 @@
 #include "failure.h"
 #include "private_folder.h"
 #include "run_control.h"
+#include "test_stop_point.h"
 
 namespace fs = std::filesystem;
 
@@ -176,6 +177,7 @@ void copy_database(const fs::path& from, const TemporaryDatabase& to, const Canc
   // The first failure: the operation, the file, errno (a cancel stops the copy too).
   std::optional<SystemError> error;
   bool cancelled = false;
+  bool first = true;
   char buf[1 << 16];
   for (;;) {
     if (cancel && cancel->requested()) {
@@ -195,6 +197,8 @@ void copy_database(const fs::path& from, const TemporaryDatabase& to, const Canc
         done += w;
     }
     if (error) break;
+    if (first) test_stop_point("keep-db copy", cancel);  // the tests' handshake: a copy under way
+    first = false;
   }
   ::close(in);
   if (::close(out) != 0 && !error) error.emplace("write", to.path().string(), errno);
