@@ -320,5 +320,24 @@ TEST_F(LateChanges, ALiveRunsTemporaryIsNeverRemoved) {
   EXPECT_EQ(ours(out), std::vector<std::string>{}) << first.out;
 }
 
+// An output named like another's temporary ("t.db.kms-migrate-999999-x") is
+// another output: a run of t.db leaves its private folder and lock alone.
+TEST_F(LateChanges, AnOutputNamedLikeATemporaryIsNotOne) {
+  const fs::path src = fresh_store(), out = tmp / "out";
+  fs::create_directories(out);
+  const fs::path odd = out / "t.db.kms-migrate-999999-x", db = out / "t.db";
+  ProcessResult second;
+  const auto first = with_change_at(
+      tmp.path(), {"upgrade", "--yes", "--progress", "always", "--source", src.string(), "--target", odd.string()},
+      "report", [&] {
+        second = run_process(KMS_MIGRATE_BIN, {"upgrade", "--yes", "--source", src.string(), "--target", db.string()});
+      });
+  EXPECT_EQ(second.exit_code, 0) << second.out;
+  EXPECT_EQ(second.out.find("removed the temporary"), std::string::npos) << second.out;
+  EXPECT_EQ(first.exit_code, 0) << first.out;
+  EXPECT_TRUE(fs::is_regular_file(odd));
+  EXPECT_EQ(ours(out), std::vector<std::string>{"t.db.kms-migrate-999999-x"}) << first.out;
+}
+
 }  // namespace
 }  // namespace kms::test

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -370,6 +371,33 @@ TEST_F(PathsAndSignals, AVerifyCancelledAtAnyStepEndsCleanly) {
     }
   }
   EXPECT_EQ(store_entries(), before);
+}
+
+// A file held open is opened by SQLite through /proc/self/fd/N as it is: never
+// turned back into a name (which another user could have swapped meanwhile),
+// whether N is the file itself (verify) or the private folder holding it.
+TEST(SqliteOpen, AHeldFileIsOpenedThroughItsDescriptorNotItsName) {
+  TempDir tmp;
+  {
+    core::Db make((tmp / "held.db").string(), core::OpenMode::ReadWriteCreate);
+    make.exec("CREATE TABLE t (x); INSERT INTO t VALUES ('the held one')");
+  }
+  const int file = ::open((tmp / "held.db").c_str(), O_RDONLY | O_CLOEXEC);
+  const int folder = ::open(tmp.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(file, 0);
+  ASSERT_GE(folder, 0);
+  for (const std::string& name :
+       {"/proc/self/fd/" + std::to_string(file), "/proc/self/fd/" + std::to_string(folder) + "/held.db"}) {
+    for (const auto mode : {core::OpenMode::ReadOnlyImmutable, core::OpenMode::ReadOnly}) {
+      core::Db db(name, mode);
+      EXPECT_EQ(std::string(sqlite3_db_filename(db.get(), "main")), name) << "SQLite resolved the name";
+      core::Stmt q(db, "SELECT x FROM t");
+      ASSERT_TRUE(q.step()) << name;
+      EXPECT_EQ(q.text(0), "the held one");
+    }
+  }
+  ::close(file);
+  ::close(folder);
 }
 
 TEST(SqliteInterrupt, ACancelStopsAnEndlessQuery) {

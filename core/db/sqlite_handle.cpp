@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "failure.h"
+#include "fd_path_vfs.h"
 #include "run_control.h"
 
 namespace kms::core {
@@ -45,6 +46,7 @@ void configure_sqlite_once() {
     // memory before it writes a sorted run to a temporary file: 250 by default,
     // 4 MiB at 16 KiB pages; 16 pages bound it by the connection's cache instead.
     sqlite3_config(SQLITE_CONFIG_PMASZ, 16u);
+    register_fd_path_vfs();  // after the configuration: it initialises SQLite
     return true;
   }();
   (void)done;

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 
@@ -22,6 +24,28 @@ constexpr const char* kMarker = ".kms-migrate-";
 fs::path folder_of(const fs::path& p) {
   const fs::path parent = fs::absolute(p).parent_path();
   return parent.empty() ? fs::path(".") : parent;
+}
+
+/// The pid in what follows ".NAME.kms-migrate-" in a name the tool makes:
+/// "PID-XXXXXX" (a private folder), "PID.tmp" or "PID[-N].partial" (earlier
+/// versions); 0 for anything else (an output whose own name goes on like that
+/// is another output: ".t.db.kms-migrate-9-x.kms-migrate-..." is not t.db's).
+pid_t temporary_pid(const std::string& rest) {
+  std::size_t digits = 0;
+  while (digits < rest.size() && digits < 10 && rest[digits] >= '0' && rest[digits] <= '9') ++digits;
+  if (digits == 0) return 0;
+  const std::string tail = rest.substr(digits);
+  const auto alnum = [](const std::string& t) {
+    return std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isalnum(c) != 0; });
+  };
+  bool ours = tail == ".tmp" || tail == ".partial" || (tail.size() == 7 && tail[0] == '-' && alnum(tail.substr(1)));
+  if (!ours && tail.size() > 9 && tail[0] == '-' && tail.compare(tail.size() - 8, 8, ".partial") == 0) {
+    const std::string n = tail.substr(1, tail.size() - 9);
+    ours = std::all_of(n.begin(), n.end(), [](unsigned char c) { return c >= '0' && c <= '9'; });
+  }
+  if (!ours) return 0;
+  const long pid = std::strtol(rest.substr(0, digits).c_str(), nullptr, 10);
+  return pid > 0 && pid < (1L << 30) ? static_cast<pid_t>(pid) : 0;
 }
 
 }  // namespace
@@ -74,7 +98,7 @@ std::vector<std::string> remove_stale_private(const fs::path& output, bool (*kee
   for (const auto& name : names_starting(folder, prefix)) {
     // ".NAME.kms-migrate-PID-XXXXXX" (or "-PID.tmp", "-PID.partial"): a run that
     // is alive keeps its own, even if its lock file was taken away.
-    const pid_t pid = static_cast<pid_t>(std::strtol(name.c_str() + prefix.size(), nullptr, 10));
+    const pid_t pid = temporary_pid(name.substr(prefix.size()));
     if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno == EPERM) continue;
     const fs::path p = folder / name;
     struct stat st {};
