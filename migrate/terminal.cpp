@@ -99,8 +99,12 @@ namespace {
 void print_lists(std::FILE* out, const core::RunReport& rep) {
   const core::TerminalLists& l = rep.lists;
   // Lists are cut at TerminalLists::kLimit lines; the report always has every one.
-  if (!l.failures.empty()) say(out, "  verification failed (every difference):\n");
+  if (!l.failures.empty()) {
+    say(out, "  verification failed (%s):\n",
+        l.failures_more ? "the first 100 differences; every one is in the report" : "every difference");
+  }
   for (const auto& line : l.failures) say(out, "    %s\n", line);
+  if (l.failures_more) say(out, "    ... and %zu more (see the report)\n", l.failures_more);
   if (!l.problems.empty())
     say(out, "  rejected%s:\n", rep.command == "verify" ? " (as the upgrade rejected them)" : "");
   for (const auto& line : l.problems) say(out, "    %s\n", line);

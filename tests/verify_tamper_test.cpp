@@ -219,6 +219,49 @@ TEST_F(VerifyTamper, BogusRowsCostNeitherMemoryNorALongStatusLine) {
 #endif
 }
 
+// The same bound for every other table a database can pad: planted rows in
+// migration_meta, password_policy, legacy_files and clients, 300,000 each.
+TEST_F(VerifyTamper, BogusRowsInAnyTableKeepMemoryAndOutputBounded) {
+  const std::string n300k = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) ";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"INSERT INTO migration_meta SELECT printf('bogus_%07d', i), hex(randomblob(200)) FROM n",
+       "more difference(s) in migration_meta"},
+      {"INSERT INTO password_policy SELECT printf('task_%07d', i) || hex(randomblob(100)), 1 FROM n",
+       "more difference(s) in password_policy"},
+      {"INSERT INTO legacy_files (path, size, outcome) SELECT printf('zz%07d', i) || hex(randomblob(90)), 1, "
+       "'skipped' FROM n",
+       "more (see the report)"},
+      {"INSERT INTO clients (record_id, mailbox_dn, state, legacy_state) SELECT printf('zz%07d', i) || "
+       "hex(randomblob(60)), '/o=x/cn=' || i, 'new', 1 FROM n",
+       "more difference(s) in clients"},
+  };
+  for (const auto& [sql, says] : cases) {
+    const fs::path db = tampered("PRAGMA foreign_keys=OFF; " + n300k + sql);
+    const auto r = verify(db, tmp / "v.jsonl");
+    EXPECT_EQ(r.exit_code, 1) << sql << "\n" << r.out.substr(0, 3000);
+    EXPECT_LT(r.out.size(), 64u * 1024) << sql << ": " << r.out.size() << " bytes of output";
+    EXPECT_NE(r.out.find(says), std::string::npos) << sql << "\n" << r.out.substr(0, 3000);
+#if !defined(__SANITIZE_ADDRESS__)
+    EXPECT_LT(r.peak_rss_kib, 64 * 1024) << sql << ": " << r.peak_rss_kib << " KiB";
+#endif
+  }
+}
+
+// migration_meta holds what the tool writes and nothing else, each in its form.
+TEST_F(VerifyTamper, MigrationMetaHoldsTheToolsKeysInTheirForm) {
+  expect_fails("INSERT INTO migration_meta VALUES ('seconds_bogus', '1.000000')", "'seconds_bogus' that the tool");
+  expect_fails("DELETE FROM migration_meta WHERE key = 'seconds_verify'", "migration_meta has no seconds_verify");
+  expect_fails("UPDATE migration_meta SET value = '.' WHERE key = 'seconds_report'", "seconds_report is not a time");
+  expect_fails("UPDATE migration_meta SET value = 'vm' || char(0) || 'hidden' WHERE key = 'host'",
+               "host holds a control character");
+  expect_fails("UPDATE migration_meta SET value = hex(randomblob(3000)) WHERE key = 'operator'",
+               "operator holds a control character or is too long");
+  expect_fails("UPDATE migration_meta SET value = '1999-01-01T00:00:00Z' WHERE key = 'finished_at'",
+               "finished_at is before started_at");
+  expect_fails("UPDATE migration_meta SET value = '2026-99-99T99:99:99Z' WHERE key = 'finished_at'",
+               "finished_at is not a time the tool writes");
+}
+
 TEST_F(VerifyTamper, TheSchemaMustBeExactlyTheTools) {
   expect_fails("CREATE TRIGGER t AFTER INSERT ON clients BEGIN SELECT 1; END", "added trigger 't'");
   expect_fails("CREATE VIEW v AS SELECT 1", "added view 'v'");

@@ -116,7 +116,8 @@ void Pipeline::verify(Db& db, const fs::path& db_path) {
       if (auto f = verify_file(ro, back, i)) failed.push_back(std::move(*f));
       progress("verifying", i + 1, tracks_.size());
     }
-    unexpected = back.unexpected([&](const std::string& id) { return client_of(id).has_value(); });
+    back.unexpected([&](const std::string& id) { return client_of(id).has_value(); },
+                    [&](std::string id, const RecordDigest& d) { unexpected.emplace_back(std::move(id), d); });
   }
   if (failed.empty() && unexpected.empty()) {
     // Every record read back hashed to the digest of its source record, so the

@@ -21,8 +21,11 @@ struct TerminalLists {
   static constexpr std::size_t kLimit = 25;
   std::vector<std::string> normalized;  ///< "path  MailboxDN: message" of each KB Q198709 fix-up
   std::size_t normalized_more = 0;
-  /// "path[:line]: code: message" of each error of a file whose verification failed: every one, never cut.
+  /// Differences listed before a count (100: a list an operator reads; every one is in the report file).
+  static constexpr std::size_t kFailureLimit = 100;
+  /// "path[:line]: code: message" of each error of a file whose verification failed, up to kFailureLimit.
   std::vector<std::string> failures;
+  std::size_t failures_more = 0;
   std::vector<std::string> problems;  ///< "path[:line]: code: message" of each error of a rejected file
   std::size_t problems_more = 0;
   std::size_t with_warnings = 0;  ///< files not rejected that carry warnings

@@ -8,8 +8,9 @@
 namespace kms::core {
 namespace {
 
-void list_line(std::vector<std::string>& lines, std::size_t& more, std::string line) {
-  if (lines.size() < TerminalLists::kLimit) {
+void list_line(std::vector<std::string>& lines, std::size_t& more, std::string line,
+               std::size_t limit = TerminalLists::kLimit) {
+  if (lines.size() < limit) {
     lines.push_back(std::move(line));
   } else {
     ++more;
@@ -34,7 +35,8 @@ void add_to_lists(TerminalLists& l, const FileSummary& f, std::optional<Verifica
     const std::string where = i.line > 0 ? f.path + ":" + std::to_string(i.line) : f.path;
     const std::string line = where + ": " + i.code + ": " + i.message;
     if (v == Verification::Failed) {
-      l.failures.push_back(line);  // a difference is never hidden behind "... and 1 more"
+      // Bounded like every list (memory stays flat whatever a database holds), four times as long.
+      list_line(l.failures, l.failures_more, line, TerminalLists::kFailureLimit);
     } else {
       list_line(l.problems, l.problems_more, line);
     }

@@ -86,21 +86,19 @@ bool ClientReadBack::exists(const std::string& record_id) {
 
 bool ClientReadBack::every_row_taken() const { return all_from_scan_ && scanner_ && scanner_->all_taken(); }
 
-std::vector<std::pair<std::string, RecordDigest>> ClientReadBack::unexpected(
-    const std::function<bool(const std::string&)>& accounted) {
-  std::vector<std::pair<std::string, RecordDigest>> out;
+void ClientReadBack::unexpected(const std::function<bool(const std::string&)>& accounted,
+                                const std::function<void(std::string id, const RecordDigest&)>& each) {
   // Every client row was taken, in order, by a file that expects it: none is unexpected.
-  if (all_from_scan_ && scanner_ && scanner_->at_end()) return out;
+  if (all_from_scan_ && scanner_ && scanner_->at_end()) return;
   Stmt all(db_, "SELECT record_id FROM clients ORDER BY record_id");
   while (all.step()) {
     std::string id = all.text(0);
     if (accounted(id)) continue;
     if (const auto rec = reader_.read_client(id)) {
       rows_.add(rows_of(*rec));
-      out.emplace_back(std::move(id), record_digest(*rec));
+      each(std::move(id), record_digest(*rec));
     }
   }
-  return out;
 }
 
 Verification judge_against_source(const std::optional<ClientRecord>& stored, FileSummary& f, AnalyzedFile&& now_file) {

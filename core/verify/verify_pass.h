@@ -62,8 +62,8 @@ class ClientReadBack {
   const ClientRows& rows_read() const { return rows_; }
   /// The clients nobody read (`accounted` says which ids read() was asked for),
   /// with their record digests.
-  std::vector<std::pair<std::string, RecordDigest>> unexpected(
-      const std::function<bool(const std::string&)>& accounted);
+  void unexpected(const std::function<bool(const std::string&)>& accounted,
+                  const std::function<void(std::string id, const RecordDigest&)>& each);
 
  private:
   /// The client as the scan meets it, or read by key when the scan cannot answer.

@@ -1,5 +1,6 @@
 #include "verify_tables.h"
 
+#include <algorithm>
 #include <set>
 #include <tuple>
 
@@ -30,26 +31,42 @@ Db& fresh_schema() {
   return *db;
 }
 
+/// "YYYY-MM-DDTHH:MM:SSZ", each field in its range.
 bool is_iso_time(const std::string& s) {
   if (s.size() != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z')
     return false;
   for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18}) {
     if (s[i] < '0' || s[i] > '9') return false;
   }
-  return true;
+  const auto num = [&](std::size_t at) { return (s[at] - '0') * 10 + (s[at + 1] - '0'); };
+  return num(5) >= 1 && num(5) <= 12 && num(8) >= 1 && num(8) <= 31 && num(11) <= 23 && num(14) <= 59 && num(17) <= 60;
 }
 
+/// A phase's seconds as the tool writes them (std::to_string of a double: "12.345678").
 bool is_seconds(const std::string& s) {
-  if (s.empty()) return false;
-  bool dot = false;
-  for (char c : s) {
-    if (c == '.' && !dot)
-      dot = true;
-    else if (c < '0' || c > '9')
-      return false;
+  const auto dot = s.find('.');
+  if (dot == std::string::npos || dot == 0 || s.size() - dot - 1 != 6) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i != dot && (s[i] < '0' || s[i] > '9')) return false;
   }
   return true;
 }
+
+/// Printable text of a sane length: what the tool writes for a host, a user, a path or its version.
+bool is_plain_text(const std::string& s) {
+  return s.size() <= 4096 && std::none_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7F; });
+}
+
+/// The phases whose seconds the upgrade (and a rehearsal's --keep-db copy) records.
+const std::set<std::string> kPhaseKeys = {"seconds_read_check_write", "seconds_store_digest", "seconds_verify",
+                                          "seconds_source_recheck",   "seconds_report",       "seconds_sqlite_checks"};
+
+const std::set<std::string> kRunKeys = {"tool_version", "source",      "target",  "host",          "operator",
+                                        "started_at",   "finished_at", "command", "allow_rejected"};
+
+const std::set<std::string> kFactKeys = {"schema_version",  "content_digest",  "store_digest",   "files_seen",
+                                         "migrated",        "normalized",      "rejected",       "skipped",
+                                         "verified_passed", "verified_failed", "max_record_size"};
 
 }  // namespace
 
@@ -116,37 +133,53 @@ std::vector<std::string> schema_differences(Db& db) {
   return out;
 }
 
-std::vector<std::string> password_policy_differences(Db& db) {
-  const auto rows = [](Db& d) {
-    std::map<std::string, std::string> out;
-    Stmt q(d, "SELECT task, quote(passwords_required) FROM password_policy");
-    while (q.step()) out[q.text(0)] = q.text(1);
-    return out;
-  };
-  const auto expected = rows(fresh_schema());
-  const auto actual = rows(db);
-  std::vector<std::string> out;
+void password_policy_differences(Db& db, Differences& out) {
+  const std::string kind = "password_policy";
+  std::map<std::string, std::string> expected;  // the seed: a handful of rows
+  {
+    Stmt q(fresh_schema(), "SELECT task, quote(passwords_required) FROM password_policy");
+    while (q.step()) expected[q.text(0)] = q.text(1);
+  }
+  std::set<std::string> seen;
+  Stmt q(db, "SELECT substr(CAST(task AS BLOB), 1, 257), quote(passwords_required) FROM password_policy");
+  while (q.step()) {
+    const std::string task = q.text(0);
+    const auto it = expected.find(task);
+    if (it == expected.end()) {
+      out.add(kind, "password_policy has a row for '" + task + "' that the upgrade never writes");
+    } else if (!seen.insert(task).second) {
+      out.add(kind, "password_policy has more than one row for '" + task + "'");
+    } else if (q.text(1) != it->second) {
+      out.add(kind, "password_policy '" + task + "' requires " + q.text(1) + " password(s), not the " + it->second +
+                        " the upgrade seeds");
+    }
+  }
   for (const auto& [task, n] : expected) {
-    const auto it = actual.find(task);
-    if (it == actual.end())
-      out.push_back("password_policy has no row for '" + task + "' (seeded with " + n + ")");
-    else if (it->second != n)
-      out.push_back("password_policy '" + task + "' requires " + it->second + " password(s), not the " + n +
-                    " the upgrade seeds");
+    if (!seen.count(task)) out.add(kind, "password_policy has no row for '" + task + "' (seeded with " + n + ")");
   }
-  for (const auto& [task, n] : actual) {
-    if (!expected.count(task))
-      out.push_back("password_policy has a row for '" + task + "' that the upgrade never writes");
-  }
-  return out;
 }
 
 Meta read_meta(Db& db) {
   Meta m;
-  Stmt q(db, "SELECT key, ifnull(value, '') FROM migration_meta");
-  while (q.step()) m[q.text(0)] = q.text(1);
+  // As bytes: a value with a NUL in it is read whole (SQLite's text functions would stop there).
+  Stmt q(db,
+         "SELECT substr(CAST(key AS BLOB), 1, 257), substr(CAST(ifnull(value, '') AS BLOB), 1, 4097) "
+         "FROM migration_meta");
+  while (q.step()) {
+    std::string key = q.text(0);
+    const bool ours = kFactKeys.count(key) || kRunKeys.count(key) || kPhaseKeys.count(key);
+    if (!ours && m.values.size() >= kFactKeys.size() + kRunKeys.size() + kPhaseKeys.size() + Meta::kOtherKeys) {
+      ++m.others_more;
+      continue;
+    }
+    m.values[std::move(key)] = q.text(1);
+  }
   return m;
 }
+
+namespace {
+void run_fact_differences(const Meta& meta, const Counts& c, std::vector<std::string>& out);
+}  // namespace
 
 std::vector<std::string> meta_differences(const Meta& meta, const ExpectedMeta& e) {
   std::vector<std::string> out;
@@ -174,17 +207,48 @@ std::vector<std::string> meta_differences(const Meta& meta, const ExpectedMeta& 
     else if (it->second != value)
       out.push_back("migration_meta " + key + " is " + it->second + "; the store implies " + value);
   }
-  // Facts of the run itself: present, and of the form the tool writes.
+  run_fact_differences(meta, c, out);
+  for (const auto& [key, value] : meta) {
+    if (facts.count(key) || kRunKeys.count(key) || kPhaseKeys.count(key)) continue;
+    out.push_back("migration_meta has a key '" + key + "' that the tool never writes");
+  }
+  if (meta.others_more) {
+    out.push_back("migration_meta has " + std::to_string(meta.others_more) + " more keys that the tool never writes");
+  }
+  return out;
+}
+
+namespace {
+
+/// Facts of the run itself: present, and of the form the tool writes.
+void run_fact_differences(const Meta& meta, const Counts& c, std::vector<std::string>& out) {
   const auto present = [&](const char* key) {
     const auto it = meta.find(key);
     if (it == meta.end() || it->second.empty()) out.push_back(std::string("migration_meta has no ") + key);
     return it == meta.end() ? std::string() : it->second;
   };
-  for (const char* key : {"tool_version", "source", "target", "host", "operator"}) present(key);
+  for (const char* key : {"tool_version", "source", "target", "host", "operator"}) {
+    if (!is_plain_text(present(key))) {
+      out.push_back(std::string("migration_meta ") + key + " holds a control character or is too long");
+    }
+  }
+  for (const auto& key : kPhaseKeys) {
+    const auto it = meta.find(key);
+    if (it == meta.end()) {
+      out.push_back("migration_meta has no " + key);
+    } else if (!is_seconds(it->second)) {
+      out.push_back("migration_meta " + key + " is not a time in seconds as the tool writes it");
+    }
+  }
   for (const char* key : {"started_at", "finished_at"}) {
     const std::string v = present(key);
     if (!v.empty() && !is_iso_time(v))
       out.push_back(std::string("migration_meta ") + key + " is not a time the tool writes");
+  }
+  const auto started = meta.find("started_at"), finished = meta.find("finished_at");
+  if (started != meta.end() && finished != meta.end() && is_iso_time(started->second) &&
+      is_iso_time(finished->second) && finished->second < started->second) {
+    out.push_back("migration_meta finished_at is before started_at");
   }
   const std::string command = present("command");
   if (!command.empty() && command != "upgrade" && command != "rehearse") {
@@ -196,16 +260,8 @@ std::vector<std::string> meta_differences(const Meta& meta, const ExpectedMeta& 
     out.push_back("migration_meta says rejected records were not allowed (allow_rejected 0), but the store has " +
                   std::to_string(c.rejected) + " rejected file(s)");
   }
-  for (const auto& [key, value] : meta) {
-    if (facts.count(key)) continue;
-    static const std::set<std::string> run_keys = {"tool_version", "source",   "target",
-                                                   "host",         "operator", "started_at",
-                                                   "finished_at",  "command",  "allow_rejected"};
-    if (run_keys.count(key)) continue;
-    if (key.rfind("seconds_", 0) == 0 && is_seconds(value)) continue;  // the time of each phase
-    out.push_back("migration_meta has a key '" + key + "' that the tool never writes");
-  }
-  return out;
 }
+
+}  // namespace
 
 }  // namespace kms::core

@@ -38,10 +38,21 @@ void row_count_differences(const ClientRows& actual, const ClientRows& accounted
 std::vector<std::string> schema_differences(Db& db);
 
 /// password_policy against the seed of the embedded schema, row by row.
-std::vector<std::string> password_policy_differences(Db& db);
+void password_policy_differences(Db& db, Differences& out);
 
-using Meta = std::map<std::string, std::string>;
-/// migration_meta as key -> value (a NULL value reads as "").
+/// migration_meta as key -> value (a NULL value reads as ""): the keys the
+/// tool writes and at most kOtherKeys others (the rest only counted), keys cut
+/// at 256 bytes and values at 4,096 (one longer is a difference), so that what
+/// a database holds never makes verify's memory grow.
+struct Meta {
+  static constexpr std::size_t kOtherKeys = 100;
+  std::map<std::string, std::string> values;
+  std::size_t others_more = 0;  ///< keys the tool never writes, beyond kOtherKeys
+  using const_iterator = std::map<std::string, std::string>::const_iterator;
+  const_iterator find(const std::string& k) const { return values.find(k); }
+  const_iterator begin() const { return values.begin(); }
+  const_iterator end() const { return values.end(); }
+};
 Meta read_meta(Db& db);
 
 /// What the store, as verify read it, implies for migration_meta.
