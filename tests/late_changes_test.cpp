@@ -320,6 +320,30 @@ TEST_F(LateChanges, ALiveRunsTemporaryIsNeverRemoved) {
   EXPECT_EQ(ours(out), std::vector<std::string>{}) << first.out;
 }
 
+// What the clean-up of dead runs removes is exactly what a run makes: a folder
+// of this user's that merely carries such a name (another user may rename one
+// to it) keeps whatever else it holds.
+TEST_F(LateChanges, TheCleanUpRemovesOnlyWhatARunMakes) {
+  const fs::path src = fresh_store(), out = tmp / "out";
+  fs::create_directories(out);
+  const fs::path renamed = out / ".t.db.kms-migrate-2147483646-abcdef",
+                 stale = out / ".t.db.kms-migrate-2147483645-ghijkl";
+  fs::create_directories(renamed / "sub");
+  write_file(renamed / "keys.bak", "SECRET");
+  write_file(renamed / "t.db", "x");
+  fs::create_directories(stale);
+  fs::permissions(stale, fs::perms::owner_all, fs::perm_options::replace);
+  write_file(stale / "t.db", "a killed run's database");
+  write_file(stale / "t.db-journal", "");
+  const auto r =
+      run_process(KMS_MIGRATE_BIN, {"upgrade", "--yes", "--source", src.string(), "--target", (out / "t.db").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(read_file(renamed / "keys.bak"), "SECRET");
+  EXPECT_TRUE(fs::is_directory(renamed / "sub"));
+  EXPECT_FALSE(fs::exists(stale)) << r.out;
+  EXPECT_NE(r.out.find(".t.db.kms-migrate-2147483645-ghijkl"), std::string::npos) << r.out;
+}
+
 // An output named like another's temporary ("t.db.kms-migrate-999999-x") is
 // another output: a run of t.db leaves its private folder and lock alone.
 TEST_F(LateChanges, AnOutputNamedLikeATemporaryIsNotOne) {

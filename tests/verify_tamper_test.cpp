@@ -3,6 +3,8 @@
 // and verify must agree with the upgrade on every file it did not touch.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <functional>
@@ -247,15 +249,57 @@ TEST_F(VerifyTamper, BogusRowsInAnyTableKeepMemoryAndOutputBounded) {
   }
 }
 
+// One planted value far longer than any record file could give is refused
+// without being read whole (SQLite's length limit), in any table.
+TEST_F(VerifyTamper, AHugeValueIsRefusedWithoutBeingRead) {
+  for (const std::string sql :
+       {"UPDATE certificates SET der = zeroblob(40000000) WHERE rowid = (SELECT min(rowid) FROM certificates)",
+        "UPDATE escrowed_keys SET key_blob = zeroblob(40000000) WHERE rowid = (SELECT min(rowid) FROM escrowed_keys)",
+        "UPDATE extra_attributes SET value = printf('%.*c', 40000000, 'x') WHERE rowid = (SELECT min(rowid) FROM "
+        "extra_attributes)",
+        "UPDATE migration_report SET issues = printf('%.*c', 40000000, 'x') WHERE rowid = 1",
+        "UPDATE migration_meta SET value = printf('%.*c', 40000000, 'x') WHERE key = 'operator'"}) {
+    // Tampered in a child of its own: the test's memory stays small, and the
+    // peak measured for verify (whose process starts as a copy of this one) is verify's.
+    const fs::path db = work / "db.sqlite";
+    fs::remove(db);
+    fs::copy_file(good, db);
+    const pid_t child = ::fork();
+    if (child == 0) {
+      exec(db, sql);
+      ::_exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << sql;
+    const auto r = verify(db);
+    EXPECT_EQ(r.exit_code, 1) << sql << "\n" << r.out.substr(0, 2000);
+    EXPECT_EQ(r.out.find("succeeded"), std::string::npos) << sql;
+#if !defined(__SANITIZE_ADDRESS__)
+    EXPECT_LT(r.peak_rss_kib, 64 * 1024) << sql << ": " << r.peak_rss_kib << " KiB";
+#endif
+  }
+}
+
+// Paths are written as given: a newline or a tab in one is the tool's own
+// database, and verifies.
+TEST_F(VerifyTamper, APathWithAControlCharacterIsTheToolsOwn) {
+  const fs::path odd = tmp / "new\nline\tand tab";
+  fs::create_directories(odd);
+  const fs::path db = odd / "t\nx.db";
+  ASSERT_EQ(kms({"upgrade", "--source", security.string(), "--target", db.string()}).exit_code, 0);
+  const auto r = verify(db);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+}
+
 // migration_meta holds what the tool writes and nothing else, each in its form.
 TEST_F(VerifyTamper, MigrationMetaHoldsTheToolsKeysInTheirForm) {
   expect_fails("INSERT INTO migration_meta VALUES ('seconds_bogus', '1.000000')", "'seconds_bogus' that the tool");
   expect_fails("DELETE FROM migration_meta WHERE key = 'seconds_verify'", "migration_meta has no seconds_verify");
   expect_fails("UPDATE migration_meta SET value = '.' WHERE key = 'seconds_report'", "seconds_report is not a time");
-  expect_fails("UPDATE migration_meta SET value = 'vm' || char(0) || 'hidden' WHERE key = 'host'",
-               "host holds a control character");
+  expect_fails("UPDATE migration_meta SET value = 'vm' || char(0) || 'hidden' WHERE key = 'host'", "host holds a NUL");
   expect_fails("UPDATE migration_meta SET value = hex(randomblob(3000)) WHERE key = 'operator'",
-               "operator holds a control character or is too long");
+               "operator holds a NUL or is too long");
   expect_fails("UPDATE migration_meta SET value = '1999-01-01T00:00:00Z' WHERE key = 'finished_at'",
                "finished_at is before started_at");
   expect_fails("UPDATE migration_meta SET value = '2026-99-99T99:99:99Z' WHERE key = 'finished_at'",

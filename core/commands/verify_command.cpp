@@ -84,7 +84,7 @@ class VerifyRun {
     try {
       open();
       // SQLite's whole-file checks run meanwhile, on their own connection and thread.
-      BackgroundCheck sqlite_checks(target_->path(), {}, OpenMode::ReadOnlyImmutable, cancel_);
+      BackgroundCheck sqlite_checks(target_->path(), {}, OpenMode::ReadOnlyImmutable, cancel_, longest_value_);
       read_and_compare();
       phase("cross_file");
       if (progress_) progress_("report", 0, 0);
@@ -141,7 +141,12 @@ class VerifyRun {
     }
     const auto clients = find_clients_dir(o_.source, cancel_);
     if (!clients.ok()) throw Stop(clients.error());
-    target_.emplace(o_.target);
+    // The longest value a record file under the limit can give (its bytes, a
+    // certificate, the issues' JSON), with room to spare.
+    const std::int64_t limit = o_.max_record_bytes.value_or(kDefaultMaxRecordSize);
+    longest_value_ = static_cast<int>(std::min<std::int64_t>(
+        std::max<std::int64_t>(std::int64_t{16} << 20, 2 * limit + (std::int64_t{1} << 20)), std::int64_t{1} << 30));
+    target_.emplace(o_.target, longest_value_);
     db_ = &target_->db();
     problems_.add_all("schema", schema_differences(*db_));
     if (!problems_.empty()) {
@@ -410,6 +415,7 @@ class VerifyRun {
   RunReport& rep_ = res_.report;
   const std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point lap_ = t0_;
+  int longest_value_ = 0;  // the longest value any connection of verify reads
   std::optional<VerifyTarget> target_;
   Db* db_ = nullptr;  // target_'s connection
   Meta meta_;

@@ -1,5 +1,7 @@
 #include "integrity_check.h"
 
+#include <sqlite3.h>
+
 #include <chrono>
 #include <system_error>
 
@@ -33,8 +35,9 @@ std::vector<std::string> check_tables(Db& db, const std::vector<std::string>& ta
 }
 
 BackgroundCheck::BackgroundCheck(const std::string& db_path, std::vector<std::string> tables, OpenMode mode,
-                                 const CancelFlag* cancel)
+                                 const CancelFlag* cancel, int longest_value)
     : db_(std::make_unique<Db>(db_path, mode)), cancel_(cancel) {
+  if (longest_value > 0) sqlite3_limit(db_->get(), SQLITE_LIMIT_LENGTH, longest_value);
   try {
     thread_ = std::thread([this, tables = std::move(tables)] {
       try {

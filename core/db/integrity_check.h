@@ -25,8 +25,9 @@ std::vector<std::string> check_tables(Db& db, const std::vector<std::string>& ta
 /// SQLite's integrity check is one long step that no progress handler sees.
 class BackgroundCheck {
  public:
+  /// `longest_value` > 0: SQLite's length limit on its connection (verify's bound on a planted value).
   BackgroundCheck(const std::string& db_path, std::vector<std::string> tables, OpenMode mode = OpenMode::ReadOnly,
-                  const CancelFlag* cancel = nullptr);
+                  const CancelFlag* cancel = nullptr, int longest_value = 0);
   ~BackgroundCheck();
   BackgroundCheck(const BackgroundCheck&) = delete;
   BackgroundCheck& operator=(const BackgroundCheck&) = delete;

@@ -26,6 +26,28 @@ fs::path folder_of(const fs::path& p) {
   return parent.empty() ? fs::path(".") : parent;
 }
 
+/// A dead run's private folder: removed only if it is one (owner-only, this
+/// user's) and holds nothing but what the tool makes in one (the output's
+/// name, and SQLite's -journal, -wal and -shm beside it). Never recursive: a
+/// folder of this user's that another user renamed to such a name keeps
+/// whatever else it holds.
+bool remove_private(const fs::path& folder, const std::string& output_name) {
+  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  bool ours = ::fstat(fd, &st) == 0 && st.st_uid == ::geteuid() && (st.st_mode & 07777) == 0700;
+  const std::vector<std::string> names = ours ? names_starting(folder, "") : std::vector<std::string>{};
+  for (const auto& n : names) {
+    if (n != output_name && n != output_name + "-journal" && n != output_name + "-wal" && n != output_name + "-shm")
+      ours = false;
+  }
+  if (ours) {
+    for (const auto& n : names) (void)::unlinkat(fd, n.c_str(), 0);
+  }
+  ::close(fd);
+  return ours && ::rmdir(folder.c_str()) == 0;
+}
+
 /// The pid in what follows ".NAME.kms-migrate-" in a name the tool makes:
 /// "PID-XXXXXX" (a private folder), "PID.tmp" or "PID[-N].partial" (earlier
 /// versions); 0 for anything else (an output whose own name goes on like that
@@ -45,7 +67,7 @@ pid_t temporary_pid(const std::string& rest) {
   }
   if (!ours) return 0;
   const long pid = std::strtol(rest.substr(0, digits).c_str(), nullptr, 10);
-  return pid > 0 && pid < (1L << 30) ? static_cast<pid_t>(pid) : 0;
+  return pid > 0 && pid <= 2147483647L ? static_cast<pid_t>(pid) : 0;
 }
 
 }  // namespace
@@ -63,6 +85,16 @@ PrivateFolder::PrivateFolder(const fs::path& output) {
     fd_ = -1;
     ::rmdir(path_.c_str());
     throw SystemError("create the private folder", path_.string(), err);
+  }
+  // Opened by name: between mkdtemp and open another user who can write to the
+  // folder may have put a folder of theirs there. Only ours, empty, is used.
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || st.st_uid != ::geteuid() || !names_starting(path_, "").empty()) {
+    ::close(fd_);
+    fd_ = -1;
+    throw Stop(ExitCode::Usage, "the private folder '" + path_.string() +
+                                    "' was replaced by another user's as it was made; the folder of '" +
+                                    output.string() + "' is not safe to write in (it is writable by others)");
   }
 }
 
@@ -105,7 +137,8 @@ std::vector<std::string> remove_stale_private(const fs::path& output, bool (*kee
     if (::lstat(p.c_str(), &st) != 0 || st.st_uid != ::geteuid()) continue;
     if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) continue;
     if (keep && keep(p)) continue;
-    if (remove_tree(p)) removed.push_back(name);
+    const bool gone = S_ISREG(st.st_mode) ? ::unlink(p.c_str()) == 0 : remove_private(p, output.filename().string());
+    if (gone) removed.push_back(name);
   }
   return removed;
 }

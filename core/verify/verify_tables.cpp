@@ -52,10 +52,9 @@ bool is_seconds(const std::string& s) {
   return true;
 }
 
-/// Printable text of a sane length: what the tool writes for a host, a user, a path or its version.
-bool is_plain_text(const std::string& s) {
-  return s.size() <= 4096 && std::none_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7F; });
-}
+/// Text of a sane length without a NUL: what the tool can write for a host, a
+/// user, its version or a path (a path may hold any other byte, a newline too).
+bool is_plain_text(const std::string& s) { return s.size() <= 4096 && s.find('\0') == std::string::npos; }
 
 /// The phases whose seconds the upgrade (and a rehearsal's --keep-db copy) records.
 const std::set<std::string> kPhaseKeys = {"seconds_read_check_write", "seconds_store_digest", "seconds_verify",
@@ -229,7 +228,7 @@ void run_fact_differences(const Meta& meta, const Counts& c, std::vector<std::st
   };
   for (const char* key : {"tool_version", "source", "target", "host", "operator"}) {
     if (!is_plain_text(present(key))) {
-      out.push_back(std::string("migration_meta ") + key + " holds a control character or is too long");
+      out.push_back(std::string("migration_meta ") + key + " holds a NUL or is too long");
     }
   }
   for (const auto& key : kPhaseKeys) {

@@ -1,9 +1,11 @@
 #include "verify_target.h"
 
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 
@@ -36,7 +38,7 @@ std::uint32_t big_endian(const unsigned char* p, int bytes) {
 
 }  // namespace
 
-VerifyTarget::VerifyTarget(const fs::path& target) : target_(target) {
+VerifyTarget::VerifyTarget(const fs::path& target, std::int64_t longest_value) : target_(target) {
   std::error_code ec;
   for (const char* suffix : {"-wal", "-journal"}) {
     const fs::path beside = target.string() + suffix;
@@ -64,6 +66,7 @@ VerifyTarget::VerifyTarget(const fs::path& target) : target_(target) {
   by_fd_ = "/proc/self/fd/" + std::to_string(fd_);
   try {
     db_ = std::make_unique<Db>(by_fd_, OpenMode::ReadOnlyImmutable);
+    sqlite3_limit(db_->get(), SQLITE_LIMIT_LENGTH, static_cast<int>(std::min<std::int64_t>(longest_value, 1 << 30)));
     std::int64_t app = 0, version = 0;
     try {
       Stmt a(*db_, "PRAGMA application_id");

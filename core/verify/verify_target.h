@@ -4,6 +4,7 @@
 // read. Its bytes are held to what SQLite writes: a rollback-journal header,
 // and a size of exactly page size times page count.
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -17,7 +18,10 @@ class VerifyTarget {
  public:
   /// Opens `target`; a Stop (exit 2) when it is not a regular file, a
   /// -wal/-journal lies beside it, or it is not a kms-migrate database of this schema.
-  explicit VerifyTarget(const std::filesystem::path& target);
+  /// No value longer than `longest_value` bytes is ever read (SQLite's length
+  /// limit: reading one is an error), so that a planted value cannot make
+  /// verify's memory grow; no record file under the size limit gives one.
+  VerifyTarget(const std::filesystem::path& target, std::int64_t longest_value);
   ~VerifyTarget();
   VerifyTarget(const VerifyTarget&) = delete;
   VerifyTarget& operator=(const VerifyTarget&) = delete;
