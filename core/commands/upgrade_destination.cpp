@@ -97,7 +97,7 @@ class UpgradeTarget final : public Destination {
     stop_unless(check_target(opt_.target, opt_.force == Overwrite::Yes, opt_.source, NewFile::Target));
     lock_.emplace(opt_.target);  // held until the run ends, success or not (a busy target: a Stop, exit 2)
     if (opt_.force == Overwrite::Yes) replacing_ = file_id_of(opt_.target);  // only this file may be replaced
-    for (const auto& n : remove_stale_temporaries(opt_.target)) {
+    for (const auto& n : remove_stale_private(opt_.target)) {
       notes.push_back("removed the temporary file left by an earlier run that was stopped: " + n);
     }
     return opt_.target;
@@ -136,7 +136,7 @@ class RehearsalScratch final : public Destination {
     if (opt_.keep_db) {
       stop_unless(check_target(*opt_.keep_db, false, opt_.source, NewFile::KeepDb));
       keep_lock_.emplace(*opt_.keep_db);  // then the temporaries of a killed run are ours to remove
-      for (const auto& n : remove_stale_temporaries(*opt_.keep_db)) {
+      for (const auto& n : remove_stale_private(*opt_.keep_db)) {
         notes.push_back("removed the temporary file left by an earlier run that was stopped: " + n);
       }
     }

@@ -344,6 +344,7 @@ class VerifyRun {
   void judge_and_report() {
     each_judged([&](std::size_t, Judged& j) {
       throw_if_cancelled(cancel_);
+      add_to(store_, j.f);  // the store as derived, in the same pass
       const Verification v = detail::judge(j);
       sink_.add(j.f, v);
     });
@@ -367,9 +368,7 @@ class VerifyRun {
       });
       rep_.content_digest = all.hex();
     }
-    StoreDigest store;
-    each_judged([&](std::size_t, Judged& j) { add_to(store, j.f); });
-    rep_.store_digest = store.hex();
+    rep_.store_digest = store_.hex();
     sink_.fill(rep_);
     ExpectedMeta expected;
     expected.counts = rep_.totals;
@@ -415,6 +414,7 @@ class VerifyRun {
   RunReport& rep_ = res_.report;
   const std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point lap_ = t0_;
+  StoreDigest store_;      // fed by judge_and_report()
   int longest_value_ = 0;  // the longest value any connection of verify reads
   std::optional<VerifyTarget> target_;
   Db* db_ = nullptr;  // target_'s connection

@@ -14,17 +14,13 @@
 #include <system_error>
 
 #include "failure.h"
+#include "private_folder.h"
 #include "run_control.h"
 
 namespace fs = std::filesystem;
 
 namespace kms::core {
 namespace {
-
-fs::path folder_of(const fs::path& p) {
-  const fs::path parent = fs::absolute(p).parent_path();
-  return parent.empty() ? fs::path(".") : parent;
-}
 
 bool is_within(const fs::path& inner, const fs::path& outer) {
   std::error_code ec;

@@ -33,10 +33,6 @@ Stop left_alone(const fs::path& final_path, const char* what) {
               "'" + final_path.string() + "' " + what + "; it was left as it is and nothing was put in its place");
 }
 
-}  // namespace
-
-namespace {
-
 /// The FileId of `name` under `dirfd` (AT_FDCWD: a path), not following a link.
 std::optional<FileId> file_id_at(int dirfd, const char* name) {
   struct statx sx {};
@@ -55,8 +51,6 @@ std::optional<FileId> file_id_at(int dirfd, const char* name) {
 }  // namespace
 
 std::optional<FileId> file_id_of(const fs::path& p) { return file_id_at(AT_FDCWD, p.c_str()); }
-
-std::vector<std::string> remove_stale_temporaries(const fs::path& target) { return remove_stale_private(target); }
 
 TemporaryDatabase::TemporaryDatabase(const fs::path& final_path)
     : final_(fs::absolute(final_path)), folder_(final_path), name_(final_path.filename().string()) {

@@ -37,11 +37,6 @@ struct FileId {
 /// The FileId of whatever `p` names (not following a link), if anything.
 std::optional<FileId> file_id_of(const std::filesystem::path& p);
 
-/// The private folders (and the ".tmp" files of earlier versions) that killed
-/// runs left for `target`: removed, and their names returned. Only entries of
-/// this user whose process is gone are touched (private_folder.h).
-std::vector<std::string> remove_stale_temporaries(const std::filesystem::path& target);
-
 class TemporaryDatabase {
  public:
   /// Makes the private folder beside `final_path` and the empty, owner-only

@@ -34,9 +34,11 @@ void empty_folder(int fd) {
 
 }  // namespace
 
-std::vector<std::string> names_starting(const std::filesystem::path& folder, const std::string& prefix) {
+namespace {
+
+/// The names of an open DIR that start with `prefix`; closes it.
+std::vector<std::string> read_names(DIR* dir, const std::string& prefix) {
   std::vector<std::string> names;
-  DIR* dir = ::opendir(folder.c_str());
   if (!dir) return names;
   while (const dirent* d = ::readdir(dir)) {
     const std::string name = d->d_name;
@@ -44,6 +46,20 @@ std::vector<std::string> names_starting(const std::filesystem::path& folder, con
   }
   ::closedir(dir);
   return names;
+}
+
+}  // namespace
+
+std::vector<std::string> names_starting(const std::filesystem::path& folder, const std::string& prefix) {
+  return read_names(::opendir(folder.c_str()), prefix);
+}
+
+std::vector<std::string> names_in(int dirfd) {
+  const int own = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);  // fdopendir takes the descriptor over
+  if (own < 0) return {};
+  DIR* dir = ::fdopendir(own);
+  if (!dir) ::close(own);
+  return read_names(dir, "");
 }
 
 bool remove_tree(const std::filesystem::path& path) {

@@ -10,6 +10,8 @@ namespace kms::core {
 
 /// The names in `folder` that start with `prefix` (none if it cannot be listed).
 std::vector<std::string> names_starting(const std::filesystem::path& folder, const std::string& prefix);
+/// The names in the folder open as `dirfd` (which stays open), never by its name.
+std::vector<std::string> names_in(int dirfd);
 
 /// Removes `path` and, if it is a folder, everything in it, never following a
 /// link (a link is removed, not what it names). True when it is gone.

@@ -21,11 +21,6 @@ namespace {
 
 constexpr const char* kMarker = ".kms-migrate-";
 
-fs::path folder_of(const fs::path& p) {
-  const fs::path parent = fs::absolute(p).parent_path();
-  return parent.empty() ? fs::path(".") : parent;
-}
-
 /// A dead run's private folder: removed only if it is one (owner-only, this
 /// user's) and holds nothing but what the tool makes in one (the output's
 /// name, and SQLite's -journal, -wal and -shm beside it). Never recursive: a
@@ -36,7 +31,7 @@ bool remove_private(const fs::path& folder, const std::string& output_name) {
   if (fd < 0) return false;
   struct stat st {};
   bool ours = ::fstat(fd, &st) == 0 && st.st_uid == ::geteuid() && (st.st_mode & 07777) == 0700;
-  const std::vector<std::string> names = ours ? names_starting(folder, "") : std::vector<std::string>{};
+  const std::vector<std::string> names = ours ? names_in(fd) : std::vector<std::string>{};
   for (const auto& n : names) {
     if (n != output_name && n != output_name + "-journal" && n != output_name + "-wal" && n != output_name + "-shm")
       ours = false;
@@ -79,23 +74,34 @@ PrivateFolder::PrivateFolder(const fs::path& output) {
   if (!::mkdtemp(templ.data())) throw SystemError("create the private folder", templ, errno);
   path_ = templ;
   fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd_ < 0 || ::fchmod(fd_, 0700) != 0) {  // owner-only whatever the umask
+  if (fd_ < 0) {
     const int err = errno;
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
     ::rmdir(path_.c_str());
     throw SystemError("create the private folder", path_.string(), err);
   }
   // Opened by name: between mkdtemp and open another user who can write to the
-  // folder may have put a folder of theirs there. Only ours, empty, is used.
+  // folder may have put a folder of theirs there. Only ours, empty, is used
+  // (and looked at through the descriptor, before anything is done to it).
   struct stat st {};
-  if (::fstat(fd_, &st) != 0 || st.st_uid != ::geteuid() || !names_starting(path_, "").empty()) {
+  if (::fstat(fd_, &st) != 0 || st.st_uid != ::geteuid() || !names_in(fd_).empty()) {
     ::close(fd_);
     fd_ = -1;
     throw Stop(ExitCode::Usage, "the private folder '" + path_.string() +
                                     "' was replaced by another user's as it was made; the folder of '" +
                                     output.string() + "' is not safe to write in (it is writable by others)");
   }
+  if (::fchmod(fd_, 0700) != 0) {  // owner-only whatever the umask
+    const int err = errno;
+    ::close(fd_);
+    fd_ = -1;
+    ::rmdir(path_.c_str());
+    throw SystemError("create the private folder", path_.string(), err);
+  }
+}
+
+fs::path folder_of(const fs::path& p) {
+  const fs::path parent = fs::absolute(p).parent_path();
+  return parent.empty() ? fs::path(".") : parent;
 }
 
 PrivateFolder::~PrivateFolder() {

@@ -10,6 +10,9 @@
 
 namespace kms::core {
 
+/// The folder an output is written in (absolute; "." when there is none).
+std::filesystem::path folder_of(const std::filesystem::path& output);
+
 class PrivateFolder {
  public:
   /// Makes the folder beside `output` (for its file named like `output`).

@@ -1,6 +1,5 @@
 #include "verify_tables.h"
 
-#include <algorithm>
 #include <set>
 #include <tuple>
 
