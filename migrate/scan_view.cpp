@@ -24,7 +24,7 @@ void print_issue(std::FILE* out, const core::Issue& i) {
 
 void print_record(std::FILE* out, const core::ClientRecord& r) {
   const auto show = [&](const char* label, const std::optional<std::string>& v) {
-    say(out, "    %-13s %s\n", label, v ? v->c_str() : "(none)");
+    say(out, "    %-13s %s\n", label, v ? core::shown_field(*v) : std::string("(none)"));
   };
   show("MailboxDN", r.mailbox_dn);
   show("DisplayName", r.display_name);
@@ -35,7 +35,7 @@ void print_record(std::FILE* out, const core::ClientRecord& r) {
   show("Modified", r.modified_at);
   for (const auto& c : r.certificates) {
     say(out, "    %s %d: serial %s, %s, valid %s to %s%s%s\n", core::kind_name(c.kind), c.seq, c.serial.c_str(),
-        c.subject.c_str(), c.not_before.c_str(), c.not_after.c_str(), c.revoked ? ", revoked " : "",
+        core::shown_field(c.subject), c.not_before.c_str(), c.not_after.c_str(), c.revoked ? ", revoked " : "",
         c.revoked ? c.revoked_at.value_or("(no date)").c_str() : "");
   }
   for (const auto& k : r.keys) say(out, "    escrowed key %d: %zu bytes (not shown)\n", k.seq, k.key_blob.size());
@@ -94,7 +94,7 @@ void print_inventory(std::FILE* out, const core::ScanResult& r, bool all) {
   say(out, "  digest    %s (what a rehearsal and the upgrade of this store will record)\n", r.content_digest);
   say(out, "  store     %s (store_digest: every file read, rejects and skips included)\n", r.store_digest);
   using F = core::FileSummary;
-  const auto dn = [](const F& f) { return f.mailbox_dn.empty() ? std::string("(no MailboxDN)") : f.mailbox_dn; };
+  const auto dn = [](const F& f) { return f.mailbox_dn.empty() ? std::string("(no MailboxDN)") : f.mailbox_dn.text; };
   print_list(
       out, r, all, "rejected (an upgrade would not migrate them)",
       [](const F& f) { return f.outcome == core::RecordOutcome::Rejected; },
@@ -114,13 +114,13 @@ void print_inventory(std::FILE* out, const core::ScanResult& r, bool all) {
 }
 
 void print_matches(std::FILE* out, const core::ScanOptions& o, const core::ScanResult& r) {
-  say(out, "mailbox \"%s\": %zu file(s)\n", *o.mailbox, r.matches.size());
+  say(out, "mailbox \"%s\": %zu file(s)\n", core::shown_field(*o.mailbox), r.matches.size());
   for (const auto& m : r.matches) {
     say(out, "  %s/%s  (%s)\n", r.clients, m.summary.path, core::outcome_name(m.summary.outcome));
     if (m.record)
       print_record(out, *m.record);
     else
-      say(out, "    MailboxDN     %s\n", m.summary.mailbox_dn);
+      say(out, "    MailboxDN     %s\n", m.summary.mailbox_dn.text);
     if (!m.summary.issues.empty()) say(out, "    issues:\n");
     for (const auto& i : m.summary.issues) print_issue(out, i);
   }

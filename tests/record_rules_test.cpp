@@ -211,7 +211,7 @@ TEST(CrossFileRules, MessagesNameAFewOthersAndCountTheRest) {
   for (std::size_t i = 0; i < files.size(); ++i) {
     files[i].path = "M00000000000" + std::to_string(i) + ".ini";
     files[i].record_id = "m00000000000" + std::to_string(i);
-    files[i].mailbox_dn = i % 2 ? "/o=X/cn=Same" : "/O=X/CN=SAME";  // one DN, in any case
+    files[i].mailbox_dn = MailboxField::of(i % 2 ? "/o=X/cn=Same" : "/O=X/CN=SAME");  // one DN, in any case
     files[i].outcome = RecordOutcome::Migrated;
   }
   apply_cross_file_rules(files);

@@ -14,7 +14,7 @@ FileSummary summary(std::string path, std::string mailbox_dn) {
   FileSummary f;
   f.path = std::move(path);
   f.record_id = "m0a9b8c7d6e5f";
-  f.mailbox_dn = std::move(mailbox_dn);
+  f.mailbox_dn = MailboxField::of(mailbox_dn);
   f.sha256 = std::string(64, 'a');
   f.outcome = RecordOutcome::Migrated;
   f.legacy_state = 2;

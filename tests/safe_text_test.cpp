@@ -5,44 +5,102 @@
 
 #include <regex>
 
+#include "mailbox_field.h"
 #include "profile_parser.h"
 #include "test_util.h"
 
 namespace kms::core {
 namespace {
 
-TEST(MessageRule, QuotesOnlyShortTextThatCannotBeASecret) {
-  for (const char* shown :
-       {"4x", "", "Cost:Center", "Smith ; Jones", "ProxyAddresses", "19980314091255", "0A1B2C3D4E5F6789", "State 5"}) {
+TEST(MessageRule, QuotesOnlyWhatNoTokenFitsOrTheKeysOwnShape) {
+  for (const char* shown : {"4x", "", "12abc", "0x1F", "State 5", "QWERTYUI", "yes;no!"}) {
     EXPECT_TRUE(may_quote(shown)) << shown;
   }
-  for (const char* hidden : {"1Token=SECRET123456", "0EscrowedKey=abc", "SECRET123456", "K7XQ2M9PLA4B", "ab+cdefghijk",
+  // Nine characters or more: only in the key's shape, never with a secret's name.
+  for (const char* hidden : {"QWERTYUIOPAS", "K4PN2MBTRQX7", "1;Token-QWERTYUIOPAS", "TOKEN\tABCD", "Token", "1token",
                              "MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu"}) {
-    EXPECT_FALSE(may_quote(hidden)) << hidden;
+    for (const ValueShape shape :
+         {ValueShape::None, ValueShape::Decimal, ValueShape::Timestamp, ValueShape::HexSerial}) {
+      EXPECT_FALSE(may_quote(hidden, shape)) << hidden << " in shape " << static_cast<int>(shape);
+    }
   }
-  EXPECT_FALSE(may_quote(std::string(41, 'x')));
+  EXPECT_TRUE(may_quote("-2147483648", ValueShape::Decimal));
+  EXPECT_TRUE(may_quote("4294967297", ValueShape::Decimal));
+  EXPECT_FALSE(may_quote("42949672970", ValueShape::Decimal));  // 11 digits: a 12-digit token cut short?
+  EXPECT_TRUE(may_quote("19981314091255Z", ValueShape::Timestamp));
+  EXPECT_FALSE(may_quote("19981314091255", ValueShape::Timestamp));
+  EXPECT_FALSE(may_quote("1998131409125Z5", ValueShape::Timestamp));
+  EXPECT_TRUE(may_quote(std::string(40, 'A'), ValueShape::HexSerial));
+  EXPECT_FALSE(may_quote(std::string(41, 'A'), ValueShape::HexSerial));
+  EXPECT_FALSE(may_quote("0A1B2C3D4E5FG", ValueShape::HexSerial));
+  // A token of digits alone has a serial's shape: the second line of defence
+  // (redact_secrets) takes it when it is the file's Token or key.
+  EXPECT_TRUE(may_quote("123456789012", ValueShape::HexSerial));
+  EXPECT_FALSE(may_quote("123456789012", ValueShape::Decimal));
+  EXPECT_FALSE(may_quote("0A1B2C3D4E5F", ValueShape::Decimal));
   EXPECT_EQ(quoted("9"), "\"9\"");
-  EXPECT_EQ(quoted("1Token=SECRET123456"), "a value of 19 characters (not shown)");
-  EXPECT_EQ(key_name("EscrowedKey MIIBOgIBAAJBAKj34Gkx"), "a key name of 32 characters (not shown)");
+  EXPECT_EQ(quoted("1;Token-QWERTYUIOPAS"), "a value of 20 characters (not shown)");
+  EXPECT_EQ(quoted("QWERTYUIOPAS", ValueShape::Decimal), "a value of 12 characters (not shown)");
+  EXPECT_EQ(quoted("0A1B2C3D4E5F6789", ValueShape::HexSerial), "\"0A1B2C3D4E5F6789\"");
+}
+
+TEST(MessageRule, NamesAreCutAtASecretsNameAndDescribedWhenTheyMayHoldAKey) {
+  EXPECT_EQ(key_name("Cost:Center"), "\"Cost:Center\"");
+  EXPECT_EQ(key_name("ProxyAddresses"), "\"ProxyAddresses\"");
+  EXPECT_EQ(key_name("Token"), "\"Token\"");
+  EXPECT_EQ(key_name("Token-QWERTYUIOPASState"), "\"Token(not shown)\"");
+  EXPECT_EQ(key_name("xESCROWEDKEY\x1a"
+                     "ABCDEF"),
+            "\"xESCROWEDKEY(not shown)\"");
+  EXPECT_EQ(key_name("MIIBOgIBAAJBAKj34Gkx"), "a key name of 20 characters (not shown)");
+  EXPECT_EQ(key_name(std::string(41, 'x')), "a key name of 41 characters (not shown)");
   EXPECT_EQ(section_ref("SCert1"), "[SCert1]");
+  EXPECT_EQ(section_ref("SCert1Token:K4PN2MBTRQX7"), "[SCert1Token(not shown)]");
   EXPECT_EQ(section_ref("SECRET123456"), "[a section name of 12 characters, not shown]");
   EXPECT_EQ(shown_name("SECRET123456"), "(a name of 12 characters (not shown))");
+  EXPECT_EQ(shown_name("Alias.token|K4PN2MBTRQX7"), "Alias.token(not shown)");
 }
 
 TEST(MessageRule, KnownSecretsAreRedactedFromAnyMessage) {
   const std::vector<std::string_view> secrets = {"SECRET123456", "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo="};
-  std::string m = "value SECRET123456 and a piece REVGR0hJSktMTU5P of the key";
+  std::string m = "value SECRET123456 and a piece REVGR0hJSktMTU5P of the key, and its 8: CRET1234.";
   redact_secrets(m, secrets);
-  EXPECT_EQ(m, "value (secret not shown) and a piece (secret not shown) of the key");
-  std::string untouched = "State is \"9\"";
+  EXPECT_EQ(m, "value (secret not shown) and a piece (secret not shown) of the key, and its 8: (secret not shown).");
+  std::string untouched = "State is \"9\", and SECRET1 is 7 of it";
   redact_secrets(untouched, secrets);
-  EXPECT_EQ(untouched, "State is \"9\"");
+  EXPECT_EQ(untouched, "State is \"9\", and SECRET1 is 7 of it");
 }
 
-TEST(MessageRule, EmbeddedTokenAndKeyValuesAreMasked) {
-  EXPECT_EQ(mask_embedded_secrets("/o=X/cn=JaneToken=SECRET"), "/o=X/cn=JaneToken=(not shown)");
-  EXPECT_EQ(mask_embedded_secrets("a ESCROWEDKEY = blob"), "a ESCROWEDKEY =(not shown)");
-  EXPECT_EQ(mask_embedded_secrets("/o=X/cn=Tokens"), "/o=X/cn=Tokens");
+TEST(ShownFieldRule, EverythingAfterASecretsNameIsCutWhateverFollowsIt) {
+  EXPECT_EQ(shown_field("/o=X/cn=JaneToken=SECRET"), "/o=X/cn=JaneToken(not shown)");
+  EXPECT_EQ(shown_field("a ESCROWEDKEY = blob"), "a ESCROWEDKEY(not shown)");
+  EXPECT_EQ(shown_field("/o=X/cn=Tokens"), "/o=X/cn=Token(not shown)");
+  EXPECT_EQ(shown_field("Jane TOKEN\tK4PN2MBTRQX9"), "Jane TOKEN(not shown)");
+  EXPECT_EQ(shown_field("Jane Token\x1a=K4PN2MBTRQX9"), "Jane Token(not shown)");
+  EXPECT_EQ(shown_field("Jane token\xc2\xa0K4PN2MBTRQX9"), "Jane token(not shown)");
+  EXPECT_EQ(shown_field("EscrowedKey:QUJDREVGR0hJSktMTU5P token"), "EscrowedKey(not shown)");
+  EXPECT_EQ(shown_field("/o=X/cn=Jane"), "/o=X/cn=Jane");
+  EXPECT_EQ(shown_field("ends in Token"), "ends in Token");  // nothing follows: nothing to hide
+  EXPECT_EQ(shown_field(shown_field("cn=Token:K4PN2MBTRQX7")), "cn=Token(not shown)");  // the same once shown
+  // Every printable ASCII character, and the blanks, after the name.
+  std::vector<std::string> seps = {"\t", "\x1a", "\xc2\xa0"};
+  for (char c = 0x20; c < 0x7f; ++c) seps.emplace_back(1, c);
+  for (const std::string& sep : seps) {
+    const std::string field = "cn=Jane Token" + sep + "K4PN2MBTRQX7";
+    EXPECT_EQ(shown_field(field), "cn=Jane Token(not shown)") << ::testing::PrintToString(field);
+  }
+}
+
+TEST(ShownFieldRule, AMailboxCutShortStillMatchesOnlyItself) {
+  const MailboxField a = MailboxField::of("/o=X/cn=JaneToken-AAAAAAAAAAAA");
+  EXPECT_EQ(a.text, "/o=X/cn=JaneToken(not shown)");
+  EXPECT_TRUE(a.matches("/O=x/CN=janetoken-aaaaaaaaaaaa"));  // the duplicate-mailbox rule's sameness
+  EXPECT_FALSE(a.matches("/o=X/cn=JaneToken-BBBBBBBBBBBB"));
+  EXPECT_FALSE(a.matches("/o=X/cn=JaneToken(not shown)"));
+  EXPECT_NE(a.match_key(), MailboxField::of("/o=X/cn=JaneToken-BBBBBBBBBBBB").match_key());
+  EXPECT_EQ(a.match_key().find("AAAA"), std::string::npos);
+  EXPECT_TRUE(MailboxField::of("/o=X/cn=Jane").matches("/O=X/CN=JANE"));
+  EXPECT_FALSE(MailboxField::of("").matches(""));
 }
 
 TEST(OutputRule, TerminalTextEscapesC0DelC1BidiAndBadUtf8) {

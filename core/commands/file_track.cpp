@@ -44,7 +44,7 @@ void Tracks::set(std::size_t i, const FileSummary& f, bool client_written) {
   if (client_written) t.written_digest = *f.written_digest;
   // The record id is the name's first 13 characters, in any case.
   candidates_.note(static_cast<std::uint32_t>(i), t.has_record_id ? ascii_ci_key(record_id_part(name)) : 0,
-                   f.mailbox_dn.empty() ? 0 : ascii_ci_key(f.mailbox_dn));
+                   f.mailbox_dn.empty() ? 0 : ascii_ci_key(f.mailbox_dn.match_key()));
   spool_->append(&t, sizeof t);
   ++set_;
   counts_.reset();

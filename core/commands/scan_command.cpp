@@ -4,6 +4,7 @@
 #include "empty_store.h"
 #include "outcome.h"
 #include "run_end.h"
+#include "safe_text.h"
 #include "store_analysis.h"
 #include "store_digest.h"
 #include "text_util.h"
@@ -12,7 +13,7 @@ namespace kms::core {
 namespace {
 
 bool matches_mailbox(const FileSummary& f, const std::string& query) {
-  return (!f.mailbox_dn.empty() && iequals(f.mailbox_dn, query)) || (!f.alias.empty() && iequals(f.alias, query));
+  return f.mailbox_dn.matches(query) || f.alias.matches(query);
 }
 
 /// Counts, legacy states, matches and the content digest, from the summaries read back.
@@ -89,7 +90,7 @@ ScanResult run_scan(const ScanOptions& o, const CancelFlag* cancel, const Progre
       res.message = std::move(*none);
     } else if (o.mailbox && res.matches.empty()) {
       res.exit_code = ExitCode::DataProblem;
-      res.message = "no file holds the mailbox \"" + *o.mailbox + "\"";
+      res.message = "no file holds the mailbox \"" + shown_field(*o.mailbox) + "\"";
     }
   } catch (...) {
     FailureWords words;

@@ -15,12 +15,12 @@ namespace kms::core {
 namespace {
 
 nlohmann::ordered_json opt(const std::optional<std::string>& s) {
-  return s ? nlohmann::ordered_json(mask_embedded_secrets(*s)) : nlohmann::ordered_json(nullptr);
+  return s ? nlohmann::ordered_json(shown_field(*s)) : nlohmann::ordered_json(nullptr);
 }
 
 nlohmann::ordered_json record_detail(const ClientRecord& r) {
   nlohmann::ordered_json j;
-  j["mailbox_dn"] = mask_embedded_secrets(r.mailbox_dn);
+  j["mailbox_dn"] = shown_field(r.mailbox_dn);
   j["display_name"] = opt(r.display_name);
   j["alias"] = opt(r.alias);
   j["state"] = state_name(r.state);
@@ -34,8 +34,8 @@ nlohmann::ordered_json record_detail(const ClientRecord& r) {
     cj["kind"] = kind_name(c.kind);
     cj["seq"] = c.seq;
     cj["serial"] = c.serial;
-    cj["subject"] = c.subject;
-    cj["issuer"] = c.issuer;
+    cj["subject"] = shown_field(c.subject);
+    cj["issuer"] = shown_field(c.issuer);
     cj["not_before"] = c.not_before;
     cj["not_after"] = c.not_after;
     cj["sha1_thumbprint"] = c.sha1_thumbprint;
@@ -75,7 +75,7 @@ Json scan_document(const ScanOptions& o, const ScanResult& r) {
   j["manifest"] = r.manifest ? Json(manifest_json(*r.manifest)) : Json(nullptr);
   if (o.mailbox) {
     Json m;
-    m["query"] = mask_embedded_secrets(*o.mailbox);
+    m["query"] = shown_field(*o.mailbox);
     m["matches"] = Json::array();
     for (const auto& match : r.matches) {
       Json x;
@@ -96,7 +96,7 @@ void add_normalizations(const FileSummary& f, const std::function<void(const Jso
   for (const auto& i : f.issues) {
     if (i.code != "recovery-never-enrolled") continue;
     element({{"path", f.path},
-             {"mailbox_dn", mask_embedded_secrets(f.mailbox_dn)},
+             {"mailbox_dn", f.mailbox_dn.text},
              {"rule", i.code},
              {"from", "recovery"},
              {"to", "new"},
@@ -109,7 +109,7 @@ void add_with_issues(const FileSummary& f, const std::function<void(const Json&)
   Json codes = Json::array();
   for (const auto& i : f.issues) codes.push_back(i.code);
   element({{"path", f.path},
-           {"mailbox_dn", f.mailbox_dn.empty() ? Json(nullptr) : Json(mask_embedded_secrets(f.mailbox_dn))},
+           {"mailbox_dn", f.mailbox_dn.empty() ? Json(nullptr) : Json(f.mailbox_dn.text)},
            {"outcome", outcome_name(f.outcome)},
            {"codes", codes}});
 }

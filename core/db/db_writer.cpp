@@ -117,7 +117,7 @@ void DbWriter::write_legacy_file(const FileSummary& f, const std::optional<std::
 
 void DbWriter::write_report_row(const FileSummary& f, std::optional<Verification> v) {
   RowBatch& r = st_->report;
-  r.text(f.path).text(non_empty(f.record_id)).text(non_empty(f.mailbox_dn)).text(outcome_name(f.outcome));
+  r.text(f.path).text(non_empty(f.record_id)).text(non_empty(f.mailbox_dn.text)).text(outcome_name(f.outcome));
   if (f.state)
     r.text(state_name(*f.state));
   else

@@ -54,7 +54,7 @@ void apply_cross_file_rules(std::vector<FileSummary>& files) {
       files, [](const FileSummary& f) { return f.record_id; }, "duplicate-record-id",
       "the same record id (names differ only in case) is", false);
   reject_groups(
-      files, [](const FileSummary& f) { return to_lower_ascii(f.mailbox_dn); }, "duplicate-mailbox",
+      files, [](const FileSummary& f) { return f.mailbox_dn.match_key(); }, "duplicate-mailbox",
       "the same MailboxDN is", true);
 }
 

@@ -9,6 +9,7 @@
 
 #include "file_reader.h"
 #include "issue.h"
+#include "mailbox_field.h"
 #include "record.h"
 #include "record_rules.h"
 #include "store_walker.h"
@@ -24,8 +25,8 @@ struct FileSummary {
   std::optional<std::int64_t> size;  ///< bytes, when it could be examined
   std::string sha256;                ///< of the bytes read; "" when not read
   std::optional<FileStamp> stamp;    ///< as read, to detect later changes
-  std::string mailbox_dn;
-  std::string alias;
+  MailboxField mailbox_dn;           ///< shown form (the shown-field rule) and what matching needs
+  MailboxField alias;
   int mailbox_line = 0;
   std::optional<int> legacy_state;
   std::optional<ClientState> state;  ///< the target state, for migrated/normalized

@@ -131,12 +131,12 @@ std::optional<std::int64_t> RuleRun::number(const ProfileEntry& e, const char* k
   const ProfileInt n = read_profile_int(e.value, e.quoted);
   const std::string where = std::string(key) + (iequals(section, "Client") ? "" : " in " + section_ref(section));
   if (!n.in_range() || n.written < lo || n.written > hi) {
-    error("bad-value", where + " is " + quoted(e.value) + ", expected " + expected, e.line);
+    error("bad-value", where + " is " + quoted(e.value, ValueShape::Decimal) + ", expected " + expected, e.line);
     return std::nullopt;
   }
   if (!n.plain) {
     warn("number-read-leniently",
-         where + " is " + quoted(e.value) + ": read as " + std::to_string(n.written) +
+         where + " is " + quoted(e.value, ValueShape::Decimal) + ": read as " + std::to_string(n.written) +
              ", as the profile API reads a number (" + n.why + "); write it as plain digits",
          e.line);
   }
@@ -149,7 +149,8 @@ std::optional<std::string> RuleRun::timestamp(const ProfileSection& s, const cha
   auto iso = legacy_time_to_iso(e->value);
   if (!iso) {
     warn("bad-timestamp",
-         std::string(key) + " is " + quoted(e->value) + ", expected YYYYMMDDHHMMSSZ; stored as NULL, raw text kept",
+         std::string(key) + " is " + quoted(e->value, ValueShape::Timestamp) +
+             ", expected YYYYMMDDHHMMSSZ; stored as NULL, raw text kept",
          e->line);
     rec.extras.push_back(ExtraAttribute{s.name, std::string(e->key), std::string(e->value)});
   }
@@ -224,7 +225,8 @@ void RuleRun::read_revocation(const ProfileSection& s, Certificate& cert, Client
     // the tool does not guess what was meant (docs/dialect.md).
     const ProfileInt read = read_profile_int(r->value, r->quoted);
     if (!read.present || read.why.find("no number") != std::string::npos) {
-      error("bad-value", "Revoked in " + section_ref(s.name) + " is " + quoted(r->value) + ", expected 0 or 1",
+      error("bad-value",
+            "Revoked in " + section_ref(s.name) + " is " + quoted(r->value, ValueShape::Decimal) + ", expected 0 or 1",
             r->line);
     } else if (const auto v = number(*r, "Revoked", s.name, 0, 1, "0 or 1")) {
       cert.revoked = *v == 1;
@@ -263,8 +265,8 @@ void RuleRun::read_certificate(const CertSection& cs, ClientRecord& rec) {
     const auto norm = normalize_serial(serial->value);
     if (!norm || *norm != facts->serial) {
       error("serial-mismatch",
-            "Serial in " + section_ref(s.name) + " is " + quoted(serial->value) + " but the certificate's serial is " +
-                facts->serial,
+            "Serial in " + section_ref(s.name) + " is " + quoted(serial->value, ValueShape::HexSerial) +
+                " but the certificate's serial is " + facts->serial,
             serial->line);
     }
   }

@@ -117,8 +117,10 @@ void encode_summary(std::string& out, const FileSummary& f) {
     put_u64(out, f.stamp->inode);
     put_u64(out, f.stamp->type);
   }
-  put_text(out, f.mailbox_dn);
-  put_text(out, f.alias);
+  for (const MailboxField* m : {&f.mailbox_dn, &f.alias}) {
+    put_text(out, m->text);
+    put_text(out, m->hidden);
+  }
   put_i64(out, f.mailbox_line);
   if (f.legacy_state) put_i64(out, *f.legacy_state);
   if (f.state) put_u64(out, static_cast<std::uint64_t>(*f.state));
@@ -143,8 +145,10 @@ FileSummary decode_summary(std::string_view& in) {
     s.type = static_cast<std::uint32_t>(get_u64(in));
     f.stamp = s;
   }
-  f.mailbox_dn = get_text(in);
-  f.alias = get_text(in);
+  for (MailboxField* m : {&f.mailbox_dn, &f.alias}) {
+    m->text = get_text(in);
+    m->hidden = get_text(in);
+  }
   f.mailbox_line = static_cast<int>(get_i64(in));
   if (flags & kLegacy) f.legacy_state = static_cast<int>(get_i64(in));
   if (flags & kState) f.state = static_cast<ClientState>(get_u64(in));

@@ -74,7 +74,7 @@ std::string jsonl_record(const FileSummary& f, std::optional<Verification> v) {
   out += ",\"record_id\":";
   append_text_or_null(out, f.record_id);
   out += ",\"mailbox_dn\":";
-  append_text_or_null(out, mask_embedded_secrets(f.mailbox_dn));
+  append_text_or_null(out, f.mailbox_dn.text);
   out += ",\"sha256\":";
   append_text_or_null(out, f.sha256);
   out += ",\"outcome\":\"";
@@ -94,7 +94,7 @@ std::string jsonl_record(const FileSummary& f, std::optional<Verification> v) {
 std::string csv_record(const FileSummary& f, std::optional<Verification> v) {
   std::string issues;
   for (const Issue& is : f.issues) issues += (issues.empty() ? "" : " | ") + issue_text(is);
-  return csv_field(f.path) + ',' + csv_field(f.record_id) + ',' + csv_field(f.mailbox_dn) + ',' + f.sha256 + ',' +
+  return csv_field(f.path) + ',' + csv_field(f.record_id) + ',' + csv_field(f.mailbox_dn.text) + ',' + f.sha256 + ',' +
          outcome_name(f.outcome) + ',' + (f.legacy_state ? std::to_string(*f.legacy_state) : "") + ',' +
          (f.state ? state_name(*f.state) : "") + ',' + csv_field(issues) + ',' + (v ? verification_name(*v) : "") +
          "\r\n";

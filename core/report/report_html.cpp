@@ -170,7 +170,7 @@ void HtmlPage::append(List& list, const std::string& rows) {
 }
 
 void HtmlPage::add(const FileSummary& f, std::optional<Verification> v) {
-  const std::string dn = mask_embedded_secrets(f.mailbox_dn);
+  const std::string& dn = f.mailbox_dn.text;
   std::string errors;
   for (const Issue& i : f.issues) {
     if (i.severity != Severity::Error) continue;

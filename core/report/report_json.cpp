@@ -23,7 +23,7 @@ nlohmann::ordered_json record_json(const FileSummary& f, std::optional<Verificat
   j["type"] = "record";
   j["path"] = f.path;
   j["record_id"] = null_or(f.record_id);
-  j["mailbox_dn"] = null_or(mask_embedded_secrets(f.mailbox_dn));
+  j["mailbox_dn"] = null_or(f.mailbox_dn.text);
   j["sha256"] = null_or(f.sha256);
   j["outcome"] = outcome_name(f.outcome);
   j["legacy_state"] = f.legacy_state ? nlohmann::ordered_json(*f.legacy_state) : nlohmann::ordered_json(nullptr);

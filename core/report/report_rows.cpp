@@ -22,7 +22,7 @@ FileSummary summary_of(const Stmt& q) {
   FileSummary f;
   f.path = q.text(0);
   f.record_id = q.text(1);
-  f.mailbox_dn = q.text(2);
+  f.mailbox_dn = MailboxField::of(q.text(2));  // written in its shown form
   f.sha256 = q.text(3);
   // Text that no run writes (a tampered row) reads as rejected, the outcome that migrates nothing.
   f.outcome = outcome_from_name(q.text_view(4)).value_or(RecordOutcome::Rejected);

@@ -25,7 +25,7 @@ void add_to_lists(TerminalLists& l, const FileSummary& f, std::optional<Verifica
   if (f.outcome == RecordOutcome::Normalized) {
     for (const auto& i : f.issues) {
       if (i.code == "recovery-never-enrolled") {
-        list_line(l.normalized, l.normalized_more, f.path + "  " + f.mailbox_dn + ": " + i.message);
+        list_line(l.normalized, l.normalized_more, f.path + "  " + f.mailbox_dn.text + ": " + i.message);
       }
     }
   }

@@ -90,14 +90,16 @@ bool is_base64_continuation(std::string_view t) {
 // What follows the name Token or EscrowedKey anywhere in a line is kept as a
 // secret to redact: the value of such a key, and the secret that a lost line
 // end ("State=1Token=...") or a mistyped separator ("EscrowedKey:...",
-// "EscrowedKey <blob>==") put where no key names it.
+// "Token-...", "EscrowedKey <blob>==") put where no key names it.
 void collect_secrets(ParseState& st, std::string_view line) {
-  // A name counts only where a separator follows it: '=', ':' or any character
-  // the dialect trims around a key (blanks, CR, LF, VT, FF, Ctrl-Z: "Token\v=x"
-  // is the key Token), and only there is a name looked for before it. The
-  // value of a Certificate or EscrowedKey line (kilobytes of base64, never
-  // quoted by any message) is not searched, only its key.
-  const auto separator = [](char c) { return c == '=' || c == ':' || is_blank_char(c); };
+  // A name counts where any character other than an ASCII letter or digit
+  // follows it (a separator, however mistyped: '=', ':', '-', '#', a blank,
+  // Ctrl-Z, the first byte of a no-break space), and only there is a name
+  // looked for before it. A letter or digit after the name leaves it to the
+  // message rule (safe_text.h), which quotes no such text. The value of a
+  // Certificate or EscrowedKey line (kilobytes of base64, never quoted by any
+  // message) is not searched, only its key.
+  const auto separator = [](char c) { return !is_ascii_alnum(c); };
   const void* first_eq = std::memchr(line.data(), '=', line.size());
   if (first_eq) {
     const std::size_t eq = static_cast<std::size_t>(static_cast<const char*>(first_eq) - line.data());

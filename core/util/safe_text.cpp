@@ -17,8 +17,11 @@ std::size_t char_count(std::string_view s) {
       std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
+/// A piece of a key blob as a name may hold one: 12 or more base64 characters.
+constexpr std::size_t kBase64Run = 12;
+
 bool base64_like_run(std::string_view run) {
-  if (run.size() < kSecretPiece) return false;
+  if (run.size() < kBase64Run) return false;
   bool marker = false, all_hex = true;
   for (unsigned char c : run) {
     marker = marker || (c >= '0' && c <= '9') || c == '+' || c == '/';
@@ -27,7 +30,7 @@ bool base64_like_run(std::string_view run) {
   return marker && !all_hex;
 }
 
-/// A run of 12 or more base64 characters with a digit, '+' or '/' in it (and
+/// A run of kBase64Run or more base64 characters with a digit, '+' or '/' in it (and
 /// not all hex digits) anywhere in the text: it may be a piece of a key.
 bool holds_base64_data(std::string_view s) {
   std::size_t start = 0;
@@ -102,44 +105,75 @@ std::string described(std::string_view text, const char* what) {
   return std::string(what) + " of " + std::to_string(char_count(text)) + " characters (not shown)";
 }
 
-}  // namespace
-
-bool may_quote(std::string_view text) {
-  return char_count(text) <= kMaxQuoted && text.find('=') == std::string_view::npos && !holds_base64_data(text);
+bool all_digits(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-std::string quoted(std::string_view value) {
-  if (!may_quote(value)) return described(value, "a value");
+bool has_shape(std::string_view v, ValueShape shape) {
+  switch (shape) {
+    case ValueShape::None:
+      return false;
+    case ValueShape::Decimal:
+      if (!v.empty() && (v.front() == '-' || v.front() == '+')) v.remove_prefix(1);
+      return !v.empty() && v.size() <= 10 && all_digits(v);
+    case ValueShape::Timestamp:
+      return v.size() == 15 && v.back() == 'Z' && all_digits(v.substr(0, 14));
+    case ValueShape::HexSerial:
+      return !v.empty() && v.size() <= 40 &&
+             std::all_of(v.begin(), v.end(), [](char c) { return is_hex_char(static_cast<unsigned char>(c)); });
+  }
+  return false;
+}
+
+/// Where the first "token" or "escrowedkey" (any case) in `text` ends, npos for none.
+std::size_t end_of_secret_name(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    for (std::string_view word : {std::string_view("token"), std::string_view("escrowedkey")}) {
+      if (iequal_at(text, i, word)) return i + word.size();
+    }
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+bool may_quote(std::string_view value, ValueShape shape) {
+  if (end_of_secret_name(value) != std::string_view::npos) return false;
+  return char_count(value) <= kMaxQuoted || has_shape(value, shape);
+}
+
+std::string quoted(std::string_view value, ValueShape shape) {
+  if (!may_quote(value, shape)) return described(value, "a value");
   return "\"" + std::string(value) + "\"";
 }
 
+bool may_quote_name(std::string_view name) {
+  return char_count(name) <= kMaxName && name.find('=') == std::string_view::npos && !holds_base64_data(name);
+}
+
 std::string key_name(std::string_view name) {
-  if (!may_quote(name)) return described(name, "a key name");
-  return "\"" + std::string(name) + "\"";
+  const std::string shown = shown_field(name);
+  if (!may_quote_name(shown)) return described(name, "a key name");
+  return "\"" + shown + "\"";
 }
 
 std::string section_ref(std::string_view name) {
-  if (!may_quote(name)) return "[a section name of " + std::to_string(char_count(name)) + " characters, not shown]";
-  return "[" + std::string(name) + "]";
+  const std::string shown = shown_field(name);
+  if (!may_quote_name(shown))
+    return "[a section name of " + std::to_string(char_count(name)) + " characters, not shown]";
+  return "[" + shown + "]";
 }
 
 std::string shown_name(std::string_view name) {
-  if (!may_quote(name)) return "(" + described(name, "a name") + ")";
-  return std::string(name);
+  const std::string shown = shown_field(name);
+  if (!may_quote_name(shown)) return "(" + described(name, "a name") + ")";
+  return shown;
 }
 
-std::string mask_embedded_secrets(std::string_view text) {
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    for (std::string_view word : {std::string_view("token"), std::string_view("escrowedkey")}) {
-      if (!iequal_at(text, i, word)) continue;
-      std::size_t j = i + word.size();
-      while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
-      if (j < text.size() && text[j] == '=') {
-        return std::string(text.substr(0, j + 1)) + "(not shown)";
-      }
-    }
-  }
-  return std::string(text);
+std::string shown_field(std::string_view text) {
+  const std::size_t end = end_of_secret_name(text);
+  if (end == std::string_view::npos || end == text.size()) return std::string(text);
+  return std::string(text.substr(0, end)) + "(not shown)";
 }
 
 void redact_secrets(std::string& text, const std::vector<std::string_view>& secrets) {
@@ -150,8 +184,8 @@ void redact_secrets(std::string& text, const std::vector<std::string_view>& secr
   std::vector<std::size_t> run_end(text.size() + 1, text.size());
   for (std::size_t i = text.size(); i-- > 0;) run_end[i] = text[i] == ' ' ? i : run_end[i + 1];
   for (const std::string_view secret : secrets) {
-    if (secret.size() < 8) continue;  // shorter is no secret a message could give away (Tokens are 12)
-    const std::size_t w = std::min(kSecretPiece, secret.size());
+    if (secret.size() < kSecretPiece) continue;  // shorter is no piece a message could give away
+    const std::size_t w = kSecretPiece;
     for (std::size_t i = 0; i + w <= text.size(); ++i) {
       if (run_end[i] < i + w) continue;
       if (secret.find(std::string_view(text).substr(i, w)) == std::string_view::npos) continue;
@@ -180,9 +214,7 @@ void redact_secrets(std::string& text, const std::vector<std::string_view>& secr
   text = std::move(out);
 }
 
-std::string terminal_text(std::string_view raw) {
-  const std::string masked = mask_embedded_secrets(raw);
-  const std::string_view text = masked;
+std::string terminal_text(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {

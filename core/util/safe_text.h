@@ -1,7 +1,9 @@
-// Store text on its way out of the tool. Two rules live here and nowhere else:
+// Store text on its way out of the tool. Three rules live here and nowhere else:
 //  - the message rule: a message describes store text it cannot vouch for
 //    (its length, what was expected) instead of quoting it, so that a secret
 //    that a damaged file put in the wrong place is never repeated;
+//  - the shown-field rule: a field shown as it is (a MailboxDN) is cut at the
+//    first name of a secret in it;
 //  - the output rule: every text from a store or a database is made inert
 //    for the medium it goes to (terminal, CSV, JSON).
 // docs/reports.md describes both.
@@ -12,16 +14,34 @@
 
 namespace kms::core {
 
-/// The message rule: true when store text may be quoted in a message. It must
-/// be at most kMaxQuoted characters, hold no '=' (a lost line end merges
-/// "Key=Value" pairs) and hold nothing that looks like base64 data (a run of
-/// 12 or more characters of the base64 alphabet with a digit, '+' or '/' among
-/// them, unless all are hex digits, as a serial number is).
-bool may_quote(std::string_view text);
-inline constexpr std::size_t kMaxQuoted = 40;
+/// The closed set of shapes in which a message may quote a value longer than
+/// kMaxQuoted: what a key of that kind is expected to hold, and nothing more.
+enum class ValueShape {
+  None,       ///< no longer value is quoted
+  Decimal,    ///< an optional sign and 1 to 10 digits (a 32-bit number)
+  Timestamp,  ///< 14 digits and a Z, the legacy YYYYMMDDHHMMSSZ
+  HexSerial,  ///< 1 to 40 hex digits (a certificate serial: at most 20 octets)
+};
+
+/// The message rule: true when a store value may be quoted in a message. It is
+/// at most kMaxQuoted characters long (no 12-character token fits), or it has
+/// the expected shape for its key; and it never holds "token" or "escrowedkey"
+/// (any case), after which a damaged line may hide a secret.
+bool may_quote(std::string_view value, ValueShape shape = ValueShape::None);
+inline constexpr std::size_t kMaxQuoted = 8;
 
 /// A value for a message: "\"4x\"", or "a value of 131 characters (not shown)".
-std::string quoted(std::string_view value);
+std::string quoted(std::string_view value, ValueShape shape = ValueShape::None);
+
+/// The name rule, for a section or key name in a message or a list (names are
+/// what the administrator must find in the file, so they may be longer than
+/// values): the shown-field rule first, then the name is quoted if it is at
+/// most kMaxName characters, holds no '=' (a lost line end merges
+/// "Key=Value" pairs) and no run of 12 or more base64 characters with a digit,
+/// '+' or '/' among them (a piece of a key blob), unless all are hex digits.
+bool may_quote_name(std::string_view name);
+inline constexpr std::size_t kMaxName = 40;
+
 /// A key name for a message: "\"Cost:Center\"", or "a key name of 60 characters (not shown)".
 std::string key_name(std::string_view name);
 /// A section for a message: "[SCert1]", or "[a section name of 20 characters, not shown]".
@@ -31,19 +51,23 @@ std::string section_ref(std::string_view name);
 /// the name, or "(a name of 60 characters, not shown)".
 std::string shown_name(std::string_view name);
 
-/// Store text shown as a field (a MailboxDN, a display name): where a lost
-/// line end left "Token=" or "EscrowedKey=" inside it, what follows is masked.
-std::string mask_embedded_secrets(std::string_view text);
+/// The shown-field rule, for store text shown as a field (a MailboxDN, a
+/// display name, an alias, a certificate's subject): everything after the
+/// first "token" or "escrowedkey" in it (any case), whatever follows, becomes
+/// "(not shown)". A lost line end or a mistyped separator is the only way a
+/// secret gets into such a field, and it always follows one of those names.
+std::string shown_field(std::string_view text);
 
 /// Second line of defence: every run of kSecretPiece or more characters of a
-/// known secret (the values of Token and EscrowedKey lines) is replaced in `text`.
+/// known secret (ParsedProfile::secrets) is replaced in `text`.
 void redact_secrets(std::string& text, const std::vector<std::string_view>& secrets);
-inline constexpr std::size_t kSecretPiece = 12;
+inline constexpr std::size_t kSecretPiece = 8;
 
 /// For a terminal: C0 controls (newline and tab included: the tool's own line
 /// ends are not store text), DEL and C1 become "\x1b", "\x7f", "\u009b"; the
-/// bidirectional overrides "\u202e"; invalid UTF-8 bytes "\xff". Embedded
-/// secrets are masked.
+/// bidirectional overrides "\u202e"; invalid UTF-8 bytes "\xff". It does not
+/// mask: fields are masked where they are made (shown_field), messages by the
+/// message rule.
 std::string terminal_text(std::string_view text);
 
 /// One CSV cell: terminal_text, then a leading "'" where a spreadsheet would

@@ -12,6 +12,10 @@ using Bytes = std::vector<std::uint8_t>;
 
 /// Whitespace as the profile dialect trims it: space, tab, CR, LF, VT, FF and Ctrl-Z.
 bool is_blank_char(char c);
+/// An ASCII letter or digit (whatever the locale).
+inline bool is_ascii_alnum(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 std::string_view trim(std::string_view s);
 std::string to_lower_ascii(std::string_view s);
 /// 12345 -> "12,345".

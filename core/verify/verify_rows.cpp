@@ -103,7 +103,7 @@ std::vector<std::string> ReportRows::differences(const Stmt& row, const FileSumm
     if (row.is_null(i) != null || (!null && row.text_view(i) != want)) diffs.push_back(name);
   };
   col(1, expected.record_id, expected.record_id.empty(), "record_id");
-  col(2, expected.mailbox_dn, expected.mailbox_dn.empty(), "mailbox_dn");
+  col(2, expected.mailbox_dn.text, expected.mailbox_dn.empty(), "mailbox_dn");
   col(3, expected.sha256, expected.sha256.empty(), "sha256");
   col(4, outcome_name(expected.outcome), false, "outcome");
   col(5, expected.state ? state_name(*expected.state) : "", !expected.state, "state");
