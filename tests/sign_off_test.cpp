@@ -206,5 +206,37 @@ TEST(BashCompletion, CompletesCommandsOptionsAndValues) {
   EXPECT_EQ(in_folder, (kFixtures / "sample-store").string() + "\n");
 }
 
+// docs/runbook.md's recipe for a rejected file, run as written (the database
+// and the file name put in): the bytes come back whole, and owner-only even
+// under a umask of 022, since they hold the mailbox's token and key.
+TEST(Runbook, TheRecoveryRecipeWritesTheRawBytesOwnerOnly) {
+  TempDir tmp;
+  const fs::path clients = tmp / "Security" / "Mgrent" / "Clients", db = tmp / "kms55.db";
+  fs::create_directories(clients);
+  const std::string name = "Mrecover00001.ini";
+  const std::string bytes = "[Client]\r\nMailboxDN=/o=R/cn=Jane\r\nState=7\r\nToken=K4PN2MBTRQX7\r\n";
+  write_file(clients / name, bytes);
+  write_file(clients / "Mrecover00002.ini", "[Client]\r\nMailboxDN=/o=R/cn=John\r\nState=1\r\n");
+  ASSERT_EQ(
+      kms({"upgrade", "--source", (tmp / "Security").string(), "--target", db.string(), "--allow-rejected", "--yes"})
+          .exit_code,
+      0);
+  const std::string runbook = read_file(kSource / "docs" / "runbook.md");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(runbook, m, std::regex("```sh\n(umask 077\n[^`]*writefile[^`]*)```")))
+      << "docs/runbook.md has no recovery recipe that starts with umask 077";
+  std::string recipe = m[1].str();
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"/srv/kms55/kms55.db", db.string()},
+                                 std::pair<std::string, std::string>{"Mabc123def456.ini", name}}) {
+    for (std::size_t at; (at = recipe.find(from)) != std::string::npos;) recipe.replace(at, from.size(), to);
+  }
+  const auto r = run_process("/usr/bin/env", {"HOME=" + tmp.path().string(), "bash", "-ec", "umask 022\n" + recipe});
+  ASSERT_EQ(r.exit_code, 0) << recipe << "\n" << r.out;
+  const fs::path out = tmp / "kms-recovered" / name;
+  EXPECT_EQ(read_file(out), bytes);
+  EXPECT_EQ(fs::status(out).permissions(), fs::perms::owner_read | fs::perms::owner_write) << out;
+  EXPECT_EQ(fs::status(out.parent_path()).permissions(), fs::perms::owner_all) << out.parent_path();
+}
+
 }  // namespace
 }  // namespace kms::test
