@@ -24,7 +24,7 @@ void print_issue(std::FILE* out, const core::Issue& i) {
 
 void print_record(std::FILE* out, const core::ClientRecord& r) {
   const auto show = [&](const char* label, const std::optional<std::string>& v) {
-    say(out, "    %-13s %s\n", label, v ? core::shown_field(*v) : std::string("(none)"));
+    say(out, "    %-13s %s\n", label, v ? v->c_str() : "(none)");
   };
   show("MailboxDN", r.mailbox_dn);
   show("DisplayName", r.display_name);
@@ -35,7 +35,7 @@ void print_record(std::FILE* out, const core::ClientRecord& r) {
   show("Modified", r.modified_at);
   for (const auto& c : r.certificates) {
     say(out, "    %s %d: serial %s, %s, valid %s to %s%s%s\n", core::kind_name(c.kind), c.seq, c.serial.c_str(),
-        core::shown_field(c.subject), c.not_before.c_str(), c.not_after.c_str(), c.revoked ? ", revoked " : "",
+        c.subject.c_str(), c.not_before.c_str(), c.not_after.c_str(), c.revoked ? ", revoked " : "",
         c.revoked ? c.revoked_at.value_or("(no date)").c_str() : "");
   }
   for (const auto& k : r.keys) say(out, "    escrowed key %d: %zu bytes (not shown)\n", k.seq, k.key_blob.size());

@@ -5,8 +5,8 @@
 
 #include <regex>
 
-#include "mailbox_field.h"
 #include "profile_parser.h"
+#include "shown_record.h"
 #include "test_util.h"
 
 namespace kms::core {

@@ -32,7 +32,10 @@ void tally(ScanResult& res, const ScanOptions& o, const StoreDir& dir, const Sto
         ++res.legacy_states[f.legacy_state ? std::to_string(*f.legacy_state) : "unknown"];
       if (!o.mailbox || !matches_mailbox(f, *o.mailbox)) return;
       MailboxMatch m{f, std::nullopt};
-      if (expects_client(f.outcome)) m.record = analyze_entry(dir, a.entries.entry(i), o.max_record_bytes, now).record;
+      if (expects_client(f.outcome)) {
+        const auto record = analyze_entry(dir, a.entries.entry(i), o.max_record_bytes, now).record;
+        if (record) m.record = shown_record(*record);
+      }
       res.matches.push_back(std::move(m));
     });
     first = false;

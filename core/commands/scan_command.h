@@ -28,7 +28,7 @@ struct ScanOptions {
 
 struct MailboxMatch {
   FileSummary summary;
-  std::optional<ClientRecord> record;  ///< when the file holds a valid record
+  std::optional<ClientRecord> record;  ///< when the file holds a valid record; as shown (shown_record)
 };
 
 struct ScanResult {

@@ -15,12 +15,12 @@ namespace kms::core {
 namespace {
 
 nlohmann::ordered_json opt(const std::optional<std::string>& s) {
-  return s ? nlohmann::ordered_json(shown_field(*s)) : nlohmann::ordered_json(nullptr);
+  return s ? nlohmann::ordered_json(*s) : nlohmann::ordered_json(nullptr);
 }
 
 nlohmann::ordered_json record_detail(const ClientRecord& r) {
   nlohmann::ordered_json j;
-  j["mailbox_dn"] = shown_field(r.mailbox_dn);
+  j["mailbox_dn"] = r.mailbox_dn;
   j["display_name"] = opt(r.display_name);
   j["alias"] = opt(r.alias);
   j["state"] = state_name(r.state);
@@ -34,8 +34,8 @@ nlohmann::ordered_json record_detail(const ClientRecord& r) {
     cj["kind"] = kind_name(c.kind);
     cj["seq"] = c.seq;
     cj["serial"] = c.serial;
-    cj["subject"] = shown_field(c.subject);
-    cj["issuer"] = shown_field(c.issuer);
+    cj["subject"] = c.subject;
+    cj["issuer"] = c.issuer;
     cj["not_before"] = c.not_before;
     cj["not_after"] = c.not_after;
     cj["sha1_thumbprint"] = c.sha1_thumbprint;

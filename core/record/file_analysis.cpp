@@ -26,8 +26,8 @@ AnalyzedFile analyze_record_bytes(const std::string& path, const std::string& re
         add_issue(s.issues, Severity::Error, "empty-file", "the file holds nothing but blank lines and comments");
       } else {
         RuleResult r = apply_record_rules(profile, record_id, now, s.issues);
-        s.mailbox_dn = MailboxField::of(r.mailbox_dn);
-        s.alias = MailboxField::of(r.alias);
+        s.mailbox_dn = MailboxField::of(r.mailbox_dn, profile.secrets);
+        s.alias = MailboxField::of(r.alias, profile.secrets);
         s.mailbox_line = r.mailbox_line;
         s.legacy_state = r.legacy_state;
         if (r.record && !has_error(s.issues)) {

@@ -9,9 +9,9 @@
 
 #include "file_reader.h"
 #include "issue.h"
-#include "mailbox_field.h"
 #include "record.h"
 #include "record_rules.h"
+#include "shown_record.h"
 #include "store_walker.h"
 
 namespace kms::core {
