@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -197,6 +198,39 @@ TEST(ProfileDialect, SectionOrderAndKeyOrderAreKept) {
   EXPECT_EQ(p.sections[0].name, "B");
   EXPECT_EQ(p.sections[0].entries[0].key, "z");
   EXPECT_EQ(p.sections[1].name, "A");
+}
+
+std::vector<std::string> secrets_of(const std::string& text) {
+  Issues issues;
+  const ParsedProfile p = parse_profile(text, issues);
+  return {p.secrets.begin(), p.secrets.end()};
+}
+
+bool holds(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// What the parser keeps as secret (docs/reports.md, the second line of defence).
+TEST(ProfileSecrets, TheKeysOwnValueWholeAndAfterANameInOtherTextTheNextWord) {
+  const auto s = secrets_of(
+      "[Client]\nToken=QWER TYUI OPAS\nDisplayName=Jane Token: K4PN2MBTRQX7 (old)\n"
+      "; EscrowedKey recovered for /o=Contoso/cn=jsmith\nState=1Token\x1a=K4PN2MBTRQX8\n"
+      "Alias=TOKEN-K4PN2MBTRQX9\n");
+  EXPECT_TRUE(holds(s, "QWER TYUI OPAS")) << ::testing::PrintToString(s);
+  EXPECT_TRUE(holds(s, "K4PN2MBTRQX7")) << ::testing::PrintToString(s);
+  EXPECT_TRUE(holds(s, "recovered")) << ::testing::PrintToString(s);
+  EXPECT_TRUE(holds(s, "K4PN2MBTRQX8")) << ::testing::PrintToString(s);
+  EXPECT_TRUE(holds(s, "K4PN2MBTRQX9")) << ::testing::PrintToString(s);
+  EXPECT_FALSE(holds(s, "recovered for /o=Contoso/cn=jsmith")) << ::testing::PrintToString(s);
+}
+
+TEST(ProfileSecrets, Base64LinesAfterAKeyBlobAreSecretsJoinedOrNot) {
+  const std::string wide(300, 'A');  // too wide to be a fold: the next line is not joined
+  const auto s =
+      secrets_of("[ECert1]\nEscrowedKey=" + wide + "\n\nRESTOFTHEBLOB\nQWERTYuiopAQ==\nState=1\nNOTAPIECEXYZ\n");
+  EXPECT_TRUE(holds(s, "QWERTYuiopAQ==")) << ::testing::PrintToString(s);
+  EXPECT_TRUE(holds(s, "RESTOFTHEBLOB")) << ::testing::PrintToString(s);
+  EXPECT_FALSE(holds(s, "NOTAPIECEXYZ")) << ::testing::PrintToString(s);  // after another key: an ordinary line
 }
 
 }  // namespace

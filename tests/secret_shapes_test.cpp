@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <unordered_map>
 
@@ -251,6 +252,93 @@ TEST_F(SecretShapes, NoTokenOrKeyOrPieceOfOneInAnyOutputWhateverPrecedesIt) {
   }
   EXPECT_EQ(found, std::vector<std::string>{}) << n << " files planted";
   EXPECT_GT(n, 5000u);
+}
+
+// The shapes of the first adversary round: a secret the parser saw anywhere in
+// the file (a repeated Token line, a Token in another section or before any,
+// an EscrowedKey's base64 tail on a line of its own that the fold rule leaves
+// alone, a token with blanks, the Kelvin sign for k) is redacted from every
+// view made after the analysis too: scan --mailbox (fields, certificate
+// subject, extra key and section names) and verify's field-mismatch names.
+TEST_F(SecretShapes, ASecretTheParserSawAnywhereIsRedactedFromEveryLaterView) {
+  const fs::path security = tmp / "Security", clients = security / "Mgrent" / "Clients";
+  fs::create_directories(clients);
+  const std::string t1 = "QWERTYUIOPAS", t2 = "ZXCVBNMLKJHG", t3 = "ASDFGHJKLQWE", t4 = "POIUYTREWQLK",
+                    spaced = "QWER TYUI OPAS", kelvin = "MNBVCXZLKJHQ";
+  const std::string blob = this->blob(), head = blob.substr(0, 76), tail = "QWERTYuiopAQ==";
+  for (const auto& t : {t1, t2, t3, t4, kelvin, head, tail}) secrets.emplace_back(t, "a planted secret");
+  const std::string client = "[Client]\r\nMailboxDN=/o=P/cn=";
+  const std::string ecert = "[ECert1]\r\nSerial=EC\r\nCertificate=" + cert_e + "\r\n";
+  const std::string scert = "[SCert1]\r\nSerial=5C\r\nCertificate=" + cert_s + "\r\n";
+  const std::string active = "State=2\r\nNumSCerts=1\r\nNumECerts=1\r\nAlias=probe\r\n";
+  // A repeated Token line: the second is ignored, as the profile API ignores it.
+  write_file(clients / "Mrepeatedtokn.ini", client + "rep\r\nDisplayName=" + t2 + "\r\nToken=" + t1 + "\r\nToken=" +
+                                                t2 + "\r\n" + active + scert + ecert + "EscrowedKey=" + blob + "\r\n");
+  // Tokens in another section and before any section; key and section names made of them.
+  write_file(clients / "Mothersection.ini", "Token=" + t4 + "\r\n" + client + "oth\r\nDisplayName=" + t3 + " " + t4 +
+                                                "\r\n" + t3 + "=1\r\n" + active + scert + "Token=" + t3 + "\r\n" +
+                                                ecert + "EscrowedKey=" + blob + "\r\n[" + t4 + "]\r\nx=1\r\n");
+  // An EscrowedKey whose last piece is on a line of its own after a line too wide to be a fold.
+  write_file(clients / "Mbase64tailxx.ini", client + "tail\r\n" + active + "Token=" + t1 + "\r\n" + scert + ecert +
+                                                "EscrowedKey=" + blob + blob + blob + head + "\r\n" + tail + "\r\n");
+  // A token with blanks, shown bare in the display name; the Kelvin sign in "Token".
+  write_file(clients / "Mspacedtokenx.ini", client + "spaced\r\nDisplayName=" + spaced + "\r\nToken=" + spaced +
+                                                "\r\n" + active + scert + ecert + "EscrowedKey=" + blob + "\r\n");
+  write_file(clients / "Mkelvinsignxx.ini", client +
+                                                "kelvin\r\nDisplayName=JaneTo\xE2\x84\xAA"
+                                                "en=" +
+                                                kelvin + "\r\nToken=" + t1 + "\r\n" + active + scert + ecert +
+                                                "EscrowedKey=" + blob + "\r\n");
+  secrets.emplace_back("TYUI OPAS", "the blanked token's end");
+  index_pieces();
+  std::vector<std::string> found;
+  const auto collect = [&](const std::string& what, const std::string& text) {
+    const auto l = leaks(what, text);
+    found.insert(found.end(), l.begin(), l.end());
+  };
+  const auto run = [&](const std::vector<std::string>& args, int expected) {
+    const ProcessResult r = kms(args);
+    EXPECT_EQ(r.exit_code, expected) << ::testing::PrintToString(args) << "\n" << r.out;
+    collect(::testing::PrintToString(args), r.out);
+  };
+  const std::string src = security.string();
+  run({"scan", "--source", src, "--all"}, 0);
+  run({"scan", "--source", src, "--mailbox", "probe"}, 0);
+  run({"scan", "--source", src, "--mailbox", "probe", "--json"}, 0);
+  const fs::path db = tmp / "kms55.db", report = tmp / "verify.jsonl";
+  run({"upgrade", "--source", src, "--target", db.string(), "--allow-rejected", "--yes"}, 0);
+  {
+    core::Db d(db.string(), core::OpenMode::ReadWriteCreate);
+    d.exec("UPDATE extra_attributes SET value = '9'");
+    d.exec("UPDATE clients SET display_name = 'changed'");
+  }
+  run({"verify", "--source", src, "--target", db.string(), "--report", report.string()}, 1);
+  const std::string verify_report = read_file(report);
+  collect(report.string(), verify_report);
+  EXPECT_NE(verify_report.find("field-mismatch"), std::string::npos) << verify_report;
+  collect(db.string(), db_text(db));
+  EXPECT_EQ(found, std::vector<std::string>{});
+}
+
+// A comment that names a mailbox after "EscrowedKey" makes that file redact
+// its own DN; the duplicate-mailbox rule still sees the same DN in both files.
+TEST_F(SecretShapes, ADnRedactedInOneFileIsStillTheSameMailboxAsAnother) {
+  const fs::path security = tmp / "Security", clients = security / "Mgrent" / "Clients";
+  fs::create_directories(clients);
+  write_file(clients / "Mjsmithfirstx.ini",
+             "; EscrowedKey: /o=Contoso/cn=jsmith\r\n[Client]\r\nMailboxDN=/o=Contoso/cn=jsmith\r\nState=1\r\n");
+  write_file(clients / "Mjsmithsecond.ini", "[Client]\r\nMailboxDN=/O=Contoso/CN=JSmith\r\nState=1\r\n");
+  const ProcessResult scan = kms({"scan", "--source", security.string()});
+  EXPECT_EQ(scan.exit_code, 1) << scan.out;
+  EXPECT_NE(scan.out.find("2 record files, all rejected"), std::string::npos) << scan.out;
+  EXPECT_NE(scan.out.find("(secret not shown)  [duplicate-mailbox]"), std::string::npos) << scan.out;
+  const ProcessResult found = kms({"scan", "--source", security.string(), "--mailbox", "/o=contoso/cn=JSMITH"});
+  EXPECT_EQ(found.exit_code, 1) << found.out;  // found, and no record to migrate
+  EXPECT_NE(found.out.find(": 2 file(s)"), std::string::npos) << found.out;
+  const ProcessResult up =
+      kms({"upgrade", "--source", security.string(), "--target", (tmp / "t.db").string(), "--allow-rejected", "--yes"});
+  EXPECT_EQ(up.exit_code, 1) << up.out;  // no record to migrate: both rejected, never a UNIQUE failure
+  EXPECT_EQ(up.out.find("UNIQUE"), std::string::npos) << up.out;
 }
 
 }  // namespace

@@ -138,9 +138,9 @@ void expect_same(const FileSummary& a, const FileSummary& b) {
     EXPECT_TRUE(*a.stamp == *b.stamp);
   }
   EXPECT_EQ(a.mailbox_dn.text, b.mailbox_dn.text);
-  EXPECT_EQ(a.mailbox_dn.hidden, b.mailbox_dn.hidden);
+  EXPECT_EQ(a.mailbox_dn.key, b.mailbox_dn.key);
   EXPECT_EQ(a.alias.text, b.alias.text);
-  EXPECT_EQ(a.alias.hidden, b.alias.hidden);
+  EXPECT_EQ(a.alias.key, b.alias.key);
   EXPECT_EQ(a.mailbox_line, b.mailbox_line);
   EXPECT_EQ(a.legacy_state, b.legacy_state);
   EXPECT_EQ(a.state, b.state);

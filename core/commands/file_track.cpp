@@ -10,6 +10,7 @@
 namespace kms::core {
 
 static_assert(std::is_trivially_copyable_v<FileTrack>, "tracks are written to a file as bytes");
+static_assert(sizeof(FileTrack) == 104, "the size docs/performance.md and file_track.h give");
 
 void Tracks::reset(const StoreListing& listing) {
   listing_ = &listing;
@@ -42,9 +43,10 @@ void Tracks::set(std::size_t i, const FileSummary& f, bool client_written) {
   if (f.stamp) t.stamp = *f.stamp;
   if (client_written && !f.written_digest) throw InternalError("a client written without its digest");
   if (client_written) t.written_digest = *f.written_digest;
+  std::copy_n(f.mailbox_dn.key.begin(), std::min(f.mailbox_dn.key.size(), t.mailbox_key.size()), t.mailbox_key.begin());
   // The record id is the name's first 13 characters, in any case.
   candidates_.note(static_cast<std::uint32_t>(i), t.has_record_id ? ascii_ci_key(record_id_part(name)) : 0,
-                   f.mailbox_dn.empty() ? 0 : ascii_ci_key(f.mailbox_dn.match_key()));
+                   f.mailbox_dn.empty() ? 0 : ascii_ci_key(f.mailbox_dn.key));
   spool_->append(&t, sizeof t);
   ++set_;
   counts_.reset();

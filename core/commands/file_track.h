@@ -1,9 +1,10 @@
 // What the upgrade keeps of each file once its rows are in the temporary
-// database (64 bytes; issues, names and bytes stay in the database): enough
+// database (104 bytes; issues, names and bytes stay in the database): enough
 // for the cross-file rules, the verification, the source re-check, the counts
 // and the content digest. The tracks live in a temporary file, read and
 // written a page at a time: memory does not grow with the store.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,6 +31,9 @@ struct FileTrack {
   int mailbox_line = 0;
   FileStamp stamp;                ///< when has_stamp
   RecordDigest written_digest{};  ///< when client_written
+  /// The first half of MailboxField::key: the duplicate-mailbox rule compares
+  /// whole DNs, which the database has only in their shown form; all zero for none.
+  std::array<std::uint8_t, 16> mailbox_key{};
 };
 
 /// One FileTrack per entry of a StoreListing, in its (path) order; the names

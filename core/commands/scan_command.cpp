@@ -33,8 +33,8 @@ void tally(ScanResult& res, const ScanOptions& o, const StoreDir& dir, const Sto
       if (!o.mailbox || !matches_mailbox(f, *o.mailbox)) return;
       MailboxMatch m{f, std::nullopt};
       if (expects_client(f.outcome)) {
-        const auto record = analyze_entry(dir, a.entries.entry(i), o.max_record_bytes, now).record;
-        if (record) m.record = shown_record(*record);
+        const AnalyzedFile file = analyze_entry(dir, a.entries.entry(i), o.max_record_bytes, now);
+        if (file.record && file.raw) m.record = shown_record(*file.record, file_secrets(*file.raw));
       }
       res.matches.push_back(std::move(m));
     });

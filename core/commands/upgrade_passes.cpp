@@ -85,8 +85,12 @@ void Pipeline::reject_duplicates(Db& db, DbWriter& writer) {
   if (candidates.empty()) return;
   std::vector<FileSummary> group;
   for (std::uint32_t i : candidates) {
+    const FileTrack t = tracks_.get(i);
     group.push_back(report_row(db, i));
-    group.back().mailbox_line = tracks_.get(i).mailbox_line;
+    group.back().mailbox_line = t.mailbox_line;
+    // The row holds the DN's shown form; the track, what the whole DN's key was.
+    MailboxField& dn = group.back().mailbox_dn;
+    if (!dn.empty()) dn.key.assign(t.mailbox_key.begin(), t.mailbox_key.end());
   }
   for (std::size_t k : apply_cross_file_rules_to(group)) {  // the exact rules, on the files that may break them
     FileTrack t = tracks_.get(candidates[k]);

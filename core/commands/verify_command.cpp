@@ -45,7 +45,6 @@ namespace kms::core {
 namespace {
 
 using detail::Archive;
-using detail::joined;
 using detail::Judged;
 using detail::ReportRows;
 
@@ -260,8 +259,7 @@ class VerifyRun {
     if (!stored.present) return;
     j.stored_digest = stored.digest ? *stored.digest : *s.digest;
     if (!stored.differences.empty()) {
-      add_issue(j.client_issues, Severity::Error, "field-mismatch",
-                "the database differs from the source in: " + joined(stored.differences));
+      add_issue(j.client_issues, Severity::Error, "field-mismatch", mismatch_message(stored.differences, s.file));
     }
   }
 

@@ -54,8 +54,7 @@ void apply_cross_file_rules(std::vector<FileSummary>& files) {
       files, [](const FileSummary& f) { return f.record_id; }, "duplicate-record-id",
       "the same record id (names differ only in case) is", false);
   reject_groups(
-      files, [](const FileSummary& f) { return f.mailbox_dn.match_key(); }, "duplicate-mailbox",
-      "the same MailboxDN is", true);
+      files, [](const FileSummary& f) { return f.mailbox_dn.key; }, "duplicate-mailbox", "the same MailboxDN is", true);
 }
 
 void CrossFileCandidates::note(std::uint32_t file, std::uint64_t record_id_key, std::uint64_t mailbox_key) {

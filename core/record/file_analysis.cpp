@@ -46,6 +46,14 @@ AnalyzedFile analyze_record_bytes(const std::string& path, const std::string& re
   return a;
 }
 
+std::vector<std::string> file_secrets(const std::string& bytes) {
+  Issues ignored;
+  DecodedText text = decode_text(bytes, ignored);
+  if (!text.ok) return {};
+  const ParsedProfile profile = parse_profile(text.utf8(), ignored);
+  return {profile.secrets.begin(), profile.secrets.end()};
+}
+
 namespace {
 
 /// A failure of the system names the entry's full path.

@@ -46,6 +46,11 @@ struct AnalyzedFile {
 AnalyzedFile analyze_record_bytes(const std::string& path, const std::string& record_id, std::string bytes,
                                   std::time_t now);
 
+/// What the parser collects as secret in a record file's bytes
+/// (ParsedProfile::secrets), for text made after the analysis from what the
+/// file holds: a `scan --mailbox` view, verify's field-mismatch names.
+std::vector<std::string> file_secrets(const std::string& bytes);
+
 /// Analyse one entry of `clients`, reading it when it is a record file. A
 /// failure of the system is a SystemError naming the entry's full path (the run
 /// stops, exit 3); a file gone since the listing, a Stop (exit 1).

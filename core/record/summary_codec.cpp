@@ -119,7 +119,7 @@ void encode_summary(std::string& out, const FileSummary& f) {
   }
   for (const MailboxField* m : {&f.mailbox_dn, &f.alias}) {
     put_text(out, m->text);
-    put_text(out, m->hidden);
+    put_text(out, m->key);
   }
   put_i64(out, f.mailbox_line);
   if (f.legacy_state) put_i64(out, *f.legacy_state);
@@ -147,7 +147,7 @@ FileSummary decode_summary(std::string_view& in) {
   }
   for (MailboxField* m : {&f.mailbox_dn, &f.alias}) {
     m->text = get_text(in);
-    m->hidden = get_text(in);
+    m->key = get_text(in);
   }
   f.mailbox_line = static_cast<int>(get_i64(in));
   if (flags & kLegacy) f.legacy_state = static_cast<int>(get_i64(in));

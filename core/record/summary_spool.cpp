@@ -7,7 +7,7 @@
 namespace kms::core {
 
 void SummarySpool::append(const FileSummary& f, std::string_view extra, bool cross_file) {
-  if (cross_file) candidates_.note(static_cast<std::uint32_t>(count_), f.record_id, f.mailbox_dn.match_key());
+  if (cross_file) candidates_.note(static_cast<std::uint32_t>(count_), f.record_id, f.mailbox_dn.key);
   buffer_.clear();
   encode_summary(buffer_, f);
   put_text(buffer_, extra);

@@ -49,6 +49,7 @@ struct ParseState {
   static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
   std::size_t current = kNone;
   bool in_repeated_section = false;
+  bool after_base64_value = false;  ///< the last line that was not blank held a Certificate or EscrowedKey value
   bool seen_section = false;
   // A base64 value (Certificate, EscrowedKey) whose next lines may continue it:
   // the key's line, and the first and last continuation line found so far.
@@ -109,16 +110,22 @@ void collect_secrets(ParseState& st, std::string_view line) {
       line = line.substr(0, eq);  // the key part still may hide a name ("EscrowedKey:x Certificate=")
     }
   }
-  const auto take_rest = [&](std::size_t end) {
+  // The key's own value is taken whole (a token may hold blanks); after a
+  // name inside other text, the word that follows it (a secret holds no
+  // blank, and prose after "Token" in a comment or a DN is no secret).
+  const auto take_rest = [&](std::size_t end, bool own_value) {
     std::string_view rest = line.substr(end);
     while (!rest.empty() && separator(rest.front())) rest.remove_prefix(1);
+    if (!own_value) rest = rest.substr(0, std::find_if(rest.begin(), rest.end(), is_blank_char) - rest.begin());
     if (!rest.empty()) st.out->secrets.push_back(rest);
   };
   for (std::size_t at = 5; at < line.size(); ++at) {  // what is left is short: one pass
     const char c = line[at];
     if (!separator(c)) continue;
     for (std::string_view name : {std::string_view("Token"), std::string_view("EscrowedKey")}) {
-      if (at >= name.size() && iequals(line.substr(at - name.size(), name.size()), name)) take_rest(at);
+      if (at >= name.size() && iequals(line.substr(at - name.size(), name.size()), name)) {
+        take_rest(at, at == name.size());
+      }
     }
   }
 }
@@ -226,7 +233,8 @@ void note_key_line(ParseState& st, std::string_view t) {
   const auto eq = t.find('=');
   if (eq == std::string_view::npos) return;
   const std::string_view key = trim(t.substr(0, eq));
-  if (!is_base64_key(key)) return;
+  st.after_base64_value = is_base64_key(key);
+  if (!st.after_base64_value) return;
   const int lines = fold_lines(key, trim(t.substr(eq + 1)), st.rest, t.size());
   if (lines == 0) return;
   st.base64_key = key;
@@ -295,6 +303,17 @@ LineKind pre_classify(ParseState& st, std::string_view line) {
   if (continues_base64_value(st, t)) {
     st.out->has_content = true;
     return LineKind::Malformed;  // reported once, as wrapped-value, when the value ends
+  }
+  // Base64 lines after a Certificate or EscrowedKey line that were not joined
+  // to it (its value looked whole, or its line was too wide to be a fold) are
+  // still likely pieces of it: "QWERTYuiopAQ==" is read as a key named after
+  // a piece of the key blob. Kept as secrets, so that no message names them.
+  if (st.after_base64_value && !t.empty()) {
+    if (is_base64_continuation(t)) {
+      st.out->secrets.push_back(t);
+    } else {
+      st.after_base64_value = false;
+    }
   }
   if (t.empty() || t.front() == ';') return LineKind::Blank;
   st.out->has_content = true;

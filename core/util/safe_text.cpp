@@ -125,11 +125,30 @@ bool has_shape(std::string_view v, ValueShape shape) {
   return false;
 }
 
+/// Where `word` (lower-case ASCII) ends if it is spelled at text[i] in any
+/// case, the two letters Unicode case folding also reaches from outside ASCII
+/// included (U+212A KELVIN SIGN folds to k, U+017F LONG S to s); npos if not.
+std::size_t end_of_word_at(std::string_view text, std::size_t i, std::string_view word) {
+  for (const char w : word) {
+    if (iequal_at(text, i, std::string_view(&w, 1))) {
+      ++i;
+    } else if (w == 'k' && text.substr(i, 3) == "\xE2\x84\xAA") {
+      i += 3;
+    } else if (w == 's' && text.substr(i, 2) == "\xC5\xBF") {
+      i += 2;
+    } else {
+      return std::string_view::npos;
+    }
+  }
+  return i;
+}
+
 /// Where the first "token" or "escrowedkey" (any case) in `text` ends, npos for none.
 std::size_t end_of_secret_name(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     for (std::string_view word : {std::string_view("token"), std::string_view("escrowedkey")}) {
-      if (iequal_at(text, i, word)) return i + word.size();
+      const std::size_t end = end_of_word_at(text, i, word);
+      if (end != std::string_view::npos) return end;
     }
   }
   return std::string_view::npos;
@@ -186,8 +205,9 @@ void redact_secrets(std::string& text, const std::vector<std::string_view>& secr
   for (const std::string_view secret : secrets) {
     if (secret.size() < kSecretPiece) continue;  // shorter is no piece a message could give away
     const std::size_t w = kSecretPiece;
+    const bool spaced = secret.find(' ') != std::string_view::npos;
     for (std::size_t i = 0; i + w <= text.size(); ++i) {
-      if (run_end[i] < i + w) continue;
+      if (!spaced && run_end[i] < i + w) continue;
       if (secret.find(std::string_view(text).substr(i, w)) == std::string_view::npos) continue;
       if (hidden.empty()) hidden.assign(text.size(), false);
       std::fill(hidden.begin() + static_cast<std::ptrdiff_t>(i), hidden.begin() + static_cast<std::ptrdiff_t>(i + w),

@@ -5,6 +5,7 @@
 #include "content_digest.h"
 #include "db_reader.h"
 #include "record_compare.h"
+#include "safe_text.h"
 #include "sqlite_handle.h"
 
 namespace kms::core {
@@ -119,10 +120,18 @@ Verification judge_against_source(const std::optional<ClientRecord>& stored, Fil
   }
   const auto diff = compare_records(*now_file.record, *stored);
   if (diff.empty()) return Verification::Passed;
-  std::string fields;
-  for (const auto& d : diff) fields += (fields.empty() ? "" : ", ") + d;
-  add_issue(f.issues, Severity::Error, "field-mismatch", "the database differs from the source in: " + fields);
+  add_issue(f.issues, Severity::Error, "field-mismatch", mismatch_message(diff, now_file));
   return Verification::Failed;
+}
+
+std::string mismatch_message(const std::vector<std::string>& fields, const AnalyzedFile& file) {
+  std::string message = "the database differs from the source in: ";
+  for (std::size_t i = 0; i < fields.size(); ++i) message += (i ? ", " : "") + fields[i];
+  if (file.raw) {
+    const std::vector<std::string> texts = file_secrets(*file.raw);
+    redact_secrets(message, {texts.begin(), texts.end()});
+  }
+  return message;
 }
 
 AnalyzedFile read_source(const StoreDir& clients, const FileSummary& f, const PassSettings& s) {

@@ -77,6 +77,10 @@ class ClientReadBack {
   ClientRows rows_;
 };
 
+/// The field-mismatch message naming `fields`, redacted of what `file` holds
+/// as secret (an extra attribute's name may be a piece of a key).
+std::string mismatch_message(const std::vector<std::string>& fields, const AnalyzedFile& file);
+
 /// The verdict on a stored record against the file as read now (`now_file`):
 /// source-changed, missing-in-target or field-mismatch naming the fields, added to `f`.
 Verification judge_against_source(const std::optional<ClientRecord>& stored, FileSummary& f, AnalyzedFile&& now_file);
