@@ -127,6 +127,8 @@ class SecretShapes : public ::testing::Test {
     return "/o=P/cn=" + id;
   }
 
+  void plant_everywhere_and_search(bool named);
+
   /// Each secret's 8-character pieces (a whole one holds them all), once all are planted.
   std::unordered_map<std::uint64_t, std::size_t> index;
   void index_pieces() {
@@ -181,7 +183,10 @@ std::string db_text(const fs::path& db) {
   return out;
 }
 
-TEST_F(SecretShapes, NoTokenOrKeyOrPieceOfOneInAnyOutputWhateverPrecedesIt) {
+/// Plants, in every key, each separator before the secret: with the secret's
+/// name (`named`) or without it (the file's own Token or key, which only the
+/// second line of defence knows); then runs every command and format.
+void SecretShapes::plant_everywhere_and_search(bool named) {
   const fs::path security = tmp / "Security", clients = security / "Mgrent" / "Clients";
   const fs::path aliases = tmp / "Aliases", alias_clients = aliases / "Mgrent" / "Clients";
   fs::create_directories(clients);
@@ -196,17 +201,15 @@ TEST_F(SecretShapes, NoTokenOrKeyOrPieceOfOneInAnyOutputWhateverPrecedesIt) {
       if (key.name == "Alias") {
         // Shown only by scan --mailbox, one mailbox a run: a store of their own,
         // the kind of secret taking turns.
-        const Planting how = std::array<Planting, 4>{Planting::NamedToken, Planting::NamedBlob, Planting::BareToken,
-                                                     Planting::BareBlob}[s % 4];
+        const Planting how = named ? (s % 2 ? Planting::NamedBlob : Planting::NamedToken)
+                                   : (s % 2 ? Planting::BareBlob : Planting::BareToken);
         alias_dns.push_back(put(alias_clients, n++, at, how, seps[s]));
         continue;
       }
-      put(clients, n++, at, Planting::NamedToken, seps[s]);
-      put(clients, n++, at, Planting::NamedBlob, seps[s]);
-      // Without the name: the second line of defence takes the file's own
-      // Token or key, in a shown field and where the message rule lets a value
-      // in its key's shape through (a digit token after a hex digit in Serial).
-      if (key.name != "Token" && key.name != "EscrowedKey") {
+      if (named) {
+        put(clients, n++, at, Planting::NamedToken, seps[s]);
+        put(clients, n++, at, Planting::NamedBlob, seps[s]);
+      } else if (key.name != "Token" && key.name != "EscrowedKey") {
         put(clients, n++, at, Planting::BareToken, seps[s]);
         put(clients, n++, at, Planting::BareBlob, seps[s]);
       }
@@ -251,8 +254,15 @@ TEST_F(SecretShapes, NoTokenOrKeyOrPieceOfOneInAnyOutputWhateverPrecedesIt) {
     found.insert(found.end(), l.begin(), l.end());
   }
   EXPECT_EQ(found, std::vector<std::string>{}) << n << " files planted";
-  EXPECT_GT(n, 5000u);
+  EXPECT_GT(n, 2500u);
 }
+
+TEST_F(SecretShapes, NoTokenOrKeyOrPieceOfOneInAnyOutputWhateverPrecedesIt) { plant_everywhere_and_search(true); }
+
+// Without the name: the second line of defence takes the file's own Token or
+// key, in a shown field and where the message rule lets a value in its key's
+// shape through (a digit token after a hex digit in Serial).
+TEST_F(SecretShapes, NoOwnTokenOrKeyInAnyOutputWhereverItIsPastedBare) { plant_everywhere_and_search(false); }
 
 // The shapes of the first adversary round: a secret the parser saw anywhere in
 // the file (a repeated Token line, a Token in another section or before any,
