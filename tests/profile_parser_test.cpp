@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "text_util.h"
+
 namespace kms::core {
 namespace {
 
@@ -224,6 +226,15 @@ TEST(ProfileSecrets, TheKeysOwnValueWholeAndAfterANameInOtherTextTheNextWord) {
   EXPECT_FALSE(holds(s, "recovered for /o=Contoso/cn=jsmith")) << ::testing::PrintToString(s);
 }
 
+TEST(ProfileSecrets, ALineOfManyNamesGivesSecretsAsLongAsTheLine) {
+  std::string line = "Note=";
+  for (int i = 0; i < 32000; ++i) line += "Token-";
+  const auto s = secrets_of("[Client]\n" + line + "\n");
+  std::size_t total = 0;
+  for (const auto& x : s) total += x.size();
+  EXPECT_LE(total, line.size()) << s.size() << " secrets";
+}
+
 TEST(ProfileSecrets, Base64LinesAfterAKeyBlobAreSecretsJoinedOrNot) {
   const std::string wide(300, 'A');  // too wide to be a fold: the next line is not joined
   const auto s =
@@ -231,6 +242,19 @@ TEST(ProfileSecrets, Base64LinesAfterAKeyBlobAreSecretsJoinedOrNot) {
   EXPECT_TRUE(holds(s, "QWERTYuiopAQ==")) << ::testing::PrintToString(s);
   EXPECT_TRUE(holds(s, "RESTOFTHEBLOB")) << ::testing::PrintToString(s);
   EXPECT_FALSE(holds(s, "NOTAPIECEXYZ")) << ::testing::PrintToString(s);  // after another key: an ordinary line
+  // Whatever spells the key, and whatever the last piece carries after its padding.
+  const std::string piece(64, 'B');
+  for (const std::string key :
+       {"EscrowedKey:", "ESCROWEDKEY\t:", "EscrowedKey\x1a", "Revoked=0EscrowedKey=", "EscrowedKey=\"",
+        "\xc2\xa0"
+        "EscrowedKey=",
+        "Escrowed Key=CzBVep/E6Q4z"}) {
+    for (const std::string tail : {"sNX6H0Rpjg==", "9jqet4yLYQ==\"", "9jqet4yLYQ==\\", "9jqet4yLYQ==\xc2\xa0"}) {
+      const auto t = secrets_of("[ECert1]\n" + key + piece + "\n" + piece + "\n" + tail + "\nRevoked=0\n");
+      EXPECT_TRUE(holds(t, tail) || holds(t, std::string(trim(tail))))
+          << key << " / " << tail << ": " << ::testing::PrintToString(t);
+    }
+  }
 }
 
 }  // namespace

@@ -74,6 +74,21 @@ TEST(MessageRule, KnownSecretsAreRedactedFromAnyMessage) {
   EXPECT_EQ(untouched, "State is \"9\", and SECRET1 is 7 of it");
 }
 
+TEST(MessageRule, ManySecretsRedactAsFewDo) {
+  // Past kHashedFrom characters the pieces are hashed: the same text comes out.
+  const std::vector<std::string_view> few = {"SECRET123456", "QWER TYUI OPAS"};
+  const std::string filler(kHashedFrom, '~');
+  std::vector<std::string_view> many = few;
+  many.push_back(filler);
+  for (const std::string text :
+       {"a SECRET123456 b", "piece CRET1234 and QWER TYUI", "none here", "SECRET1 short", "\xc3\xa9SECRET12\xc3\xa9"}) {
+    std::string a = text, b = text;
+    SecretPieces(few).redact(a);
+    SecretPieces(many).redact(b);
+    EXPECT_EQ(a, b) << text;
+  }
+}
+
 TEST(ShownFieldRule, EverythingAfterASecretsNameIsCutWhateverFollowsIt) {
   EXPECT_EQ(shown_field("/o=X/cn=JaneToken=SECRET"), "/o=X/cn=JaneToken(not shown)");
   EXPECT_EQ(shown_field("a ESCROWEDKEY = blob"), "a ESCROWEDKEY(not shown)");
@@ -117,7 +132,7 @@ TEST(ShownFieldRule, AMailboxCutShortStillMatchesOnlyItself) {
   EXPECT_FALSE(MailboxField::of("").matches(""));
   // What one file redacts of its own secrets (a comment naming the DN after
   // "EscrowedKey") does not make its DN another one's.
-  const std::vector<std::string_view> secrets = {"recovered for /o=X/cn=Jane by admin"};
+  const SecretPieces secrets({"recovered for /o=X/cn=Jane by admin"});
   const MailboxField redacted = MailboxField::of("/o=X/cn=Jane", secrets), plain = MailboxField::of("/o=X/cn=Jane");
   EXPECT_NE(redacted.text, plain.text);
   EXPECT_EQ(redacted.key, plain.key);

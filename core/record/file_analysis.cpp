@@ -22,12 +22,13 @@ AnalyzedFile analyze_record_bytes(const std::string& path, const std::string& re
     DecodedText text = decode_text(bytes, s.issues);
     if (text.ok) {
       const ParsedProfile profile = parse_profile(text.utf8(), s.issues);
+      const SecretPieces pieces(profile.secrets);
       if (!profile.has_content) {
         add_issue(s.issues, Severity::Error, "empty-file", "the file holds nothing but blank lines and comments");
       } else {
         RuleResult r = apply_record_rules(profile, record_id, now, s.issues);
-        s.mailbox_dn = MailboxField::of(r.mailbox_dn, profile.secrets);
-        s.alias = MailboxField::of(r.alias, profile.secrets);
+        s.mailbox_dn = MailboxField::of(r.mailbox_dn, pieces);
+        s.alias = MailboxField::of(r.alias, pieces);
         s.mailbox_line = r.mailbox_line;
         s.legacy_state = r.legacy_state;
         if (r.record && !has_error(s.issues)) {
@@ -37,9 +38,7 @@ AnalyzedFile analyze_record_bytes(const std::string& path, const std::string& re
         }
       }
       // The messages follow the message rule already (safe_text.h); this is the second line of defence.
-      if (!s.issues.empty() && !profile.secrets.empty()) {
-        for (Issue& i : s.issues) redact_secrets(i.message, profile.secrets);
-      }
+      for (Issue& i : s.issues) pieces.redact(i.message);
     }
   }
   a.raw = std::move(bytes);

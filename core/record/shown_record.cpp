@@ -7,15 +7,15 @@
 namespace kms::core {
 namespace {
 
-std::string shown(std::string_view text, const std::vector<std::string_view>& secrets) {
+std::string shown(std::string_view text, const SecretPieces& secrets) {
   std::string out = shown_field(text);
-  redact_secrets(out, secrets);
+  secrets.redact(out);
   return out;
 }
 
 }  // namespace
 
-MailboxField MailboxField::of(std::string_view name, const std::vector<std::string_view>& secrets) {
+MailboxField MailboxField::of(std::string_view name, const SecretPieces& secrets) {
   MailboxField f;
   f.text = shown(name, secrets);
   if (!name.empty()) {
@@ -27,7 +27,7 @@ MailboxField MailboxField::of(std::string_view name, const std::vector<std::stri
 }
 
 ClientRecord shown_record(const ClientRecord& r, const std::vector<std::string>& texts) {
-  const std::vector<std::string_view> secrets(texts.begin(), texts.end());
+  const SecretPieces secrets({texts.begin(), texts.end()});
   ClientRecord out = r;
   out.mailbox_dn = shown(r.mailbox_dn, secrets);
   for (std::optional<std::string>* field : {&out.display_name, &out.alias}) {

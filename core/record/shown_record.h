@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "record.h"
+#include "safe_text.h"
 
 namespace kms::core {
 
@@ -18,8 +19,8 @@ struct MailboxField {
   /// shows of it: equal for two names that differ only in ASCII case; "" for no name.
   std::string key;
 
-  /// The name cut by the shown-field rule, then redacted of `secrets` (ParsedProfile::secrets).
-  static MailboxField of(std::string_view name, const std::vector<std::string_view>& secrets = {});
+  /// The name cut by the shown-field rule, then redacted of a file's secrets.
+  static MailboxField of(std::string_view name, const SecretPieces& secrets = SecretPieces({}));
   bool empty() const { return key.empty(); }
   /// Whether `name` (as typed, say) is this name, ASCII case aside.
   bool matches(std::string_view name) const { return !empty() && of(name).key == key; }

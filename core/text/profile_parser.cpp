@@ -113,11 +113,16 @@ void collect_secrets(ParseState& st, std::string_view line) {
   // The key's own value is taken whole (a token may hold blanks); after a
   // name inside other text, the word that follows it (a secret holds no
   // blank, and prose after "Token" in a comment or a DN is no secret).
+  // A take inside the last one ("Token-Token-Token-...") adds nothing: the
+  // secrets of a line stay as long as the line, however many names it holds.
+  const char* taken_end = nullptr;
   const auto take_rest = [&](std::size_t end, bool own_value) {
     std::string_view rest = line.substr(end);
     while (!rest.empty() && separator(rest.front())) rest.remove_prefix(1);
+    if (rest.empty() || (taken_end && rest.data() < taken_end)) return;  // inside the last: its word ends there too
     if (!own_value) rest = rest.substr(0, std::find_if(rest.begin(), rest.end(), is_blank_char) - rest.begin());
-    if (!rest.empty()) st.out->secrets.push_back(rest);
+    st.out->secrets.push_back(rest);
+    taken_end = rest.data() + rest.size();
   };
   for (std::size_t at = 5; at < line.size(); ++at) {  // what is left is short: one pass
     const char c = line[at];
@@ -128,6 +133,51 @@ void collect_secrets(ParseState& st, std::string_view line) {
       }
     }
   }
+}
+
+// Lines after one that ends in base64 data (a key blob, whatever its key's
+// spelling; a folded piece of one) are kept as secrets until the record's
+// structure resumes: a section header, a comment, or a key the dialect
+// knows. A blob the reader does not join (its value looked whole, its line
+// was too wide to be a fold, its key was mistyped, its last piece carries a
+// quote) would otherwise be read as a key named after its last piece
+// ("sNX6H0Rpjg==", "9jqet4yLYQ==\""). True when `t` was kept.
+bool collect_following_piece(ParseState& st, std::string_view t) {
+  if (!st.after_base64_value || t.empty()) return false;
+  const auto eq = t.find('=');
+  if (t.front() == '[' || t.front() == ';' || (eq != std::string_view::npos && is_dialect_key(trim(t.substr(0, eq))))) {
+    st.after_base64_value = false;
+    return false;
+  }
+  st.out->secrets.push_back(t);
+  return true;
+}
+
+// Whether the line `t` (not blank) may go on with a base64 value on the next
+// line: it names Certificate or EscrowedKey anywhere, followed by any
+// character but an ASCII letter or digit (a lost line end, a mistyped
+// separator, a stray byte before the name), or it ends
+// in a run of 16 or more base64 characters with a digit, '+' or '/' in it
+// (quotes, blanks and '=' padding after it aside).
+void note_base64_end(ParseState& st, std::string_view t) {
+  for (std::string_view name : {std::string_view("Certificate"), std::string_view("EscrowedKey")}) {
+    for (std::size_t at = 0; t.size() > name.size() && at < t.size() - name.size(); ++at) {
+      if (!is_ascii_alnum(t[at + name.size()]) && iequals(t.substr(at, name.size()), name)) {
+        st.after_base64_value = true;
+        return;
+      }
+    }
+  }
+  std::size_t end = t.size();
+  while (end > 0 && (t[end - 1] == '=' || t[end - 1] == '"' || t[end - 1] == '\'' || is_blank_char(t[end - 1]))) --end;
+  std::size_t start = end;
+  bool data = false;
+  while (start > 0 && is_base64_body_char(t[start - 1])) {
+    --start;
+    const char c = t[start];
+    data = data || !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'));
+  }
+  st.after_base64_value = end - start >= 16 && data;
 }
 
 void end_wrapped_value(ParseState& st) {
@@ -233,8 +283,7 @@ void note_key_line(ParseState& st, std::string_view t) {
   const auto eq = t.find('=');
   if (eq == std::string_view::npos) return;
   const std::string_view key = trim(t.substr(0, eq));
-  st.after_base64_value = is_base64_key(key);
-  if (!st.after_base64_value) return;
+  if (!is_base64_key(key)) return;
   const int lines = fold_lines(key, trim(t.substr(eq + 1)), st.rest, t.size());
   if (lines == 0) return;
   st.base64_key = key;
@@ -300,20 +349,10 @@ void start_section(ParseState& st, std::string_view name) {
 LineKind pre_classify(ParseState& st, std::string_view line) {
   const std::string_view t = trim(line);
   collect_secrets(st, t);
+  if (!collect_following_piece(st, t) && !t.empty()) note_base64_end(st, t);
   if (continues_base64_value(st, t)) {
     st.out->has_content = true;
     return LineKind::Malformed;  // reported once, as wrapped-value, when the value ends
-  }
-  // Base64 lines after a Certificate or EscrowedKey line that were not joined
-  // to it (its value looked whole, or its line was too wide to be a fold) are
-  // still likely pieces of it: "QWERTYuiopAQ==" is read as a key named after
-  // a piece of the key blob. Kept as secrets, so that no message names them.
-  if (st.after_base64_value && !t.empty()) {
-    if (is_base64_continuation(t)) {
-      st.out->secrets.push_back(t);
-    } else {
-      st.after_base64_value = false;
-    }
   }
   if (t.empty() || t.front() == ';') return LineKind::Blank;
   st.out->has_content = true;

@@ -195,24 +195,54 @@ std::string shown_field(std::string_view text) {
   return std::string(text.substr(0, end)) + "(not shown)";
 }
 
+namespace {
+
+std::uint64_t window_key(std::string_view w) {
+  std::uint64_t k = 0;
+  for (const char c : w) k = (k << 8) | static_cast<unsigned char>(c);
+  return k;
+}
+
+}  // namespace
+
+SecretPieces::SecretPieces(const std::vector<std::string_view>& secrets) {
+  std::size_t total = 0;
+  for (const std::string_view s : secrets) {
+    if (s.size() < kSecretPiece) continue;  // shorter is no piece a message could give away
+    secrets_.push_back(s);
+    total += s.size();
+  }
+  if (total < kHashedFrom) return;
+  for (const std::string_view s : secrets_) {
+    for (std::size_t i = 0; i + kSecretPiece <= s.size(); ++i) hashed_.insert(window_key(s.substr(i, kSecretPiece)));
+  }
+}
+
+bool SecretPieces::is_piece(std::string_view window, bool has_blank) const {
+  if (!hashed_.empty()) return hashed_.count(window_key(window)) != 0;
+  for (const std::string_view s : secrets_) {
+    // Tokens and keys hold no blank, as a rule: a window across one is looked
+    // for only in a secret that has one (most of a message is words between blanks).
+    if (has_blank && s.find(' ') == std::string_view::npos) continue;
+    if (s.find(window) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 void redact_secrets(std::string& text, const std::vector<std::string_view>& secrets) {
+  SecretPieces(secrets).redact(text);
+}
+
+void SecretPieces::redact(std::string& text) const {
+  if (secrets_.empty() || text.size() < kSecretPiece) return;
   std::vector<bool> hidden;
-  // Where a run of the text without spaces starts: tokens and keys hold no
-  // space, so only windows inside such runs can be pieces of one (most of a
-  // message is words between spaces).
-  std::vector<std::size_t> run_end(text.size() + 1, text.size());
-  for (std::size_t i = text.size(); i-- > 0;) run_end[i] = text[i] == ' ' ? i : run_end[i + 1];
-  for (const std::string_view secret : secrets) {
-    if (secret.size() < kSecretPiece) continue;  // shorter is no piece a message could give away
-    const std::size_t w = kSecretPiece;
-    const bool spaced = secret.find(' ') != std::string_view::npos;
-    for (std::size_t i = 0; i + w <= text.size(); ++i) {
-      if (!spaced && run_end[i] < i + w) continue;
-      if (secret.find(std::string_view(text).substr(i, w)) == std::string_view::npos) continue;
-      if (hidden.empty()) hidden.assign(text.size(), false);
-      std::fill(hidden.begin() + static_cast<std::ptrdiff_t>(i), hidden.begin() + static_cast<std::ptrdiff_t>(i + w),
-                true);
-    }
+  std::vector<std::size_t> next_blank(text.size() + 1, text.size());
+  for (std::size_t i = text.size(); i-- > 0;) next_blank[i] = text[i] == ' ' ? i : next_blank[i + 1];
+  for (std::size_t i = 0; i + kSecretPiece <= text.size(); ++i) {
+    if (!is_piece(std::string_view(text).substr(i, kSecretPiece), next_blank[i] < i + kSecretPiece)) continue;
+    if (hidden.empty()) hidden.assign(text.size(), false);
+    std::fill(hidden.begin() + static_cast<std::ptrdiff_t>(i),
+              hidden.begin() + static_cast<std::ptrdiff_t>(i + kSecretPiece), true);
   }
   if (hidden.empty()) return;
   // A hidden run covers whole characters: never half of a UTF-8 sequence.

@@ -8,8 +8,10 @@
 //    for the medium it goes to (terminal, CSV, JSON).
 // docs/reports.md describes both.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace kms::core {
@@ -59,9 +61,26 @@ std::string shown_name(std::string_view name);
 std::string shown_field(std::string_view text);
 
 /// Second line of defence: every run of kSecretPiece or more characters of a
-/// known secret (ParsedProfile::secrets) is replaced in `text`.
-void redact_secrets(std::string& text, const std::vector<std::string_view>& secrets);
+/// known secret (ParsedProfile::secrets) is replaced in a text by
+/// "(secret not shown)". Made once for a file's secrets and used for each of
+/// its texts; past kHashedFrom characters of secrets in all, their pieces are
+/// hashed once (8 bytes are one 64-bit key: exact), so that a file of
+/// thousands of secrets costs time linear in its size.
+class SecretPieces {
+ public:
+  explicit SecretPieces(const std::vector<std::string_view>& secrets);
+  void redact(std::string& text) const;
+
+ private:
+  bool is_piece(std::string_view window, bool has_blank) const;
+  std::vector<std::string_view> secrets_;     ///< those of kSecretPiece characters or more
+  std::unordered_set<std::uint64_t> hashed_;  ///< every window of them, once they are many
+};
 inline constexpr std::size_t kSecretPiece = 8;
+inline constexpr std::size_t kHashedFrom = 4096;
+
+/// SecretPieces(secrets).redact(text).
+void redact_secrets(std::string& text, const std::vector<std::string_view>& secrets);
 
 /// For a terminal: C0 controls (newline and tab included: the tool's own line
 /// ends are not store text), DEL and C1 become "\x1b", "\x7f", "\u009b"; the
