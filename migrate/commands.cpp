@@ -90,8 +90,8 @@ int finish(const Options& o, RunContext& ctx, core::RunResult result, std::files
   print_run_summary(stdout, result, o.quiet,
                     report_error.empty() ? ctx.report.paths() : std::vector<std::filesystem::path>{});
   if (!report_error.empty() && committed) {
-    say(stderr, "kms-migrate: the database '%s' is committed and verified, but the report was not completed: %s\n",
-        o.target, report_error);
+    KMS_SAY(stderr, "kms-migrate: the database '%s' is committed and verified, but the report was not completed: %s\n",
+            o.target, report_error);
     code = static_cast<int>(core::ExitCode::ReportIncomplete);
   }
   if (kept_copy) *kept_copy = result.kept_copy;
@@ -116,17 +116,17 @@ int with_context(const Options& o, F&& command) {
   paths.uses_temporary_storage = true;  // every command spools its per-file state to $TMPDIR
   const core::Status usable = core::check_run_paths(paths);
   if (!usable.ok()) {
-    say(stderr, "kms-migrate %s: %s\n", command_name(o.command), usable.error().message);
+    KMS_SAY(stderr, "kms-migrate %s: %s\n", command_name(o.command), usable.error().message);
     return static_cast<int>(core::ExitCode::Usage);
   }
   std::optional<RunContext> ctx;
   try {
     ctx.emplace(o);
   } catch (const core::SystemError& e) {  // a report that cannot be created
-    say(stderr, "kms-migrate %s: %s\n", command_name(o.command), e.what());
+    KMS_SAY(stderr, "kms-migrate %s: %s\n", command_name(o.command), e.what());
     return static_cast<int>(core::is_path_fault(e.error_number()) ? core::ExitCode::Usage : core::ExitCode::Internal);
   } catch (const std::exception& e) {
-    say(stderr, "kms-migrate %s: %s\n", command_name(o.command), e.what());
+    KMS_SAY(stderr, "kms-migrate %s: %s\n", command_name(o.command), e.what());
     return static_cast<int>(core::ExitCode::Usage);
   }
   return command(*ctx);
@@ -162,7 +162,7 @@ int run_pipeline(const Options& o, core::RunMode mode, RunContext& ctx, std::fil
     // one, a script must say --yes: the upgrade never proceeds unasked.
     tty.fd = open_controlling_terminal();
     if (tty.fd < 0) {
-      say(stderr, "kms-migrate upgrade: no terminal to confirm on; pass --yes to upgrade without being asked\n");
+      KMS_SAY(stderr, "kms-migrate upgrade: no terminal to confirm on; pass --yes to upgrade without being asked\n");
       return static_cast<int>(core::ExitCode::Usage);
     }
     hooks.confirm = [&](const core::Plan& plan) {
@@ -195,13 +195,13 @@ int run_scan_command(const Options& o, RunContext& ctx) {
   const core::ScanResult result = core::run_scan(so, &ctx.cancel, ctx.progress_fn());
   ctx.progress.clear();
   if (result.exit_code != core::ExitCode::Ok && result.exit_code != core::ExitCode::DataProblem) {
-    say(stderr, "kms-migrate scan: %s\n", result.message);
+    KMS_SAY(stderr, "kms-migrate scan: %s\n", result.message);
     return static_cast<int>(result.exit_code);
   }
   if (o.json) {
     core::write_scan_json(so, result, [](std::string_view text) { say_own_text(stdout, std::string(text)); });
     say_own_text(stdout, "\n");
-    if (!result.message.empty()) say(stderr, "kms-migrate scan: %s\n", result.message);
+    if (!result.message.empty()) KMS_SAY(stderr, "kms-migrate scan: %s\n", result.message);
   } else {
     print_scan(stdout, so, result, ScanView{o.quiet, o.summary, o.all});
   }

@@ -10,6 +10,7 @@
 #include <string>
 #include <type_traits>
 
+#include "console_format.h"
 #include "safe_text.h"
 
 namespace kms::cli {
@@ -65,19 +66,30 @@ void flush_output(std::FILE* f);
 /// or ETIMEDOUT when output was cut short by a cancel.
 int finish_standard_streams();
 
-/// printf to `out` with every string argument escaped for the terminal.
-template <typename... A>
-void say(std::FILE* out, const char* format, const A&... args) {
-  emit(out, console_detail::format(format, console_detail::inert(args)...));
-}
+/// printf to `out` with every string argument escaped for the terminal:
+/// KMS_SAY(out, "format", args...). The format is a string literal, checked
+/// against the arguments' types and count when the program is built
+/// (console_format.h): a mismatch is a build error, not a garbled line.
+#define KMS_SAY(out, ...) \
+  ::kms::cli::say_checked<::kms::cli::format_check::conversions(KMS_FORMAT_OF(__VA_ARGS__))>(out, __VA_ARGS__)
 
 /// The same, into a string (for the prompt, written to the terminal device).
-template <typename... A>
-std::string say_to_string(const char* format, const A&... args) {
+#define KMS_SAY_TO_STRING(...) \
+  ::kms::cli::say_to_string_checked<::kms::cli::format_check::conversions(KMS_FORMAT_OF(__VA_ARGS__))>(__VA_ARGS__)
+
+template <std::uint64_t Conversions, typename... A>
+std::string say_to_string_checked(const char* format, const A&... args) {
+  static_assert(format_check::arguments_fit<Conversions, A...>(),
+                "a printf conversion and its argument differ in type, or their counts differ");
   return console_detail::format(format, console_detail::inert(args)...);
 }
 
-/// Writes text made by say_to_string() to a terminal device; false if it could not (a signal, a hang-up).
+template <std::uint64_t Conversions, typename... A>
+void say_checked(std::FILE* out, const char* format, const A&... args) {
+  emit(out, say_to_string_checked<Conversions>(format, args...));
+}
+
+/// Writes text made by KMS_SAY_TO_STRING() to a terminal device; false if it could not (a signal, a hang-up).
 inline bool write_to_terminal(int fd, const std::string& text) {
   for (std::size_t done = 0; done < text.size();) {
     const ssize_t n = ::write(fd, text.data() + done, text.size() - done);

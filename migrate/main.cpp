@@ -32,20 +32,22 @@ int checked_exit(int code, bool committed, const std::filesystem::path& kept_cop
   if (!kept_copy.empty()) {  // a rehearsal whose result cannot be told leaves nothing behind
     std::error_code ec;
     std::filesystem::remove(kept_copy, ec);
-    kms::cli::say(stderr, "kms-migrate: the --keep-db copy '%s' was removed\n", kept_copy.string());
+    KMS_SAY(stderr, "kms-migrate: the --keep-db copy '%s' was removed\n", kept_copy.string());
   }
   const auto cancelled = static_cast<int>(kms::core::ExitCode::Cancelled);
   if (kms::cli::cancel_flag().requested() && (err == EINTR || err == ETIMEDOUT)) {
-    kms::cli::say(stderr, "kms-migrate: cancelled; output not yet written to standard output was left out\n");
+    KMS_SAY(stderr, "kms-migrate: cancelled; output not yet written to standard output was left out\n");
     return committed ? static_cast<int>(kms::core::ExitCode::ReportIncomplete) : cancelled;
   }
   const std::string why = std::strerror(err);
-  kms::cli::say(stderr,
-                committed ? "kms-migrate: the database is committed and verified, but the summary could not "
-                            "be written to standard output: %s\n"
-                          : "kms-migrate: cannot write to standard output: %s; the run's result is not "
-                            "complete there\n",
-                why);
+  if (committed) {
+    KMS_SAY(stderr,
+            "kms-migrate: the database is committed and verified, but the summary could not be written to "
+            "standard output: %s\n",
+            why);
+  } else {
+    KMS_SAY(stderr, "kms-migrate: cannot write to standard output: %s; the run's result is not complete there\n", why);
+  }
   if (committed) return static_cast<int>(kms::core::ExitCode::ReportIncomplete);
   return code == cancelled ? code : static_cast<int>(kms::core::ExitCode::Internal);
 }

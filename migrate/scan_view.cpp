@@ -17,30 +17,31 @@ const char* legacy_state_label(const std::string& s) {
 
 void print_issue(std::FILE* out, const core::Issue& i) {
   if (i.line > 0)
-    say(out, "      line %d: %s %s: %s\n", i.line, core::severity_name(i.severity), i.code.c_str(), i.message.c_str());
+    KMS_SAY(out, "      line %d: %s %s: %s\n", i.line, core::severity_name(i.severity), i.code.c_str(),
+            i.message.c_str());
   else
-    say(out, "      %s %s: %s\n", core::severity_name(i.severity), i.code.c_str(), i.message.c_str());
+    KMS_SAY(out, "      %s %s: %s\n", core::severity_name(i.severity), i.code.c_str(), i.message.c_str());
 }
 
 void print_record(std::FILE* out, const core::ClientRecord& r) {
   const auto show = [&](const char* label, const std::optional<std::string>& v) {
-    say(out, "    %-13s %s\n", label, v ? v->c_str() : "(none)");
+    KMS_SAY(out, "    %-13s %s\n", label, v ? v->c_str() : "(none)");
   };
   show("MailboxDN", r.mailbox_dn);
   show("DisplayName", r.display_name);
   show("Alias", r.alias);
-  say(out, "    %-13s %s (legacy State=%d)\n", "state", core::state_name(r.state), r.legacy_state);
-  say(out, "    %-13s %s\n", "Token", r.token ? "(set, masked)" : "(none)");
+  KMS_SAY(out, "    %-13s %s (legacy State=%d)\n", "state", core::state_name(r.state), r.legacy_state);
+  KMS_SAY(out, "    %-13s %s\n", "Token", r.token ? "(set, masked)" : "(none)");
   show("Created", r.created_at);
   show("Modified", r.modified_at);
   for (const auto& c : r.certificates) {
-    say(out, "    %s %d: serial %s, %s, valid %s to %s%s%s\n", core::kind_name(c.kind), c.seq, c.serial.c_str(),
-        c.subject.c_str(), c.not_before.c_str(), c.not_after.c_str(), c.revoked ? ", revoked " : "",
-        c.revoked ? c.revoked_at.value_or("(no date)").c_str() : "");
+    KMS_SAY(out, "    %s %d: serial %s, %s, valid %s to %s%s%s\n", core::kind_name(c.kind), c.seq, c.serial.c_str(),
+            c.subject.c_str(), c.not_before.c_str(), c.not_after.c_str(), c.revoked ? ", revoked " : "",
+            c.revoked ? c.revoked_at.value_or("(no date)").c_str() : "");
   }
-  for (const auto& k : r.keys) say(out, "    escrowed key %d: %zu bytes (not shown)\n", k.seq, k.key_blob.size());
+  for (const auto& k : r.keys) KMS_SAY(out, "    escrowed key %d: %zu bytes (not shown)\n", k.seq, k.key_blob.size());
   for (const auto& x : r.extras) {
-    say(out, "    extra key %s %s (value not shown)\n", core::section_ref(x.section), core::key_name(x.key));
+    KMS_SAY(out, "    extra key %s %s (value not shown)\n", core::section_ref(x.section), core::key_name(x.key));
   }
 }
 
@@ -56,11 +57,11 @@ void print_list(std::FILE* out, const core::ScanResult& r, bool all, const char*
   std::size_t n = 0;
   r.each_file([&](const core::FileSummary& f) {
     if (!in_list(f)) return;
-    if (n == 0) say(out, "  %s:\n", title);
+    if (n == 0) KMS_SAY(out, "  %s:\n", title);
     if (all || n < kListed) line(f);
     ++n;
   });
-  if (!all && n > kListed) say(out, "    ... and %zu more (--all to list every one)\n", n - kListed);
+  if (!all && n > kListed) KMS_SAY(out, "    ... and %zu more (--all to list every one)\n", n - kListed);
 }
 
 std::string codes_of(const core::FileSummary& f) {
@@ -79,49 +80,49 @@ std::string skip_reason(const core::FileSummary& f) {
 
 /// "35 would migrate, 3 would be normalized, 0 rejected, 1 skipped".
 std::string outcomes_text(const core::Counts& c) {
-  return say_to_string("%zu would migrate, %zu would be normalized, %zu rejected, %zu skipped", c.migrated,
-                       c.normalized, c.rejected, c.skipped);
+  return KMS_SAY_TO_STRING("%zu would migrate, %zu would be normalized, %zu rejected, %zu skipped", c.migrated,
+                           c.normalized, c.rejected, c.skipped);
 }
 
 void print_inventory(std::FILE* out, const core::ScanResult& r, bool all) {
   const core::Counts& c = r.counts;
-  say(out, "  store     %s\n", r.clients);
+  KMS_SAY(out, "  store     %s\n", r.clients);
   if (r.manifest) print_manifest(out, *r.manifest, all);
-  say(out, "  files     %zu seen: %s\n", c.files_seen, outcomes_text(c));
-  say(out, "  legacy State:");
-  for (const auto& [st, n] : r.legacy_states) say(out, "  %s: %d", legacy_state_label(st), n);
-  say(out, "\n");
-  say(out, "  digest    %s (what a rehearsal and the upgrade of this store will record)\n", r.content_digest);
-  say(out, "  store     %s (store_digest: every file read, rejects and skips included)\n", r.store_digest);
+  KMS_SAY(out, "  files     %zu seen: %s\n", c.files_seen, outcomes_text(c));
+  KMS_SAY(out, "  legacy State:");
+  for (const auto& [st, n] : r.legacy_states) KMS_SAY(out, "  %s: %d", legacy_state_label(st), n);
+  KMS_SAY(out, "\n");
+  KMS_SAY(out, "  digest    %s (what a rehearsal and the upgrade of this store will record)\n", r.content_digest);
+  KMS_SAY(out, "  store     %s (store_digest: every file read, rejects and skips included)\n", r.store_digest);
   using F = core::FileSummary;
   const auto dn = [](const F& f) { return f.mailbox_dn.empty() ? std::string("(no MailboxDN)") : f.mailbox_dn.text; };
   print_list(
       out, r, all, "rejected (an upgrade would not migrate them)",
       [](const F& f) { return f.outcome == core::RecordOutcome::Rejected; },
-      [&](const F& f) { say(out, "    %-20s %s  [%s]\n", f.path, dn(f), codes_of(f)); });
+      [&](const F& f) { KMS_SAY(out, "    %-20s %s  [%s]\n", f.path, dn(f), codes_of(f)); });
   print_list(
       out, r, all, "normalizations an upgrade would make (KB Q198709, State 4 Recovery -> new)",
       [](const F& f) { return f.outcome == core::RecordOutcome::Normalized; },
-      [&](const F& f) { say(out, "    %-20s %s\n", f.path, dn(f)); });
+      [&](const F& f) { KMS_SAY(out, "    %-20s %s\n", f.path, dn(f)); });
   print_list(
       out, r, all, "would migrate with warnings or notes",
       [](const F& f) { return f.outcome == core::RecordOutcome::Migrated && !f.issues.empty(); },
-      [&](const F& f) { say(out, "    %-20s %s  [%s]\n", f.path, dn(f), codes_of(f)); });
+      [&](const F& f) { KMS_SAY(out, "    %-20s %s  [%s]\n", f.path, dn(f), codes_of(f)); });
   print_list(
       out, r, all, "skipped (not record files: never read, listed here and in every report)",
       [](const F& f) { return f.outcome == core::RecordOutcome::Skipped; },
-      [&](const F& f) { say(out, "    %-20s %s\n", f.path, skip_reason(f)); });
+      [&](const F& f) { KMS_SAY(out, "    %-20s %s\n", f.path, skip_reason(f)); });
 }
 
 void print_matches(std::FILE* out, const core::ScanOptions& o, const core::ScanResult& r) {
-  say(out, "mailbox \"%s\": %zu file(s)\n", core::shown_field(*o.mailbox), r.matches.size());
+  KMS_SAY(out, "mailbox \"%s\": %zu file(s)\n", core::shown_field(*o.mailbox), r.matches.size());
   for (const auto& m : r.matches) {
-    say(out, "  %s/%s  (%s)\n", r.clients, m.summary.path, core::outcome_name(m.summary.outcome));
+    KMS_SAY(out, "  %s/%s  (%s)\n", r.clients, m.summary.path, core::outcome_name(m.summary.outcome));
     if (m.record)
       print_record(out, *m.record);
     else
-      say(out, "    MailboxDN     %s\n", m.summary.mailbox_dn.text);
-    if (!m.summary.issues.empty()) say(out, "    issues:\n");
+      KMS_SAY(out, "    MailboxDN     %s\n", m.summary.mailbox_dn.text);
+    if (!m.summary.issues.empty()) KMS_SAY(out, "    issues:\n");
     for (const auto& i : m.summary.issues) print_issue(out, i);
   }
 }
@@ -135,11 +136,11 @@ void print_scan(std::FILE* out, const core::ScanOptions& o, const core::ScanResu
   }
   // The closing status line: always, and last.
   if (!r.message.empty()) {
-    say(out, "kms-migrate scan: %s\n", r.message);
+    KMS_SAY(out, "kms-migrate scan: %s\n", r.message);
     return;
   }
   const core::Counts& c = r.counts;
-  say(out, "kms-migrate scan: %zu files seen: %s\n", c.files_seen, outcomes_text(c));
+  KMS_SAY(out, "kms-migrate scan: %zu files seen: %s\n", c.files_seen, outcomes_text(c));
 }
 
 }  // namespace kms::cli

@@ -42,13 +42,13 @@ void ProgressLine::update(const char* phase, std::size_t done, std::size_t total
   if (total == 0) {
     line = phase_ + "...";  // a step without a count: its name, so the line never sits at "ETA 0 s"
   } else if (done == 0 || secs < 0.5) {
-    line = say_to_string("%-9s %zu/%zu files", phase_, done, total);  // no rate from a first instant
+    line = KMS_SAY_TO_STRING("%-9s %zu/%zu files", phase_, done, total);  // no rate from a first instant
   } else if (done == total) {
-    line = say_to_string("%-9s %zu/%zu files  %.0f/s", phase_, done, total, static_cast<double>(done) / secs);
+    line = KMS_SAY_TO_STRING("%-9s %zu/%zu files  %.0f/s", phase_, done, total, static_cast<double>(done) / secs);
   } else {
     const double rate = static_cast<double>(done) / secs;
     const double eta = static_cast<double>(total - done) / rate;
-    line = say_to_string("%-9s %zu/%zu files  %.0f/s  ETA %.0f s", phase_, done, total, rate, eta);
+    line = KMS_SAY_TO_STRING("%-9s %zu/%zu files  %.0f/s  ETA %.0f s", phase_, done, total, rate, eta);
   }
   const std::size_t width = terminal_width() - 1;  // the last column would wrap on some terminals
   if (line.size() > width) line.resize(width);
@@ -70,7 +70,7 @@ int open_controlling_terminal() { return ::open("/dev/tty", O_RDWR | O_NOCTTY | 
 
 bool ask_to_proceed(int tty, const core::Plan& plan) {
   const auto& c = plan.counts;
-  const std::string question = say_to_string(
+  const std::string question = KMS_SAY_TO_STRING(
       "kms-migrate upgrade is ready to commit. It will write %zu client record(s) (%zu migrated, %zu normalized)\n"
       "  from    %s\n"
       "  to      %s\n"
@@ -100,18 +100,18 @@ void print_lists(std::FILE* out, const core::RunReport& rep) {
   const core::TerminalLists& l = rep.lists;
   // Lists are cut at TerminalLists::kLimit lines; the report always has every one.
   if (!l.failures.empty()) {
-    say(out, "  verification failed (%s):\n",
-        l.failures_more ? "the first 100 differences; every one is in the report" : "every difference");
+    KMS_SAY(out, "  verification failed (%s):\n",
+            l.failures_more ? "the first 100 differences; every one is in the report" : "every difference");
   }
-  for (const auto& line : l.failures) say(out, "    %s\n", line);
-  if (l.failures_more) say(out, "    ... and %zu more (see the report)\n", l.failures_more);
+  for (const auto& line : l.failures) KMS_SAY(out, "    %s\n", line);
+  if (l.failures_more) KMS_SAY(out, "    ... and %zu more (see the report)\n", l.failures_more);
   if (!l.problems.empty())
-    say(out, "  rejected%s:\n", rep.command == "verify" ? " (as the upgrade rejected them)" : "");
-  for (const auto& line : l.problems) say(out, "    %s\n", line);
-  if (l.problems_more) say(out, "    ... and %zu more (see the report)\n", l.problems_more);
-  if (!l.normalized.empty()) say(out, "  normalized (KB Q198709, State 4 Recovery -> new):\n");
-  for (const auto& line : l.normalized) say(out, "    %s\n", line);
-  if (l.normalized_more) say(out, "    ... and %zu more (see the report)\n", l.normalized_more);
+    KMS_SAY(out, "  rejected%s:\n", rep.command == "verify" ? " (as the upgrade rejected them)" : "");
+  for (const auto& line : l.problems) KMS_SAY(out, "    %s\n", line);
+  if (l.problems_more) KMS_SAY(out, "    ... and %zu more (see the report)\n", l.problems_more);
+  if (!l.normalized.empty()) KMS_SAY(out, "  normalized (KB Q198709, State 4 Recovery -> new):\n");
+  for (const auto& line : l.normalized) KMS_SAY(out, "    %s\n", line);
+  if (l.normalized_more) KMS_SAY(out, "    ... and %zu more (see the report)\n", l.normalized_more);
 }
 
 void print_counts(std::FILE* out, const core::RunReport& rep) {
@@ -119,17 +119,17 @@ void print_counts(std::FILE* out, const core::RunReport& rep) {
   // A rehearsal, or an upgrade that did not commit, speaks of what would happen.
   const bool rehearsal =
       rep.command == "rehearse" || (rep.command == "upgrade" && rep.status != core::RunStatus::Succeeded);
-  say(out, "  files     %zu seen: %zu %s, %zu %s, %zu rejected, %zu skipped\n", c.files_seen, c.migrated,
-      rehearsal ? "would migrate" : "migrated", c.normalized, rehearsal ? "would be normalized" : "normalized",
-      c.rejected, c.skipped);
+  KMS_SAY(out, "  files     %zu seen: %zu %s, %zu %s, %zu rejected, %zu skipped\n", c.files_seen, c.migrated,
+          rehearsal ? "would migrate" : "migrated", c.normalized, rehearsal ? "would be normalized" : "normalized",
+          c.rejected, c.skipped);
   if (rep.lists.with_warnings) {
-    say(out, "  warnings  %zu migrated file(s) carry warnings (see the report)\n", rep.lists.with_warnings);
+    KMS_SAY(out, "  warnings  %zu migrated file(s) carry warnings (see the report)\n", rep.lists.with_warnings);
   }
-  say(out, "  verified  %zu passed, %zu failed\n", c.verified_passed, c.verified_failed);
+  KMS_SAY(out, "  verified  %zu passed, %zu failed\n", c.verified_passed, c.verified_failed);
   if (rep.command == "rehearse") {
-    say(out, "  upgrade   %s\n",
-        rep.store_failure ? "would FAIL whatever --allow-rejected says (why: the last line)"
-        : rep.blocked     ? "would be BLOCKED by the rejected files (fix them, or run upgrade with --allow-rejected)"
+    KMS_SAY(out, "  upgrade   %s\n",
+            rep.store_failure ? "would FAIL whatever --allow-rejected says (why: the last line)"
+            : rep.blocked ? "would be BLOCKED by the rejected files (fix them, or run upgrade with --allow-rejected)"
                           : "would not be blocked");
   }
 }
@@ -137,23 +137,24 @@ void print_counts(std::FILE* out, const core::RunReport& rep) {
 }  // namespace
 
 void print_manifest(std::FILE* out, const core::ManifestResult& m, bool all) {
-  say(out, "  manifest  %s (sha256 %s, %s, %s file(s) listed)\n", m.path, m.file_sha256, m.format,
-      core::grouped(m.listed));
-  say(out, "            the copy %s\n", m.verdict());
+  KMS_SAY(out, "  manifest  %s (sha256 %s, %s, %s file(s) listed)\n", m.path, m.file_sha256, m.format,
+          core::grouped(m.listed));
+  KMS_SAY(out, "            the copy %s\n", m.verdict());
   constexpr std::size_t kShown = 25;
   const std::size_t shown = all ? m.named.size() : std::min(kShown, m.named.size());
-  for (std::size_t i = 0; i < shown; ++i) say(out, "    %s\n", m.named[i]);
+  for (std::size_t i = 0; i < shown; ++i) KMS_SAY(out, "    %s\n", m.named[i]);
   const std::size_t more = m.named.size() - shown + m.named_more;
-  if (more) say(out, "    ... and %zu more (%s)\n", more, all ? "see the report" : "--all or the report lists them");
+  if (more)
+    KMS_SAY(out, "    ... and %zu more (%s)\n", more, all ? "see the report" : "--all or the report lists them");
 }
 
 void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet,
                        const std::vector<std::filesystem::path>& reports) {
   const core::RunReport& rep = r.report;
   if (!quiet) {
-    for (const auto& n : r.notes) say(out, "  note: %s\n", n);
-    say(out, "  source    %s\n", rep.source);
-    if (rep.target) say(out, "  target    %s\n", *rep.target);
+    for (const auto& n : r.notes) KMS_SAY(out, "  note: %s\n", n);
+    KMS_SAY(out, "  source    %s\n", rep.source);
+    if (rep.target) KMS_SAY(out, "  target    %s\n", *rep.target);
     // A cancelled run's counts are of the files reported before it stopped: its message says what was done.
     if (rep.status != core::RunStatus::Cancelled) {
       print_counts(out, rep);
@@ -161,19 +162,19 @@ void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet,
     }
     if (rep.manifest) print_manifest(out, *rep.manifest, false);
     if (rep.content_digest) {
-      say(out, "  digest    %s%s\n", *rep.content_digest,
-          rep.command != "rehearse" ? ""
-          : rep.store_failure       ? " (the store as it is now; the upgrade of it would fail)"
-          : rep.blocked             ? " (what upgrade --allow-rejected will record)"
-                                    : " (what the upgrade will record)");
+      KMS_SAY(out, "  digest    %s%s\n", *rep.content_digest,
+              rep.command != "rehearse" ? ""
+              : rep.store_failure       ? " (the store as it is now; the upgrade of it would fail)"
+              : rep.blocked             ? " (what upgrade --allow-rejected will record)"
+                                        : " (what the upgrade will record)");
     }
-    if (rep.store_digest) say(out, "  store     %s (store_digest: every file read)\n", *rep.store_digest);
-    for (const auto& p : reports) say(out, "  report    %s\n", p.string());
-    say(out, "  time      %.2f s\n", rep.elapsed_seconds);
+    if (rep.store_digest) KMS_SAY(out, "  store     %s (store_digest: every file read)\n", *rep.store_digest);
+    for (const auto& p : reports) KMS_SAY(out, "  report    %s\n", p.string());
+    KMS_SAY(out, "  time      %.2f s\n", rep.elapsed_seconds);
   }
   // The closing status line: always, and last.
-  say(out, "kms-migrate %s: %s%s%s\n", rep.command, core::status_name(rep.status), rep.message.empty() ? "" : ": ",
-      rep.message);
+  KMS_SAY(out, "kms-migrate %s: %s%s%s\n", rep.command, core::status_name(rep.status), rep.message.empty() ? "" : ": ",
+          rep.message);
 }
 
 }  // namespace kms::cli
