@@ -87,7 +87,7 @@ int finish(const Options& o, RunContext& ctx, core::RunResult result, std::files
       result.kept_copy.clear();
     }
   }
-  print_run_summary(stdout, result, o.quiet,
+  print_run_summary(stdout, code == 0 && report_error.empty() ? stdout : stderr, result, o.quiet,
                     report_error.empty() ? ctx.report.paths() : std::vector<std::filesystem::path>{});
   if (!report_error.empty() && committed) {
     KMS_SAY(stderr, "kms-migrate: the database '%s' is committed and verified, but the report was not completed: %s\n",
@@ -151,6 +151,7 @@ int run_pipeline(const Options& o, core::RunMode mode, RunContext& ctx, std::fil
   uo.workers.jobs = o.jobs;
   uo.max_record_bytes = o.max_record_size;
   uo.tool_version = kToolVersion;
+  uo.command_line = o.command_line;
   if (o.manifest) uo.manifest = *o.manifest;
   core::UpgradeHooks hooks;
   hooks.cancel = &ctx.cancel;
@@ -179,6 +180,7 @@ int run_verify_command(const Options& o, RunContext& ctx) {
   vo.target = o.target;
   vo.workers.jobs = o.jobs;
   vo.tool_version = kToolVersion;
+  vo.command_line = o.command_line;
   if (o.manifest) vo.manifest = *o.manifest;
   vo.expect_digest = o.expect_digest;
   if (o.max_record_size_given) vo.max_record_bytes = o.max_record_size;

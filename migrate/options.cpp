@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cctype>
+#include <cstring>
 #include <sstream>
 #include <thread>
 
@@ -16,7 +17,8 @@ namespace {
 
 const char* kUsageLines[] = {
     "  kms-migrate scan     --source DIR [--mailbox TEXT] [--json] [--summary] [--all]\n",
-    "  kms-migrate rehearse --source DIR [--report FILE]... [--keep-db FILE]\n",
+    "  kms-migrate rehearse --source DIR [--report FILE]... [--keep-db FILE]\n"
+    "                       [--allow-rejected]\n",
     "  kms-migrate upgrade  --source DIR --target FILE [--report FILE]...\n"
     "                       [--allow-rejected] [--force] [--yes]\n",
     "  kms-migrate verify   --source DIR --target FILE [--report FILE]... [--expect-digest HEX]\n",
@@ -89,7 +91,9 @@ po::options_description command_options(Command c, Options& o) {
       break;
     case Command::Rehearse:
       d.add_options()("report", po::value<std::vector<std::string>>()->value_name("FILE"), kReportHelp)(
-          "keep-db", po::value<std::string>()->value_name("FILE"), "keep the scratch database at this path");
+          "keep-db", po::value<std::string>()->value_name("FILE"), "keep the scratch database at this path")(
+          "allow-rejected", po::bool_switch(&o.allow_rejected),
+          "rehearse the upgrade as it will be run with --allow-rejected: the rejected files are accepted");
       break;
     case Command::Upgrade:
       d.add_options()("target", po::value<std::string>(&o.target)->required()->value_name("FILE"),
@@ -274,6 +278,25 @@ std::optional<ParseOutcome> take_values(const po::variables_map& vm, Options& o)
   return std::nullopt;
 }
 
+/// The command as typed, for the report's facts: "kms-migrate" and each word,
+/// quoted for a POSIX shell where it needs it, so that it can be run again.
+std::string command_line(const std::vector<std::string>& args) {
+  std::string line = "kms-migrate";
+  for (const std::string& a : args) {
+    const bool plain = !a.empty() && std::all_of(a.begin(), a.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("-_./=:,@+%", c) != nullptr;
+    });
+    if (plain) {
+      line += " " + a;
+      continue;
+    }
+    line += " '";
+    for (char c : a) line += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    line += "'";
+  }
+  return line;
+}
+
 }  // namespace
 
 ParseOutcome parse_options(const std::vector<std::string>& args) {
@@ -290,6 +313,7 @@ ParseOutcome parse_options(const std::vector<std::string>& args) {
   }
   Options o;
   o.command = *cmd;
+  o.command_line = command_line(args);
   po::options_description all;
   all.add(command_options(*cmd, o)).add(common_options(*cmd, o));
   po::variables_map vm;

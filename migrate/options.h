@@ -23,9 +23,10 @@ struct Options {
   std::optional<std::string> manifest;       ///< --manifest FILE (every command)
   std::optional<std::string> expect_digest;  ///< verify --expect-digest HEX
   bool json = false;
-  bool summary = false;  ///< scan --mailbox: the inventory too
-  bool all = false;      ///< scan: every line of each list
-  bool allow_rejected = false;
+  bool summary = false;         ///< scan --mailbox: the inventory too
+  bool all = false;             ///< scan: every line of each list
+  bool allow_rejected = false;  ///< upgrade, and rehearse to model it
+  std::string command_line;     ///< as typed, quoted for a shell: the report's "Command"
   bool force = false;
   bool yes = false;
   bool quiet = false;

@@ -96,7 +96,8 @@ bool ask_to_proceed(int tty, const core::Plan& plan) {
 
 namespace {
 
-void print_lists(std::FILE* out, const core::RunReport& rep) {
+/// The files whose verification failed, and the rejected files.
+void print_problems(std::FILE* out, const core::RunReport& rep) {
   const core::TerminalLists& l = rep.lists;
   // Lists are cut at TerminalLists::kLimit lines; the report always has every one.
   if (!l.failures.empty()) {
@@ -109,6 +110,10 @@ void print_lists(std::FILE* out, const core::RunReport& rep) {
     KMS_SAY(out, "  rejected%s:\n", rep.command == "verify" ? " (as the upgrade rejected them)" : "");
   for (const auto& line : l.problems) KMS_SAY(out, "    %s\n", line);
   if (l.problems_more) KMS_SAY(out, "    ... and %zu more (see the report)\n", l.problems_more);
+}
+
+void print_normalized(std::FILE* out, const core::RunReport& rep) {
+  const core::TerminalLists& l = rep.lists;
   if (!l.normalized.empty()) KMS_SAY(out, "  normalized (KB Q198709, State 4 Recovery -> new):\n");
   for (const auto& line : l.normalized) KMS_SAY(out, "    %s\n", line);
   if (l.normalized_more) KMS_SAY(out, "    ... and %zu more (see the report)\n", l.normalized_more);
@@ -126,11 +131,20 @@ void print_counts(std::FILE* out, const core::RunReport& rep) {
     KMS_SAY(out, "  warnings  %zu migrated file(s) carry warnings (see the report)\n", rep.lists.with_warnings);
   }
   KMS_SAY(out, "  verified  %zu passed, %zu failed\n", c.verified_passed, c.verified_failed);
+  const std::size_t accepted = rep.accepted_rejects();
   if (rep.command == "rehearse") {
-    KMS_SAY(out, "  upgrade   %s\n",
-            rep.store_failure ? "would FAIL whatever --allow-rejected says (why: the last line)"
-            : rep.blocked ? "would be BLOCKED by the rejected files (fix them, or run upgrade with --allow-rejected)"
-                          : "would not be blocked");
+    if (accepted) {
+      KMS_SAY(out, "  upgrade   would commit %zu records; %zu rejected file(s) accepted with --allow-rejected\n",
+              c.migrated + c.normalized, accepted);
+    } else {
+      KMS_SAY(out, "  upgrade   %s\n",
+              rep.store_failure ? "would FAIL whatever --allow-rejected says (why: the last line)"
+              : rep.blocked
+                  ? "would be BLOCKED by the rejected files (fix them, or rehearse and upgrade with --allow-rejected)"
+                  : "would not be blocked");
+    }
+  } else if (accepted && rep.status == core::RunStatus::Succeeded) {
+    KMS_SAY(out, "  accepted  %zu rejected file(s) with --allow-rejected: not migrated, listed below\n", accepted);
   }
 }
 
@@ -148,19 +162,19 @@ void print_manifest(std::FILE* out, const core::ManifestResult& m, bool all) {
     KMS_SAY(out, "    ... and %zu more (%s)\n", more, all ? "see the report" : "--all or the report lists them");
 }
 
-void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet,
+void print_run_summary(std::FILE* out, std::FILE* trouble, const core::RunResult& r, bool quiet,
                        const std::vector<std::filesystem::path>& reports) {
   const core::RunReport& rep = r.report;
+  // A cancelled run's counts are of the files reported before it stopped: its message says what was done.
+  const bool counted = rep.status != core::RunStatus::Cancelled;
   if (!quiet) {
     for (const auto& n : r.notes) KMS_SAY(out, "  note: %s\n", n);
     KMS_SAY(out, "  source    %s\n", rep.source);
     if (rep.target) KMS_SAY(out, "  target    %s\n", *rep.target);
-    // A cancelled run's counts are of the files reported before it stopped: its message says what was done.
-    if (rep.status != core::RunStatus::Cancelled) {
+    if (counted) {
       print_counts(out, rep);
-      print_lists(out, rep);
+      print_normalized(out, rep);
     }
-    if (rep.manifest) print_manifest(out, *rep.manifest, false);
     if (rep.content_digest) {
       KMS_SAY(out, "  digest    %s%s\n", *rep.content_digest,
               rep.command != "rehearse" ? ""
@@ -171,10 +185,16 @@ void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet,
     if (rep.store_digest) KMS_SAY(out, "  store     %s (store_digest: every file read)\n", *rep.store_digest);
     for (const auto& p : reports) KMS_SAY(out, "  report    %s\n", p.string());
     KMS_SAY(out, "  time      %.2f s\n", rep.elapsed_seconds);
+    if (trouble != out) flush_output(out);  // what was said first stays first where both streams meet
+    if (counted) print_problems(trouble, rep);
+    if (rep.manifest) print_manifest(trouble, *rep.manifest, false);
   }
   // The closing status line: always, and last.
-  KMS_SAY(out, "kms-migrate %s: %s%s%s\n", rep.command, core::status_name(rep.status), rep.message.empty() ? "" : ": ",
-          rep.message);
+  const std::size_t accepted = rep.status == core::RunStatus::Succeeded ? rep.accepted_rejects() : 0;
+  const std::string decision =
+      accepted ? std::to_string(accepted) + " rejected file(s) accepted with --allow-rejected" : std::string();
+  KMS_SAY(trouble, "kms-migrate %s: %s%s%s%s\n", rep.command, core::status_name(rep.status),
+          rep.message.empty() && decision.empty() ? "" : ": ", rep.message, decision);
 }
 
 }  // namespace kms::cli

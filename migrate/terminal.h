@@ -39,10 +39,13 @@ bool ask_to_proceed(int tty, const core::Plan& plan);
 /// The --manifest check: its facts and verdict, then each difference (the first 25 unless `all`).
 void print_manifest(std::FILE* out, const core::ManifestResult& m, bool all);
 
-/// The closing summary of a run, on stdout whatever its status: the facts, the
-/// counts, the lists, the report files written, and the status line last (only
-/// that line with --quiet).
-void print_run_summary(std::FILE* out, const core::RunResult& r, bool quiet,
+/// The closing summary of a run: the results (facts, counts, the
+/// normalizations, digests, the report files written) on `out`, then the
+/// trouble (the differences, the rejected files, the manifest's
+/// differences) and the status line last on `trouble`: stderr when the run
+/// exits non-zero, as rsync and apt do, so that `> /dev/null` in a cron job
+/// still mails the problem. With --quiet, only the status line.
+void print_run_summary(std::FILE* out, std::FILE* trouble, const core::RunResult& r, bool quiet,
                        const std::vector<std::filesystem::path>& reports);
 
 }  // namespace kms::cli

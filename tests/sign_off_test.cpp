@@ -107,6 +107,70 @@ TEST_F(SignOff, StoreTextIsEscapedInTheHtmlReport) {
   EXPECT_EQ(number_with_id(html, "rejected-count"), 3) << "rejected files, not reasons";
 }
 
+/// The verdict paragraph of an HTML report: its class and its text.
+std::pair<std::string, std::string> verdict_of(const std::string& html) {
+  std::smatch m;
+  if (!std::regex_search(html, m, std::regex("<p class=\"verdict ([a-z]+)\" id=\"verdict\">([^<]*)</p>"))) return {};
+  return {m[1].str(), m[2].str()};
+}
+
+// The one decision the sign-off owns: rejected files accepted with
+// --allow-rejected. The rehearsal can model it, and every output of both runs
+// says it: the verdict (amber, never plain green), the facts (the command line
+// as typed), the JSON Lines summary and the terminal's status line.
+TEST_F(SignOff, AcceptedRejectsAreTheDecisionInEveryOutputOfTheRehearsalAndTheUpgrade) {
+  const fs::path clients = tmp / "Clients";
+  fs::create_directories(clients);
+  write_file(clients / "Mzzzzzzzzzzzz.ini", "[Client]\r\nMailboxDN=/o=X/cn=good\r\nState=1\r\n");
+  for (const char* name : {"M0000000000a1.ini", "M0000000000a2.ini"}) {
+    write_file(clients / name, std::string("[Client]\r\nMailboxDN=/o=X/cn=") + name + "\r\nState=9\r\n");
+  }
+  const fs::path db = tmp / "with space.db";
+  const std::vector<std::vector<std::string>> runs = {
+      {"rehearse", "--source", clients.string(), "--allow-rejected"},
+      {"upgrade", "--source", clients.string(), "--target", db.string(), "--allow-rejected", "--yes"}};
+  for (auto args : runs) {
+    const std::string jsonl = (tmp / (args[0] + ".jsonl")).string(), html_path = (tmp / (args[0] + ".html")).string();
+    for (const std::string& r : {jsonl, html_path}) args.insert(args.end(), {"--report", r});
+    const auto r = kms(args);
+    ASSERT_EQ(r.exit_code, 0) << args[0] << ": " << r.out;
+    const auto summary = read_jsonl(jsonl).back();
+    EXPECT_EQ(summary["allow_rejected"], true) << summary.dump();
+    EXPECT_EQ(summary["rejected_accepted"], 2) << summary.dump();
+    const std::string typed = summary["command_line"].get<std::string>();
+    EXPECT_EQ(typed.rfind("kms-migrate " + args[0] + " --source ", 0), 0u) << typed;
+    EXPECT_NE(typed.find(" --allow-rejected"), std::string::npos) << typed;
+    if (args[0] == "upgrade") {
+      EXPECT_NE(typed.find("'" + db.string() + "'"), std::string::npos) << typed;
+    }
+    const std::string html = read_file(html_path);
+    const auto [tone, sentence] = verdict_of(html);
+    EXPECT_EQ(tone, "warn") << sentence;
+    EXPECT_NE(sentence.find("2 rejected file(s) accepted with --allow-rejected"), std::string::npos) << sentence;
+    EXPECT_NE(sentence.find(args[0] == "upgrade" ? "Committed 1 records" : "the upgrade would commit 1 records"),
+              std::string::npos)
+        << sentence;
+    EXPECT_NE(html.find("id=\"fact-allow-rejected\">accepted"), std::string::npos) << html;
+    EXPECT_NE(r.out.find("2 rejected file(s) accepted with --allow-rejected"), std::string::npos) << r.out;
+  }
+  // Without the option the same rehearsal is blocked, and says so.
+  const auto blocked = kms({"rehearse", "--source", clients.string(), "--report", (tmp / "b.jsonl").string()});
+  EXPECT_EQ(blocked.exit_code, 1) << blocked.out;
+  const auto summary = read_jsonl(tmp / "b.jsonl").back();
+  EXPECT_EQ(summary["allow_rejected"], false);
+  EXPECT_EQ(summary["rejected_accepted"], 0);
+  EXPECT_EQ(summary["blocked"], true);
+}
+
+TEST_F(SignOff, AnUpgradeWithoutRejectsIsPlainGreen) {
+  const auto r = kms({"upgrade", "--source", store().string(), "--target", (tmp / "k.db").string(), "--yes", "--report",
+                      (tmp / "r.html").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto [tone, sentence] = verdict_of(read_file(tmp / "r.html"));
+  EXPECT_EQ(tone, "ok") << sentence;
+  EXPECT_EQ(sentence.find("accepted"), std::string::npos) << sentence;
+}
+
 // A real browser: the page renders to a PNG and prints to a PDF, and the DOM it
 // builds holds the counts of the JSON Lines summary.
 TEST_F(SignOff, ChromiumRendersAndPrintsTheHtmlReport) {

@@ -37,6 +37,7 @@ struct UpgradeOptions {
   DbTuning db;  ///< how the temporary database is written
   std::int64_t max_record_bytes = 1 << 20;
   std::string tool_version = "0";
+  std::string command_line;                       ///< as typed, for the report's facts
   std::optional<std::filesystem::path> manifest;  ///< the list of the server's files the copy must match
 };
 

@@ -75,6 +75,8 @@ void Pipeline::run() {
   if (upgrade) rep_.target = opt_.target.string();
   if (!upgrade && opt_.keep_db) rep_.target = opt_.keep_db->string();
   rep_.tool_version = opt_.tool_version;
+  rep_.command_line = opt_.command_line;
+  rep_.allow_rejected = opt_.allow_rejected == AllowRejected::Yes;
   rep_.started_at = iso_utc(now_);
   rep_.host = host_name();
   rep_.operator_name = operator_name();

@@ -77,6 +77,7 @@ class VerifyRun {
     rep_.source = o_.source.string();
     rep_.target = o_.target.string();
     rep_.tool_version = o_.tool_version;
+    rep_.command_line = o_.command_line;
     rep_.started_at = iso_utc(std::time(nullptr));
     rep_.host = host_name();
     rep_.operator_name = operator_name();

@@ -21,6 +21,7 @@ struct VerifyOptions {
   /// nullopt: the default limit (the database's own is only compared with it).
   std::optional<std::int64_t> max_record_bytes;
   std::string tool_version;                       ///< for the report's facts
+  std::string command_line;                       ///< as typed, for the report's facts
   std::optional<std::filesystem::path> manifest;  ///< the list of the server's files the store must match
   /// --expect-digest: the content_digest or store_digest the run must find (hex).
   std::optional<std::string> expect_digest;

@@ -62,6 +62,16 @@ struct RunReport {
   std::string host;
   std::string operator_name;
   std::int64_t max_record_size = 0;  ///< the size limit the files were read with
+  /// The command as typed ("" when not known: "kms-migrate " + command is shown).
+  std::string command_line;
+  /// upgrade and rehearse: run with --allow-rejected, the rejected files accepted.
+  bool allow_rejected = false;
+  /// The rejected files a run accepts: with --allow-rejected, the rejects of an
+  /// upgrade or rehearsal that was not otherwise refused.
+  std::size_t accepted_rejects() const {
+    return allow_rejected && command != "verify" && !store_failure ? totals.rejected : 0;
+  }
+  std::string command_shown() const { return command_line.empty() ? "kms-migrate " + command : command_line; }
 };
 
 enum class ReportFormat { JsonLines, Csv, Html };

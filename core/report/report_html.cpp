@@ -43,17 +43,21 @@ std::pair<const char*, std::string> verdict(const RunReport& r) {
     }
     return {"bad", "The database does not match the store: " + r.message};
   }
+  // The decision the sign-off owns: rejected files accepted are never plain green.
+  const std::size_t accepted = r.accepted_rejects();
+  const std::string decision =
+      accepted ? "; " + grouped(accepted) + " rejected file(s) accepted with --allow-rejected (not migrated)" : "";
   if (r.command == "rehearse") {
     if (r.status == RunStatus::Succeeded) {
-      return {"ok", "Rehearsal passed: " + num(written) +
-                        " records would be written and were verified; the upgrade "
-                        "would not be blocked."};
+      return {accepted ? "warn" : "ok", "Rehearsal passed: the upgrade would commit " + grouped(written) +
+                                            " records, verified" + decision + (accepted ? "." : "; not blocked.")};
     }
     return {r.blocked && written > 0 ? "warn" : "bad", "Rehearsal: " + r.message};
   }
   if (r.status == RunStatus::Succeeded) {
-    return {"ok", "Committed: " + num(written) + " records written to the 5.5 database and verified (" +
-                      num(c.verified_passed) + " passed, " + num(c.verified_failed) + " failed)."};
+    return {accepted ? "warn" : "ok", "Committed " + grouped(written) + " records to the 5.5 database, verified (" +
+                                          grouped(c.verified_passed) + " passed, " + grouped(c.verified_failed) +
+                                          " failed)" + decision + "."};
   }
   return {"bad", "Not committed: " + r.message};
 }
@@ -66,7 +70,14 @@ std::string facts(const RunReport& r) {
   };
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.2f s", r.elapsed_seconds);
-  row("Command", "kms-migrate " + r.command, "fact-command");
+  row("Command", r.command_shown(), "fact-command", true);
+  if (r.command != "verify") {
+    row("Rejected files",
+        r.allow_rejected ? "accepted (--allow-rejected): " + grouped(r.accepted_rejects()) +
+                               " file(s) not migrated (the bytes of those read kept in legacy_files)"
+                         : "refused: any rejected file blocks the upgrade",
+        "fact-allow-rejected");
+  }
   row("Status", status_name(r.status), "fact-status");
   row("Tool version", r.tool_version, "fact-tool-version");
   row("Host", r.host, "fact-host");

@@ -55,6 +55,7 @@ nlohmann::ordered_json summary_json(const RunReport& r) {
   nlohmann::ordered_json j;
   j["type"] = "summary";
   j["command"] = r.command;
+  j["command_line"] = r.command_shown();
   j["status"] = status_name(r.status);
   j["files_seen"] = c.files_seen;
   j["migrated"] = c.migrated;
@@ -75,6 +76,9 @@ nlohmann::ordered_json summary_json(const RunReport& r) {
   j["operator"] = null_or(r.operator_name);
   j["max_record_size"] =
       r.max_record_size > 0 ? nlohmann::ordered_json(r.max_record_size) : nlohmann::ordered_json(nullptr);
+  j["allow_rejected"] =
+      r.command == "verify" ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.allow_rejected);
+  j["rejected_accepted"] = r.accepted_rejects();
   j["blocked"] = r.blocked;
   j["store_failure"] = r.store_failure ? nlohmann::ordered_json(*r.store_failure) : nlohmann::ordered_json(nullptr);
   j["manifest"] = r.manifest ? manifest_json(*r.manifest) : nlohmann::ordered_json(nullptr);
