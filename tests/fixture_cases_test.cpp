@@ -144,6 +144,26 @@ TEST(IssueCodes, EveryCodeIsDocumented) {
   }
 }
 
+TEST(IssueCodes, TheDocsWhatToDoIsTheTablesThatTheSignOffShows) {
+  // docs/legacy-store.md: "| `code` | example or meaning | what to do |", one row a code of a file or the store.
+  const std::string doc = test::read_file(fs::path(KMS_SOURCE_DIR) / "docs" / "legacy-store.md");
+  std::map<std::string, std::string> documented;
+  const std::regex row(R"(\n\| `([a-z0-9-]+)` \|[^\n]*\| ([^|\n]+) \|)");
+  for (std::sregex_iterator it(doc.begin(), doc.end(), row), end; it != end; ++it) {
+    std::string what = (*it)[2].str();
+    what.erase(std::remove(what.begin(), what.end(), '`'), what.end());
+    documented[(*it)[1].str()] = what;
+  }
+  for (const auto& c : issue_codes()) {
+    EXPECT_FALSE(c.meaning.empty()) << c.name;
+    EXPECT_FALSE(c.what_to_do.empty()) << c.name;
+    if (c.scope == IssueScope::Run) continue;  // the run's own codes: docs/reports.md
+    const auto d = documented.find(std::string(c.name));
+    ASSERT_NE(d, documented.end()) << c.name << " has no row in docs/legacy-store.md";
+    EXPECT_EQ(d->second, c.what_to_do) << c.name;
+  }
+}
+
 TEST(StoreLayout, SourceMayNameSecurityMgrentOrClientsInAnyCase) {
   test::TempDir tmp;
   const fs::path clients = tmp / "Security" / "MGRENT" / "clients";

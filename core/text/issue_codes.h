@@ -26,6 +26,10 @@ struct IssueCode {
   /// Always names its line (a code of the whole file, or of a key that may be
   /// absent, names none: missing-key of an absent key names no line).
   bool names_line;
+  /// What it means, in one sentence (the sign-off's summary by code).
+  std::string_view meaning;
+  /// What to do about it (docs/legacy-store.md's tables are checked against it).
+  std::string_view what_to_do;
 };
 
 /// The table, in the order of docs/legacy-store.md.
