@@ -1,22 +1,21 @@
 // The sign-off report (docs/reports.md): one self-contained HTML page (no
-// script, no font, no style or image fetched from anywhere) with the run's
-// facts, the counts and their chart in inline SVG, the verdict, and every
-// difference, reject and KB Q198709 normalization; readable on screen and on A4.
+// script, no font, no style or image fetched from anywhere). Page one is the
+// sign-off (report_html_page_one.h); the appendices list every difference,
+// reject, KB Q198709 normalization, file with warnings and skipped entry, one
+// row a file; readable on screen and on A4.
 #pragma once
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "html_text.h"
 #include "report.h"
 #include "temp_spool.h"
 
 namespace kms::core {
-
-/// Text from the store or the run, inert in HTML: controls made visible as in
-/// the terminal (safe_text.h), then & < > " ' escaped.
-std::string html_text(std::string_view text);
 
 class HtmlPage {
  public:
@@ -27,8 +26,9 @@ class HtmlPage {
   /// The next file: its rows go to the lists it belongs to, kept in anonymous
   /// temporary files (memory does not grow with the store).
   void add(const FileSummary& f, std::optional<Verification> v);
+  using Out = std::function<void(std::string_view)>;
   /// The whole page for the run `r`, in pieces, to `out`.
-  void write(const RunReport& r, const std::function<void(std::string_view)>& out) const;
+  void write(const RunReport& r, const Out& out) const;
 
  private:
   /// One list of the page: its rows as HTML, and how many files they are of.
@@ -38,9 +38,21 @@ class HtmlPage {
   };
   /// A file's rows into `list` (nothing for none).
   void append(List& list, const std::string& rows);
-  void copy(const List& list, const std::function<void(std::string_view)>& out) const;
+  void copy(const List& list, const Out& out) const;
+  /// How an appendix shows a list.
+  struct ListSpec {
+    const char* id;
+    const char* title;
+    std::string reason;  ///< said once, above the rows
+    const char* head;    ///< the table's <th> cells
+    const char* widths;  ///< its <col> elements
+    const char* none;    ///< what an empty list says
+  };
+  void write_list(const Out& out, bool& first, const ListSpec& spec, const List& list) const;
+  void write_appendices(const RunReport& r, const Out& out) const;
 
-  List differences_, rejected_, normalized_, skipped_;
+  List differences_, rejected_, normalized_, warnings_, skipped_;
+  std::map<std::string, std::size_t> files_by_code_;  ///< files per issue code (a few dozen codes at most)
 };
 
 }  // namespace kms::core
