@@ -41,6 +41,7 @@ AnalyzedFile analyze_record_bytes(const std::string& path, const std::string& re
       for (Issue& i : s.issues) pieces.redact(i.message);
     }
   }
+  cap_issues(s.issues);  // the outcome is decided: what is left is what the outputs list
   a.raw = std::move(bytes);
   return a;
 }

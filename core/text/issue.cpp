@@ -16,6 +16,21 @@ void add_issue(Issues& issues, Severity s, std::string code, std::string message
   issues.push_back(Issue{s, std::move(code), std::move(message), line});
 }
 
+void cap_issues(Issues& issues) {
+  if (issues.size() <= kListedIssues) return;
+  std::size_t errors = 0, warnings = 0;
+  for (std::size_t i = kListedIssues; i < issues.size(); ++i) {
+    errors += issues[i].severity == Severity::Error;
+    warnings += issues[i].severity == Severity::Warning;
+  }
+  const std::size_t more = issues.size() - kListedIssues;
+  issues.resize(kListedIssues);
+  add_issue(issues, Severity::Info, "issues-not-listed",
+            std::to_string(more) + " more issue(s) of this file not listed (" + std::to_string(errors) + " error(s), " +
+                std::to_string(warnings) + " warning(s), " + std::to_string(more - errors - warnings) +
+                " note(s)): every output lists the first " + std::to_string(kListedIssues));
+}
+
 bool has_error(const Issues& issues) {
   return std::any_of(issues.begin(), issues.end(), [](const Issue& i) { return i.severity == Severity::Error; });
 }

@@ -24,4 +24,11 @@ void add_issue(Issues& issues, Severity s, std::string code, std::string message
 
 bool has_error(const Issues& issues);
 
+/// How many issues of one file every output lists (terminal, reports, the database).
+inline constexpr std::size_t kListedIssues = 100;
+/// Past kListedIssues, the rest become one issue, `issues-not-listed`, that
+/// counts them by severity: a file of 500,000 damaged lines is one bounded
+/// record in every output. Called once a file's outcome is decided.
+void cap_issues(Issues& issues);
+
 }  // namespace kms::core
