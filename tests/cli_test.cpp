@@ -156,7 +156,10 @@ TEST_F(Cli, AllowRejectedAndForceReplaceTheTargetOnlyWhenComplete) {
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(read_file(db), "previous");
   const std::string csv = read_file(tmp / "r.csv");
-  EXPECT_EQ(csv.rfind("path,record_id,mailbox_dn,sha256,outcome,legacy_state,state,issues,verification\r\n", 0), 0u);
+  EXPECT_EQ(csv.rfind("\xEF\xBB\xBFpath,record_id,mailbox_dn,display_name,alias,sha256,outcome,legacy_state,state,"
+                      "codes,issues,verification\r\n",
+                      0),
+            0u);
   EXPECT_NE(csv.find("Mbadcert00001.ini,mbadcert00001,"), std::string::npos);
 }
 

@@ -77,10 +77,15 @@ TEST(Report, RecordLinesAreExactlyTheDocumentedOnes) {
                 R"("message":"State 4 (Recovery) with NumSCerts missing: never enrolled; set to New","line":5}],)"
                 R"("verification":"passed"})"
                 "\n");
+  f.display_name = MailboxField::of("Jane Doe");
+  f.alias = MailboxField::of("JaneD");
+  add_issue(f.issues, Severity::Warning, "unknown-key", "unknown key \"Colour\" in [Client]", 9);
   EXPECT_EQ(csv_record(f, Verification::Passed),
-            "Mxclfr4zqvktn.ini,mxclfr4zqvktn,/o=Contoso/ou=Redmond/cn=Recipients/cn=JaneD," + sha +
-                ",normalized,4,new,warning recovery-never-enrolled (line 5): State 4 (Recovery) with NumSCerts "
-                "missing: never enrolled; set to New,passed\r\n");  // quoted only for a comma, a quote or a line end
+            "Mxclfr4zqvktn.ini,mxclfr4zqvktn,/o=Contoso/ou=Redmond/cn=Recipients/cn=JaneD,Jane Doe,JaneD," + sha +
+                ",normalized,4,new,\"recovery-never-enrolled, unknown-key\",\"warning recovery-never-enrolled (line "
+                "5): State 4 (Recovery) with NumSCerts missing: never enrolled; set to New | warning unknown-key "
+                "(line 9): unknown key \"\"Colour\"\" in [Client]\",passed\r\n");  // quoted only for a comma or a quote
+  f.issues.pop_back();
   FileSummary skipped;
   skipped.path = "desktop.ini";
   skipped.outcome = RecordOutcome::Skipped;
@@ -92,10 +97,12 @@ TEST(Report, RecordLinesAreExactlyTheDocumentedOnes) {
       R"("issues":[{"severity":"info","code":"not-a-record","message":"not a client record file: \"x, y\"","line":null}],)"
       R"("verification":null})"
       "\n");
-  EXPECT_EQ(csv_record(skipped, std::nullopt),
-            "desktop.ini,,,,skipped,,,\"info not-a-record: not a client record file: \"\"x, y\"\"\",\r\n");
+  EXPECT_EQ(
+      csv_record(skipped, std::nullopt),
+      "desktop.ini,,,,,,skipped,,,not-a-record,\"info not-a-record: not a client record file: \"\"x, y\"\"\",\r\n");
   EXPECT_EQ(report_head(ReportFormat::Csv),
-            "path,record_id,mailbox_dn,sha256,outcome,legacy_state,state,issues,verification\r\n");
+            "\xEF\xBB\xBFpath,record_id,mailbox_dn,display_name,alias,sha256,outcome,legacy_state,state,codes,issues,"
+            "verification\r\n");
 }
 
 TEST(Report, SinkStreamsEveryFileAndKeepsShortListsForTheTerminal) {

@@ -29,6 +29,7 @@ AnalyzedFile analyze_record_bytes(const std::string& path, const std::string& re
         RuleResult r = apply_record_rules(profile, record_id, now, s.issues);
         s.mailbox_dn = MailboxField::of(r.mailbox_dn, pieces);
         s.alias = MailboxField::of(r.alias, pieces);
+        s.display_name = MailboxField::of(r.display_name, pieces);
         s.mailbox_line = r.mailbox_line;
         s.legacy_state = r.legacy_state;
         if (r.record && !has_error(s.issues)) {

@@ -27,6 +27,7 @@ struct FileSummary {
   std::optional<FileStamp> stamp;    ///< as read, to detect later changes
   MailboxField mailbox_dn;           ///< shown form (the shown-field rule) and what matching needs
   MailboxField alias;
+  MailboxField display_name;  ///< shown form only matters: reports show it, nothing matches on it
   int mailbox_line = 0;
   std::optional<int> legacy_state;
   std::optional<ClientState> state;  ///< the target state, for migrated/normalized

@@ -336,7 +336,10 @@ RuleRun::ClientKeys RuleRun::read_client(const ProfileSection& client, ClientRec
   k.nume = count(k.nume_entry, "NumECerts");
   k.nums_ok = !k.nums_entry || k.nums;
   k.nume_ok = !k.nume_entry || k.nume;
-  if (const ProfileEntry* e = client.find("DisplayName")) rec.display_name = e->value;
+  if (const ProfileEntry* e = client.find("DisplayName")) {
+    rec.display_name = e->value;
+    result.display_name = e->value;
+  }
   if (const ProfileEntry* e = client.find("Alias")) {
     rec.alias = e->value;
     result.alias = e->value;

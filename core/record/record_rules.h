@@ -19,9 +19,10 @@ std::optional<RecordOutcome> outcome_from_name(std::string_view name);
 struct RuleResult {
   /// Set when the record has no error of its own (cross-file checks come later).
   std::optional<ClientRecord> record;
-  bool normalized = false;  ///< the broken-Recovery rule applied
-  std::string mailbox_dn;   ///< as read, even from a rejected record ("" when absent)
-  std::string alias;        ///< as read, even from a rejected record ("" when absent)
+  bool normalized = false;   ///< the broken-Recovery rule applied
+  std::string mailbox_dn;    ///< as read, even from a rejected record ("" when absent)
+  std::string alias;         ///< as read, even from a rejected record ("" when absent)
+  std::string display_name;  ///< as read, even from a rejected record ("" when absent)
   int mailbox_line = 0;
   std::optional<int> legacy_state;  ///< when State was readable
 };

@@ -117,7 +117,7 @@ void encode_summary(std::string& out, const FileSummary& f) {
     put_u64(out, f.stamp->inode);
     put_u64(out, f.stamp->type);
   }
-  for (const MailboxField* m : {&f.mailbox_dn, &f.alias}) {
+  for (const MailboxField* m : {&f.mailbox_dn, &f.alias, &f.display_name}) {
     put_text(out, m->text);
     put_text(out, m->key);
   }
@@ -145,7 +145,7 @@ FileSummary decode_summary(std::string_view& in) {
     s.type = static_cast<std::uint32_t>(get_u64(in));
     f.stamp = s;
   }
-  for (MailboxField* m : {&f.mailbox_dn, &f.alias}) {
+  for (MailboxField* m : {&f.mailbox_dn, &f.alias, &f.display_name}) {
     m->text = get_text(in);
     m->key = get_text(in);
   }

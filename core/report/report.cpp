@@ -92,18 +92,26 @@ std::string jsonl_record(const FileSummary& f, std::optional<Verification> v) {
 }
 
 std::string csv_record(const FileSummary& f, std::optional<Verification> v) {
-  std::string issues;
-  for (const Issue& is : f.issues) issues += (issues.empty() ? "" : " | ") + issue_text(is);
-  return csv_field(f.path) + ',' + csv_field(f.record_id) + ',' + csv_field(f.mailbox_dn.text) + ',' + f.sha256 + ',' +
+  std::string issues, codes;
+  for (const Issue& is : f.issues) {
+    issues += (issues.empty() ? "" : " | ") + issue_text(is);
+    if ((", " + codes + ", ").find(", " + is.code + ", ") == std::string::npos) {
+      codes += (codes.empty() ? "" : ", ") + is.code;
+    }
+  }
+  return csv_field(f.path) + ',' + csv_field(f.record_id) + ',' + csv_field(f.mailbox_dn.text) + ',' +
+         csv_field(f.display_name.text) + ',' + csv_field(f.alias.text) + ',' + f.sha256 + ',' +
          outcome_name(f.outcome) + ',' + (f.legacy_state ? std::to_string(*f.legacy_state) : "") + ',' +
-         (f.state ? state_name(*f.state) : "") + ',' + csv_field(issues) + ',' + (v ? verification_name(*v) : "") +
-         "\r\n";
+         (f.state ? state_name(*f.state) : "") + ',' + csv_field(codes) + ',' + csv_field(issues) + ',' +
+         (v ? verification_name(*v) : "") + "\r\n";
 }
 
 std::string report_head(ReportFormat format) {
-  return format == ReportFormat::Csv
-             ? "path,record_id,mailbox_dn,sha256,outcome,legacy_state,state,issues,verification\r\n"
-             : "";
+  // The UTF-8 byte order mark first: Excel on Windows reads the file as UTF-8
+  // only with it (docs/reports.md says how a script drops it).
+  return format == ReportFormat::Csv ? "\xEF\xBB\xBFpath,record_id,mailbox_dn,display_name,alias,sha256,outcome,"
+                                       "legacy_state,state,codes,issues,verification\r\n"
+                                     : "";
 }
 
 }  // namespace kms::core
