@@ -45,16 +45,25 @@ struct RunContext {
 const char* signal_name(int sig) {
   switch (sig) {
     case SIGINT:
-      return "SIGINT";
+      return "SIGINT, Ctrl-C";
     case SIGTERM:
       return "SIGTERM";
     case SIGHUP:
-      return "SIGHUP (the terminal or the SSH session closed)";
+      return "SIGHUP: the terminal or the SSH session closed";
     case SIGQUIT:
       return "SIGQUIT";
     default:
       return "a signal";
   }
+}
+
+/// A cancel by a signal names it where it struck, in its first clause:
+/// "cancelled at the confirmation prompt (SIGINT, Ctrl-C); nothing was written ...".
+void name_the_signal(std::string& message) {
+  if (cancelling_signal() == 0) return;
+  const std::string named = std::string(" (") + signal_name(cancelling_signal()) + ")";
+  const auto clause = message.find(';');
+  message.insert(clause == std::string::npos ? message.size() : clause, named);
 }
 
 /// The summary on the terminal, the end of the report file, the exit code.
@@ -64,9 +73,7 @@ const char* signal_name(int sig) {
 int finish(const Options& o, RunContext& ctx, core::RunResult result, std::filesystem::path* kept_copy = nullptr) {
   ctx.progress.clear();
   core::RunReport& rep = result.report;
-  if (rep.status == core::RunStatus::Cancelled && cancelling_signal() != 0) {
-    rep.message += std::string(" (") + signal_name(cancelling_signal()) + ")";
-  }
+  if (rep.status == core::RunStatus::Cancelled) name_the_signal(rep.message);
   int code = static_cast<int>(result.exit_code);
   std::string report_error;
   try {
@@ -197,7 +204,9 @@ int run_scan_command(const Options& o, RunContext& ctx) {
   const core::ScanResult result = core::run_scan(so, &ctx.cancel, ctx.progress_fn());
   ctx.progress.clear();
   if (result.exit_code != core::ExitCode::Ok && result.exit_code != core::ExitCode::DataProblem) {
-    KMS_SAY(stderr, "kms-migrate scan: %s\n", result.message);
+    std::string message = result.message;
+    if (result.exit_code == core::ExitCode::Cancelled) name_the_signal(message);
+    KMS_SAY(stderr, "kms-migrate scan: %s\n", message);
     return static_cast<int>(result.exit_code);
   }
   if (o.json) {

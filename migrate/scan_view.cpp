@@ -7,12 +7,15 @@
 namespace kms::cli {
 namespace {
 
-const char* legacy_state_label(const std::string& s) {
+/// The inventory's label of a legacy State value as the files gave it.
+std::string legacy_state_label(const std::string& s) {
   if (s == "1") return "1 New";
   if (s == "2") return "2 Active";
   if (s == "3") return "3 Revoked";
   if (s == "4") return "4 Recovery";
-  return "unreadable";
+  // A file with no State the KMS would read: empty, not text, no [Client], a link, too large, skipped.
+  if (s == "unknown") return "no State read";
+  return s + " (not valid)";
 }
 
 void print_issue(std::FILE* out, const core::Issue& i) {
@@ -105,8 +108,8 @@ void print_inventory(std::FILE* out, const core::ScanResult& r, bool all) {
       [](const F& f) { return f.outcome == core::RecordOutcome::Normalized; },
       [&](const F& f) { KMS_SAY(out, "    %-20s %s\n", f.path, dn(f)); });
   print_list(
-      out, r, all, "would migrate with warnings or notes",
-      [](const F& f) { return f.outcome == core::RecordOutcome::Migrated && !f.issues.empty(); },
+      out, r, all, "would migrate with warnings (their notes in the report)",
+      [](const F& f) { return core::carries_warnings(f); },
       [&](const F& f) { KMS_SAY(out, "    %-20s %s  [%s]\n", f.path, dn(f), codes_of(f)); });
   print_list(
       out, r, all, "skipped (not record files: never read, listed here and in every report)",

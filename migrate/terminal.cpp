@@ -76,7 +76,9 @@ bool ask_to_proceed(int tty, const core::Plan& plan) {
       "  to      %s\n"
       "  digest  %s (content_digest: the clients)\n"
       "  store   %s (store_digest: every file read, rejects and skips included)\n"
-      "%zu file(s) rejected and %zu skipped will not be migrated (their bytes are archived).\n"
+      "%zu file(s) rejected and %zu skipped will not be migrated. The bytes of each rejected file that\n"
+      "could be read are archived in legacy_files; links, unreadable and too-large files, and skipped\n"
+      "entries, are not.\n"
       "Proceed? [y/N] ",
       c.migrated + c.normalized, c.migrated, c.normalized, plan.source, plan.target,
       plan.content_digest.empty() ? std::string("(none)") : plan.content_digest,
@@ -86,7 +88,10 @@ bool ask_to_proceed(int tty, const core::Plan& plan) {
   char ch;
   for (;;) {
     const ssize_t n = ::read(tty, &ch, 1);
-    if (n < 0 && errno == EINTR) return false;  // Ctrl-C at the prompt
+    if (n < 0 && errno == EINTR) {  // Ctrl-C at the prompt: what follows starts on a line of its own, not after "^C"
+      (void)write_to_terminal(tty, "\n");
+      return false;
+    }
     if (n <= 0 || ch == '\n') break;
     answer.push_back(ch);
   }

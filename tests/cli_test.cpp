@@ -356,6 +356,29 @@ TEST_F(Cli, OnATerminalOnlyYesProceeds) {
   }
 }
 
+// A cancel at the prompt says where it happened and how (answered no, or
+// Ctrl-C), that nothing was written, that an existing target is unchanged,
+// and starts on a line of its own; the prompt says exactly which bytes are kept.
+TEST_F(Cli, ACancelAtThePromptSaysWhereHowAndWhatWasLeft) {
+  const fs::path db = tmp / "kms55.db";
+  write_file(db, "previous");
+  for (const std::string answer : {"n\n", "\x03"}) {
+    SCOPED_TRACE(answer == "n\n" ? "answered n" : "Ctrl-C");
+    const auto [code, screen] =
+        run_on_terminal({"upgrade", "--source", sample().string(), "--target", db.string(), "--force"}, answer);
+    EXPECT_EQ(code, 130) << screen;
+    EXPECT_EQ(read_file(db), "previous");
+    EXPECT_NE(screen.find("links, unreadable and too-large files, and skipped\r\nentries, are not"), std::string::npos)
+        << screen;
+    const std::string how = answer == "n\n" ? "(answered no)" : "(SIGINT, Ctrl-C)";
+    EXPECT_NE(screen.find("kms-migrate upgrade: cancelled: cancelled at the confirmation prompt " + how +
+                          "; nothing was written at the target (the existing file there is unchanged)"),
+              std::string::npos)
+        << screen;
+    EXPECT_FALSE(std::regex_search(screen, std::regex(R"(\^C[^\r\n])"))) << "glued to ^C:\n" << screen;
+  }
+}
+
 TEST_F(Cli, ThePromptIsOnTheTerminalWhateverStdoutIsAndItsWaitIsNotTheRunsTime) {
   const fs::path db = tmp / "kms55.db", report = tmp / "r.jsonl", log = tmp / "up.log";
   double wall = 0;

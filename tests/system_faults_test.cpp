@@ -353,7 +353,10 @@ std::string waiting_in(int pid) { return read_file("/proc/" + std::to_string(pid
 // Standard output a pipe nobody reads: the run blocks writing to it; a SIGTERM
 // then ends it with exit 130 at once (nothing more is waited for than a second).
 TEST_F(SystemFaults, ACancelIsAnsweredWhileStdoutIsAFullPipe) {
-  const fs::path c = clients(8000);  // more than a pipe holds (64 KiB) in either view
+  const fs::path c = clients(8000);                  // more than a pipe holds (64 KiB) in either view
+  for (const auto& e : fs::directory_iterator(c)) {  // a warning each: --all lists every file
+    std::ofstream(e.path(), std::ios::app | std::ios::binary) << "Colour=blue\r\n";
+  }
   for (const char* view : {"--all", "--json"}) {
     const fs::path fifo = tmp / "out.fifo";
     fs::remove(fifo);

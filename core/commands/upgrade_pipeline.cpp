@@ -165,7 +165,9 @@ void Pipeline::note_space(std::exception_ptr e, const TemporaryDatabase& temp) {
 
 std::string Pipeline::cancelled_message() const {
   std::string done;
-  if (!counted_.phase) {
+  if (!moment_.empty()) {
+    done = "cancelled " + moment_;
+  } else if (!counted_.phase) {
     done = "cancelled before the first file was read";
   } else if (std::string(counted_.phase) == "reading" && counted_.done < counted_.total) {
     done = "cancelled after reading " + grouped(counted_.done) + " of " + grouped(counted_.total) + " files";
@@ -175,17 +177,27 @@ std::string Pipeline::cancelled_message() const {
   } else {
     done = std::string("cancelled during the ") + (phase_ ? phase_ : "run") + ", after every file was read";
   }
-  if (opt_.mode == RunMode::Upgrade) return done + "; nothing was written at the target";
+  if (opt_.mode == RunMode::Upgrade) {
+    std::error_code ec;
+    const bool existing = fs::exists(fs::symlink_status(opt_.target, ec));
+    return done + "; nothing was written at the target" + (existing ? " (the existing file there is unchanged)" : "");
+  }
   return done + "; the rehearsal's scratch database was deleted" + (opt_.keep_db ? ", no --keep-db file was made" : "");
 }
 
 void Pipeline::confirm() {
   if (!hooks_.confirm) return;
   const auto asked = std::chrono::steady_clock::now();
+  moment_ = "at the confirmation prompt";  // a signal while it waits is answered there
   const bool yes = hooks_.confirm(Plan{tracks_.counts(), opt_.source.string(), opt_.target.string(),
                                        rep_.content_digest.value_or(""), rep_.store_digest.value_or("")});
   res_.prompt_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count();
-  if (!yes) throw Stop(ExitCode::Cancelled, "cancelled");
+  if (!yes) {
+    const bool signalled = hooks_.cancel && hooks_.cancel->requested();
+    if (!signalled) moment_ += " (answered no)";  // a signal is named by the command (" (SIGINT)")
+    throw Stop(ExitCode::Cancelled, "cancelled");
+  }
+  moment_.clear();
 }
 
 // Everything that can fail happens before the rename of the database: the

@@ -103,6 +103,8 @@ class Pipeline {
   bool built_ = false;                            // every file is in the temporary database
   bool reported_ = false;                         // every file went to the sink
   const char* phase_ = nullptr;                   // the last phase reported
+  /// Where the operator stopped the run, when not in a phase: "at the confirmation prompt (answered n)".
+  std::string moment_;
   struct Counted {
     const char* phase = nullptr;
     std::size_t done = 0, total = 0;

@@ -20,6 +20,13 @@ std::string issue_text(const Issue& i) {
 
 }  // namespace
 
+bool carries_warnings(const FileSummary& f) {
+  if (f.outcome != RecordOutcome::Migrated && f.outcome != RecordOutcome::Normalized) return false;
+  return std::any_of(f.issues.begin(), f.issues.end(), [](const Issue& i) {
+    return i.severity == Severity::Warning && i.code != "recovery-never-enrolled";
+  });
+}
+
 const char* status_name(RunStatus s) {
   switch (s) {
     case RunStatus::Succeeded:

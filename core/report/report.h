@@ -15,6 +15,11 @@ namespace kms::core {
 enum class RunStatus { Succeeded, Failed, Cancelled };
 const char* status_name(RunStatus s);
 
+/// "Warnings" in every command's counts and lists: a file that is (or would be)
+/// migrated and carries a warning other than its KB Q198709 normalization,
+/// which is counted as normalized. Notes (info) are not warnings.
+bool carries_warnings(const FileSummary& f);
+
 /// What the terminal shows of the per-file report: the first lines of each list
 /// (the report file always has every file).
 struct TerminalLists {

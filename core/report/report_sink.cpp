@@ -18,10 +18,7 @@ void list_line(std::vector<std::string>& lines, std::size_t& more, std::string l
 }
 
 void add_to_lists(TerminalLists& l, const FileSummary& f, std::optional<Verification> v) {
-  const auto is = [](Severity s) { return [s](const Issue& i) { return i.severity == s; }; };
-  if (f.outcome != RecordOutcome::Rejected && std::any_of(f.issues.begin(), f.issues.end(), is(Severity::Warning))) {
-    ++l.with_warnings;
-  }
+  if (carries_warnings(f)) ++l.with_warnings;
   if (f.outcome == RecordOutcome::Normalized) {
     for (const auto& i : f.issues) {
       if (i.code == "recovery-never-enrolled") {
