@@ -164,6 +164,7 @@ int run_pipeline(const Options& o, core::RunMode mode, RunContext& ctx, std::fil
   hooks.cancel = &ctx.cancel;
   hooks.progress = ctx.progress_fn();
   hooks.report = &ctx.report;
+  if (o.all) ctx.report.list_everything();
   Tty tty;
   if (mode == core::RunMode::Upgrade && !o.yes) {
     // Asked on the controlling terminal, whatever stdin and stdout are; without
@@ -175,7 +176,7 @@ int run_pipeline(const Options& o, core::RunMode mode, RunContext& ctx, std::fil
     }
     hooks.confirm = [&](const core::Plan& plan) {
       ctx.progress.clear();
-      return ask_to_proceed(tty.fd, plan);
+      return ask_to_proceed(tty.fd, plan, &ctx.cancel);
     };
   }
   return finish(o, ctx, core::run_upgrade(uo, hooks), &kept_copy);

@@ -18,9 +18,9 @@ namespace {
 const char* kUsageLines[] = {
     "  kms-migrate scan     --source DIR [--mailbox TEXT] [--json] [--summary] [--all]\n",
     "  kms-migrate rehearse --source DIR [--report FILE]... [--keep-db FILE]\n"
-    "                       [--allow-rejected]\n",
+    "                       [--allow-rejected] [--all]\n",
     "  kms-migrate upgrade  --source DIR --target FILE [--report FILE]...\n"
-    "                       [--allow-rejected] [--force] [--yes]\n",
+    "                       [--allow-rejected] [--force] [--yes] [--all]\n",
     "  kms-migrate verify   --source DIR --target FILE [--report FILE]... [--expect-digest HEX]\n",
 };
 
@@ -48,6 +48,9 @@ const char* kAbout[] = {
     "the one-shot run; writes the verified 5.5 database at --target, or nothing.",
     "check a 5.5 database against the store, record by record.",
 };
+
+constexpr const char* kAllHelp =
+    "list every file of each list on the terminal (rejects, normalizations, differences), not the first 25";
 
 constexpr const char* kReportHelp =
     "write a report: .jsonl (a line per file), .csv (a row per file) or .html (the sign-off report); "
@@ -93,7 +96,8 @@ po::options_description command_options(Command c, Options& o) {
       d.add_options()("report", po::value<std::vector<std::string>>()->value_name("FILE"), kReportHelp)(
           "keep-db", po::value<std::string>()->value_name("FILE"), "keep the scratch database at this path")(
           "allow-rejected", po::bool_switch(&o.allow_rejected),
-          "rehearse the upgrade as it will be run with --allow-rejected: the rejected files are accepted");
+          "rehearse the upgrade as it will be run with --allow-rejected: the rejected files are accepted")(
+          "all", po::bool_switch(&o.all), kAllHelp);
       break;
     case Command::Upgrade:
       d.add_options()("target", po::value<std::string>(&o.target)->required()->value_name("FILE"),
@@ -101,7 +105,8 @@ po::options_description command_options(Command c, Options& o) {
                                                     kReportHelp)("allow-rejected", po::bool_switch(&o.allow_rejected),
                                                                  "migrate the valid records even if some are rejected")(
           "force", po::bool_switch(&o.force), "replace an existing target (only once the new one is complete)")(
-          "yes", po::bool_switch(&o.yes), "do not ask for confirmation on a terminal");
+          "yes", po::bool_switch(&o.yes), "do not ask for confirmation on a terminal")("all", po::bool_switch(&o.all),
+                                                                                       kAllHelp);
       break;
     case Command::Verify:
       d.add_options()("target", po::value<std::string>(&o.target)->required()->value_name("FILE"),

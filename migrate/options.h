@@ -24,7 +24,7 @@ struct Options {
   std::optional<std::string> expect_digest;  ///< verify --expect-digest HEX
   bool json = false;
   bool summary = false;         ///< scan --mailbox: the inventory too
-  bool all = false;             ///< scan: every line of each list
+  bool all = false;             ///< scan, rehearse, upgrade: every line of each list
   bool allow_rejected = false;  ///< upgrade, and rehearse to model it
   std::string command_line;     ///< as typed, quoted for a shell: the report's "Command"
   bool force = false;

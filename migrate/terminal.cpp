@@ -1,12 +1,15 @@
 #include "terminal.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <iostream>
+#include <map>
+#include <vector>
 
 #include "console.h"
 #include "text_util.h"
@@ -18,10 +21,10 @@ ProgressLine::ProgressLine(ProgressMode mode)
 
 namespace {
 
-/// Columns of the terminal on stderr (80 when it does not say).
+/// Columns of the terminal on stderr, however few (80 when it does not say).
 std::size_t terminal_width() {
   winsize ws{};
-  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20) return ws.ws_col;
+  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
   return 80;
 }
 
@@ -50,7 +53,8 @@ void ProgressLine::update(const char* phase, std::size_t done, std::size_t total
     const double eta = static_cast<double>(total - done) / rate;
     line = KMS_SAY_TO_STRING("%-9s %zu/%zu files  %.0f/s  ETA %.0f s", phase_, done, total, rate, eta);
   }
-  const std::size_t width = terminal_width() - 1;  // the last column would wrap on some terminals
+  // The last column would wrap on some terminals; a line one column wide still redraws in place.
+  const std::size_t width = std::max<std::size_t>(1, terminal_width() - 1);
   if (line.size() > width) line.resize(width);
   line.resize(width, ' ');
   say_own_text(stderr, "\r" + line);
@@ -68,7 +72,7 @@ void ProgressLine::clear() {
 
 int open_controlling_terminal() { return ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC); }
 
-bool ask_to_proceed(int tty, const core::Plan& plan) {
+bool ask_to_proceed(int tty, const core::Plan& plan, const core::CancelFlag* cancel) {
   const auto& c = plan.counts;
   const std::string question = KMS_SAY_TO_STRING(
       "kms-migrate upgrade is ready to commit. It will write %zu client record(s) (%zu migrated, %zu normalized)\n"
@@ -87,11 +91,19 @@ bool ask_to_proceed(int tty, const core::Plan& plan) {
   std::string answer;
   char ch;
   for (;;) {
-    const ssize_t n = ::read(tty, &ch, 1);
-    if (n < 0 && errno == EINTR) {  // Ctrl-C at the prompt: what follows starts on a line of its own, not after "^C"
-      (void)write_to_terminal(tty, "\n");
+    // The flag is looked at between waits of at most a fifth of a second: a
+    // Ctrl-C that came before read() began (it then restarts or never returns
+    // EINTR) is answered all the same.
+    if (cancel && cancel->requested()) {
+      (void)write_to_terminal(tty, "\n");  // what follows starts on a line of its own, not after "^C"
       return false;
     }
+    pollfd p{tty, POLLIN, 0};
+    const int ready = ::poll(&p, 1, 200);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) continue;
+    const ssize_t n = ::read(tty, &ch, 1);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0 || ch == '\n') break;
     answer.push_back(ch);
   }
@@ -101,30 +113,63 @@ bool ask_to_proceed(int tty, const core::Plan& plan) {
 
 namespace {
 
+/// Where the rest of a cut list is: "every one is in the report" only when there is one.
+const char* rest_is(const std::vector<std::filesystem::path>& reports) {
+  return reports.empty() ? "--all lists every one" : "every one is in the report; --all lists them here";
+}
+
 /// The files whose verification failed, and the rejected files.
-void print_problems(std::FILE* out, const core::RunReport& rep) {
+void print_problems(std::FILE* out, const core::RunReport& rep, const char* rest) {
   const core::TerminalLists& l = rep.lists;
-  // Lists are cut at TerminalLists::kLimit lines; the report always has every one.
-  if (!l.failures.empty()) {
-    KMS_SAY(out, "  verification failed (%s):\n",
-            l.failures_more ? "the first 100 differences; every one is in the report" : "every difference");
-  }
+  if (!l.failures.empty()) KMS_SAY(out, "  verification failed:\n");
   for (const auto& line : l.failures) KMS_SAY(out, "    %s\n", line);
-  if (l.failures_more) KMS_SAY(out, "    ... and %zu more (see the report)\n", l.failures_more);
+  if (l.failures_more) KMS_SAY(out, "    ... and %zu more (%s)\n", l.failures_more, rest);
   if (!l.problems.empty())
     KMS_SAY(out, "  rejected%s:\n", rep.command == "verify" ? " (as the upgrade rejected them)" : "");
   for (const auto& line : l.problems) KMS_SAY(out, "    %s\n", line);
-  if (l.problems_more) KMS_SAY(out, "    ... and %zu more (see the report)\n", l.problems_more);
+  if (l.problems_more) KMS_SAY(out, "    ... and %zu more (%s)\n", l.problems_more, rest);
 }
 
-void print_normalized(std::FILE* out, const core::RunReport& rep) {
+/// The normalizations: their one reason once, then a line a file.
+void print_normalized(std::FILE* out, const core::RunReport& rep, const char* rest) {
   const core::TerminalLists& l = rep.lists;
-  if (!l.normalized.empty()) KMS_SAY(out, "  normalized (KB Q198709, State 4 Recovery -> new):\n");
+  if (l.normalized.empty()) return;
+  KMS_SAY(out,
+          "  normalized (KB Q198709: State 4 Recovery without NumSCerts, never enrolled -> New;\n"
+          "             recover each mailbox in the KM administrator program, give the user the new token):\n");
   for (const auto& line : l.normalized) KMS_SAY(out, "    %s\n", line);
-  if (l.normalized_more) KMS_SAY(out, "    ... and %zu more (see the report)\n", l.normalized_more);
+  if (l.normalized_more) KMS_SAY(out, "    ... and %zu more (%s)\n", l.normalized_more, rest);
 }
 
-void print_counts(std::FILE* out, const core::RunReport& rep) {
+/// "bad-value 20, missing-key 6": the rejected files per code, most first.
+std::string by_code(const std::map<std::string, std::size_t>& codes) {
+  std::vector<std::pair<std::size_t, std::string>> sorted;
+  for (const auto& [code, n] : codes) sorted.emplace_back(n, code);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+  std::string out;
+  std::size_t line = 12;  // "  rejected  " before the first
+  for (const auto& [n, code] : sorted) {
+    const std::string item = code + " " + std::to_string(n);
+    if (!out.empty()) {
+      out += ",";
+      ++line;
+      if (line + 1 + item.size() > 79) {  // the next line under the first item
+        out += "\n            ";
+        line = 12;
+      } else {
+        out += " ";
+        ++line;
+      }
+    }
+    out += item;
+    line += item.size();
+  }
+  return out;
+}
+
+/// The recap, the block just above the status line: the counts, the rejects by
+/// code, warnings, the verification, what the upgrade would do, the reports.
+void print_recap(std::FILE* out, const core::RunReport& rep, const std::vector<std::filesystem::path>& reports) {
   const core::Counts c = rep.totals;
   // A rehearsal, or an upgrade that did not commit, speaks of what would happen.
   const bool rehearsal =
@@ -132,8 +177,10 @@ void print_counts(std::FILE* out, const core::RunReport& rep) {
   KMS_SAY(out, "  files     %zu seen: %zu %s, %zu %s, %zu rejected, %zu skipped\n", c.files_seen, c.migrated,
           rehearsal ? "would migrate" : "migrated", c.normalized, rehearsal ? "would be normalized" : "normalized",
           c.rejected, c.skipped);
+  if (!rep.lists.rejects_by_code.empty()) KMS_SAY(out, "  rejected  %s\n", by_code(rep.lists.rejects_by_code));
   if (rep.lists.with_warnings) {
-    KMS_SAY(out, "  warnings  %zu migrated file(s) carry warnings (see the report)\n", rep.lists.with_warnings);
+    KMS_SAY(out, "  warnings  %zu migrated file(s) carry warnings (%s)\n", rep.lists.with_warnings,
+            reports.empty() ? "a --report lists them" : "listed in the report");
   }
   KMS_SAY(out, "  verified  %zu passed, %zu failed\n", c.verified_passed, c.verified_failed);
   const std::size_t accepted = rep.accepted_rejects();
@@ -149,8 +196,9 @@ void print_counts(std::FILE* out, const core::RunReport& rep) {
                   : "would not be blocked");
     }
   } else if (accepted && rep.status == core::RunStatus::Succeeded) {
-    KMS_SAY(out, "  accepted  %zu rejected file(s) with --allow-rejected: not migrated, listed below\n", accepted);
+    KMS_SAY(out, "  accepted  %zu rejected file(s) with --allow-rejected: not migrated\n", accepted);
   }
+  for (const auto& p : reports) KMS_SAY(out, "  report    %s\n", p.string());
 }
 
 }  // namespace
@@ -172,14 +220,16 @@ void print_run_summary(std::FILE* out, std::FILE* trouble, const core::RunResult
   const core::RunReport& rep = r.report;
   // A cancelled run's counts are of the files reported before it stopped: its message says what was done.
   const bool counted = rep.status != core::RunStatus::Cancelled;
+  const char* rest = rest_is(reports);
+  // Each switch of stream flushes the other: on a terminal, or in `> log 2>&1`, the order is the order written.
+  const auto now_on = [&](std::FILE* was) {
+    if (trouble != out) flush_output(was);
+  };
   if (!quiet) {
     for (const auto& n : r.notes) KMS_SAY(out, "  note: %s\n", n);
     KMS_SAY(out, "  source    %s\n", rep.source);
     if (rep.target) KMS_SAY(out, "  target    %s\n", *rep.target);
-    if (counted) {
-      print_counts(out, rep);
-      print_normalized(out, rep);
-    }
+    if (counted) print_normalized(out, rep, rest);
     if (rep.content_digest) {
       KMS_SAY(out, "  digest    %s%s\n", *rep.content_digest,
               rep.command != "rehearse" ? ""
@@ -188,11 +238,17 @@ void print_run_summary(std::FILE* out, std::FILE* trouble, const core::RunResult
                                         : " (what the upgrade will record)");
     }
     if (rep.store_digest) KMS_SAY(out, "  store     %s (store_digest: every file read)\n", *rep.store_digest);
-    for (const auto& p : reports) KMS_SAY(out, "  report    %s\n", p.string());
     KMS_SAY(out, "  time      %.2f s\n", rep.elapsed_seconds);
-    if (trouble != out) flush_output(out);  // what was said first stays first where both streams meet
-    if (counted) print_problems(trouble, rep);
+    now_on(out);
+    if (counted) print_problems(trouble, rep, rest);
     if (rep.manifest) print_manifest(trouble, *rep.manifest, false);
+    now_on(trouble);
+    if (counted) {
+      print_recap(out, rep, reports);
+    } else {
+      for (const auto& p : reports) KMS_SAY(out, "  report    %s\n", p.string());
+    }
+    now_on(out);
   }
   // The closing status line: always, and last.
   const std::size_t accepted = rep.status == core::RunStatus::Succeeded ? rep.accepted_rejects() : 0;

@@ -297,19 +297,7 @@ std::pair<int, std::string> run_on_terminal(const std::vector<std::string>& args
                                             double* wall_seconds = nullptr) {
   const auto started = std::chrono::steady_clock::now();
   int master = -1;
-  const pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
-  if (pid == 0) {
-    if (!output.empty()) {
-      const int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-    }
-    std::vector<char*> argv{const_cast<char*>(KMS_MIGRATE_BIN)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(KMS_MIGRATE_BIN, argv.data());
-    ::_exit(127);
-  }
+  const pid_t pid = start_on_terminal(KMS_MIGRATE_BIN, args, &master, 80, output);
   std::string screen;
   char buf[4096];
   bool answered = false;

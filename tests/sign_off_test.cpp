@@ -360,7 +360,7 @@ TEST(BashCompletion, CompletesCommandsOptionsAndValues) {
   EXPECT_EQ(complete("kms-migrate scan --mai"), "--mailbox\n");
   EXPECT_EQ(complete("kms-migrate scan --ma"), "--mailbox\n--max-record-size\n--manifest\n");
   EXPECT_EQ(complete("kms-migrate verify --progress al"), "always\n");
-  EXPECT_EQ(complete("kms-migrate rehearse --al"), "--allow-rejected\n") << "rehearse models the approved plan";
+  EXPECT_EQ(complete("kms-migrate rehearse --al"), "--allow-rejected\n--all\n") << "rehearse models the approved plan";
   EXPECT_EQ(complete("kms-migrate verify --al"), "") << "verify has no --allow-rejected";
   const std::string in_folder = complete("kms-migrate upgrade --source " + (kFixtures / "sample-st").string());
   EXPECT_EQ(in_folder, (kFixtures / "sample-store").string() + "\n");

@@ -2,6 +2,7 @@
 // the status, the status line last, scan bounded, progress through every
 // phase, and messages that say what is wrong and what to type instead.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -88,6 +89,66 @@ TEST_F(Terminal, AFailedRunsResultsGoToStdoutItsTroubleAndStatusLineToStderr) {
   EXPECT_EQ(ok.exit_code, 0) << ok.out;
   EXPECT_EQ(last_line(ok.out), "kms-migrate rehearse: succeeded") << ok.out;
   EXPECT_EQ(stderr_of({"rehearse", "--source", sample().string()}).out, "");
+}
+
+// The terminal ends on what matters: the problem lists, then the recap
+// (counts, rejects by code, report paths), then the status line; a cut list
+// says where the rest is, "the report" only when there is one; --all lists all.
+TEST_F(Terminal, TheRecapComesLastAndACutListSaysWhereTheRestIs) {
+  const fs::path store = rejects(30);
+  const auto plain = kms({"rehearse", "--source", store.string()});
+  EXPECT_EQ(plain.exit_code, 1) << plain.out;
+  EXPECT_NE(plain.out.find("... and 5 more (--all lists every one)"), std::string::npos) << plain.out;
+  EXPECT_EQ(plain.out.find("report"), std::string::npos) << "no report was asked for:\n" << plain.out;
+  const auto last_problem = plain.out.rfind("M0000000000");
+  const auto recap = plain.out.find("  files     31 seen");
+  ASSERT_NE(recap, std::string::npos) << plain.out;
+  EXPECT_LT(last_problem, recap) << plain.out;
+  EXPECT_NE(plain.out.find("  rejected  bad-value 30\n", recap), std::string::npos) << plain.out;
+  EXPECT_EQ(last_line(plain.out).rfind("kms-migrate rehearse: failed", 0), 0u) << plain.out;
+  const auto all = kms({"rehearse", "--source", store.string(), "--all"});
+  EXPECT_EQ(count_of(all.out, ": bad-value: "), 30u) << all.out;
+  EXPECT_EQ(all.out.find(" more ("), std::string::npos) << all.out;
+  const fs::path report = tmp / "r.jsonl";
+  const auto with_report = kms({"rehearse", "--source", store.string(), "--report", report.string()});
+  EXPECT_NE(with_report.out.find("... and 5 more (every one is in the report; --all lists them here)"),
+            std::string::npos)
+      << with_report.out;
+  EXPECT_NE(with_report.out.find("  report    " + report.string() + "\nkms-migrate rehearse: failed"),
+            std::string::npos)
+      << with_report.out;
+}
+
+/// What the program wrote to a terminal of `columns` columns (stdout and stderr both).
+std::string on_a_terminal_of(unsigned short columns, const std::vector<std::string>& args) {
+  int master = -1;
+  const int pid = start_on_terminal(KMS_MIGRATE_BIN, args, &master, columns);
+  std::string screen;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(master, buf, sizeof buf)) > 0;) screen.append(buf, static_cast<std::size_t>(n));
+  ::close(master);
+  wait_process(pid);
+  return screen;
+}
+
+// The progress line fits any width: each redraw is shorter than the terminal
+// is wide, so it never wraps and scrolls (it was padded to 79 under 20 columns).
+TEST_F(Terminal, TheProgressLineFitsATerminalOfAnyWidth) {
+  for (const unsigned short columns : {8, 15, 19, 20, 50, 80}) {
+    const std::string screen =
+        on_a_terminal_of(columns, {"rehearse", "--source", sample().string(), "--progress", "always"});
+    std::size_t drawn = 0;
+    for (std::size_t at = screen.find('\r'); at != std::string::npos; at = screen.find('\r', at + 1)) {
+      const std::size_t end = screen.find_first_of("\r\n", at + 1);
+      const std::size_t width = (end == std::string::npos ? screen.size() : end) - at - 1;
+      if (end != std::string::npos && (screen[end] == '\n' || screen.compare(end, 2, "\r\n") == 0)) {
+        continue;  // a line of the summary (its CR LF)
+      }
+      EXPECT_LT(width, columns) << columns << " columns: a redraw of " << width << ":\n" << screen;
+      ++drawn;
+    }
+    EXPECT_GT(drawn, 0u) << columns << " columns: no progress line drawn\n" << screen;
+  }
 }
 
 TEST_F(Terminal, QuietPrintsTheStatusLineAlone) {

@@ -3,8 +3,10 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -105,6 +107,25 @@ int wait_process(int pid, long* peak_rss_kib) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return -1;
+}
+
+int start_on_terminal(const std::string& program, const std::vector<std::string>& args, int* master,
+                      unsigned short columns, const std::string& output) {
+  winsize ws{};
+  ws.ws_col = columns;
+  ws.ws_row = 24;
+  const pid_t pid = forkpty(master, nullptr, nullptr, &ws);
+  if (pid == 0) {
+    if (!output.empty()) {
+      const int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    auto argv = argv_of(program, args);
+    ::execv(program.c_str(), argv.data());
+    ::_exit(127);
+  }
+  return pid;
 }
 
 ProcessResult run_process(const std::string& program, const std::vector<std::string>& args) {

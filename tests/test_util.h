@@ -44,6 +44,12 @@ ProcessResult run_process(const std::string& program, const std::vector<std::str
 
 /// Start the program in the background; returns its pid (stdout/stderr to `log`).
 int start_process(const std::string& program, const std::vector<std::string>& args, const fs::path& log);
+
+/// Starts the program on a new pseudo-terminal of `columns` columns (its
+/// controlling terminal, as an operator's would be); `*master` is the other
+/// side. With `output`, its stdout and stderr go to that file instead.
+int start_on_terminal(const std::string& program, const std::vector<std::string>& args, int* master,
+                      unsigned short columns = 80, const std::string& output = "");
 /// Wait for a started process; returns its exit code (128+signal when killed),
 /// and its peak resident set in KiB in `peak_rss_kib` when given.
 int wait_process(int pid, long* peak_rss_kib = nullptr);

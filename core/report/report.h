@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,7 +25,9 @@ bool carries_warnings(const FileSummary& f);
 /// (the report file always has every file).
 struct TerminalLists {
   static constexpr std::size_t kLimit = 25;
-  std::vector<std::string> normalized;  ///< "path  MailboxDN: message" of each KB Q198709 fix-up
+  /// The lines each list keeps (--all: every one, memory growing with the store).
+  std::size_t limit = kLimit;
+  std::vector<std::string> normalized;  ///< "path  MailboxDN" of each KB Q198709 fix-up (its reason said once)
   std::size_t normalized_more = 0;
   /// Differences listed before a count (100: a list an operator reads; every one is in the report file).
   static constexpr std::size_t kFailureLimit = 100;
@@ -34,6 +37,8 @@ struct TerminalLists {
   std::vector<std::string> problems;  ///< "path[:line]: code: message" of each error of a rejected file
   std::size_t problems_more = 0;
   std::size_t with_warnings = 0;  ///< files not rejected that carry warnings
+  /// Rejected files per error code (each code once a file): the recap's "rejected by code".
+  std::map<std::string, std::size_t> rejects_by_code;
 };
 
 /// A run's outcome. The per-file records are not kept here: they stream to the

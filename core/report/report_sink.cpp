@@ -8,8 +8,7 @@
 namespace kms::core {
 namespace {
 
-void list_line(std::vector<std::string>& lines, std::size_t& more, std::string line,
-               std::size_t limit = TerminalLists::kLimit) {
+void list_line(std::vector<std::string>& lines, std::size_t& more, std::string line, std::size_t limit) {
   if (lines.size() < limit) {
     lines.push_back(std::move(line));
   } else {
@@ -22,7 +21,7 @@ void add_to_lists(TerminalLists& l, const FileSummary& f, std::optional<Verifica
   if (f.outcome == RecordOutcome::Normalized) {
     for (const auto& i : f.issues) {
       if (i.code == "recovery-never-enrolled") {
-        list_line(l.normalized, l.normalized_more, f.path + "  " + f.mailbox_dn.text + ": " + i.message);
+        list_line(l.normalized, l.normalized_more, f.path + "  " + f.mailbox_dn.text, l.limit);
       }
     }
   }
@@ -33,10 +32,17 @@ void add_to_lists(TerminalLists& l, const FileSummary& f, std::optional<Verifica
     const std::string line = where + ": " + i.code + ": " + i.message;
     if (v == Verification::Failed) {
       // Bounded like every list (memory stays flat whatever a database holds), four times as long.
-      list_line(l.failures, l.failures_more, line, TerminalLists::kFailureLimit);
+      list_line(l.failures, l.failures_more, line, std::max(l.limit, TerminalLists::kFailureLimit));
     } else {
-      list_line(l.problems, l.problems_more, line);
+      list_line(l.problems, l.problems_more, line, l.limit);
     }
+  }
+  if (f.outcome != RecordOutcome::Rejected) return;
+  std::string counted = " ";
+  for (const auto& i : f.issues) {
+    if (i.severity != Severity::Error || counted.find(" " + i.code + " ") != std::string::npos) continue;
+    counted += i.code + " ";
+    ++l.rejects_by_code[i.code];
   }
 }
 

@@ -29,6 +29,8 @@ class ReportSink {
 
   /// The next file, in path order, with its final verification (nullopt: not known).
   void add(const FileSummary& f, std::optional<Verification> v);
+  /// --all: the terminal's lists keep every line (not the first TerminalLists::kLimit).
+  void list_everything() { lists_.limit = static_cast<std::size_t>(-1); }
   /// Whether every file's record is wanted (a report file), or only what the terminal lists.
   bool writes_file() const { return !files_.empty(); }
   /// Counts and lists so far, into `r` (totals, lists).
