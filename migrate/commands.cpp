@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "console.h"
+#include "existing_target.h"
 #include "failure.h"
 #include "report_sink.h"
 #include "run_paths.h"
@@ -121,6 +122,12 @@ int with_context(const Options& o, F&& command) {
   for (const auto& r : o.reports) paths.reports.push_back(r);
   if (o.keep_db) paths.keep_db = *o.keep_db;
   paths.uses_temporary_storage = true;  // every command spools its per-file state to $TMPDIR
+  if (o.command == Command::Upgrade && !o.force) {
+    if (const auto why = core::second_upgrade_refusal(o.target, o.source)) {
+      KMS_SAY(stderr, "kms-migrate upgrade: %s\n", *why);
+      return static_cast<int>(core::ExitCode::Usage);
+    }
+  }
   const core::Status usable = core::check_run_paths(paths);
   if (!usable.ok()) {
     KMS_SAY(stderr, "kms-migrate %s: %s\n", command_name(o.command), usable.error().message);

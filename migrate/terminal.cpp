@@ -74,19 +74,24 @@ int open_controlling_terminal() { return ::open("/dev/tty", O_RDWR | O_NOCTTY | 
 
 bool ask_to_proceed(int tty, const core::Plan& plan, const core::CancelFlag* cancel) {
   const auto& c = plan.counts;
-  const std::string question = KMS_SAY_TO_STRING(
+  std::string question = KMS_SAY_TO_STRING(
       "kms-migrate upgrade is ready to commit. It will write %zu client record(s) (%zu migrated, %zu normalized)\n"
       "  from    %s\n"
       "  to      %s\n"
       "  digest  %s (content_digest: the clients)\n"
-      "  store   %s (store_digest: every file read, rejects and skips included)\n"
+      "  store   %s (store_digest: every file read, rejects and skips included)\n",
+      c.migrated + c.normalized, c.migrated, c.normalized, plan.source, plan.target,
+      plan.content_digest.empty() ? std::string("(none)") : plan.content_digest,
+      plan.store_digest.empty() ? std::string("(none)") : plan.store_digest);
+  if (!plan.replacing.empty()) {
+    question += KMS_SAY_TO_STRING("and REPLACE (--force) what is at the target now:\n  %s\n", plan.replacing);
+  }
+  question += KMS_SAY_TO_STRING(
       "%zu file(s) rejected and %zu skipped will not be migrated. The bytes of each rejected file that\n"
       "could be read are archived in legacy_files; links, unreadable and too-large files, and skipped\n"
       "entries, are not.\n"
       "Proceed? [y/N] ",
-      c.migrated + c.normalized, c.migrated, c.normalized, plan.source, plan.target,
-      plan.content_digest.empty() ? std::string("(none)") : plan.content_digest,
-      plan.store_digest.empty() ? std::string("(none)") : plan.store_digest, c.rejected, c.skipped);
+      c.rejected, c.skipped);
   if (!write_to_terminal(tty, question)) return false;
   std::string answer;
   char ch;

@@ -367,6 +367,32 @@ TEST_F(Cli, ACancelAtThePromptSaysWhereHowAndWhatWasLeft) {
   }
 }
 
+// A second upgrade says what is already there and what to do; with --force the
+// prompt names what it will replace.
+TEST_F(Cli, ASecondUpgradeSaysWhatIsThereAndForceNamesWhatItReplaces) {
+  const fs::path db = tmp / "kms55.db";
+  ASSERT_EQ(kms({"upgrade", "--source", sample().string(), "--target", db.string()}).exit_code, 0);
+  const auto again = kms({"upgrade", "--source", sample().string(), "--target", db.string()});
+  EXPECT_EQ(again.exit_code, 2) << again.out;
+  for (const std::string& says : {std::string("exists: a kms-migrate database written at "),
+                                  "from '" + sample().string() + "' (this --source), 35 migrated and 3 normalized",
+                                  std::string("there is nothing to do: check it with kms-migrate verify"),
+                                  std::string("run the upgrade again with --force")}) {
+    EXPECT_NE(again.out.find(says), std::string::npos) << says << "\n" << again.out;
+  }
+  const auto [code, screen] =
+      run_on_terminal({"upgrade", "--source", sample().string(), "--target", db.string(), "--force"}, "n\n");
+  EXPECT_EQ(code, 130) << screen;
+  EXPECT_NE(screen.find("and REPLACE (--force) what is at the target now:\r\n  a kms-migrate database written at "),
+            std::string::npos)
+      << screen;
+  write_file(tmp / "other.db", "not a database at all");
+  const auto [code2, screen2] = run_on_terminal(
+      {"upgrade", "--source", sample().string(), "--target", (tmp / "other.db").string(), "--force"}, "n\n");
+  EXPECT_EQ(code2, 130) << screen2;
+  EXPECT_NE(screen2.find("a file of 21 bytes that is not a kms-migrate database"), std::string::npos) << screen2;
+}
+
 TEST_F(Cli, ThePromptIsOnTheTerminalWhateverStdoutIsAndItsWaitIsNotTheRunsTime) {
   const fs::path db = tmp / "kms55.db", report = tmp / "r.jsonl", log = tmp / "up.log";
   double wall = 0;

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "existing_target.h"
 #include "failure.h"
 #include "folder_entries.h"
 #include "run_paths.h"
@@ -91,9 +92,15 @@ std::vector<std::string> remove_stale_scratch(const fs::path& tmp) {
 }
 
 class UpgradeTarget final : public Destination {
+  /// A second upgrade without --force: what is there, and what to do, instead of only "exists".
+  void refuse_an_existing_target() const {
+    if (const auto why = second_upgrade_refusal(opt_.target, opt_.source)) throw Stop(ExitCode::Usage, *why);
+  }
+
  public:
   explicit UpgradeTarget(const UpgradeOptions& o) : opt_(o) {}
   fs::path prepare(std::vector<std::string>& notes) override {
+    if (opt_.force == Overwrite::No) refuse_an_existing_target();
     stop_unless(check_target(opt_.target, opt_.force == Overwrite::Yes, opt_.source, NewFile::Target));
     lock_.emplace(opt_.target);  // held until the run ends, success or not (a busy target: a Stop, exit 2)
     if (opt_.force == Overwrite::Yes) replacing_ = file_id_of(opt_.target);  // only this file may be replaced

@@ -48,6 +48,8 @@ struct Plan {
   std::string target;
   std::string content_digest;  ///< what the run will record
   std::string store_digest;    ///< over every entry of the store as read
+  /// With --force over an existing file: what it is (existing_target.h), named in the prompt.
+  std::string replacing;
 };
 
 struct UpgradeHooks {

@@ -15,6 +15,7 @@
 #include <ctime>
 
 #include "empty_store.h"
+#include "existing_target.h"
 #include "run_end.h"
 #include "run_facts.h"
 #include "store_digest.h"
@@ -189,8 +190,14 @@ void Pipeline::confirm() {
   if (!hooks_.confirm) return;
   const auto asked = std::chrono::steady_clock::now();
   moment_ = "at the confirmation prompt";  // a signal while it waits is answered there
-  const bool yes = hooks_.confirm(Plan{tracks_.counts(), opt_.source.string(), opt_.target.string(),
-                                       rep_.content_digest.value_or(""), rep_.store_digest.value_or("")});
+  Plan plan{tracks_.counts(),
+            opt_.source.string(),
+            opt_.target.string(),
+            rep_.content_digest.value_or(""),
+            rep_.store_digest.value_or(""),
+            ""};
+  if (opt_.force == Overwrite::Yes) plan.replacing = describe_existing_target(opt_.target, opt_.source).value_or("");
+  const bool yes = hooks_.confirm(plan);
   res_.prompt_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count();
   if (!yes) {
     const bool signalled = hooks_.cancel && hooks_.cancel->requested();
