@@ -31,6 +31,16 @@ grep -q '@VERSION@' <<< "$text" && fail "the man page still says @VERSION@"
 [ -f "$work/root/usr/share/bash-completion/completions/kms-migrate" ] || fail "no bash completion"
 [ -f "$work/root/usr/share/doc/kms-migrate/runbook.md" ] || fail "no runbook in /usr/share/doc/kms-migrate"
 [ -d "$work/root/usr/share/doc/kms-migrate/sample-store/Security/Mgrent/Clients" ] || fail "no sample store"
+doc=$work/root/usr/share/doc/kms-migrate
+for f in copyright changelog.gz README; do [ -f "$doc/$f" ] || fail "no $f in /usr/share/doc/kms-migrate"; done
+grep -q "The night" "$doc/README" || fail "the installed README is not the administrator's"
+grep -q -e "scripts/" -e "cmake" "$doc/README" && fail "the installed README speaks of building: the developers' one"
+if command -v lintian > /dev/null; then
+  lintian --no-tag-display-limit "$deb" > "$work/lintian.txt" 2>&1
+  if grep -q '^E:' "$work/lintian.txt"; then cat "$work/lintian.txt"; fail "lintian reports errors"; fi
+else
+  echo "package test: lintian is not installed; its check skipped (scripts/setup-test-tools installs it)"
+fi
 unexpected=$(cd "$work/root" && find . -type f | grep -v -e '^./usr/bin/kms-migrate$' -e '^./usr/share/' || true)
 [ -z "$unexpected" ] || fail "files outside /usr/bin and /usr/share: $unexpected"
 echo "package test: $(basename "$deb") installs kms-migrate, its man page, completion and docs"
