@@ -218,7 +218,12 @@ int run_scan_command(const Options& o, RunContext& ctx) {
     return static_cast<int>(result.exit_code);
   }
   if (o.json) {
-    core::write_scan_json(so, result, [](std::string_view text) { say_own_text(stdout, std::string(text)); });
+    const auto to_stdout = [](std::string_view text) { say_own_text(stdout, std::string(text)); };
+    if (o.mailbox && !o.summary) {
+      core::write_scan_matches_json(so, result, to_stdout);  // the matches, not the inventory
+    } else {
+      core::write_scan_json(so, result, to_stdout);
+    }
     say_own_text(stdout, "\n");
     if (!result.message.empty()) KMS_SAY(stderr, "kms-migrate scan: %s\n", result.message);
   } else {

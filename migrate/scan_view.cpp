@@ -121,10 +121,22 @@ void print_matches(std::FILE* out, const core::ScanOptions& o, const core::ScanR
   KMS_SAY(out, "mailbox \"%s\": %zu file(s)\n", core::shown_field(*o.mailbox), r.matches.size());
   for (const auto& m : r.matches) {
     KMS_SAY(out, "  %s/%s  (%s)\n", r.clients, m.summary.path, core::outcome_name(m.summary.outcome));
-    if (m.record)
+    if (m.record) {
       print_record(out, *m.record);
-    else
-      KMS_SAY(out, "    MailboxDN     %s\n", m.summary.mailbox_dn.text);
+    } else {
+      // Not a valid record: what the file said, which is what tells two duplicate-mailbox files apart.
+      const auto& f = m.summary;
+      const auto shown = [&](const char* label, const core::MailboxField& v) {
+        KMS_SAY(out, "    %-13s %s\n", label, v.empty() ? std::string("(none)") : v.text);
+      };
+      shown("MailboxDN", f.mailbox_dn);
+      shown("DisplayName", f.display_name);
+      shown("Alias", f.alias);
+      KMS_SAY(out, "    %-13s %s\n", "legacy State", f.legacy_state ? std::to_string(*f.legacy_state) : "(none)");
+      KMS_SAY(out, "    %-13s %s\n", "size",
+              f.size ? std::to_string(*f.size) + " bytes" : std::string("(not examined)"));
+      KMS_SAY(out, "    %-13s %s\n", "sha256", f.sha256.empty() ? std::string("(not read)") : f.sha256);
+    }
     if (!m.summary.issues.empty()) KMS_SAY(out, "    issues:\n");
     for (const auto& i : m.summary.issues) print_issue(out, i);
   }

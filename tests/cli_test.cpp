@@ -191,11 +191,16 @@ TEST_F(Cli, ScanFindsAMailboxByAliasAndByDn) {
   }
   const auto json = kms({"scan", "--source", sample().string(), "--mailbox", "JaneD", "--json"});
   ASSERT_EQ(json.exit_code, 0) << json.out;
+  // --mailbox --json: the query and its matches alone; with --summary, inside the inventory.
   const auto doc = nlohmann::json::parse(json.out);
-  EXPECT_EQ(doc["mailbox"]["matches"].size(), 1u);
-  EXPECT_EQ(doc["mailbox"]["matches"][0]["record"]["legacy_state"], 4);
-  EXPECT_EQ(doc["normalized"], 3);
+  EXPECT_EQ(doc["matches"].size(), 1u) << json.out;
+  EXPECT_EQ(doc["matches"][0]["record"]["legacy_state"], 4);
+  EXPECT_FALSE(doc.contains("files_seen")) << "the inventory was printed too";
   EXPECT_EQ(json.out.find("QX7RTB2MNP4K"), std::string::npos);
+  const auto both = kms({"scan", "--source", sample().string(), "--mailbox", "JaneD", "--json", "--summary"});
+  const auto whole = nlohmann::json::parse(both.out);
+  EXPECT_EQ(whole["mailbox"]["matches"].size(), 1u);
+  EXPECT_EQ(whole["normalized"], 3);
   EXPECT_EQ(kms({"scan", "--source", sample().string(), "--mailbox", "nobody"}).exit_code, 1);
 }
 
@@ -205,6 +210,19 @@ TEST_F(Cli, ScanFindsRejectedFilesToo) {
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("Mbadcert00001.ini  (rejected)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("error bad-certificate"), std::string::npos) << r.out;
+  // A rejected file shows what it said: what tells two duplicate-mailbox files apart.
+  for (const char* field : {"    DisplayName   ", "    Alias         ", "    legacy State  ", "    sha256        "}) {
+    EXPECT_NE(r.out.find(field), std::string::npos) << field << "\n" << r.out;
+  }
+  const auto dup = kms({"scan", "--source", store("cases/duplicate-mailbox", "Clients").string(), "--mailbox",
+                        "/o=Contoso/ou=Redmond/cn=Recipients/cn=twin", "--json"});
+  const auto doc = nlohmann::json::parse(dup.out);
+  ASSERT_GE(doc["matches"].size(), 2u) << dup.out;
+  for (const auto& m : doc["matches"]) {
+    EXPECT_EQ(m["outcome"], "rejected") << m.dump();
+    EXPECT_TRUE(m["sha256"].is_string()) << m.dump();
+    EXPECT_TRUE(m.contains("display_name") && m.contains("alias") && m.contains("legacy_state")) << m.dump();
+  }
 }
 
 TEST_F(Cli, NoCommandWritesToTheSource) {

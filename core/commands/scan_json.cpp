@@ -54,6 +54,32 @@ using Json = nlohmann::ordered_json;
 
 std::string dumped(const Json& j) { return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace); }
 
+/// The --mailbox query and every file that matched it, rejected ones too:
+/// what the file said (shown forms), then the record when it is valid.
+Json matches_document(const ScanOptions& o, const ScanResult& r) {
+  Json m;
+  m["query"] = shown_field(*o.mailbox);
+  m["matches"] = Json::array();
+  const auto text_or_null = [](const MailboxField& f) { return f.empty() ? Json(nullptr) : Json(f.text); };
+  for (const auto& match : r.matches) {
+    const FileSummary& f = match.summary;
+    Json x;
+    x["path"] = f.path;
+    x["record_id"] = f.record_id;
+    x["outcome"] = outcome_name(f.outcome);
+    x["mailbox_dn"] = text_or_null(f.mailbox_dn);
+    x["display_name"] = text_or_null(f.display_name);
+    x["alias"] = text_or_null(f.alias);
+    x["legacy_state"] = f.legacy_state ? Json(*f.legacy_state) : Json(nullptr);
+    x["size"] = f.size ? Json(*f.size) : Json(nullptr);
+    x["sha256"] = f.sha256.empty() ? Json(nullptr) : Json(f.sha256);
+    x["record"] = match.record ? record_detail(*match.record) : Json(nullptr);
+    x["issues"] = Json::parse(issues_json_text(f.issues));
+    m["matches"].push_back(x);
+  }
+  return m;
+}
+
 /// The document without the two lists that grow with the store (empty arrays in their places).
 Json scan_document(const ScanOptions& o, const ScanResult& r) {
   const Counts& c = r.counts;
@@ -73,21 +99,7 @@ Json scan_document(const ScanOptions& o, const ScanResult& r) {
   j["skipped_entries"] = Json::array();
   j["failure"] = r.message.empty() ? Json(nullptr) : Json(r.message);
   j["manifest"] = r.manifest ? Json(manifest_json(*r.manifest)) : Json(nullptr);
-  if (o.mailbox) {
-    Json m;
-    m["query"] = shown_field(*o.mailbox);
-    m["matches"] = Json::array();
-    for (const auto& match : r.matches) {
-      Json x;
-      x["path"] = match.summary.path;
-      x["record_id"] = match.summary.record_id;
-      x["outcome"] = outcome_name(match.summary.outcome);
-      x["record"] = match.record ? record_detail(*match.record) : Json(nullptr);
-      x["issues"] = Json::parse(issues_json_text(match.summary.issues));
-      m["matches"].push_back(x);
-    }
-    j["mailbox"] = m;
-  }
+  if (o.mailbox) j["mailbox"] = matches_document(o, r);
   return j;
 }
 
@@ -140,6 +152,10 @@ void stream_list(const ScanResult& r, const ScanText& out,
 }
 
 }  // namespace
+
+void write_scan_matches_json(const ScanOptions& options, const ScanResult& result, const ScanText& out) {
+  out(json_inert(dumped(matches_document(options, result))));
+}
 
 void write_scan_json(const ScanOptions& options, const ScanResult& result, const ScanText& out) {
   // Exact JSON, with DEL, C1 and the bidirectional controls escaped too: it may be read on a terminal.

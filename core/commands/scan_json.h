@@ -13,6 +13,9 @@ namespace kms::core {
 /// The document in pieces, in order: the lists that grow with the store are
 /// written file by file, never held whole.
 using ScanText = std::function<void(std::string_view)>;
+/// scan --mailbox --json: the query and its matches alone, one JSON document.
+void write_scan_matches_json(const ScanOptions& options, const ScanResult& result, const ScanText& out);
+
 void write_scan_json(const ScanOptions& options, const ScanResult& result, const ScanText& out);
 
 }  // namespace kms::core
