@@ -119,16 +119,21 @@ bool ask_to_proceed(int tty, const core::Plan& plan, const core::CancelFlag* can
 namespace {
 
 /// Where the rest of a cut list is: "every one is in the report" only when there is one.
-const char* rest_is(const std::vector<std::filesystem::path>& reports) {
+const char* rest_is(const std::vector<std::filesystem::path>& reports, const std::string& command) {
+  if (command == "verify") return reports.empty() ? "a --report lists every one" : "every one is in the report";
   return reports.empty() ? "--all lists every one" : "every one is in the report; --all lists them here";
 }
 
 /// The files whose verification failed, and the rejected files.
 void print_problems(std::FILE* out, const core::RunReport& rep, const char* rest) {
   const core::TerminalLists& l = rep.lists;
+  // Against the wrong store every record differs: a sample says so, the report holds them all.
+  const std::size_t shown = rep.wrong_store ? std::min<std::size_t>(10, l.failures.size()) : l.failures.size();
   if (!l.failures.empty()) KMS_SAY(out, "  verification failed:\n");
-  for (const auto& line : l.failures) KMS_SAY(out, "    %s\n", line);
-  if (l.failures_more) KMS_SAY(out, "    ... and %zu more (%s)\n", l.failures_more, rest);
+  for (std::size_t i = 0; i < shown; ++i) KMS_SAY(out, "    %s\n", l.failures[i]);
+  if (l.failures_more + l.failures.size() - shown) {
+    KMS_SAY(out, "    ... and %zu more (%s)\n", l.failures_more + l.failures.size() - shown, rest);
+  }
   if (!l.problems.empty())
     KMS_SAY(out, "  rejected%s:\n", rep.command == "verify" ? " (as the upgrade rejected them)" : "");
   for (const auto& line : l.problems) KMS_SAY(out, "    %s\n", line);
@@ -225,11 +230,15 @@ void print_run_summary(std::FILE* out, std::FILE* trouble, const core::RunResult
   const core::RunReport& rep = r.report;
   // A cancelled run's counts are of the files reported before it stopped: its message says what was done.
   const bool counted = rep.status != core::RunStatus::Cancelled;
-  const char* rest = rest_is(reports);
+  const char* rest = rest_is(reports, rep.command);
   // Each switch of stream flushes the other: on a terminal, or in `> log 2>&1`, the order is the order written.
   const auto now_on = [&](std::FILE* was) {
     if (trouble != out) flush_output(was);
   };
+  if (rep.wrong_store && !quiet) {  // the one useful line, first, where it cannot scroll away unseen
+    KMS_SAY(trouble, "kms-migrate %s: %s\n", rep.command, *rep.wrong_store);
+    now_on(trouble);
+  }
   if (!quiet) {
     for (const auto& n : r.notes) KMS_SAY(out, "  note: %s\n", n);
     KMS_SAY(out, "  source    %s\n", rep.source);

@@ -72,6 +72,39 @@ class VerifyTest : public ::testing::Test {
   }
 };
 
+// Verify against another store says so in one line, first on the terminal,
+// in the status line, the HTML verdict and the summary, with both sides and
+// their digests; the terminal lists a sample of the differences, not all.
+TEST_F(VerifyTest, AnotherStoreIsSaidInOneLineFirst) {
+  const fs::path other = tmp / "other";
+  ASSERT_EQ(test::run_process(KMS_GEN_STORE_BIN, {"store", other.string(), "300", "3"}).exit_code, 0);
+  const fs::path html = tmp / "v.html", jsonl = tmp / "v.jsonl";
+  const std::string cmd = std::string("'") + KMS_MIGRATE_BIN + "' verify --source '" + (other / "Security").string() +
+                          "' --target '" + db().string() + "' --report '" + html.string() + "' --report '" +
+                          jsonl.string() + "' 2>&1 >/dev/null";
+  const auto err = test::run_process("/bin/bash", {"-c", cmd});
+  EXPECT_EQ(err.exit_code, 1) << err.out;
+  const std::string first = err.out.substr(0, err.out.find('\n'));
+  EXPECT_EQ(first.rfind("kms-migrate verify: this database was made from '" + store().string() + "' (store digest ", 0),
+            0u)
+      << err.out;
+  EXPECT_NE(first.find("; this store is '" + (other / "Security").string() + "' (store digest "), std::string::npos)
+      << first;
+  EXPECT_NE(first.find("): wrong --source? "), std::string::npos) << first;
+  std::size_t listed = 0;
+  for (std::size_t at = err.out.find(": missing-in-target: "); at != std::string::npos;
+       at = err.out.find(": missing-in-target: ", at + 1)) {
+    ++listed;
+  }
+  EXPECT_LE(listed, 10u) << err.out;
+  const auto summary = test::read_jsonl(jsonl).back();
+  EXPECT_EQ(summary["wrong_store"].get<std::string>(), first.substr(std::string("kms-migrate verify: ").size()));
+  EXPECT_NE(test::read_file(html).find("The database does not match the store: this database was made from"),
+            std::string::npos);
+  // The right store: no such line.
+  EXPECT_EQ(verify().exit_code, ExitCode::Ok);
+}
+
 TEST_F(VerifyTest, UntouchedPairPasses) {
   const auto r = verify();
   EXPECT_EQ(r.exit_code, ExitCode::Ok) << r.report.message;

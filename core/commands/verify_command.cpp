@@ -397,12 +397,32 @@ class VerifyRun {
     }
     rep_.status = RunStatus::Failed;
     res_.exit_code = ExitCode::DataProblem;
-    rep_.message = "verification failed";
-    if (rep_.totals.verified_failed)
-      rep_.message += ": " + std::to_string(rep_.totals.verified_failed) + " file(s) differ";
-    if (!problems_.empty()) rep_.message += "; " + problems_.summary(kShown);
+    rep_.wrong_store = wrong_store();
+    if (rep_.wrong_store) {
+      rep_.message = *rep_.wrong_store;  // the one line; the lists and the reports hold the rest
+    } else {
+      rep_.message = "verification failed";
+      if (rep_.totals.verified_failed)
+        rep_.message += ": " + std::to_string(rep_.totals.verified_failed) + " file(s) differ";
+      if (!problems_.empty()) rep_.message += "; " + problems_.summary(kShown);
+    }
     rep_.table_differences = problems_.listed();
     rep_.table_difference_count = problems_.total();
+  }
+
+  /// When the database was made from another store: its recorded store digest
+  /// differs from this store's, and the recorded source is another folder (the
+  /// same folder read with another size limit, or changed since, is not another
+  /// store: its differences are listed as such). Said in one line, both sides
+  /// named, each with its digest.
+  std::optional<std::string> wrong_store() const {
+    const auto recorded = meta_.find("store_digest"), src = meta_.find("source");
+    if (recorded == meta_.end() || src == meta_.end() || !rep_.store_digest) return std::nullopt;
+    if (recorded->second == *rep_.store_digest || fs::absolute(o_.source) == fs::path(src->second)) return std::nullopt;
+    const Counts& c = rep_.totals;
+    return "this database was made from '" + src->second + "' (store digest " + recorded->second +
+           "); this store is '" + o_.source.string() + "' (store digest " + *rep_.store_digest + "): wrong --source? " +
+           grouped(c.verified_failed) + " of " + grouped(c.verified_passed + c.verified_failed) + " records differ";
   }
 
   const VerifyOptions& o_;

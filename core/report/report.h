@@ -63,6 +63,9 @@ struct RunReport {
   /// verify: what differs in the database beyond its files' rows (at most 100
   /// of each kind in words, then how many more).
   std::vector<std::string> table_differences;
+  /// verify: the database and the store disagree wholesale (another store, or
+  /// the wrong --source): the one line that says so, first everywhere.
+  std::optional<std::string> wrong_store;
   std::uint64_t table_difference_count = 0;            ///< all of them
   std::vector<std::pair<std::string, double>> phases;  ///< seconds per phase of the run, in order
   // What the sign-off needs (docs/reports.md): who ran what, where and when.

@@ -83,6 +83,7 @@ nlohmann::ordered_json summary_json(const RunReport& r) {
   j["store_failure"] = r.store_failure ? nlohmann::ordered_json(*r.store_failure) : nlohmann::ordered_json(nullptr);
   j["manifest"] = r.manifest ? manifest_json(*r.manifest) : nlohmann::ordered_json(nullptr);
   if (r.command == "verify") {
+    j["wrong_store"] = r.wrong_store ? nlohmann::ordered_json(*r.wrong_store) : nlohmann::ordered_json(nullptr);
     j["table_difference_count"] = r.table_difference_count;
     j["table_differences"] = r.table_differences;
   }
