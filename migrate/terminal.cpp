@@ -180,13 +180,23 @@ std::string by_code(const std::map<std::string, std::size_t>& codes) {
 /// The recap, the block just above the status line: the counts, the rejects by
 /// code, warnings, the verification, what the upgrade would do, the reports.
 void print_recap(std::FILE* out, const core::RunReport& rep, const std::vector<std::filesystem::path>& reports) {
-  const core::Counts c = rep.totals;
+  core::Counts c = rep.totals;
+  const core::Counts& gone = rep.database_only;  // verify: the database's side, never mixed into the store's
+  c.files_seen -= gone.files_seen;
+  c.migrated -= gone.migrated;
+  c.normalized -= gone.normalized;
+  c.rejected -= gone.rejected;
+  c.skipped -= gone.skipped;
   // A rehearsal, or an upgrade that did not commit, speaks of what would happen.
   const bool rehearsal =
       rep.command == "rehearse" || (rep.command == "upgrade" && rep.status != core::RunStatus::Succeeded);
-  KMS_SAY(out, "  files     %zu seen: %zu %s, %zu %s, %zu rejected, %zu skipped\n", c.files_seen, c.migrated,
-          rehearsal ? "would migrate" : "migrated", c.normalized, rehearsal ? "would be normalized" : "normalized",
-          c.rejected, c.skipped);
+  KMS_SAY(out, "  files     %zu seen%s: %zu %s, %zu %s, %zu rejected, %zu skipped\n", c.files_seen,
+          rep.command == "verify" ? " in the store" : "", c.migrated, rehearsal ? "would migrate" : "migrated",
+          c.normalized, rehearsal ? "would be normalized" : "normalized", c.rejected, c.skipped);
+  if (gone.files_seen) {
+    KMS_SAY(out, "  database  %zu more file(s) in the database that the store does not have (listed above)\n",
+            gone.files_seen);
+  }
   if (!rep.lists.rejects_by_code.empty()) KMS_SAY(out, "  rejected  %s\n", by_code(rep.lists.rejects_by_code));
   if (rep.lists.with_warnings) {
     KMS_SAY(out, "  warnings  %zu migrated file(s) carry warnings (%s)\n", rep.lists.with_warnings,

@@ -101,6 +101,14 @@ TEST_F(VerifyTest, AnotherStoreIsSaidInOneLineFirst) {
   EXPECT_EQ(summary["wrong_store"].get<std::string>(), first.substr(std::string("kms-migrate verify: ").size()));
   EXPECT_NE(test::read_file(html).find("The database does not match the store: this database was made from"),
             std::string::npos);
+  // The counts keep the two sides apart: the store's files, then the database's own.
+  EXPECT_EQ(summary["database_only_files"], 39) << summary.dump();
+  const auto both = test::run_process(KMS_MIGRATE_BIN,
+                                      {"verify", "--source", (other / "Security").string(), "--target", db().string()});
+  EXPECT_NE(both.out.find("  files     300 seen in the store: "), std::string::npos) << both.out;
+  EXPECT_NE(both.out.find("  database  39 more file(s) in the database that the store does not have"),
+            std::string::npos)
+      << both.out;
   // The right store: no such line.
   EXPECT_EQ(verify().exit_code, ExitCode::Ok);
 }

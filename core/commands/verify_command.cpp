@@ -345,6 +345,7 @@ class VerifyRun {
       throw_if_cancelled(cancel_);
       add_to(store_, j.f);  // the store as derived, in the same pass
       const Verification v = detail::judge(j);
+      if (j.gone) count_file(rep_.database_only, j.f.outcome, effective_verification(j.f, v));
       sink_.add(j.f, v);
     });
   }

@@ -66,6 +66,10 @@ struct RunReport {
   /// verify: the database and the store disagree wholesale (another store, or
   /// the wrong --source): the one line that says so, first everywhere.
   std::optional<std::string> wrong_store;
+  /// verify: the entries of the database that no file of the store accounts
+  /// for (in `totals` too, as every reported file is): the recap and the
+  /// summary show the store's side and the database's apart.
+  Counts database_only;
   std::uint64_t table_difference_count = 0;            ///< all of them
   std::vector<std::pair<std::string, double>> phases;  ///< seconds per phase of the run, in order
   // What the sign-off needs (docs/reports.md): who ran what, where and when.

@@ -84,6 +84,7 @@ nlohmann::ordered_json summary_json(const RunReport& r) {
   j["manifest"] = r.manifest ? manifest_json(*r.manifest) : nlohmann::ordered_json(nullptr);
   if (r.command == "verify") {
     j["wrong_store"] = r.wrong_store ? nlohmann::ordered_json(*r.wrong_store) : nlohmann::ordered_json(nullptr);
+    j["database_only_files"] = r.database_only.files_seen;  // of files_seen: in the database, not in the store
     j["table_difference_count"] = r.table_difference_count;
     j["table_differences"] = r.table_differences;
   }
