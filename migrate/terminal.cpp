@@ -151,6 +151,15 @@ void print_normalized(std::FILE* out, const core::RunReport& rep, const char* re
   if (l.normalized_more) KMS_SAY(out, "    ... and %zu more (%s)\n", l.normalized_more, rest);
 }
 
+/// The skipped entries: not record files, never read, and why.
+void print_skipped(std::FILE* out, const core::RunReport& rep, const char* rest) {
+  const core::TerminalLists& l = rep.lists;
+  if (l.skipped.empty()) return;
+  KMS_SAY(out, "  skipped (not record files: never read):\n");
+  for (const auto& line : l.skipped) KMS_SAY(out, "    %s\n", line);
+  if (l.skipped_more) KMS_SAY(out, "    ... and %zu more (%s)\n", l.skipped_more, rest);
+}
+
 /// "bad-value 20, missing-key 6": the rejected files per code, most first.
 std::string by_code(const std::map<std::string, std::size_t>& codes) {
   std::vector<std::pair<std::size_t, std::string>> sorted;
@@ -253,7 +262,10 @@ void print_run_summary(std::FILE* out, std::FILE* trouble, const core::RunResult
     for (const auto& n : r.notes) KMS_SAY(out, "  note: %s\n", n);
     KMS_SAY(out, "  source    %s\n", rep.source);
     if (rep.target) KMS_SAY(out, "  target    %s\n", *rep.target);
-    if (counted) print_normalized(out, rep, rest);
+    if (counted) {
+      print_normalized(out, rep, rest);
+      print_skipped(out, rep, rest);
+    }
     if (rep.content_digest) {
       KMS_SAY(out, "  digest    %s%s\n", *rep.content_digest,
               rep.command != "rehearse" ? ""

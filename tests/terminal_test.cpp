@@ -106,6 +106,14 @@ TEST_F(Terminal, TheRecapComesLastAndACutListSaysWhereTheRestIs) {
   EXPECT_LT(last_problem, recap) << plain.out;
   EXPECT_NE(plain.out.find("  rejected  bad-value 30\n", recap), std::string::npos) << plain.out;
   EXPECT_EQ(last_line(plain.out).rfind("kms-migrate rehearse: failed", 0), 0u) << plain.out;
+  // Skipped entries are listed too, with why they were never read.
+  write_file(store / "desktop.ini", "[.ShellClassInfo]\r\n");
+  const auto with_skipped = kms({"rehearse", "--source", store.string()});
+  EXPECT_NE(with_skipped.out.find("  skipped (not record files: never read):\n    desktop.ini  not a client record "
+                                  "file: not named M<12 letters or digits>.ini\n"),
+            std::string::npos)
+      << with_skipped.out;
+  fs::remove(store / "desktop.ini");
   const auto all = kms({"rehearse", "--source", store.string(), "--all"});
   EXPECT_EQ(count_of(all.out, ": bad-value: "), 30u) << all.out;
   EXPECT_EQ(all.out.find(" more ("), std::string::npos) << all.out;

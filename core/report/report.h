@@ -36,6 +36,8 @@ struct TerminalLists {
   std::size_t failures_more = 0;
   std::vector<std::string> problems;  ///< "path[:line]: code: message" of each error of a rejected file
   std::size_t problems_more = 0;
+  std::vector<std::string> skipped;  ///< "path  why" of each skipped entry (not a record file: never read)
+  std::size_t skipped_more = 0;
   std::size_t with_warnings = 0;  ///< files not rejected that carry warnings
   /// Rejected files per error code (each code once a file): the recap's "rejected by code".
   std::map<std::string, std::size_t> rejects_by_code;

@@ -18,6 +18,11 @@ void list_line(std::vector<std::string>& lines, std::size_t& more, std::string l
 
 void add_to_lists(TerminalLists& l, const FileSummary& f, std::optional<Verification> v) {
   if (carries_warnings(f)) ++l.with_warnings;
+  if (f.outcome == RecordOutcome::Skipped) {
+    for (const auto& i : f.issues) {
+      if (i.code == "not-a-record") list_line(l.skipped, l.skipped_more, f.path + "  " + i.message, l.limit);
+    }
+  }
   if (f.outcome == RecordOutcome::Normalized) {
     for (const auto& i : f.issues) {
       if (i.code == "recovery-never-enrolled") {
