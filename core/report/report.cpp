@@ -99,13 +99,9 @@ std::string jsonl_record(const FileSummary& f, std::optional<Verification> v) {
 }
 
 std::string csv_record(const FileSummary& f, std::optional<Verification> v) {
-  std::string issues, codes;
-  for (const Issue& is : f.issues) {
-    issues += (issues.empty() ? "" : " | ") + issue_text(is);
-    if ((", " + codes + ", ").find(", " + is.code + ", ") == std::string::npos) {
-      codes += (codes.empty() ? "" : ", ") + is.code;
-    }
-  }
+  std::string issues;
+  for (const Issue& is : f.issues) issues += (issues.empty() ? "" : " | ") + issue_text(is);
+  const std::string codes = distinct_codes_text(f.issues);
   return csv_field(f.path) + ',' + csv_field(f.record_id) + ',' + csv_field(f.mailbox_dn.text) + ',' +
          csv_field(f.display_name.text) + ',' + csv_field(f.alias.text) + ',' + f.sha256 + ',' +
          outcome_name(f.outcome) + ',' + (f.legacy_state ? std::to_string(*f.legacy_state) : "") + ',' +

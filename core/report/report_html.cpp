@@ -39,13 +39,7 @@ std::string cell(std::string_view text, const char* cls = nullptr) {
 
 /// "bad-value, unknown-key": a file's codes of `severity` (each once), in the order found.
 std::string codes_of(const FileSummary& f, Severity severity, std::string_view leave_out = {}) {
-  std::string out;
-  for (const Issue& i : f.issues) {
-    if (i.severity != severity || i.code == leave_out) continue;
-    if ((", " + out + ", ").find(", " + i.code + ", ") != std::string::npos) continue;
-    out += (out.empty() ? "" : ", ") + i.code;
-  }
-  return out;
+  return distinct_codes_text(f.issues, severity, leave_out);
 }
 
 /// A file's first error, "line 3: message", and how many more there are.
@@ -79,12 +73,7 @@ void HtmlPage::append(List& list, const std::string& rows) {
 // heading or in the findings by code on page one.
 void HtmlPage::add(const FileSummary& f, std::optional<Verification> v) {
   const std::string& dn = f.mailbox_dn.text;
-  std::string seen;
-  for (const Issue& i : f.issues) {
-    if ((" " + seen).find(" " + i.code + " ") != std::string::npos) continue;
-    seen += i.code + " ";
-    ++files_by_code_[i.code];
-  }
+  for (const std::string& code : distinct_codes(f.issues)) ++files_by_code_[code];
   const std::string file = "<tr>" + cell(f.path, "mono file") + cell(dn);
   if (v == Verification::Failed) {
     append(differences_, file + cell(codes_of(f, Severity::Error), "mono") + cell(first_error(f)) + "</tr>\n");

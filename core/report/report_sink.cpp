@@ -43,12 +43,7 @@ void add_to_lists(TerminalLists& l, const FileSummary& f, std::optional<Verifica
     }
   }
   if (f.outcome != RecordOutcome::Rejected) return;
-  std::string counted = " ";
-  for (const auto& i : f.issues) {
-    if (i.severity != Severity::Error || counted.find(" " + i.code + " ") != std::string::npos) continue;
-    counted += i.code + " ";
-    ++l.rejects_by_code[i.code];
-  }
+  for (const std::string& code : distinct_codes(f.issues, Severity::Error)) ++l.rejects_by_code[code];
 }
 
 }  // namespace

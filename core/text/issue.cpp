@@ -16,6 +16,22 @@ void add_issue(Issues& issues, Severity s, std::string code, std::string message
   issues.push_back(Issue{s, std::move(code), std::move(message), line});
 }
 
+std::vector<std::string> distinct_codes(const Issues& issues, std::optional<Severity> only,
+                                        std::string_view leave_out) {
+  std::vector<std::string> codes;
+  for (const Issue& i : issues) {
+    if ((only && i.severity != *only) || i.code == leave_out) continue;
+    if (std::find(codes.begin(), codes.end(), i.code) == codes.end()) codes.push_back(i.code);
+  }
+  return codes;
+}
+
+std::string distinct_codes_text(const Issues& issues, std::optional<Severity> only, std::string_view leave_out) {
+  std::string out;
+  for (const auto& c : distinct_codes(issues, only, leave_out)) out += (out.empty() ? "" : ", ") + c;
+  return out;
+}
+
 void cap_issues(Issues& issues) {
   if (issues.size() <= kListedIssues) return;
   std::size_t errors = 0, warnings = 0;

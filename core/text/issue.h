@@ -1,6 +1,8 @@
 // Findings about one legacy file: the issue codes of docs/legacy-store.md.
 #pragma once
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "severity.h"
@@ -23,6 +25,14 @@ using Issues = std::vector<Issue>;
 void add_issue(Issues& issues, Severity s, std::string code, std::string message, int line = 0);
 
 bool has_error(const Issues& issues);
+
+/// The codes of `issues`, each once, in the order first found: all of them, or
+/// those of one severity, leaving out `leave_out`.
+std::vector<std::string> distinct_codes(const Issues& issues, std::optional<Severity> only = std::nullopt,
+                                        std::string_view leave_out = {});
+/// The same, joined by ", " ("bad-value, unknown-key").
+std::string distinct_codes_text(const Issues& issues, std::optional<Severity> only = std::nullopt,
+                                std::string_view leave_out = {});
 
 /// How many issues of one file every output lists (terminal, reports, the database).
 inline constexpr std::size_t kListedIssues = 100;
