@@ -189,13 +189,8 @@ std::string by_code(const std::map<std::string, std::size_t>& codes) {
 /// The recap, the block just above the status line: the counts, the rejects by
 /// code, warnings, the verification, what the upgrade would do, the reports.
 void print_recap(std::FILE* out, const core::RunReport& rep, const std::vector<std::filesystem::path>& reports) {
-  core::Counts c = rep.totals;
+  const core::Counts c = rep.store_side();
   const core::Counts& gone = rep.database_only;  // verify: the database's side, never mixed into the store's
-  c.files_seen -= gone.files_seen;
-  c.migrated -= gone.migrated;
-  c.normalized -= gone.normalized;
-  c.rejected -= gone.rejected;
-  c.skipped -= gone.skipped;
   // A rehearsal, or an upgrade that did not commit, speaks of what would happen.
   const bool rehearsal =
       rep.command == "rehearse" || (rep.command == "upgrade" && rep.status != core::RunStatus::Succeeded);
@@ -203,7 +198,7 @@ void print_recap(std::FILE* out, const core::RunReport& rep, const std::vector<s
           rep.command == "verify" ? " in the store" : "", c.migrated, rehearsal ? "would migrate" : "migrated",
           c.normalized, rehearsal ? "would be normalized" : "normalized", c.rejected, c.skipped);
   if (gone.files_seen) {
-    KMS_SAY(out, "  database  %zu more file(s) in the database that the store does not have (listed above)\n",
+    KMS_SAY(out, "  database  %zu more file(s) in the database that the store does not have (unexpected-in-target)\n",
             gone.files_seen);
   }
   if (!rep.lists.rejects_by_code.empty()) KMS_SAY(out, "  rejected  %s\n", by_code(rep.lists.rejects_by_code));
@@ -211,7 +206,8 @@ void print_recap(std::FILE* out, const core::RunReport& rep, const std::vector<s
     KMS_SAY(out, "  warnings  %zu migrated file(s) carry warnings (%s)\n", rep.lists.with_warnings,
             reports.empty() ? "a --report lists them" : "listed in the report");
   }
-  KMS_SAY(out, "  verified  %zu passed, %zu failed\n", c.verified_passed, c.verified_failed);
+  KMS_SAY(out, "  verified  %zu passed, %zu failed%s\n", c.verified_passed, c.verified_failed,
+          gone.files_seen ? " (of the store's files; the database's own above)" : "");
   const std::size_t accepted = rep.accepted_rejects();
   if (rep.command == "rehearse") {
     if (accepted) {
@@ -290,8 +286,11 @@ void print_run_summary(std::FILE* out, std::FILE* trouble, const core::RunResult
   const std::size_t accepted = rep.status == core::RunStatus::Succeeded ? rep.accepted_rejects() : 0;
   const std::string decision =
       accepted ? std::to_string(accepted) + " rejected file(s) accepted with --allow-rejected" : std::string();
-  KMS_SAY(trouble, "kms-migrate %s: %s%s%s%s\n", rep.command, core::status_name(rep.status),
-          rep.message.empty() && decision.empty() ? "" : ": ", rep.message, decision);
+  // A message that starts with the status word says it once ("cancelled at the prompt ...").
+  const std::string status = core::status_name(rep.status);
+  const bool says_it = rep.message.rfind(status + " ", 0) == 0;
+  KMS_SAY(trouble, "kms-migrate %s: %s%s%s%s\n", rep.command, says_it ? "" : status,
+          says_it || (rep.message.empty() && decision.empty()) ? "" : ": ", rep.message, decision);
 }
 
 }  // namespace kms::cli

@@ -377,7 +377,7 @@ TEST_F(Cli, ACancelAtThePromptSaysWhereHowAndWhatWasLeft) {
     EXPECT_NE(screen.find("links, unreadable and too-large files, and skipped\r\nentries, are not"), std::string::npos)
         << screen;
     const std::string how = answer == "n\n" ? "(answered no)" : "(SIGINT, Ctrl-C)";
-    EXPECT_NE(screen.find("kms-migrate upgrade: cancelled: cancelled at the confirmation prompt " + how +
+    EXPECT_NE(screen.find("kms-migrate upgrade: cancelled at the confirmation prompt " + how +
                           "; nothing was written at the target (the existing file there is unchanged)"),
               std::string::npos)
         << screen;

@@ -2,6 +2,7 @@
 // JSON library writes it, the summary last, lists cut for the terminal only.
 #include <gtest/gtest.h>
 
+#include "report_html_page_one.h"
 #include "report_json.h"
 #include "report_sink.h"
 #include "safe_text.h"
@@ -24,6 +25,33 @@ FileSummary summary(std::string path, std::string mailbox_dn) {
 
 // jsonl_record writes plain ASCII itself and hands anything else to nlohmann;
 // either way the line must be the library's own dump of record_json.
+// Page one of a cancelled run says the word once and draws nothing as written;
+// a verify against another store counts the store's side apart from the
+// database's own, and draws nothing of it as written either.
+TEST(Report, PageOneOfACancelledRunAndOfAnotherStoresVerify) {
+  RunReport c;
+  c.command = "upgrade";
+  c.status = RunStatus::Cancelled;
+  c.message = "cancelled at the confirmation prompt (answered no); nothing was written at the target";
+  c.totals.files_seen = c.totals.migrated = 5;
+  EXPECT_EQ(html_verdict(c).second,
+            "Cancelled at the confirmation prompt (answered no); nothing was written at the target");
+  EXPECT_NE(html_counts(c).find(">not written: would migrate</text>"), std::string::npos) << html_counts(c);
+  RunReport v;
+  v.command = "verify";
+  v.status = RunStatus::Failed;
+  v.wrong_store = "this database was made from 'a' ...";
+  v.totals.files_seen = 12;
+  v.totals.migrated = 12;
+  v.totals.verified_failed = 12;
+  v.database_only.files_seen = v.database_only.migrated = v.database_only.verified_failed = 4;
+  const std::string counts = html_counts(v);
+  EXPECT_NE(counts.find("id=\"count-files_seen\">8<"), std::string::npos) << counts;
+  EXPECT_NE(counts.find("id=\"count-verified_failed\">8<"), std::string::npos) << counts;
+  EXPECT_NE(counts.find("Not counted above: 4 more file(s) in the database"), std::string::npos) << counts;
+  EXPECT_EQ(counts.find(">migrated</text>"), std::string::npos) << counts;
+}
+
 TEST(Report, RecordLineIsTheJsonLibrarysOwn) {
   std::vector<FileSummary> cases;
   for (const std::string odd : {"plain", "quote\"d", "back\\slash", "tab\there", "new\nline", "del\x7f",

@@ -109,8 +109,51 @@ TEST_F(VerifyTest, AnotherStoreIsSaidInOneLineFirst) {
   EXPECT_NE(both.out.find("  database  39 more file(s) in the database that the store does not have"),
             std::string::npos)
       << both.out;
+  // "verified" counts the store's files only, and says so.
+  EXPECT_NE(both.out.find(" failed (of the store's files; the database's own above)\n"), std::string::npos) << both.out;
+  EXPECT_NE(
+      first.find(
+          " of the store's 300 files are not the bytes the database archived, 39 file(s) are only in the database"),
+      std::string::npos)
+      << first;
+  // The HTML's counts are the store's; the database's own are said apart.
+  const std::string page = test::read_file(html);
+  EXPECT_NE(page.find("id=\"count-files_seen\">300<"), std::string::npos) << page.substr(0, 4000);
+  EXPECT_NE(page.find("id=\"count-database-only\">Not counted above: 39 more file(s)"), std::string::npos);
   // The right store: no such line.
   EXPECT_EQ(verify().exit_code, ExitCode::Ok);
+}
+
+// The same folder, its store replaced by another since the upgrade: said in
+// one line too, in words that fit (not "wrong --source?").
+TEST_F(VerifyTest, AStoreReplacedInPlaceIsSaidInOneLine) {
+  fs::remove_all(tmp / "store");
+  ASSERT_EQ(test::run_process(KMS_GEN_STORE_BIN, {"store", (tmp / "store").string(), "300", "3"}).exit_code, 0);
+  const auto r = verify();
+  EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
+  ASSERT_TRUE(r.report.wrong_store) << r.report.message;
+  EXPECT_EQ(r.report.wrong_store->rfind("the store at '" + fs::absolute(store()).string() +
+                                            "' is not the one this database was made from (store digest then ",
+                                        0),
+            0u)
+      << *r.report.wrong_store;
+  EXPECT_NE(r.report.wrong_store->find("): replaced since the upgrade? "), std::string::npos) << *r.report.wrong_store;
+}
+
+// A copy of the same store in another folder with a few files changed is not
+// "another store": its differences are listed as such, no one-line verdict.
+TEST_F(VerifyTest, AFewChangesInACopyElsewhereAreNotAnotherStore) {
+  const fs::path copy = tmp / "copy";
+  test::copy_tree(tmp / "store", copy);
+  const fs::path f = copy / "Security" / "Mgrent" / "Clients" / "M0a9b8c7d6e5f.ini";
+  test::write_file(f, test::read_file(f) + "Office=Cork\r\n");
+  VerifyOptions o;
+  o.source = copy / "Security";
+  o.target = db();
+  const auto r = run_verify(o, nullptr, nullptr, nullptr);
+  EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
+  EXPECT_FALSE(r.report.wrong_store) << *r.report.wrong_store;
+  EXPECT_EQ(r.report.store_side().verified_failed, 1u) << r.report.message;
 }
 
 TEST_F(VerifyTest, UntouchedPairPasses) {

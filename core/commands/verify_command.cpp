@@ -346,6 +346,7 @@ class VerifyRun {
       add_to(store_, j.f);  // the store as derived, in the same pass
       const Verification v = detail::judge(j);
       if (j.gone) count_file(rep_.database_only, j.f.outcome, effective_verification(j.f, v));
+      if (!j.gone) ++(j.in_archive && !j.source_changed ? same_bytes_ : other_bytes_);
       sink_.add(j.f, v);
     });
   }
@@ -412,18 +413,28 @@ class VerifyRun {
   }
 
   /// When the database was made from another store: its recorded store digest
-  /// differs from this store's, and the recorded source is another folder (the
-  /// same folder read with another size limit, or changed since, is not another
-  /// store: its differences are listed as such). Said in one line, both sides
-  /// named, each with its digest.
+  /// differs from this store's and the files disagree wholesale: more of them
+  /// are missing from the database, changed since it archived them, or in the
+  /// database only, than are the bytes it archived. A store changed in a few
+  /// files, or read with another size limit, is not another store: its
+  /// differences are listed as such. Said in one line, both sides named, each
+  /// with its digest.
   std::optional<std::string> wrong_store() const {
     const auto recorded = meta_.find("store_digest"), src = meta_.find("source");
     if (recorded == meta_.end() || src == meta_.end() || !rep_.store_digest) return std::nullopt;
-    if (recorded->second == *rep_.store_digest || fs::absolute(o_.source) == fs::path(src->second)) return std::nullopt;
-    const Counts& c = rep_.totals;
+    if (recorded->second == *rep_.store_digest) return std::nullopt;
+    const std::size_t only_db = rep_.database_only.files_seen;
+    if (other_bytes_ + only_db <= same_bytes_) return std::nullopt;
+    const std::string counts = grouped(other_bytes_) + " of the store's " + grouped(other_bytes_ + same_bytes_) +
+                               " files are not the bytes the database archived, " + grouped(only_db) +
+                               " file(s) are only in the database";
+    if (fs::absolute(o_.source).lexically_normal() == fs::path(src->second).lexically_normal()) {
+      return "the store at '" + src->second + "' is not the one this database was made from (store digest then " +
+             recorded->second + ", now " + *rep_.store_digest + "): replaced since the upgrade? " + counts;
+    }
     return "this database was made from '" + src->second + "' (store digest " + recorded->second +
            "); this store is '" + o_.source.string() + "' (store digest " + *rep_.store_digest + "): wrong --source? " +
-           grouped(c.verified_failed) + " of " + grouped(c.verified_passed + c.verified_failed) + " records differ";
+           counts;
   }
 
   const VerifyOptions& o_;
@@ -450,7 +461,9 @@ class VerifyRun {
   std::size_t others_count_ = 0;  // clients no file accounts for, all of them counted
   ContentDigest others_;          // clients no file of the store accounts for
   Differences problems_;
-  std::size_t checked_ = 0;  // files compared so far, for a cancelled run's message
+  std::size_t same_bytes_ = 0;   // the store's files whose bytes the database archived
+  std::size_t other_bytes_ = 0;  // the store's files it did not (not archived, or changed since)
+  std::size_t checked_ = 0;      // files compared so far, for a cancelled run's message
 };
 
 }  // namespace

@@ -91,6 +91,20 @@ struct RunReport {
     return allow_rejected && command != "verify" && !store_failure ? totals.rejected : 0;
   }
   std::string command_shown() const { return command_line.empty() ? "kms-migrate " + command : command_line; }
+  /// The store's side of the counts: `totals` without the database's own
+  /// entries (verify; for the other commands, `totals`).
+  Counts store_side() const {
+    Counts c = totals;
+    const Counts& d = database_only;
+    c.files_seen -= d.files_seen;
+    c.migrated -= d.migrated;
+    c.normalized -= d.normalized;
+    c.rejected -= d.rejected;
+    c.skipped -= d.skipped;
+    c.verified_passed -= d.verified_passed;
+    c.verified_failed -= d.verified_failed;
+    return c;
+  }
 };
 
 enum class ReportFormat { JsonLines, Csv, Html };

@@ -23,7 +23,10 @@ bool written(const RunReport& r) {
 std::pair<const char*, std::string> html_verdict(const RunReport& r) {
   const Counts& c = r.totals;
   const std::size_t records = c.migrated + c.normalized;
-  if (r.status == RunStatus::Cancelled) return {"bad", "Cancelled: " + r.message};
+  if (r.status == RunStatus::Cancelled) {  // "cancelled at the prompt ..." says the word once
+    const bool says_it = r.message.rfind("cancelled ", 0) == 0;
+    return {"bad", says_it ? "C" + r.message.substr(1) : "Cancelled: " + r.message};
+  }
   if (r.command == "verify") {
     if (r.status == RunStatus::Succeeded) {
       return {"ok", "The database matches the store: all " + num(c.verified_passed) + " migrated records verified."};
@@ -98,8 +101,8 @@ std::string html_facts(const RunReport& r) {
 /// The counts by outcome, as a bar chart in inline SVG and as a table. A run
 /// that wrote nothing labels its bars with what would have been written.
 std::string html_counts(const RunReport& r) {
-  const Counts& c = r.totals;
-  const bool done = written(r);
+  const Counts c = r.store_side();                 // verify: the database's own entries apart, never mixed in
+  const bool done = written(r) && !r.wrong_store;  // another store's files were never written here
   const bool not_written = r.command == "upgrade" && !done;
   struct Bar {
     const char* id;
@@ -145,7 +148,12 @@ std::string html_counts(const RunReport& r) {
   table += "<td class=\"num\" id=\"count-verified_passed\">" + std::to_string(c.verified_passed) +
            "</td><td class=\"num\" id=\"count-verified_failed\">" + std::to_string(c.verified_failed) +
            "</td></tr></table>";
-  return "<section id=\"counts\"><h2>Files by outcome</h2>" + svg + table + "</section>";
+  if (r.database_only.files_seen) {
+    table += "<p id=\"count-database-only\">Not counted above: " + num(r.database_only.files_seen) +
+             " more file(s) in the database that the store does not have (listed in the appendix).</p>";
+  }
+  const char* title = r.command == "verify" ? "The store's files by outcome" : "Files by outcome";
+  return "<section id=\"counts\"><h2>" + std::string(title) + "</h2>" + svg + table + "</section>";
 }
 
 std::string html_codes(const CodeCounts& files_by_code, std::size_t limit, const char* id) {
