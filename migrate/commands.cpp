@@ -108,7 +108,7 @@ int finish(const Options& o, RunContext& ctx, core::RunResult result, std::files
   return code;
 }
 
-/// Every path decided before any work (core/run_paths.h); then `command` runs
+/// Every path decided before any work (core/target/run_paths.h); then `command` runs
 /// with a RunContext. A path that may not be used, or a report file that may not
 /// be created there, stops it first (exit 2); a report the machine failed to
 /// create (too many open files, an I/O error) is exit 3.

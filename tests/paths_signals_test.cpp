@@ -1,6 +1,6 @@
 // What no command may destroy, follow or write, every signal at several moments,
 // and the strict command line (docs/commands.md, guarantees 9-11). The
-// signal tests use the tool's stop points (core/test_stop_point.h) as a
+// signal tests use the tool's stop points (core/util/test_stop_point.h) as a
 // handshake: the signal is sent when the run stands at a known point, never
 // after a sleep.
 #include <fcntl.h>

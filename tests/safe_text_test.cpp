@@ -1,4 +1,4 @@
-// The message rule and the output rule (core/safe_text.h), and the one console boundary of migrate/.
+// The message rule and the output rule (core/util/safe_text.h), and the one console boundary of migrate/.
 #include "safe_text.h"
 
 #include <gtest/gtest.h>

@@ -1,0 +1,116 @@
+// Every repository path named in the docs, the READMEs, CONTRIBUTING, the
+// packaging texts and the code (its comments and its strings) exists: a file
+// that moves takes every mention of it along.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kRoot = KMS_SOURCE_DIR;
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// The texts that name paths: prose and code, never the fixtures' data.
+std::vector<fs::path> texts() {
+  std::vector<fs::path> out = {kRoot / "README.md", kRoot / "CONTRIBUTING.md", kRoot / "CMakeLists.txt",
+                               kRoot / "packaging.cmake"};
+  static const std::set<std::string> kinds = {".md", ".h", ".cpp", ".c", ".sh", ".txt", ".cmake", ".sql", ""};
+  for (const char* dir : {"docs", "core", "migrate", "tests", "schema", "scripts", "packaging", "fuzz"}) {
+    for (const auto& e : fs::recursive_directory_iterator(kRoot / dir)) {
+      if (e.is_regular_file() && kinds.count(e.path().extension().string())) out.push_back(e.path());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// Whether `named` (relative to the root; `*` matches within one name; a
+/// module by its stem, "core/db/db_writer" for its .h and .cpp) exists.
+bool exists_in_repo(const std::string& named) {
+  if (named.find('*') == std::string::npos) {
+    return fs::exists(kRoot / named) || fs::exists(kRoot / (named + ".h")) || fs::exists(kRoot / (named + ".cpp"));
+  }
+  const fs::path p(named);
+  std::string glob;
+  for (char c : p.filename().string()) glob += c == '*' ? std::string("[^/]*") : c == '.' ? "\\." : std::string(1, c);
+  const std::regex name(glob);
+  if (!fs::is_directory(kRoot / p.parent_path())) return false;
+  for (const auto& e : fs::directory_iterator(kRoot / p.parent_path())) {
+    if (std::regex_match(e.path().filename().string(), name)) return true;
+  }
+  return false;
+}
+
+struct Stale {
+  std::string file;
+  std::size_t line;
+  std::string named;
+};
+
+std::vector<Stale> stale_paths() {
+  // A path starts at a top-level folder of the repository, not inside a longer
+  // path or a URL, and runs over the characters of file names.
+  static const std::regex path(
+      R"((^|[^A-Za-z0-9_./$-])((core|migrate|tests|docs|schema|fixtures|scripts|packaging|fuzz)/[A-Za-z0-9_.*/-]*))");
+  std::vector<Stale> out;
+  for (const fs::path& f : texts()) {
+    std::istringstream in(slurp(f));
+    std::size_t n = 0;
+    for (std::string line; std::getline(in, line);) {
+      ++n;
+      for (std::sregex_iterator it(line.begin(), line.end(), path), end; it != end; ++it) {
+        std::string named = (*it)[2];
+        while (!named.empty() && (named.back() == '.' || named.back() == '/' || named.back() == '-')) named.pop_back();
+        if (!exists_in_repo(named)) {
+          out.push_back({fs::relative(f, kRoot).string(), n, named});
+        }
+      }
+    }
+  }
+  return out;
+}
+
+TEST(RepoPaths, EveryPathNamedInTheDocsAndTheCodeExists) {
+  const auto stale = stale_paths();
+  std::string listed;
+  for (const auto& s : stale) listed += "  " + s.file + ":" + std::to_string(s.line) + ": " + s.named + "\n";
+  EXPECT_TRUE(stale.empty()) << stale.size() << " path(s) named that the repository does not have:\n" << listed;
+}
+
+// The scanner finds what it is for: a moved file, a glob that matches nothing,
+// a folder that is not there. (The names below are split in two literals so
+// that the scanner, reading this file, does not take them for stale paths.)
+TEST(RepoPaths, TheScannerSeesAMovedFile) {
+  EXPECT_TRUE(exists_in_repo("core/util/safe_text.h"));
+  EXPECT_TRUE(exists_in_repo("core/db/db_writer"));
+  EXPECT_FALSE(
+      exists_in_repo("core/"
+                     "safe_text.h"));
+  EXPECT_FALSE(
+      exists_in_repo("core/db/"
+                     "db_writ"));
+  EXPECT_TRUE(exists_in_repo("tests/oracle/*.c"));
+  EXPECT_FALSE(
+      exists_in_repo("tests/oracle/"
+                     "*.rs"));
+  EXPECT_FALSE(
+      exists_in_repo("docs/"
+                     "nowhere/"));
+}
+
+}  // namespace
