@@ -65,11 +65,11 @@ TEST(ExternalSort, ManyRunsMergeToWhatStdSortGives) {
 }
 
 TEST(SortedStrings, ManyNamesComeBackSortedWithTheirTagsFromAnyThread) {
-  // 400,000 names of 5-40 bytes: about 9 MiB, so three sorted runs are merged.
+  // 4,000 names of 5-40 bytes: about 90 KiB in runs of 32 KiB, so three sorted runs are merged.
   std::mt19937 rng(3);
   std::vector<std::pair<std::string, std::uint8_t>> names;
-  SortedStrings sorted;
-  for (int i = 0; i < 400000; ++i) {
+  SortedStrings sorted(32 * 1024);
+  for (int i = 0; i < 4000; ++i) {
     std::string name(5 + rng() % 36, 'a');
     for (char& c : name)
       c = static_cast<char>(rng() % 2 ? 'a' + rng() % 26 : 0x80 + rng() % 128);  // bytes above 0x7F too
@@ -81,6 +81,7 @@ TEST(SortedStrings, ManyNamesComeBackSortedWithTheirTagsFromAnyThread) {
   std::stable_sort(names.begin(), names.end(),
                    [](const auto& a, const auto& b) { return std::string_view(a.first) < std::string_view(b.first); });
   ASSERT_EQ(sorted.size(), names.size());
+  EXPECT_EQ(sorted.runs_merged(), 3u);
   std::vector<std::size_t> bad(2, 0);
   const auto check = [&](int self) {  // two threads, interleaved blocks
     for (std::size_t i = static_cast<std::size_t>(self); i < names.size(); i += 2) {

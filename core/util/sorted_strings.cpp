@@ -10,8 +10,8 @@ namespace kms::core {
 
 void SortedStrings::add(std::string_view s, std::uint8_t tag) {
   if (s.size() > 0xFFFF) throw InternalError("a name of over 64 KiB");
-  if (!arena_.empty() && arena_.size() + s.size() > kRunBytes) spill();
-  if (arena_.capacity() < kRunBytes) arena_.reserve(kRunBytes);
+  if (!arena_.empty() && arena_.size() + s.size() > run_bytes_) spill();
+  if (arena_.capacity() < run_bytes_) arena_.reserve(run_bytes_);
   items_.push_back({static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint16_t>(s.size()), tag});
   arena_.append(s);
 }
@@ -45,6 +45,7 @@ void SortedStrings::spill() {
   const std::uint64_t at = runs_->size();
   write_sorted_run(*runs_);
   run_list_.push_back({at, runs_->size()});
+  ++runs_merged_;
 }
 
 void SortedStrings::merge_runs() {

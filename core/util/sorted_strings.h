@@ -1,6 +1,6 @@
 // Many short strings (a folder's names), each with a one-byte tag, sorted
-// bytewise and kept in a temporary file instead of in memory: runs of 4 MiB
-// are sorted in memory and merged on disk; afterwards string `i` is read back
+// bytewise and kept in a temporary file instead of in memory: runs (4 MiB
+// unless told) are sorted in memory and merged on disk; afterwards string `i` is read back
 // with its block of 1,024, a few blocks cached. What a store of a million
 // files keeps of its listing is then a few hundred kilobytes.
 #pragma once
@@ -18,7 +18,10 @@ namespace kms::core {
 
 class SortedStrings {
  public:
-  SortedStrings() = default;
+  static constexpr std::size_t kDefaultRunBytes = 4 << 20;
+  /// `run_bytes`: how much of the strings is sorted in memory before a run is
+  /// written out (a test makes it small to merge many runs of few names).
+  explicit SortedStrings(std::size_t run_bytes = kDefaultRunBytes) : run_bytes_(run_bytes) {}
   SortedStrings(const SortedStrings&) = delete;
   SortedStrings& operator=(const SortedStrings&) = delete;
 
@@ -27,11 +30,12 @@ class SortedStrings {
   /// Sorts what was added; then at() may be called, from any thread.
   void finish();
   std::size_t size() const { return count_; }
+  /// How many sorted runs finish() merged (0: all fitted in memory).
+  std::size_t runs_merged() const { return runs_merged_; }
   /// String `i` in sorted order, and its tag.
   std::pair<std::string, std::uint8_t> at(std::size_t i) const;
 
  private:
-  static constexpr std::size_t kRunBytes = 4 << 20;
   static constexpr std::size_t kBlock = 1024;
   static constexpr std::size_t kCachedBlocks = 4;
   struct Item {
@@ -56,6 +60,7 @@ class SortedStrings {
   Block& load(std::size_t number) const;
 
   // Building.
+  const std::size_t run_bytes_;
   std::string arena_;
   std::vector<Item> items_;
   std::unique_ptr<TempSpool> runs_;
@@ -64,6 +69,7 @@ class SortedStrings {
   std::unique_ptr<TempSpool> sorted_;
   std::vector<std::uint64_t> block_at_;
   std::size_t count_ = 0;
+  std::size_t runs_merged_ = 0;
   std::string record_;
   mutable std::mutex m_;
   mutable std::vector<Block> cache_;
