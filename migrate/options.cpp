@@ -121,10 +121,9 @@ po::options_description command_options(Command c, Options& o) {
 }
 
 std::optional<Command> command_from(const std::string& s) {
-  if (s == "scan") return Command::Scan;
-  if (s == "rehearse") return Command::Rehearse;
-  if (s == "upgrade") return Command::Upgrade;
-  if (s == "verify") return Command::Verify;
+  for (const Command c : {Command::Scan, Command::Rehearse, Command::Upgrade, Command::Verify}) {
+    if (s == command_name(c)) return c;
+  }
   return std::nullopt;
 }
 
@@ -187,20 +186,6 @@ std::optional<std::string> empty_path(const po::variables_map& vm) {
 }
 
 }  // namespace
-
-const char* command_name(Command c) {
-  switch (c) {
-    case Command::Scan:
-      return "scan";
-    case Command::Rehearse:
-      return "rehearse";
-    case Command::Upgrade:
-      return "upgrade";
-    case Command::Verify:
-      return "verify";
-  }
-  return "?";
-}
 
 namespace {
 

@@ -5,12 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "command.h"
 #include "failure.h"
 #include "kms_version.h"
 
 namespace kms::cli {
 
-enum class Command { Scan, Rehearse, Upgrade, Verify };
+using core::Command;
 enum class ProgressMode { Auto, Always, Never };
 
 struct Options {
@@ -45,6 +46,6 @@ struct ParseOutcome {
 
 ParseOutcome parse_options(const std::vector<std::string>& args);
 
-const char* command_name(Command c);
+using core::command_name;
 
 }  // namespace kms::cli

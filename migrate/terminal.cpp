@@ -119,8 +119,9 @@ bool ask_to_proceed(int tty, const core::Plan& plan, const core::CancelFlag* can
 namespace {
 
 /// Where the rest of a cut list is: "every one is in the report" only when there is one.
-const char* rest_is(const std::vector<std::filesystem::path>& reports, const std::string& command) {
-  if (command == "verify") return reports.empty() ? "a --report lists every one" : "every one is in the report";
+const char* rest_is(const std::vector<std::filesystem::path>& reports, core::Command command) {
+  if (command == core::Command::Verify)
+    return reports.empty() ? "a --report lists every one" : "every one is in the report";
   return reports.empty() ? "--all lists every one" : "every one is in the report; --all lists them here";
 }
 
@@ -135,7 +136,7 @@ void print_problems(std::FILE* out, const core::RunReport& rep, const char* rest
     KMS_SAY(out, "    ... and %zu more (%s)\n", l.failures_more + l.failures.size() - shown, rest);
   }
   if (!l.problems.empty())
-    KMS_SAY(out, "  rejected%s:\n", rep.command == "verify" ? " (as the upgrade rejected them)" : "");
+    KMS_SAY(out, "  rejected%s:\n", rep.command == core::Command::Verify ? " (as the upgrade rejected them)" : "");
   for (const auto& line : l.problems) KMS_SAY(out, "    %s\n", line);
   if (l.problems_more) KMS_SAY(out, "    ... and %zu more (%s)\n", l.problems_more, rest);
 }
@@ -192,11 +193,12 @@ void print_recap(std::FILE* out, const core::RunReport& rep, const std::vector<s
   const core::Counts c = rep.store_side();
   const core::Counts& gone = rep.database_only;  // verify: the database's side, never mixed into the store's
   // A rehearsal, or an upgrade that did not commit, speaks of what would happen.
-  const bool rehearsal =
-      rep.command == "rehearse" || (rep.command == "upgrade" && rep.status != core::RunStatus::Succeeded);
+  const bool rehearsal = rep.command == core::Command::Rehearse ||
+                         (rep.command == core::Command::Upgrade && rep.status != core::RunStatus::Succeeded);
   KMS_SAY(out, "  files     %zu seen%s: %zu %s, %zu %s, %zu rejected, %zu skipped\n", c.files_seen,
-          rep.command == "verify" ? " in the store" : "", c.migrated, rehearsal ? "would migrate" : "migrated",
-          c.normalized, rehearsal ? "would be normalized" : "normalized", c.rejected, c.skipped);
+          rep.command == core::Command::Verify ? " in the store" : "", c.migrated,
+          rehearsal ? "would migrate" : "migrated", c.normalized, rehearsal ? "would be normalized" : "normalized",
+          c.rejected, c.skipped);
   if (gone.files_seen) {
     KMS_SAY(out, "  database  %zu more file(s) in the database that the store does not have (unexpected-in-target)\n",
             gone.files_seen);
@@ -209,7 +211,7 @@ void print_recap(std::FILE* out, const core::RunReport& rep, const std::vector<s
   KMS_SAY(out, "  verified  %zu passed, %zu failed%s\n", c.verified_passed, c.verified_failed,
           gone.files_seen ? " (of the store's files; the database's own above)" : "");
   const std::size_t accepted = rep.accepted_rejects();
-  if (rep.command == "rehearse") {
+  if (rep.command == core::Command::Rehearse) {
     if (accepted) {
       KMS_SAY(out, "  upgrade   would commit %zu records; %zu rejected file(s) accepted with --allow-rejected\n",
               c.migrated + c.normalized, accepted);
@@ -251,7 +253,7 @@ void print_run_summary(std::FILE* out, std::FILE* trouble, const core::RunResult
     if (trouble != out) flush_output(was);
   };
   if (rep.wrong_store && !quiet) {  // the one useful line, first, where it cannot scroll away unseen
-    KMS_SAY(trouble, "kms-migrate %s: %s\n", rep.command, *rep.wrong_store);
+    KMS_SAY(trouble, "kms-migrate %s: %s\n", core::command_name(rep.command), *rep.wrong_store);
     now_on(trouble);
   }
   if (!quiet) {
@@ -264,10 +266,10 @@ void print_run_summary(std::FILE* out, std::FILE* trouble, const core::RunResult
     }
     if (rep.content_digest) {
       KMS_SAY(out, "  digest    %s%s\n", *rep.content_digest,
-              rep.command != "rehearse" ? ""
-              : rep.store_failure       ? " (the store as it is now; the upgrade of it would fail)"
-              : rep.blocked             ? " (what upgrade --allow-rejected will record)"
-                                        : " (what the upgrade will record)");
+              rep.command != core::Command::Rehearse ? ""
+              : rep.store_failure                    ? " (the store as it is now; the upgrade of it would fail)"
+              : rep.blocked                          ? " (what upgrade --allow-rejected will record)"
+                                                     : " (what the upgrade will record)");
     }
     if (rep.store_digest) KMS_SAY(out, "  store     %s (store_digest: every file read)\n", *rep.store_digest);
     KMS_SAY(out, "  time      %.2f s\n", rep.elapsed_seconds);
@@ -289,7 +291,7 @@ void print_run_summary(std::FILE* out, std::FILE* trouble, const core::RunResult
   // A message that starts with the status word says it once ("cancelled at the prompt ...").
   const std::string status = core::status_name(rep.status);
   const bool says_it = rep.message.rfind(status + " ", 0) == 0;
-  KMS_SAY(trouble, "kms-migrate %s: %s%s%s%s\n", rep.command, says_it ? "" : status,
+  KMS_SAY(trouble, "kms-migrate %s: %s%s%s%s\n", core::command_name(rep.command), says_it ? "" : status,
           says_it || (rep.message.empty() && decision.empty()) ? "" : ": ", rep.message, decision);
 }
 

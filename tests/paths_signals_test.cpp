@@ -148,7 +148,7 @@ TEST_F(PathsAndSignals, PlantedLinksAreNeverFollowed) {
   {
     core::ReportSink sink(report);
     core::RunReport rep;
-    rep.command = "test";
+    rep.command = core::Command::Scan;
     sink.finish(rep);
   }
   EXPECT_EQ(read_file(victim), "precious");

@@ -30,7 +30,7 @@ FileSummary summary(std::string path, std::string mailbox_dn) {
 // database's own, and draws nothing of it as written either.
 TEST(Report, PageOneOfACancelledRunAndOfAnotherStoresVerify) {
   RunReport c;
-  c.command = "upgrade";
+  c.command = Command::Upgrade;
   c.status = RunStatus::Cancelled;
   c.message = "cancelled at the confirmation prompt (answered no); nothing was written at the target";
   c.totals.files_seen = c.totals.migrated = 5;
@@ -38,7 +38,7 @@ TEST(Report, PageOneOfACancelledRunAndOfAnotherStoresVerify) {
             "Cancelled at the confirmation prompt (answered no); nothing was written at the target");
   EXPECT_NE(html_counts(c).find(">not written: would migrate</text>"), std::string::npos) << html_counts(c);
   RunReport v;
-  v.command = "verify";
+  v.command = Command::Verify;
   v.status = RunStatus::Failed;
   v.wrong_store = "this database was made from 'a' ...";
   v.totals.files_seen = 12;
@@ -137,7 +137,7 @@ TEST(Report, SinkStreamsEveryFileAndKeepsShortListsForTheTerminal) {
   test::TempDir tmp;
   const auto path = tmp / "r.jsonl";
   RunReport r;
-  r.command = "rehearse";
+  r.command = Command::Rehearse;
   {
     ReportSink sink(path);
     for (int i = 0; i < 40; ++i) {

@@ -31,9 +31,9 @@ struct UpgradeOptions {
   /// the bounded window of the ordered pipeline keeps the writer (the run's one
   /// serial stage, on the caller's thread) fed; starving the workers with nice
   /// +19 made the upgrade crawl whenever anything else used the CPU
-  /// (docs/performance.md). Scan and verify leave it alone too.
-  /// caller's thread (docs/performance.md). Scan and verify leave it alone.
-  OrderedOptions workers{1, 8, 32, 0};
+  /// (docs/performance.md). Scan and verify leave it alone too. The other
+  /// fields keep OrderedOptions' defaults (jobs comes from --jobs).
+  OrderedOptions workers;
   DbTuning db;  ///< how the temporary database is written
   std::int64_t max_record_bytes = 1 << 20;
   std::string tool_version = "0";

@@ -214,7 +214,7 @@ void Pipeline::finish_database(Db& db) {
     const std::pair<const char*, std::string> meta[] = {
         {"schema_version", std::to_string(kSchemaVersion)},
         {"tool_version", opt_.tool_version},
-        {"command", rep_.command},
+        {"command", command_name(rep_.command)},
         {"started_at", rep_.started_at},
         {"finished_at", rep_.finished_at},
         {"source", fs::absolute(opt_.source).string()},

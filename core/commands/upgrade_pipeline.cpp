@@ -71,7 +71,7 @@ void Pipeline::locate() {
 
 void Pipeline::run() {
   const bool upgrade = opt_.mode == RunMode::Upgrade;
-  rep_.command = upgrade ? "upgrade" : "rehearse";
+  rep_.command = upgrade ? Command::Upgrade : Command::Rehearse;
   rep_.source = opt_.source.string();
   if (upgrade) rep_.target = opt_.target.string();
   if (!upgrade && opt_.keep_db) rep_.target = opt_.keep_db->string();

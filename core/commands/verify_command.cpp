@@ -73,7 +73,7 @@ class VerifyRun {
       : o_(o), cancel_(cancel), progress_(progress), sink_(sink), res_(res) {}
 
   void run() {
-    rep_.command = "verify";
+    rep_.command = Command::Verify;
     rep_.source = o_.source.string();
     rep_.target = o_.target.string();
     rep_.tool_version = o_.tool_version;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "command.h"
 #include "file_analysis.h"
 #include "manifest_check.h"
 #include "outcome.h"
@@ -46,7 +47,7 @@ struct TerminalLists {
 /// A run's outcome. The per-file records are not kept here: they stream to the
 /// report file as they become final (ReportSink), so memory does not grow with the store.
 struct RunReport {
-  std::string command;  ///< "upgrade", "rehearse", ...
+  Command command = Command::Upgrade;
   RunStatus status = RunStatus::Failed;
   std::string message;  ///< why it failed or was cancelled; "" on success
   Counts totals;        ///< of the files reported so far
@@ -88,9 +89,11 @@ struct RunReport {
   /// The rejected files a run accepts: with --allow-rejected, the rejects of an
   /// upgrade or rehearsal that was not otherwise refused.
   std::size_t accepted_rejects() const {
-    return allow_rejected && command != "verify" && !store_failure ? totals.rejected : 0;
+    return allow_rejected && command != Command::Verify && !store_failure ? totals.rejected : 0;
   }
-  std::string command_shown() const { return command_line.empty() ? "kms-migrate " + command : command_line; }
+  std::string command_shown() const {
+    return command_line.empty() ? std::string("kms-migrate ") + command_name(command) : command_line;
+  }
   /// The store's side of the counts: `totals` without the database's own
   /// entries (verify; for the other commands, `totals`).
   Counts store_side() const {

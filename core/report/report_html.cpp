@@ -157,23 +157,23 @@ void HtmlPage::write_list(const Out& out, bool& first, const ListSpec& spec, con
 // The appendices: the lists, one row a file, each table's head on every printed page.
 void HtmlPage::write_appendices(const RunReport& r, const Out& out) const {
   bool first = true;
-  if (r.command == "verify" || differences_.count) {
+  if (r.command == Command::Verify || differences_.count) {
     write_list(out, first,
                {"differences", "Appendix: differences between the database and the store", "", kIssueHead, kIssueWidths,
                 "None: every record read back is the record of its file."},
                differences_);
   }
-  if (r.command == "verify") out(table_differences_html(r));
+  if (r.command == Command::Verify) out(table_differences_html(r));
   const std::string rejected_reason = std::string(r.accepted_rejects() ? "Accepted with --allow-rejected: not "
                                                                          "migrated; w"
                                                                        : "W") +
                                       "hat each code means and what to do is on page one.";
-  write_list(
-      out, first,
-      {"rejected",
-       r.command == "verify" ? "Appendix: rejected files (as the upgrade rejected them)" : "Appendix: rejected files",
-       rejected_reason, kIssueHead, kIssueWidths, "None."},
-      rejected_);
+  write_list(out, first,
+             {"rejected",
+              r.command == Command::Verify ? "Appendix: rejected files (as the upgrade rejected them)"
+                                           : "Appendix: rejected files",
+              rejected_reason, kIssueHead, kIssueWidths, "None."},
+             rejected_);
   write_list(
       out, first,
       {"normalized", "Appendix: KB Q198709 normalizations",
@@ -200,9 +200,10 @@ void HtmlPage::write(const RunReport& r, const Out& out) const {
   out("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
       "'unsafe-inline'\">\n<title>" +
-      html_text("kms-migrate " + r.command + ": " + status_name(r.status)) + "</title>\n<style>" + kStyle +
-      "</style></head>\n<body>\n<header><h1>kms-migrate " + html_text(r.command) + ": sign-off report</h1>" +
-      "<p class=\"verdict " + tone + "\" id=\"verdict\">" + html_text(sentence) + "</p></header>\n");
+      html_text(std::string("kms-migrate ") + command_name(r.command) + ": " + status_name(r.status)) +
+      "</title>\n<style>" + kStyle + "</style></head>\n<body>\n<header><h1>kms-migrate " +
+      html_text(command_name(r.command)) + ": sign-off report</h1>" + "<p class=\"verdict " + tone +
+      "\" id=\"verdict\">" + html_text(sentence) + "</p></header>\n");
   // Page one: the sign-off.
   out(html_facts(r) + "\n" + html_counts(r) + "\n" + html_codes(files_by_code_, kPageOneCodes, "codes") + "\n" +
       html_next_steps(r) + "\n" + html_signature(r) + "\n");

@@ -15,7 +15,7 @@ std::string num(std::size_t n) { return grouped(n); }
 
 /// Whether the counts are of records written (a committed upgrade, or what a database holds).
 bool written(const RunReport& r) {
-  return r.command == "verify" || (r.command == "upgrade" && r.status == RunStatus::Succeeded);
+  return r.command == Command::Verify || (r.command == Command::Upgrade && r.status == RunStatus::Succeeded);
 }
 
 }  // namespace
@@ -27,7 +27,7 @@ std::pair<const char*, std::string> html_verdict(const RunReport& r) {
     const bool says_it = r.message.rfind("cancelled ", 0) == 0;
     return {"bad", says_it ? "C" + r.message.substr(1) : "Cancelled: " + r.message};
   }
-  if (r.command == "verify") {
+  if (r.command == Command::Verify) {
     if (r.status == RunStatus::Succeeded) {
       return {"ok", "The database matches the store: all " + num(c.verified_passed) + " migrated records verified."};
     }
@@ -37,7 +37,7 @@ std::pair<const char*, std::string> html_verdict(const RunReport& r) {
   const std::size_t accepted = r.accepted_rejects();
   const std::string decision =
       accepted ? "; " + num(accepted) + " rejected file(s) accepted with --allow-rejected (not migrated)" : "";
-  if (r.command == "rehearse") {
+  if (r.command == Command::Rehearse) {
     if (r.status == RunStatus::Succeeded) {
       return {accepted ? "warn" : "ok", "Rehearsal passed: the upgrade would commit " + num(records) +
                                             " records, verified" + decision + (accepted ? "." : "; not blocked.")};
@@ -68,7 +68,7 @@ std::string html_facts(const RunReport& r) {
   row("Target", r.target.value_or(""), "fact-target", true, true);
   row("Content digest", r.content_digest.value_or(""), "fact-digest", true, true);
   row("Store digest", r.store_digest.value_or(""), "fact-store-digest", true, true);
-  if (r.command != "verify") {
+  if (r.command != Command::Verify) {
     row("Rejected files",
         r.allow_rejected ? "accepted (--allow-rejected): " + num(r.accepted_rejects()) +
                                " file(s) not migrated (the bytes of those read kept in legacy_files)"
@@ -103,7 +103,7 @@ std::string html_facts(const RunReport& r) {
 std::string html_counts(const RunReport& r) {
   const Counts c = r.store_side();                 // verify: the database's own entries apart, never mixed in
   const bool done = written(r) && !r.wrong_store;  // another store's files were never written here
-  const bool not_written = r.command == "upgrade" && !done;
+  const bool not_written = r.command == Command::Upgrade && !done;
   struct Bar {
     const char* id;
     const char* name;
@@ -152,7 +152,7 @@ std::string html_counts(const RunReport& r) {
     table += "<p id=\"count-database-only\">Not counted above: " + num(r.database_only.files_seen) +
              " more file(s) in the database that the store does not have (listed in the appendix).</p>";
   }
-  const char* title = r.command == "verify" ? "The store's files by outcome" : "Files by outcome";
+  const char* title = r.command == Command::Verify ? "The store's files by outcome" : "Files by outcome";
   return "<section id=\"counts\"><h2>" + std::string(title) + "</h2>" + svg + table + "</section>";
 }
 
@@ -190,7 +190,7 @@ std::string html_next_steps(const RunReport& r) {
   const bool ok = r.status == RunStatus::Succeeded;
   if (r.status == RunStatus::Cancelled) {
     steps.push_back("Nothing was committed; an existing target is unchanged. Run the command again when ready.");
-  } else if (r.command == "rehearse") {
+  } else if (r.command == Command::Rehearse) {
     if (ok) {
       steps.push_back("Keep this report and its content digest: the upgrade of the same store records the same one.");
       steps.push_back("Stop the KM service, copy the final store, and run the upgrade with the same options.");
@@ -199,7 +199,7 @@ std::string html_next_steps(const RunReport& r) {
           "Fix each rejected file in a copy of the store (what to do: the table above), or decide with "
           "the approver to accept them and rehearse with --allow-rejected.");
     }
-  } else if (r.command == "upgrade") {
+  } else if (r.command == Command::Upgrade) {
     if (ok) {
       steps.push_back("Run kms-migrate verify with the same --source and --target, and keep its report with this one.");
     } else {
@@ -209,7 +209,7 @@ std::string html_next_steps(const RunReport& r) {
     steps.push_back(ok ? "Keep this report with the upgrade's: the database is what the store says."
                        : "Do not put the database in service: check --source and --target, then upgrade again.");
   }
-  if (c.normalized && r.command != "verify" && r.status != RunStatus::Cancelled) {
+  if (c.normalized && r.command != Command::Verify && r.status != RunStatus::Cancelled) {
     steps.push_back("For each of the " + num(c.normalized) +
                     " normalized mailbox(es) (appendix): recover the mailbox in the KM administrator program and "
                     "give the user the new token.");

@@ -54,7 +54,7 @@ nlohmann::ordered_json summary_json(const RunReport& r) {
   const Counts c = r.totals;
   nlohmann::ordered_json j;
   j["type"] = "summary";
-  j["command"] = r.command;
+  j["command"] = command_name(r.command);
   j["command_line"] = r.command_shown();
   j["status"] = status_name(r.status);
   j["files_seen"] = c.files_seen;
@@ -77,12 +77,12 @@ nlohmann::ordered_json summary_json(const RunReport& r) {
   j["max_record_size"] =
       r.max_record_size > 0 ? nlohmann::ordered_json(r.max_record_size) : nlohmann::ordered_json(nullptr);
   j["allow_rejected"] =
-      r.command == "verify" ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.allow_rejected);
+      r.command == Command::Verify ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.allow_rejected);
   j["rejected_accepted"] = r.accepted_rejects();
   j["blocked"] = r.blocked;
   j["store_failure"] = r.store_failure ? nlohmann::ordered_json(*r.store_failure) : nlohmann::ordered_json(nullptr);
   j["manifest"] = r.manifest ? manifest_json(*r.manifest) : nlohmann::ordered_json(nullptr);
-  if (r.command == "verify") {
+  if (r.command == Command::Verify) {
     j["wrong_store"] = r.wrong_store ? nlohmann::ordered_json(*r.wrong_store) : nlohmann::ordered_json(nullptr);
     j["database_only_files"] = r.database_only.files_seen;  // of files_seen: in the database, not in the store
     j["table_difference_count"] = r.table_difference_count;

@@ -74,7 +74,7 @@ void ReportSink::finish(const RunReport& r) {
   // A run that committed nothing and cannot put every report in place failed:
   // so say the reports that can be put in place (a committed upgrade stays succeeded).
   RunReport ending = r;
-  const bool committed = r.command == "upgrade" && r.status == RunStatus::Succeeded;
+  const bool committed = r.command == Command::Upgrade && r.status == RunStatus::Succeeded;
   for (const auto& file : files_) {
     const std::string why = file->obstacle();
     if (why.empty() || committed) continue;
