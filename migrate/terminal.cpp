@@ -72,27 +72,32 @@ void ProgressLine::clear() {
 
 int open_controlling_terminal() { return ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC); }
 
-bool ask_to_proceed(int tty, const core::Plan& plan, const core::CancelFlag* cancel) {
+core::Answer ask_to_proceed(int tty, const core::Plan& plan, const core::CancelFlag* cancel) {
   const auto& c = plan.counts;
   std::string question = KMS_SAY_TO_STRING(
-      "kms-migrate upgrade is ready to commit. It will write %zu client record(s) (%zu migrated, %zu normalized)\n"
+      "kms-migrate upgrade is ready to commit.\n"
+      "It will write %zu client record(s) (%zu migrated, %zu normalized)\n"
       "  from    %s\n"
       "  to      %s\n"
-      "  digest  %s (content_digest: the clients)\n"
-      "  store   %s (store_digest: every file read, rejects and skips included)\n",
+      "  digest  %s\n"
+      "          (content_digest: the clients)\n"
+      "  store   %s\n"
+      "          (store_digest: every file read, rejects and skips included)\n",
       c.migrated + c.normalized, c.migrated, c.normalized, plan.source, plan.target,
       plan.content_digest.empty() ? std::string("(none)") : plan.content_digest,
       plan.store_digest.empty() ? std::string("(none)") : plan.store_digest);
   if (!plan.replacing.empty()) {
     question += KMS_SAY_TO_STRING("and REPLACE (--force) what is at the target now:\n  %s\n", plan.replacing);
   }
-  question += KMS_SAY_TO_STRING(
-      "%zu file(s) rejected and %zu skipped will not be migrated. The bytes of each rejected file that\n"
-      "could be read are archived in legacy_files; links, unreadable and too-large files, and skipped\n"
-      "entries, are not.\n"
-      "Proceed? [y/N] ",
-      c.rejected, c.skipped);
-  if (!write_to_terminal(tty, question)) return false;
+  if (c.rejected + c.skipped > 0) {  // lines of under 80 columns
+    question += KMS_SAY_TO_STRING(
+        "%zu file(s) rejected and %zu skipped will not be migrated. The bytes of each\n"
+        "rejected file that could be read are archived in legacy_files; links,\n"
+        "unreadable and too-large files, and skipped entries, are not.\n",
+        c.rejected, c.skipped);
+  }
+  question += "Proceed? [y/N] ";
+  if (!write_to_terminal(tty, question)) return core::Answer::No;
   std::string answer;
   char ch;
   for (;;) {
@@ -101,7 +106,7 @@ bool ask_to_proceed(int tty, const core::Plan& plan, const core::CancelFlag* can
     // EINTR) is answered all the same.
     if (cancel && cancel->requested()) {
       (void)write_to_terminal(tty, "\n");  // what follows starts on a line of its own, not after "^C"
-      return false;
+      return core::Answer::No;
     }
     pollfd p{tty, POLLIN, 0};
     const int ready = ::poll(&p, 1, 200);
@@ -109,11 +114,15 @@ bool ask_to_proceed(int tty, const core::Plan& plan, const core::CancelFlag* can
     if (ready == 0) continue;
     const ssize_t n = ::read(tty, &ch, 1);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0 || ch == '\n') break;
+    if (n <= 0) {  // Ctrl-D, or the terminal gone: no answer, and no line end was typed
+      (void)write_to_terminal(tty, "\n");
+      return core::Answer::EndOfInput;
+    }
+    if (ch == '\n') break;
     answer.push_back(ch);
   }
   const std::string a = core::to_lower_ascii(core::trim(answer));
-  return a == "y" || a == "yes";
+  return a == "y" || a == "yes" ? core::Answer::Yes : core::Answer::No;
 }
 
 namespace {
@@ -161,30 +170,30 @@ void print_skipped(std::FILE* out, const core::RunReport& rep, const char* rest)
   if (l.skipped_more) KMS_SAY(out, "    ... and %zu more (%s)\n", l.skipped_more, rest);
 }
 
-/// "bad-value 20, missing-key 6": the rejected files per code, most first.
-std::string by_code(const std::map<std::string, std::size_t>& codes) {
+/// Columns of the terminal stdout is, 80 when it is not one.
+std::size_t stdout_width() {
+  winsize ws{};
+  if (::isatty(STDOUT_FILENO) && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  return 80;
+}
+
+/// "bad-value 20, missing-key 6": the rejected files per code, most first, in
+/// lines that fit `width` columns after the 12 of "  rejected  " (each line
+/// printed on its own: a line end inside a value would be shown escaped).
+std::vector<std::string> by_code(const std::map<std::string, std::size_t>& codes, std::size_t width) {
   std::vector<std::pair<std::size_t, std::string>> sorted;
   for (const auto& [code, n] : codes) sorted.emplace_back(n, code);
   std::stable_sort(sorted.begin(), sorted.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
-  std::string out;
-  std::size_t line = 12;  // "  rejected  " before the first
-  for (const auto& [n, code] : sorted) {
-    const std::string item = code + " " + std::to_string(n);
-    if (!out.empty()) {
-      out += ",";
-      ++line;
-      if (line + 1 + item.size() > 79) {  // the next line under the first item
-        out += "\n            ";
-        line = 12;
-      } else {
-        out += " ";
-        ++line;
-      }
-    }
-    out += item;
-    line += item.size();
+  constexpr std::size_t kIndent = 12;
+  const std::size_t room = width > kIndent + 20 ? width - kIndent - 1 : 20;  // the last column left free
+  std::vector<std::string> lines(1);
+  for (std::size_t k = 0; k < sorted.size(); ++k) {
+    const std::string item =
+        sorted[k].second + " " + std::to_string(sorted[k].first) + (k + 1 < sorted.size() ? "," : "");
+    if (!lines.back().empty() && lines.back().size() + 1 + item.size() > room) lines.emplace_back();
+    lines.back() += (lines.back().empty() ? "" : " ") + item;
   }
-  return out;
+  return lines;
 }
 
 /// The recap, the block just above the status line: the counts, the rejects by
@@ -203,7 +212,10 @@ void print_recap(std::FILE* out, const core::RunReport& rep, const std::vector<s
     KMS_SAY(out, "  database  %zu more file(s) in the database that the store does not have (unexpected-in-target)\n",
             gone.files_seen);
   }
-  if (!rep.lists.rejects_by_code.empty()) KMS_SAY(out, "  rejected  %s\n", by_code(rep.lists.rejects_by_code));
+  if (!rep.lists.rejects_by_code.empty()) {
+    const auto lines = by_code(rep.lists.rejects_by_code, stdout_width());
+    for (std::size_t k = 0; k < lines.size(); ++k) KMS_SAY(out, "  %-8s  %s\n", k ? "" : "rejected", lines[k]);
+  }
   if (rep.lists.with_warnings) {
     KMS_SAY(out, "  warnings  %zu migrated file(s) carry warnings (%s)\n", rep.lists.with_warnings,
             reports.empty() ? "a --report lists them" : "listed in the report");
@@ -266,10 +278,11 @@ void print_run_summary(std::FILE* out, std::FILE* trouble, const core::RunResult
     }
     if (rep.content_digest) {
       KMS_SAY(out, "  digest    %s%s\n", *rep.content_digest,
-              rep.command != core::Command::Rehearse ? ""
-              : rep.store_failure                    ? " (the store as it is now; the upgrade of it would fail)"
-              : rep.blocked                          ? " (what upgrade --allow-rejected will record)"
-                                                     : " (what the upgrade will record)");
+              rep.command == core::Command::Verify     ? " (content_digest: the database's clients, read back)"
+              : rep.command != core::Command::Rehearse ? ""
+              : rep.store_failure                      ? " (the store as it is now; the upgrade of it would fail)"
+              : rep.blocked                            ? " (what upgrade --allow-rejected will record)"
+                                                       : " (what the upgrade will record)");
     }
     if (rep.store_digest) KMS_SAY(out, "  store     %s (store_digest: every file read)\n", *rep.store_digest);
     KMS_SAY(out, "  time      %.2f s\n", rep.elapsed_seconds);

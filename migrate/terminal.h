@@ -36,7 +36,7 @@ int open_controlling_terminal();
 /// redirected stdin or stdout changes nothing); true only for y/yes. A cancel
 /// (Ctrl-C) is answered while it waits, even one that came before it began to
 /// read: false, and the cursor on a fresh line.
-bool ask_to_proceed(int tty, const core::Plan& plan, const core::CancelFlag* cancel);
+core::Answer ask_to_proceed(int tty, const core::Plan& plan, const core::CancelFlag* cancel);
 
 /// The --manifest check: its facts and verdict, then each difference (the first 25 unless `all`).
 void print_manifest(std::FILE* out, const core::ManifestResult& m, bool all);

@@ -368,15 +368,28 @@ TEST_F(Cli, OnATerminalOnlyYesProceeds) {
 TEST_F(Cli, ACancelAtThePromptSaysWhereHowAndWhatWasLeft) {
   const fs::path db = tmp / "kms55.db";
   write_file(db, "previous");
-  for (const std::string answer : {"n\n", "\x03"}) {
-    SCOPED_TRACE(answer == "n\n" ? "answered n" : "Ctrl-C");
+  for (const std::string answer : {"n\n", "\x03", "\x04"}) {
+    SCOPED_TRACE(answer == "n\n" ? "answered n" : answer == "\x03" ? "Ctrl-C" : "Ctrl-D");
     const auto [code, screen] =
         run_on_terminal({"upgrade", "--source", sample().string(), "--target", db.string(), "--force"}, answer);
     EXPECT_EQ(code, 130) << screen;
     EXPECT_EQ(read_file(db), "previous");
-    EXPECT_NE(screen.find("links, unreadable and too-large files, and skipped\r\nentries, are not"), std::string::npos)
+    EXPECT_NE(screen.find("archived in legacy_files; links,\r\nunreadable and too-large files, and skipped entries, "
+                          "are not.\r\n"),
+              std::string::npos)
         << screen;
-    const std::string how = answer == "n\n" ? "(answered no)" : "(SIGINT, Ctrl-C)";
+    // After the prompt, at most the echo of the answer before the line ends.
+    const auto asked = screen.find("Proceed? [y/N] ");
+    ASSERT_NE(asked, std::string::npos) << screen;
+    // Every line of the question fits 80 columns.
+    const auto from = screen.find("kms-migrate upgrade is ready to commit.");
+    ASSERT_NE(from, std::string::npos) << screen;
+    std::istringstream question(screen.substr(from, asked - from));
+    for (std::string line; std::getline(question, line);) EXPECT_LT(line.size(), 80u) << line;
+    EXPECT_LE(screen.find("\r\n", asked) - asked, std::string("Proceed? [y/N] ^C").size()) << screen;
+    const std::string how = answer == "n\n"    ? "(answered no)"
+                            : answer == "\x03" ? "(SIGINT, Ctrl-C)"
+                                               : "(end of input: no answer)";
     EXPECT_NE(screen.find("kms-migrate upgrade: cancelled at the confirmation prompt " + how +
                           "; nothing was written at the target (the existing file there is unchanged)"),
               std::string::npos)

@@ -139,6 +139,37 @@ std::string on_a_terminal_of(unsigned short columns, const std::vector<std::stri
   return screen;
 }
 
+// The rejects by code wrap to the terminal's width, each line printed as a
+// line (a line end inside one printed value came out as a literal "\x0a").
+TEST_F(Terminal, TheRejectsByCodeWrapToTheWidthAsLines) {
+  const fs::path c = tmp / "codes" / "Clients";
+  fs::create_directories(c);
+  write_file(c / "Mzzzzzzzzzzzz.ini", "[Client]\r\nMailboxDN=/o=X/cn=good\r\nState=1\r\n");
+  write_file(c / "M000000000001.ini", "[Client]\r\nMailboxDN=/o=X/cn=a\r\nState=9\r\n");
+  write_file(c / "M000000000002.ini", "[Other]\r\nX=1\r\n");
+  write_file(c / "M000000000003.ini", "");
+  write_file(c / "M000000000004.ini", "[Client]\r\nMailboxDN=/o=X/cn=d\r\nState=1\r\nthis is no key\r\n");
+  write_file(c / "M000000000005.ini", "[Client]\r\nState=1\r\n");
+  write_file(c / "M000000000006.ini", std::string("[Client]\r\nMailboxDN=/o=X/cn=f\0\r\nState=1\r\n", 38));
+  for (const unsigned short columns : {50, 80, 132}) {
+    const std::string screen = on_a_terminal_of(columns, {"rehearse", "--source", c.string()});
+    EXPECT_EQ(screen.find("\\x0a"), std::string::npos) << screen;
+    const auto at = screen.find("  rejected  ");
+    ASSERT_NE(at, std::string::npos) << screen;
+    std::istringstream lines(screen.substr(at));
+    std::size_t rows = 0, codes = 0;
+    for (std::string line; std::getline(lines, line) && (rows == 0 || line.rfind("            ", 0) == 0); ++rows) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      EXPECT_LT(line.size(), columns) << columns << " columns:\n" << screen;
+      codes += count_of(line, " 1");
+    }
+    EXPECT_EQ(codes, 6u) << columns << " columns:\n" << screen;
+    if (columns == 50) {
+      EXPECT_GE(rows, 3u) << screen;
+    }
+  }
+}
+
 // The progress line fits any width: each redraw is shorter than the terminal
 // is wide, so it never wraps and scrolls (it was padded to 79 under 20 columns).
 TEST_F(Terminal, TheProgressLineFitsATerminalOfAnyWidth) {

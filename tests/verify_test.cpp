@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "report_sink.h"
+#include "scan_command.h"
 #include "sqlite_handle.h"
 #include "test_util.h"
 #include "upgrade.h"
@@ -122,6 +123,31 @@ TEST_F(VerifyTest, AnotherStoreIsSaidInOneLineFirst) {
   EXPECT_NE(page.find("id=\"count-database-only\">Not counted above: 39 more file(s)"), std::string::npos);
   // The right store: no such line.
   EXPECT_EQ(verify().exit_code, ExitCode::Ok);
+}
+
+// The store's digest in verify is this store's, as scan gives it (the
+// database's own entries are not part of it), and the summary's counts are
+// the store's files: the database's own are counted apart, never twice.
+TEST_F(VerifyTest, TheStoreDigestAndTheCountsAreTheStoresAlone) {
+  fs::remove(clients() / "M0a9b8c7d6e5f.ini");
+  const auto r = verify();
+  EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
+  ScanOptions so;
+  so.source = store();
+  const auto scanned = run_scan(so, nullptr, nullptr);
+  ASSERT_TRUE(r.report.store_digest);
+  EXPECT_EQ(*r.report.store_digest, scanned.store_digest);
+  const auto summary = test::read_jsonl(tmp / "verify.jsonl").back();
+  EXPECT_EQ(summary["files_seen"], scanned.counts.files_seen) << summary.dump();
+  EXPECT_EQ(summary["database_only_files"], 1) << summary.dump();
+  EXPECT_EQ(summary["files_seen"].get<std::size_t>(),
+            summary["migrated"].get<std::size_t>() + summary["normalized"].get<std::size_t>() +
+                summary["rejected"].get<std::size_t>() + summary["skipped"].get<std::size_t>())
+      << summary.dump();
+  // The meta check compares the recorded counts with the store's own files.
+  for (const auto& d : r.report.table_differences) {
+    EXPECT_EQ(d.find("the store implies 39"), std::string::npos) << d;  // 38 files now, not 38 + the 1 gone
+  }
 }
 
 // The same folder, its store replaced by another since the upgrade: said in

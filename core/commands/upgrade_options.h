@@ -52,11 +52,14 @@ struct Plan {
   std::string replacing;
 };
 
+/// The operator's answer at the confirmation prompt.
+enum class Answer { Yes, No, EndOfInput };
+
 struct UpgradeHooks {
   const CancelFlag* cancel = nullptr;
   ProgressFn progress;
-  /// Asked once the plan is known (upgrade only); false cancels. Unset: proceed.
-  std::function<bool(const Plan&)> confirm;
+  /// Asked once the plan is known (upgrade only); anything but Yes cancels. Unset: proceed.
+  std::function<Answer(const Plan&)> confirm;
   /// Tests only: runs on the writing connection after the data is committed to
   /// the temporary file and before it is verified.
   std::function<void(Db&)> after_write;

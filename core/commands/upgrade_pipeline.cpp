@@ -197,11 +197,12 @@ void Pipeline::confirm() {
             rep_.store_digest.value_or(""),
             ""};
   if (opt_.force == Overwrite::Yes) plan.replacing = describe_existing_target(opt_.target, opt_.source).value_or("");
-  const bool yes = hooks_.confirm(plan);
+  const Answer answer = hooks_.confirm(plan);
   res_.prompt_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count();
-  if (!yes) {
+  if (answer != Answer::Yes) {
     const bool signalled = hooks_.cancel && hooks_.cancel->requested();
-    if (!signalled) moment_ += " (answered no)";  // a signal is named by the command (" (SIGINT)")
+    // A signal is named by the command (" (SIGINT, Ctrl-C)"); Ctrl-D answers nothing.
+    if (!signalled) moment_ += answer == Answer::EndOfInput ? " (end of input: no answer)" : " (answered no)";
     throw Stop(ExitCode::Cancelled, "cancelled");
   }
   moment_.clear();

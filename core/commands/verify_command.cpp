@@ -343,7 +343,7 @@ class VerifyRun {
   void judge_and_report() {
     each_judged([&](std::size_t, Judged& j) {
       throw_if_cancelled(cancel_);
-      add_to(store_, j.f);  // the store as derived, in the same pass
+      if (!j.gone) add_to(store_, j.f);  // the store as derived (its files only), in the same pass
       const Verification v = detail::judge(j);
       if (j.gone) count_file(rep_.database_only, j.f.outcome, effective_verification(j.f, v));
       if (!j.gone) ++(j.in_archive && !j.source_changed ? same_bytes_ : other_bytes_);
@@ -372,7 +372,7 @@ class VerifyRun {
     rep_.store_digest = store_.hex();
     sink_.fill(rep_);
     ExpectedMeta expected;
-    expected.counts = rep_.totals;
+    expected.counts = rep_.store_side();  // what the store implies: its own files
     expected.content_digest = *rep_.content_digest;
     expected.store_digest = *rep_.store_digest;
     expected.max_record_size = limit_;

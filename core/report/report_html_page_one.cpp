@@ -66,8 +66,11 @@ std::string html_facts(const RunReport& r) {
   row("Command", r.command_shown(), "fact-command", true, true);
   row("Source", r.source, "fact-source", true, true);
   row("Target", r.target.value_or(""), "fact-target", true, true);
-  row("Content digest", r.content_digest.value_or(""), "fact-digest", true, true);
-  row("Store digest", r.store_digest.value_or(""), "fact-store-digest", true, true);
+  const bool verify = r.command == Command::Verify;  // two sides: say whose digest is which
+  row(verify ? "Content digest (the database's clients)" : "Content digest", r.content_digest.value_or(""),
+      "fact-digest", true, true);
+  row(verify ? "Store digest (this store)" : "Store digest", r.store_digest.value_or(""), "fact-store-digest", true,
+      true);
   if (r.command != Command::Verify) {
     row("Rejected files",
         r.allow_rejected ? "accepted (--allow-rejected): " + num(r.accepted_rejects()) +

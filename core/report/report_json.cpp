@@ -51,7 +51,7 @@ nlohmann::ordered_json manifest_json(const ManifestResult& m) {
 }
 
 nlohmann::ordered_json summary_json(const RunReport& r) {
-  const Counts c = r.totals;
+  const Counts c = r.store_side();  // verify: the store's files; the database's own apart
   nlohmann::ordered_json j;
   j["type"] = "summary";
   j["command"] = command_name(r.command);
@@ -84,7 +84,7 @@ nlohmann::ordered_json summary_json(const RunReport& r) {
   j["manifest"] = r.manifest ? manifest_json(*r.manifest) : nlohmann::ordered_json(nullptr);
   if (r.command == Command::Verify) {
     j["wrong_store"] = r.wrong_store ? nlohmann::ordered_json(*r.wrong_store) : nlohmann::ordered_json(nullptr);
-    j["database_only_files"] = r.database_only.files_seen;  // of files_seen: in the database, not in the store
+    j["database_only_files"] = r.database_only.files_seen;  // in the database, not in the store: not in files_seen
     j["table_difference_count"] = r.table_difference_count;
     j["table_differences"] = r.table_differences;
   }
