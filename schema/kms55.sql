@@ -8,7 +8,7 @@
 -- 8% faster than 4 KiB at 100,000 records (docs/performance.md).
 PRAGMA page_size = 16384;
 PRAGMA application_id = 1263351093;
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 -- One row per migrated or normalized client record. mailbox_dn is unique
 -- (case-insensitive, ASCII): the unique index clients_mailbox_dn, in
@@ -79,7 +79,9 @@ CREATE TABLE migration_report (
   state         TEXT,
   legacy_state  INTEGER,
   issues        TEXT NOT NULL,
-  verification  TEXT CHECK (verification = 'passed' OR verification = 'failed' OR verification = 'not-applicable')
+  verification  TEXT CHECK (verification = 'passed' OR verification = 'failed' OR verification = 'not-applicable'),
+  display_name  TEXT,  -- shown forms, as mailbox_dn: what the reports show of the file
+  alias         TEXT
 ) STRICT;
 
 CREATE TABLE migration_meta (

@@ -161,6 +161,20 @@ TEST_F(Cli, AllowRejectedAndForceReplaceTheTargetOnlyWhenComplete) {
                       0),
             0u);
   EXPECT_NE(csv.find("Mbadcert00001.ini,mbadcert00001,"), std::string::npos);
+  // The display name and alias of every file that has them, the upgrade's CSV
+  // being read back from the database as the rehearsal's is.
+  for (const char* command : {"upgrade", "rehearse"}) {
+    const fs::path sample_csv = tmp / (std::string(command) + "-sample.csv");
+    std::vector<std::string> args = {command, "--source", sample().string(), "--report", sample_csv.string()};
+    if (std::string(command) == "upgrade") args.insert(args.end(), {"--target", (tmp / "s.db").string()});
+    const auto s = kms(args);
+    EXPECT_EQ(s.exit_code, 0) << s.out;
+    const std::string rows = read_file(sample_csv);
+    EXPECT_NE(rows.find("Mxclfr4zqvktn.ini,mxclfr4zqvktn,/o=Contoso/ou=Redmond/cn=Recipients/cn=JaneD,Jane Doe,JaneD,"),
+              std::string::npos)
+        << command << ":\n"
+        << rows;
+  }
 }
 
 // The signal tests (every cancelling signal, at start-up, while reading, while

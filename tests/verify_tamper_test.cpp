@@ -120,6 +120,9 @@ TEST_F(VerifyTamper, EveryOtherTableIsChecked) {
   expect_fails("UPDATE migration_report SET outcome = 'migrated', state = 'recovery' WHERE path = 'Mxclfr4zqvktn.ini'",
                "migration_report differs from what the file implies in: outcome, state");
   expect_fails("UPDATE migration_report SET issues = '[]' WHERE path = 'Mxclfr4zqvktn.ini'", "in: issues");
+  expect_fails("UPDATE migration_report SET display_name = 'Mallory' WHERE path = 'Mxclfr4zqvktn.ini'",
+               "in: display_name");
+  expect_fails("UPDATE migration_report SET alias = NULL WHERE path = 'Mxclfr4zqvktn.ini'", "in: alias");
   expect_fails("DELETE FROM migration_report WHERE path = 'M0a9b8c7d6e5f.ini'", "migration_report has no row");
   expect_fails("INSERT INTO migration_report (path, outcome, issues) VALUES ('Mghost0000001.ini', 'skipped', '[]')",
                "migration_report has a row for 'Mghost0000001.ini'");
@@ -255,8 +258,8 @@ TEST_F(VerifyTamper, AHugeValueIsRefusedWithoutBeingRead) {
   for (const std::string sql :
        {"UPDATE certificates SET der = zeroblob(40000000) WHERE rowid = (SELECT min(rowid) FROM certificates)",
         "UPDATE escrowed_keys SET key_blob = zeroblob(40000000) WHERE rowid = (SELECT min(rowid) FROM escrowed_keys)",
-        "UPDATE extra_attributes SET value = printf('%.*c', 40000000, 'x') WHERE rowid = (SELECT min(rowid) FROM "
-        "extra_attributes)",
+        ("UPDATE extra_attributes SET value = printf('%.*c', 40000000, 'x') WHERE rowid = (SELECT min(rowid) FROM "
+         "extra_attributes)"),
         "UPDATE migration_report SET issues = printf('%.*c', 40000000, 'x') WHERE rowid = 1",
         "UPDATE migration_meta SET value = printf('%.*c', 40000000, 'x') WHERE key = 'operator'"}) {
     // Tampered in a child of its own: the test's memory stays small, and the

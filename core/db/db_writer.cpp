@@ -25,8 +25,8 @@ struct DbWriter::Statements {
         file(db, "INSERT INTO legacy_files (path, record_id, size, sha256, raw, outcome)", 6, rows),
         report(db,
                "INSERT INTO migration_report (path, record_id, mailbox_dn, outcome, state, legacy_state, issues, "
-               "verification, sha256)",
-               9, rows),
+               "verification, sha256, display_name, alias)",
+               11, rows),
         report_update(db,
                       "UPDATE migration_report SET outcome = ?2, state = ?3, issues = ?4, verification = ?5 "
                       "WHERE path = ?1"),
@@ -131,7 +131,7 @@ void DbWriter::write_report_row(const FileSummary& f, std::optional<Verification
     r.text(verification_name(*v));
   else
     r.null();
-  r.text(non_empty(f.sha256)).end_row();
+  r.text(non_empty(f.sha256)).text(non_empty(f.display_name.text)).text(non_empty(f.alias.text)).end_row();
 }
 
 void DbWriter::flush() {

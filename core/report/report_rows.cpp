@@ -8,7 +8,7 @@ namespace {
 
 constexpr const char* kColumns =
     "SELECT r.path, r.record_id, r.mailbox_dn, r.sha256, r.outcome, r.legacy_state, r.state, r.issues, "
-    "r.verification FROM migration_report r";
+    "r.verification, r.display_name, r.alias FROM migration_report r";
 
 template <typename E>
 std::optional<E> named(const std::string& text, std::initializer_list<E> values, const char* (*name)(E)) {
@@ -32,6 +32,8 @@ FileSummary summary_of(const Stmt& q) {
                     state_name);
   }
   f.issues = issues_from_json(q.text(7));
+  f.display_name = MailboxField::of(q.text(9));  // written in their shown forms too
+  f.alias = MailboxField::of(q.text(10));
   return f;
 }
 

@@ -13,8 +13,8 @@ std::optional<std::string> non_empty(const std::string& s) {
 }
 
 constexpr const char* kReportColumns =
-    "SELECT path, record_id, mailbox_dn, sha256, outcome, state, legacy_state, issues, verification FROM "
-    "migration_report";
+    "SELECT path, record_id, mailbox_dn, sha256, outcome, state, legacy_state, issues, verification, display_name, "
+    "alias FROM migration_report";
 
 }  // namespace
 
@@ -114,6 +114,8 @@ std::vector<std::string> ReportRows::differences(const Stmt& row, const FileSumm
   }
   col(7, issues_json_text(expected.issues), false, "issues");
   col(8, expects_client(expected.outcome) ? "passed" : "not-applicable", false, "verification");
+  col(9, expected.display_name.text, expected.display_name.empty(), "display_name");
+  col(10, expected.alias.text, expected.alias.empty(), "alias");
   return diffs;
 }
 
