@@ -70,12 +70,22 @@ class HostileStore : public ::testing::Test {
 
   void SetUp() override {
     fs::create_directories(clients);
-    const std::string k1 = key_blob(1), k2 = key_blob(2), k3 = key_blob(3), k4 = key_blob(4), k5 = key_blob(5),
-                      k6 = key_blob(6), k7 = key_blob(7), k8 = key_blob(8), k9 = key_blob(9), kg = key_blob(10);
-    planted.keys = {k1, k2, k3, k4, k5, k6, k7, k8, k9, kg};
+    for (int i = 1; i <= 10; ++i) planted.keys.push_back(key_blob(i));
     planted.tokens = {"SECRET123456", "SECRET654321", "SECRETABCDEF", "TOKENGOOD001", "TOKENWRAP001", "TOKENWRAP002",
                       "TOKENWRAP003", "TOKENWRAP004", "TOKENMERG004", "TOKENMERG005", "TOKENBLOB001", "TOKENBLOB002",
                       "TOKENBLOB003", "TOKENCTRL001", "SECRETDN0006", "SECRETDN0007", "SECRETDN0008"};
+    plant_wrapped_values();
+    plant_lost_line_ends();
+    plant_control_characters_and_formulas();
+    put("Mgood00000001.ini",
+        active("/o=H/cn=Good", "TOKENGOOD001", "0D01", "0D02", "EscrowedKey=" + planted.keys[9] + "\r\n"));
+  }
+
+  /// The key blob of planted key `n` (1-based, as the files below are numbered).
+  const std::string& k(int n) const { return planted.keys[static_cast<std::size_t>(n - 1)]; }
+
+  void plant_wrapped_values() {
+    const std::string &k1 = k(1), &k2 = k(2), &k3 = k(3), &k4 = k(4);
     // Wrapped values: fold -w as an editor would (the first line holds "EscrowedKey=" too).
     put("Mwrapkey00001.ini",
         active("/o=H/cn=WrapKey1", "TOKENWRAP001", "0A01", "0A02", "") + folded("EscrowedKey=" + k1, 100));
@@ -93,6 +103,10 @@ class HostileStore : public ::testing::Test {
       text.replace(text.find(ecert), ecert.size(), ecert + "QUJDRA==\r\n");
       put("Mwrapcert0002.ini", text);
     }
+  }
+
+  void plant_lost_line_ends() {
+    const std::string &k5 = k(5), &k6 = k(6), &k7 = k(7), &k8 = k(8), &k9 = k(9);
     // Lost line ends: the secret sits inside another key's value.
     put("Mmerged000001.ini", "[Client]\r\nMailboxDN=/o=H/cn=Merged1\r\nState=1Token=SECRET123456\r\n");
     put("Mmerged000002.ini", "[Client]\r\nMailboxDN=/o=H/cn=Merged2\r\nState=4\r\nNumSCerts=0Token=SECRET654321\r\n");
@@ -111,6 +125,9 @@ class HostileStore : public ::testing::Test {
     put("Mblobname0001.ini", active("/o=H/cn=Blob1", "TOKENBLOB001", "0C01", "0C02", "EscrowedKey " + k7 + "\r\n"));
     put("Mblobname0002.ini", active("/o=H/cn=Blob2", "TOKENBLOB002", "0C03", "0C04", "EscrowedKey:" + k8 + "\r\n"));
     put("Mblobname0003.ini", client("/o=H/cn=Blob3", "1", "Token=TOKENBLOB003\r\nAlias=blob3\r\n" + k9 + "\r\n"));
+  }
+
+  void plant_control_characters_and_formulas() {
     // Control characters and C1 in names, values, sections, keys, file names.
     put("Mcontrol00001.ini", client("/o=H/cn=\x1b[2J\x1b]0;pwned\x07"
                                     "Evil\x08\x08\x08\r",
@@ -136,7 +153,6 @@ class HostileStore : public ::testing::Test {
     put("+1.txt", "x");
     put("-1.txt", "x");
     put("@x.txt", "x");
-    put("Mgood00000001.ini", active("/o=H/cn=Good", "TOKENGOOD001", "0D01", "0D02", "EscrowedKey=" + kg + "\r\n"));
   }
 
   /// Planted secrets found in `text`: whole tokens, and 12-character pieces of keys.

@@ -30,8 +30,8 @@ struct Case {
   std::string departure;  ///< "" when the tool must read what the API reads; else the issue code it gives instead
 };
 
-std::vector<Case> base_cases() {
-  const std::string long_a(70000, 'A'), long_b(100000, 'b');
+/// The syntax of lines, sections, keys and values.
+std::vector<Case> syntax_cases() {
   return {
       {"plain", "[Client]\nMailboxDN=/o=X/cn=A\nState=4\n", ""},
       {"blanks around key and value", "[Client]\n  State   =   4  \n\tAlias\t=\tx\t\n", ""},
@@ -57,6 +57,13 @@ std::vector<Case> base_cases() {
       {"section in any case", "[CLIENT]\nState=4\n", ""},
       {"blanks inside brackets", "[  Client  ]\nState=4\n", ""},
       {"text after the bracket", "[Client] ; old comment = x\nState=4\n", ""},
+  };
+}
+
+/// Values of every length and edge, encodings, and large files.
+std::vector<Case> value_cases() {
+  const std::string long_a(70000, 'A'), long_b(100000, 'b');
+  return {
       {"long section name", "[" + std::string(80, 'S') + "]\nK=v\n", ""},
       {"empty value", "[Client]\nAlias=\nState=1\n", ""},
       {"blank value", "[Client]\nAlias=   \nState=1\n", ""},
@@ -98,7 +105,12 @@ std::vector<Case> base_cases() {
        ""},
       {"a key named like an unterminated section", "[Client]\n[x=y\nState=1\n", ""},
       {"an unterminated section without =", "[Client]\n[Other\nState=1\n", "malformed-line"},
-      // Numbers, as GetPrivateProfileIntW reads them (the string reading agrees too).
+  };
+}
+
+/// Numbers, as GetPrivateProfileIntW reads them (the string reading agrees too).
+std::vector<Case> number_cases() {
+  return {
       {"hand-edited numbers",
        "[Client]\nState=+4\nNumSCerts=-0\nNumECerts=none\n[SCert1]\nRevoked=01\n[ECert1]\nRevoked=+0\n", ""},
       {"text after a number",
@@ -125,7 +137,12 @@ std::vector<Case> base_cases() {
       {"digits of other scripts", "\xef\xbb\xbf[Client]\nState=\xd9\xa4\nNumSCerts=\xef\xbc\x94\nNumECerts=\xc2\xb2\n",
        ""},
       {"numbers in any case of key", "[Client]\nstate=2\nNUMSCERTS=1\nnumecerts=1\n", ""},
-      // Documented departures: the tool's rule stands (docs/dialect.md).
+  };
+}
+
+/// Documented departures: the tool's rule stands (docs/dialect.md).
+std::vector<Case> departure_cases() {
+  return {
       {"a line without =", "[Client]\nState=4\nNumSCe\n", "malformed-line"},
       {"name:value without =", "[Client]\nState:4\n", "malformed-line"},
       {"a NUL byte", std::string("[Client]\nState=4\0x\n", 19), "binary-content"},
@@ -137,6 +154,12 @@ std::vector<Case> base_cases() {
       {"keys before any section", "Alias=early\n[Client]\nState=1\n", "key-outside-section"},
       {"a wrapped key", "[ECert1]\nEscrowedKey=QUJDREVGR0hJ\nSktMTU5PUA==\nRevoked=0\n", "wrapped-value"},
   };
+}
+
+std::vector<Case> base_cases() {
+  std::vector<Case> all = syntax_cases();
+  for (auto more : {value_cases(), number_cases(), departure_cases()}) all.insert(all.end(), more.begin(), more.end());
+  return all;
 }
 
 /// Every base case with LF, CR LF and CR line ends (UTF-16 and NUL cases as they are).
@@ -217,42 +240,31 @@ bool has_code(const core::Issues& issues, const std::string& code) {
   return std::any_of(issues.begin(), issues.end(), [&](const core::Issue& i) { return i.code == code; });
 }
 
-TEST(Oracle, TheToolReadsWhatTheProfileApiReads) {
-  const std::string exe = KMS_ORACLE_EXE;
-  if (exe.empty() || std::system("command -v wine > /dev/null 2>&1") != 0) {
-    GTEST_SKIP()
-        << "the oracle needs wine and x86_64-w64-mingw32-gcc (apt-get install wine wine64 gcc-mingw-w64-x86-64)";
-  }
-  const fs::path work = fs::path(KMS_ORACLE_WORK);
-  fs::create_directories(work / "corpus");
-  const std::vector<Case> cases = corpus();
-  ASSERT_GE(cases.size(), 150u);
-  std::vector<std::unique_ptr<ToolReading>> readings;
-  std::vector<std::string> args;  // per case: the file, then the names the tool read, asked of the API
-  for (std::size_t i = 0; i < cases.size(); ++i) {
-    const fs::path file = work / "corpus" / ("case" + std::to_string(i) + ".ini");
-    write_file(file, cases[i].bytes);
-    readings.push_back(tool_reading(cases[i].bytes));
-    std::string a = quoted_arg(windows_path(file));
-    for (const auto& s : readings.back()->profile.sections) {
-      a += " " + quoted_arg(s.name) + " ''";
-      for (const auto& e : s.entries) {
-        if (!e.key.empty()) a += " " + quoted_arg(s.name) + " " + quoted_arg(std::string(e.key));
-      }
-      // Every numeric key, present or not: the API's number and the tool's (read_profile_int).
-      for (const char* k : kNumericKeys) a += " " + quoted_arg(s.name) + " " + k;
+/// The oracle's arguments for one case: the file, then every name the tool
+/// read, and every numeric key, present or not (the API's number and the tool's).
+std::string api_question(const fs::path& file, const ToolReading& reading) {
+  std::string a = quoted_arg(windows_path(file));
+  for (const auto& s : reading.profile.sections) {
+    a += " " + quoted_arg(s.name) + " ''";
+    for (const auto& e : s.entries) {
+      if (!e.key.empty()) a += " " + quoted_arg(s.name) + " " + quoted_arg(std::string(e.key));
     }
-    args.push_back(a);
+    for (const char* k : kNumericKeys) a += " " + quoted_arg(s.name) + " " + k;
   }
-  // One Wine process per batch (a command line stays under Windows' 32 KiB).
-  std::vector<nlohmann::json> api;
+  return a;
+}
+
+/// Runs the oracle under Wine over every case's question, one Wine process
+/// per batch (a command line stays under Windows' 32 KiB); one JSON line a case.
+void ask_the_api(const std::string& exe, const fs::path& work, const std::vector<std::string>& args,
+                 std::vector<nlohmann::json>* api) {
   const std::string env =
       "WINEDEBUG=-all WINEPREFIX=" + quoted_arg((work / "wineprefix").string()) + " LC_ALL=C.UTF-8 ";
+  const fs::path errors = work / "wine-stderr.txt";
   for (std::size_t from = 0; from < args.size();) {
     std::string cmd = env + "wine " + quoted_arg(exe);
     std::size_t to = from;
     for (; to < args.size() && cmd.size() + args[to].size() < 24000; ++to) cmd += (to > from ? " -- " : " ") + args[to];
-    const fs::path errors = work / "wine-stderr.txt";
     cmd += " 2>" + quoted_arg(errors.string());
     // Wine itself (its loader, its server) fails now and then on a loaded
     // machine, before the oracle runs: its exit status is then Wine's, and
@@ -271,83 +283,119 @@ TEST(Oracle, TheToolReadsWhatTheProfileApiReads) {
     ASSERT_EQ(status, 0) << cmd.substr(0, 300) << "\nwine's stderr:\n" << read_file(errors).substr(0, 2000);
     std::size_t start = 0;
     for (std::size_t nl; (nl = out.find('\n', start)) != std::string::npos; start = nl + 1) {
-      api.push_back(nlohmann::json::parse(out.substr(start, nl - start)));
+      api->push_back(nlohmann::json::parse(out.substr(start, nl - start)));
     }
     from = to;
   }
+}
+
+/// Every value the tool read, asked of the API by its name; how many numbers were compared.
+int compare_asked(const ToolReading& tool, const nlohmann::json& a) {
+  int numbers = 0;
+  for (const auto& ask : a["asked"]) {
+    const std::string section_name = ask[0].get<std::string>();
+    const core::ProfileSection* s = tool.profile.find(section_name);
+    if (!s) {
+      ADD_FAILURE() << "the tool has no section [" << section_name << "]";
+      continue;
+    }
+    const std::string key = ask[1].get<std::string>();
+    EXPECT_EQ(tool_number(*s, key), ask[3].get<std::uint32_t>())
+        << "GetPrivateProfileIntW of [" << s->name << "] \"" << key << "\"";
+    ++numbers;
+    const core::ProfileEntry* e = s->find(key);
+    if (!e) {
+      EXPECT_TRUE(ask[2].is_null()) << "the API has [" << s->name << "] \"" << key << "\" = " << ask[2].dump()
+                                    << "; the tool has no such key";
+      continue;
+    }
+    if (ask[2].is_null()) {
+      ADD_FAILURE() << "the tool has [" << s->name << "] \"" << key << "\"; the API has not";
+      continue;
+    }
+    EXPECT_EQ(std::string(e->value), ask[2].get<std::string>()) << "[" << s->name << "] \"" << key << "\"";
+  }
+  return numbers;
+}
+
+/// Every section and key the API lists, in the tool (the API's list ends at an empty name).
+void compare_listed(const ToolReading& tool, const nlohmann::json& a) {
+  std::vector<std::string> api_sections;
+  for (const auto& s : a["sections"]) {
+    const std::string name = s["name"].get<std::string>();
+    if (std::none_of(api_sections.begin(), api_sections.end(),
+                     [&](const std::string& n) { return core::iequals(n, name); })) {
+      api_sections.push_back(name);
+    }
+    const core::ProfileSection* mine = tool.profile.find(name);
+    if (!mine) {
+      ADD_FAILURE() << "the API has section [" << name << "]; the tool has not";
+      continue;
+    }
+    for (const auto& kv : s["keys"]) {
+      const std::string key = kv[0].get<std::string>();
+      const core::ProfileEntry* e = mine->find(key);
+      if (!e) {
+        ADD_FAILURE() << "the API has [" << name << "] \"" << key << "\"; the tool has not";
+        continue;
+      }
+      if (!kv[1].is_null()) {
+        EXPECT_EQ(std::string(e->value), kv[1].get<std::string>());
+      }
+    }
+  }
+  std::vector<std::string> tool_sections;
+  for (const auto& s : tool.profile.sections) tool_sections.push_back(s.name);
+  EXPECT_EQ(tool_sections, api_sections);
+}
+
+/// A documented departure: the tool gives its rule's answer instead of the API's.
+void check_departure(const Case& c, const ToolReading& tool) {
+  if (c.departure == "section-name") {  // the name ends at the first ']' (Wine: the last)
+    ASSERT_FALSE(tool.profile.sections.empty());
+    EXPECT_EQ(tool.profile.sections[0].name, "Cli");
+  } else {
+    EXPECT_TRUE(has_code(tool.issues, c.departure)) << "the tool should report " << c.departure;
+  }
+}
+
+TEST(Oracle, TheToolReadsWhatTheProfileApiReads) {
+  const std::string exe = KMS_ORACLE_EXE;
+  if (exe.empty() || std::system("command -v wine > /dev/null 2>&1") != 0) {
+    GTEST_SKIP()
+        << "the oracle needs wine and x86_64-w64-mingw32-gcc (apt-get install wine wine64 gcc-mingw-w64-x86-64)";
+  }
+  const fs::path work = fs::path(KMS_ORACLE_WORK);
+  fs::create_directories(work / "corpus");
+  const std::vector<Case> cases = corpus();
+  ASSERT_GE(cases.size(), 150u);
+  std::vector<std::unique_ptr<ToolReading>> readings;
+  std::vector<std::string> args;  // per case: the file, then the names the tool read, asked of the API
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const fs::path file = work / "corpus" / ("case" + std::to_string(i) + ".ini");
+    write_file(file, cases[i].bytes);
+    readings.push_back(tool_reading(cases[i].bytes));
+    args.push_back(api_question(file, *readings.back()));
+  }
+  std::vector<nlohmann::json> api;
+  ask_the_api(exe, work, args, &api);
   ASSERT_EQ(api.size(), cases.size());
   ASSERT_EQ(api[0]["acp"], 1252) << "the Wine prefix must use code page 1252";
   int compared = 0, departures = 0, numbers = 0;
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const Case& c = cases[i];
     const ToolReading& tool = *readings[i];
-    const nlohmann::json& a = api[i];
     SCOPED_TRACE("case " + std::to_string(i) + ": " + c.name + "\nbytes: " + printable(c.bytes) +
-                 "\nAPI: " + a.dump().substr(0, 600));
+                 "\nAPI: " + api[i].dump().substr(0, 600));
     if (!c.departure.empty()) {
       ++departures;
-      if (c.departure == "section-name") {  // the name ends at the first ']' (Wine: the last)
-        ASSERT_FALSE(tool.profile.sections.empty());
-        EXPECT_EQ(tool.profile.sections[0].name, "Cli");
-      } else {
-        EXPECT_TRUE(has_code(tool.issues, c.departure)) << "the tool should report " << c.departure;
-      }
+      check_departure(c, tool);
       continue;
     }
     ++compared;
     EXPECT_FALSE(core::has_error(tool.issues)) << "the tool rejects what the API reads";
-    // Every value the tool read, asked of the API by its name.
-    for (const auto& ask : a["asked"]) {
-      const std::string section_name = ask[0].get<std::string>();
-      const core::ProfileSection* s = tool.profile.find(section_name);
-      if (!s) {
-        ADD_FAILURE() << "the tool has no section [" << section_name << "]";
-        continue;
-      }
-      const std::string key = ask[1].get<std::string>();
-      EXPECT_EQ(tool_number(*s, key), ask[3].get<std::uint32_t>())
-          << "GetPrivateProfileIntW of [" << s->name << "] \"" << key << "\"";
-      ++numbers;
-      const core::ProfileEntry* e = s->find(key);
-      if (!e) {
-        EXPECT_TRUE(ask[2].is_null()) << "the API has [" << s->name << "] \"" << key << "\" = " << ask[2].dump()
-                                      << "; the tool has no such key";
-        continue;
-      }
-      if (ask[2].is_null()) {
-        ADD_FAILURE() << "the tool has [" << s->name << "] \"" << key << "\"; the API has not";
-        continue;
-      }
-      EXPECT_EQ(std::string(e->value), ask[2].get<std::string>()) << "[" << s->name << "] \"" << key << "\"";
-    }
-    // Every section and key the API lists, in the tool (the API's list ends at an empty name).
-    std::vector<std::string> api_sections;
-    for (const auto& s : a["sections"]) {
-      const std::string name = s["name"].get<std::string>();
-      if (std::none_of(api_sections.begin(), api_sections.end(),
-                       [&](const std::string& n) { return core::iequals(n, name); })) {
-        api_sections.push_back(name);
-      }
-      const core::ProfileSection* mine = tool.profile.find(name);
-      if (!mine) {
-        ADD_FAILURE() << "the API has section [" << name << "]; the tool has not";
-        continue;
-      }
-      for (const auto& kv : s["keys"]) {
-        const std::string key = kv[0].get<std::string>();
-        const core::ProfileEntry* e = mine->find(key);
-        if (!e) {
-          ADD_FAILURE() << "the API has [" << name << "] \"" << key << "\"; the tool has not";
-          continue;
-        }
-        if (!kv[1].is_null()) {
-          EXPECT_EQ(std::string(e->value), kv[1].get<std::string>());
-        }
-      }
-    }
-    std::vector<std::string> tool_sections;
-    for (const auto& s : tool.profile.sections) tool_sections.push_back(s.name);
-    EXPECT_EQ(tool_sections, api_sections);
+    numbers += compare_asked(tool, api[i]);
+    compare_listed(tool, api[i]);
   }
   EXPECT_GE(compared, 120);
   EXPECT_GE(numbers, 600);

@@ -246,8 +246,8 @@ TEST(ProfileSecrets, Base64LinesAfterAKeyBlobAreSecretsJoinedOrNot) {
   const std::string piece(64, 'B');
   for (const std::string key :
        {"EscrowedKey:", "ESCROWEDKEY\t:", "EscrowedKey\x1a", "Revoked=0EscrowedKey=", "EscrowedKey=\"",
-        "\xc2\xa0"
-        "EscrowedKey=",
+        ("\xc2\xa0"
+         "EscrowedKey="),
         "Escrowed Key=CzBVep/E6Q4z"}) {
     for (const std::string tail : {"sNX6H0Rpjg==", "9jqet4yLYQ==\"", "9jqet4yLYQ==\\", "9jqet4yLYQ==\xc2\xa0"}) {
       const auto t = secrets_of("[ECert1]\n" + key + piece + "\n" + piece + "\n" + tail + "\nRevoked=0\n");

@@ -55,8 +55,8 @@ TEST(Report, PageOneOfACancelledRunAndOfAnotherStoresVerify) {
 TEST(Report, RecordLineIsTheJsonLibrarysOwn) {
   std::vector<FileSummary> cases;
   for (const std::string odd : {"plain", "quote\"d", "back\\slash", "tab\there", "new\nline", "del\x7f",
-                                "Ren\xC3\xA9"
-                                "e",
+                                ("Ren\xC3\xA9"
+                                 "e"),
                                 "bad \xC3\x28 utf8", "\xFF\xFE", ""}) {
     cases.push_back(summary("M" + odd + ".ini", "/o=Contoso/cn=" + odd));
   }

@@ -128,6 +128,11 @@ class SecretShapes : public ::testing::Test {
   }
 
   void plant_everywhere_and_search(bool named);
+  /// Plants the files of plant_everywhere_and_search; returns how many, and
+  /// the DNs of the store of aliases (each looked up by scan --mailbox).
+  std::size_t plant_everywhere(bool named, std::vector<std::string>& alias_dns);
+  /// Runs every command and format over the planted stores; what leaked.
+  std::vector<std::string> search_every_output(const std::vector<std::string>& alias_dns);
 
   /// Each secret's 8-character pieces (a whole one holds them all), once all are planted.
   std::unordered_map<std::uint64_t, std::size_t> index;
@@ -187,14 +192,21 @@ std::string db_text(const fs::path& db) {
 /// name (`named`) or without it (the file's own Token or key, which only the
 /// second line of defence knows); then runs every command and format.
 void SecretShapes::plant_everywhere_and_search(bool named) {
-  const fs::path security = tmp / "Security", clients = security / "Mgrent" / "Clients";
-  const fs::path aliases = tmp / "Aliases", alias_clients = aliases / "Mgrent" / "Clients";
+  std::vector<std::string> alias_dns;
+  const std::size_t n = plant_everywhere(named, alias_dns);
+  index_pieces();
+  EXPECT_EQ(search_every_output(alias_dns), std::vector<std::string>{}) << n << " files planted";
+  EXPECT_GT(n, 2500u);
+}
+
+std::size_t SecretShapes::plant_everywhere(bool named, std::vector<std::string>& alias_dns) {
+  const fs::path clients = tmp / "Security" / "Mgrent" / "Clients";
+  const fs::path alias_clients = tmp / "Aliases" / "Mgrent" / "Clients";
   fs::create_directories(clients);
   fs::create_directories(alias_clients);
   const auto all = keys();
   const auto seps = separators();
   std::size_t n = 0;
-  std::vector<std::string> alias_dns;
   for (std::size_t at = 0; at < all.size(); ++at) {
     const Key& key = all[at];
     for (std::size_t s = 0; s < seps.size(); ++s) {
@@ -215,7 +227,11 @@ void SecretShapes::plant_everywhere_and_search(bool named) {
       }
     }
   }
-  index_pieces();
+  return n;
+}
+
+std::vector<std::string> SecretShapes::search_every_output(const std::vector<std::string>& alias_dns) {
+  const fs::path security = tmp / "Security", aliases = tmp / "Aliases";
   std::vector<std::string> found;
   const auto run = [&](const std::vector<std::string>& args, int expected) {
     const ProcessResult r = kms(args);
@@ -253,8 +269,7 @@ void SecretShapes::plant_everywhere_and_search(bool named) {
     const auto l = leaks(d.string() + " migration_report and migration_meta", db_text(d));
     found.insert(found.end(), l.begin(), l.end());
   }
-  EXPECT_EQ(found, std::vector<std::string>{}) << n << " files planted";
-  EXPECT_GT(n, 2500u);
+  return found;
 }
 
 TEST_F(SecretShapes, NoTokenOrKeyOrPieceOfOneInAnyOutputWhateverPrecedesIt) { plant_everywhere_and_search(true); }

@@ -232,7 +232,8 @@ TEST_F(UpgradeTest, FileAddedOrRemovedDuringTheRunFailsIt) {
            {"added", [&] { test::write_file(clients / "Mnew000000001.ini", "[Client]\r\n"); }},
            {"removed", [&] { fs::remove(clients / "desktop.ini"); }},
            {"renamed", [&] { fs::rename(clients / "Mxclfr4zqvktn.ini", clients / "Mxclfr4zqvktm.ini"); }}}) {
-    const auto r = upgrade(sample(), target(), AllowRejected::No, [&](Db&) { change(); });
+    const std::function<void()>& act = change;  // a lambda may not capture a structured binding (C++17)
+    const auto r = upgrade(sample(), target(), AllowRejected::No, [&](Db&) { act(); });
     EXPECT_EQ(r.exit_code, ExitCode::DataProblem) << what;
     EXPECT_NE(r.report.message.find("source changed during the run"), std::string::npos)
         << what << ": " << r.report.message;

@@ -95,7 +95,7 @@ TEST(X509FastPath, AgreesWithOpenSslOnCertificatesAndEveryMutation) {
       }
     }
     for (std::size_t n = 0; n < der.size(); n += 7)
-      check(Bytes(der.begin(), der.begin() + n), "truncated to " + std::to_string(n));
+      check(Bytes(der.begin(), der.begin() + static_cast<std::ptrdiff_t>(n)), "truncated to " + std::to_string(n));
     for (int r = 0; r < 300; ++r) {
       Bytes m = der;
       for (int k = 0; k < 3; ++k) m[rng() % m.size()] = static_cast<std::uint8_t>(rng());

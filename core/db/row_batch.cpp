@@ -29,7 +29,8 @@ RowBatch::RowBatch(Db& db, const std::string& head, int columns, int rows)
 
 RowBatch::Value& RowBatch::next() {
   if (column_ == columns_) throw InternalError("a row with too many values");
-  return values_[static_cast<std::size_t>(rows_ * columns_ + column_++)];
+  return values_[static_cast<std::size_t>(rows_) * static_cast<std::size_t>(columns_) +
+                 static_cast<std::size_t>(column_++)];
 }
 
 RowBatch& RowBatch::text(std::string_view v) {
@@ -78,7 +79,8 @@ void RowBatch::flush() {
 
 void RowBatch::bind_row(Stmt& s, int row, int first_param) {
   for (int c = 0; c < columns_; ++c) {
-    const Value& v = values_[static_cast<std::size_t>(row * columns_ + c)];
+    const Value& v =
+        values_[static_cast<std::size_t>(row) * static_cast<std::size_t>(columns_) + static_cast<std::size_t>(c)];
     const int p = first_param + c;
     switch (v.kind) {
       case Kind::Null:
