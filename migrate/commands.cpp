@@ -225,9 +225,13 @@ int run_scan_command(const Options& o, RunContext& ctx) {
       core::write_scan_json(so, result, to_stdout);
     }
     say_own_text(stdout, "\n");
-    if (!result.message.empty()) KMS_SAY(stderr, "kms-migrate scan: %s\n", result.message);
+    if (!result.message.empty()) {
+      flush_output(stdout);
+      KMS_SAY(stderr, "kms-migrate scan: %s%s\n",
+              result.exit_code == core::ExitCode::Ok ? "" : "failed: ", result.message);
+    }
   } else {
-    print_scan(stdout, so, result, ScanView{o.quiet, o.summary, o.all});
+    print_scan(stdout, stderr, so, result, ScanView{o.quiet, o.summary, o.all});
   }
   return static_cast<int>(result.exit_code);
 }

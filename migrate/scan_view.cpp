@@ -144,12 +144,18 @@ void print_matches(std::FILE* out, const core::ScanOptions& o, const core::ScanR
 
 }  // namespace
 
-void print_scan(std::FILE* out, const core::ScanOptions& o, const core::ScanResult& r, const ScanView& view) {
+void print_scan(std::FILE* out, std::FILE* trouble, const core::ScanOptions& o, const core::ScanResult& r,
+                const ScanView& view) {
   if (!view.quiet) {
     if (!o.mailbox || view.summary) print_inventory(out, r, view.all);
     if (o.mailbox) print_matches(out, o, r);
   }
-  // The closing status line: always, and last.
+  // The closing status line: always, and last; a failure's on `trouble` (stderr), as every command's.
+  if (r.exit_code != core::ExitCode::Ok) {
+    flush_output(out);  // the results first, then the trouble, in that order on a terminal or in one log
+    KMS_SAY(trouble, "kms-migrate scan: failed: %s\n", r.message.empty() ? std::string("see above") : r.message);
+    return;
+  }
   if (!r.message.empty()) {
     KMS_SAY(out, "kms-migrate scan: %s\n", r.message);
     return;

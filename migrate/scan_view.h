@@ -16,6 +16,9 @@ struct ScanView {
 
 /// The inventory (without --mailbox, or with --summary), the mailbox's files,
 /// then the closing status line, last.
-void print_scan(std::FILE* out, const core::ScanOptions& options, const core::ScanResult& result, const ScanView& view);
+/// The inventory or the matches on `out`; the status line last, on `trouble`
+/// when the scan failed (exit 1: a store it cannot vouch for, no match).
+void print_scan(std::FILE* out, std::FILE* trouble, const core::ScanOptions& options, const core::ScanResult& result,
+                const ScanView& view);
 
 }  // namespace kms::cli

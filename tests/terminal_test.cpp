@@ -139,6 +139,31 @@ std::string on_a_terminal_of(unsigned short columns, const std::vector<std::stri
   return screen;
 }
 
+// A scan that fails (exit 1: a store of 8.3 names, an empty store, a mailbox
+// no file holds, with or without --json or --quiet) says so on stderr, its
+// status line last there; stdout keeps the results and no status line.
+TEST_F(Terminal, AFailedScansStatusLineIsOnStderr) {
+  const fs::path short_names = tmp / "short" / "Clients", empty = tmp / "empty" / "Clients";
+  fs::create_directories(short_names);
+  fs::create_directories(empty);
+  write_file(short_names / "M0Q0HN~1.INI", "[Client]\r\nMailboxDN=/o=X/cn=a\r\nState=1\r\n");
+  const std::vector<std::vector<std::string>> failing = {
+      {"scan", "--source", short_names.string()},
+      {"scan", "--source", short_names.string(), "--quiet"},
+      {"scan", "--source", empty.string()},
+      {"scan", "--source", sample().string(), "--mailbox", "nobody"},
+      {"scan", "--source", sample().string(), "--mailbox", "nobody", "--json"}};
+  for (const auto& args : failing) {
+    const std::string shown = ::testing::PrintToString(args);
+    EXPECT_EQ(kms(args).exit_code, 1) << shown;
+    const auto out = stdout_of(args), err = stderr_of(args);
+    EXPECT_EQ(out.out.find("kms-migrate scan:"), std::string::npos) << shown << "\n" << out.out;
+    EXPECT_EQ(last_line(err.out).rfind("kms-migrate scan: failed: ", 0), 0u) << shown << "\n" << err.out;
+  }
+  const auto ok = stderr_of({"scan", "--source", sample().string()});
+  EXPECT_EQ(ok.out, "") << "a scan that succeeds writes nothing to stderr";
+}
+
 // The rejects by code wrap to the terminal's width, each line printed as a
 // line (a line end inside one printed value came out as a literal "\x0a").
 TEST_F(Terminal, TheRejectsByCodeWrapToTheWidthAsLines) {
@@ -228,7 +253,7 @@ TEST_F(Terminal, ScanForAMailboxPrintsTheMatchAndTheInventoryOnlyWithSummary) {
   EXPECT_NE(both.out.find("legacy State:"), std::string::npos) << both.out;
   EXPECT_NE(both.out.find("file(s)"), std::string::npos) << both.out;
   EXPECT_EQ(r.exit_code, 1) << r.out;
-  EXPECT_EQ(last_line(r.out), "kms-migrate scan: no file holds the mailbox \"jane-d\"") << r.out;
+  EXPECT_EQ(last_line(r.out), "kms-migrate scan: failed: no file holds the mailbox \"jane-d\"") << r.out;
   EXPECT_EQ(kms({"scan", "--source", sample().string(), "--summary"}).exit_code, 2);
 }
 
