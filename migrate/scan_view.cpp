@@ -67,11 +67,7 @@ void print_list(std::FILE* out, const core::ScanResult& r, bool all, const char*
   if (!all && n > kListed) KMS_SAY(out, "    ... and %zu more (--all to list every one)\n", n - kListed);
 }
 
-std::string codes_of(const core::FileSummary& f) {
-  std::string codes;
-  for (const auto& i : f.issues) codes += (codes.empty() ? "" : ", ") + i.code;
-  return codes;
-}
+std::string codes_of(const core::FileSummary& f) { return core::distinct_codes_text(f.issues); }
 
 /// Why a skipped entry was not read ("not named M<12 letters or digits>.ini").
 std::string skip_reason(const core::FileSummary& f) {
@@ -108,7 +104,7 @@ void print_inventory(std::FILE* out, const core::ScanResult& r, bool all) {
       [](const F& f) { return f.outcome == core::RecordOutcome::Normalized; },
       [&](const F& f) { KMS_SAY(out, "    %-20s %s\n", f.path, dn(f)); });
   print_list(
-      out, r, all, "would migrate with warnings (their notes in the report)",
+      out, r, all, "would migrate with warnings (the codes here; a rehearsal's --report has each note)",
       [](const F& f) { return core::carries_warnings(f); },
       [&](const F& f) { KMS_SAY(out, "    %-20s %s  [%s]\n", f.path, dn(f), codes_of(f)); });
   print_list(

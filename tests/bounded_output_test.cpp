@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "file_analysis.h"
 #include "issue.h"
@@ -81,6 +82,29 @@ TEST(BoundedOutput, EveryOutputOfTheRunHoldsTheSameBoundedList) {
   EXPECT_EQ(nlohmann::json::parse(q.text(0)).size(), core::kListedIssues + 1);
   const auto v = run_process(KMS_MIGRATE_BIN, {"verify", "--source", clients.string(), "--target", db.string()});
   EXPECT_EQ(v.exit_code, 0) << v.out.substr(0, 3000);
+}
+
+// The terminal's lists say what the cap left out too, and scan names each
+// code of a file once (a hundred malformed-line made a line of 1,800 columns).
+TEST(BoundedOutput, TheTerminalCountsWhatTheCapLeftOutAndScanNamesEachCodeOnce) {
+  TempDir tmp;
+  const fs::path clients = tmp / "Clients";
+  fs::create_directories(clients);
+  write_file(clients / "Mgood00000001.ini", "[Client]\r\nMailboxDN=/o=X/cn=good\r\nState=1\r\n");
+  write_file(clients / "Mmany00000001.ini", many_bad_lines(500));
+  const auto all = run_process(KMS_MIGRATE_BIN, {"rehearse", "--source", clients.string(), "--all"});
+  EXPECT_NE(all.out.find("Mmany00000001.ini: issues-not-listed: "), std::string::npos) << all.out.substr(0, 3000);
+  const auto scan = run_process(KMS_MIGRATE_BIN, {"scan", "--source", clients.string()});
+  const auto at = scan.out.find("Mmany00000001.ini");
+  ASSERT_NE(at, std::string::npos) << scan.out;
+  const std::string line = scan.out.substr(at, scan.out.find('\n', at) - at);
+  EXPECT_EQ(line.find("malformed-line"), line.rfind("malformed-line")) << line;
+  const auto json = run_process(KMS_MIGRATE_BIN, {"scan", "--source", clients.string(), "--json"});
+  const auto doc = nlohmann::json::parse(json.out);
+  for (const auto& f : doc["records_with_issues"]) {
+    std::set<std::string> once;
+    for (const auto& c : f["codes"]) EXPECT_TRUE(once.insert(c.get<std::string>()).second) << f.dump();
+  }
 }
 
 }  // namespace

@@ -119,7 +119,7 @@ void add_normalizations(const FileSummary& f, const std::function<void(const Jso
 void add_with_issues(const FileSummary& f, const std::function<void(const Json&)>& element) {
   if (f.outcome == RecordOutcome::Skipped || f.issues.empty()) return;
   Json codes = Json::array();
-  for (const auto& i : f.issues) codes.push_back(i.code);
+  for (const auto& code : distinct_codes(f.issues)) codes.push_back(code);  // each once, as the CSV's
   element({{"path", f.path},
            {"mailbox_dn", f.mailbox_dn.empty() ? Json(nullptr) : Json(f.mailbox_dn.text)},
            {"outcome", outcome_name(f.outcome)},
