@@ -43,8 +43,11 @@ std::optional<ClientRecord> ClientReadBack::fetch(const std::string& record_id, 
   std::optional<ClientRecord> rec = scanner_ ? scanner_->take(record_id) : std::nullopt;
   from_scan = rec.has_value();
   if (!from_scan) {
-    all_from_scan_ = false;
     rec = reader_.read_client(record_id);
+    // A client elsewhere than where the scan stands: rows out of the written
+    // order. A client that is nowhere (a file the cross-file rules reject
+    // later, say) leaves the scan where it was: nothing to read again.
+    if (rec) all_from_scan_ = false;
   }
   return rec;
 }
