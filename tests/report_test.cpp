@@ -52,6 +52,31 @@ TEST(Report, PageOneOfACancelledRunAndOfAnotherStoresVerify) {
   EXPECT_EQ(counts.find(">migrated</text>"), std::string::npos) << counts;
 }
 
+// verify's verdict: amber when the store has rejected files the upgrade
+// accepted; in counts, not the wall of messages, when the two differ.
+TEST(Report, VerifysVerdictSaysTheAcceptedRejectsAndCountsTheDifferences) {
+  RunReport v;
+  v.command = Command::Verify;
+  v.status = RunStatus::Succeeded;
+  v.totals.files_seen = 12;
+  v.totals.migrated = v.totals.verified_passed = 10;
+  v.totals.rejected = 2;
+  const auto ok = html_verdict(v);
+  EXPECT_STREQ(ok.first, "warn");
+  EXPECT_NE(ok.second.find("2 rejected file(s) of the store were not migrated (accepted at the upgrade"),
+            std::string::npos)
+      << ok.second;
+  v.status = RunStatus::Failed;
+  v.totals.verified_passed = 9;
+  v.totals.verified_failed = 1;
+  v.table_difference_count = 3;
+  v.message = "verification failed: 1 file(s) differ; migration_meta migrated is 9; the store implies 10; ...";
+  const auto bad = html_verdict(v);
+  EXPECT_STREQ(bad.first, "bad");
+  EXPECT_EQ(bad.second,
+            "The database does not match the store: 1 file(s) differ; 3 difference(s) in its tables (each one below).");
+}
+
 TEST(Report, RecordLineIsTheJsonLibrarysOwn) {
   std::vector<FileSummary> cases;
   for (const std::string odd : {"plain", "quote\"d", "back\\slash", "tab\there", "new\nline", "del\x7f",

@@ -98,12 +98,19 @@ void HtmlPage::add(const FileSummary& f, std::optional<Verification> v) {
   if (!warnings.empty()) append(warnings_, file + cell(warnings, "mono") + "</tr>\n");
 }
 
-void HtmlPage::copy(const List& list, const Out& out) const {
+void HtmlPage::copy(const List& list, const Out& out, std::size_t rows) const {
   char buf[64 * 1024];
   const std::uint64_t size = list.rows->size();
-  for (std::uint64_t at = 0; at < size;) {
-    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(sizeof buf, size - at));
+  std::size_t copied = 0;
+  for (std::uint64_t at = 0; at < size && copied < rows;) {
+    auto n = static_cast<std::size_t>(std::min<std::uint64_t>(sizeof buf, size - at));
     if (!list.rows->read_at(at, buf, n)) throw InternalError("a temporary file of the HTML report is short");
+    for (std::size_t i = 0; i < n; ++i) {  // a row is one line: stop after the last one wanted
+      if (buf[i] == '\n' && ++copied == rows) {
+        n = i + 1;
+        break;
+      }
+    }
     out(std::string_view(buf, n));
     at += n;
   }
@@ -139,7 +146,7 @@ constexpr const char* kIssueWidths = "<col style=\"width:20%\"><col style=\"widt
 
 }  // namespace
 
-void HtmlPage::write_list(const Out& out, bool& first, const ListSpec& spec, const List& list) const {
+void HtmlPage::write_list(const Out& out, bool& first, const ListSpec& spec, const List& list, std::size_t cap) const {
   out(std::string("<section id=\"") + spec.id + "\"" + (first ? " class=\"appendix\"" : "") + "><h2>" + spec.title +
       " (<span id=\"" + spec.id + "-count\">" + grouped(list.count) + "</span>)</h2>");
   first = false;
@@ -150,18 +157,23 @@ void HtmlPage::write_list(const Out& out, bool& first, const ListSpec& spec, con
   }
   out(std::string("<table class=\"list\"><colgroup>") + spec.widths + "</colgroup><thead><tr>" + spec.head +
       "</tr></thead>\n");
-  copy(list, out);
+  copy(list, out, cap);
+  if (list.count > cap) {
+    out("<tr><td colspan=\"4\" id=\"" + std::string(spec.id) + "-more\">... and " + grouped(list.count - cap) +
+        " more: the JSON Lines and CSV reports list every one</td></tr>\n");
+  }
   out("</table></section>\n");
 }
 
 // The appendices: the lists, one row a file, each table's head on every printed page.
 void HtmlPage::write_appendices(const RunReport& r, const Out& out) const {
   bool first = true;
+  const std::size_t cap = r.wrong_store ? kWrongStoreRows : SIZE_MAX;
   if (r.command == Command::Verify || differences_.count) {
     write_list(out, first,
                {"differences", "Appendix: differences between the database and the store", "", kIssueHead, kIssueWidths,
                 "None: every record read back is the record of its file."},
-               differences_);
+               differences_, cap);
   }
   if (r.command == Command::Verify) out(table_differences_html(r));
   const std::string rejected_reason = std::string(r.accepted_rejects() ? "Accepted with --allow-rejected: not "
@@ -173,26 +185,26 @@ void HtmlPage::write_appendices(const RunReport& r, const Out& out) const {
               r.command == Command::Verify ? "Appendix: rejected files (as the upgrade rejected them)"
                                            : "Appendix: rejected files",
               rejected_reason, kIssueHead, kIssueWidths, "None."},
-             rejected_);
+             rejected_, cap);
   write_list(
       out, first,
       {"normalized", "Appendix: KB Q198709 normalizations",
        "Each file below was in State 4 (Recovery) without NumSCerts: the user never enrolled, and the record "
        "is now New. Recover each mailbox in the KM administrator program and give the user the new token.",
        "<th>file</th><th>mailbox</th><th>line</th>", "<col style=\"width:20%\"><col><col style=\"width:8%\">", "None."},
-      normalized_);
+      normalized_, cap);
   write_list(
       out, first,
       {"warnings", "Appendix: migrated files with warnings", "Migrated as read; what each code means is on page one.",
        "<th>file</th><th>mailbox</th><th>warnings</th>", "<col style=\"width:20%\"><col style=\"width:45%\"><col>",
        "None."},
-      warnings_);
+      warnings_, cap);
   if (r.manifest && r.manifest->differences()) out(manifest_html(*r.manifest));
   if (files_by_code_.size() > kPageOneCodes) out(html_codes(files_by_code_, 0, "all-codes") + "\n");
   write_list(out, first,
              {"skipped", "Appendix: skipped entries (not record files: never read)", "", "<th>entry</th><th>why</th>",
               "<col style=\"width:30%\"><col>", "None."},
-             skipped_);
+             skipped_, cap);
 }
 
 void HtmlPage::write(const RunReport& r, const Out& out) const {

@@ -38,7 +38,8 @@ class HtmlPage {
   };
   /// A file's rows into `list` (nothing for none).
   void append(List& list, const std::string& rows);
-  void copy(const List& list, const Out& out) const;
+  /// Its first `rows` rows (each one line) to `out`.
+  void copy(const List& list, const Out& out, std::size_t rows) const;
   /// How an appendix shows a list.
   struct ListSpec {
     const char* id;
@@ -48,7 +49,11 @@ class HtmlPage {
     const char* widths;  ///< its <col> elements
     const char* none;    ///< what an empty list says
   };
-  void write_list(const Out& out, bool& first, const ListSpec& spec, const List& list) const;
+  /// A list as an appendix: every row, or the first `cap` (then how many more).
+  void write_list(const Out& out, bool& first, const ListSpec& spec, const List& list, std::size_t cap) const;
+  /// Rows an appendix lists of a verify against another store: a sample (the
+  /// JSON Lines and CSV reports hold them all; 361 printed pages helped no one).
+  static constexpr std::size_t kWrongStoreRows = 100;
   void write_appendices(const RunReport& r, const Out& out) const;
 
   List differences_, rejected_, normalized_, warnings_, skipped_;

@@ -18,6 +18,27 @@ bool written(const RunReport& r) {
   return r.command == Command::Verify || (r.command == Command::Upgrade && r.status == RunStatus::Succeeded);
 }
 
+/// verify's verdict: amber when the store has rejected files the upgrade
+/// accepted, and in counts (the lists follow) when the two differ.
+std::pair<const char*, std::string> verify_verdict(const RunReport& r) {
+  const Counts c = r.store_side();
+  if (r.status == RunStatus::Succeeded) {
+    const std::string all =
+        "The database matches the store: all " + num(c.verified_passed) + " migrated records verified";
+    if (c.rejected == 0) return {"ok", all + "."};
+    return {"warn", all + "; " + num(c.rejected) +
+                        " rejected file(s) of the store were not migrated (accepted at the upgrade with "
+                        "--allow-rejected; their bytes are in legacy_files)."};
+  }
+  if (r.wrong_store) return {"bad", "The database does not match the store: " + *r.wrong_store};
+  std::string why = "The database does not match the store: " + num(c.verified_failed) + " file(s) differ";
+  if (r.database_only.files_seen) why += ", " + num(r.database_only.files_seen) + " file(s) are only in the database";
+  if (r.table_difference_count) {
+    why += "; " + num(static_cast<std::size_t>(r.table_difference_count)) + " difference(s) in its tables";
+  }
+  return {"bad", why + " (each one below)."};
+}
+
 }  // namespace
 
 std::pair<const char*, std::string> html_verdict(const RunReport& r) {
@@ -27,12 +48,7 @@ std::pair<const char*, std::string> html_verdict(const RunReport& r) {
     const bool says_it = r.message.rfind("cancelled ", 0) == 0;
     return {"bad", says_it ? "C" + r.message.substr(1) : "Cancelled: " + r.message};
   }
-  if (r.command == Command::Verify) {
-    if (r.status == RunStatus::Succeeded) {
-      return {"ok", "The database matches the store: all " + num(c.verified_passed) + " migrated records verified."};
-    }
-    return {"bad", "The database does not match the store: " + r.message};
-  }
+  if (r.command == Command::Verify) return verify_verdict(r);
   // The decision the sign-off owns: rejected files accepted are never plain green.
   const std::size_t accepted = r.accepted_rejects();
   const std::string decision =

@@ -97,8 +97,10 @@ const IssueCode kTable[] = {
      "check --source and --target; run the upgrade again if they are right"},
     {"unexpected-in-target", S::Error, Where::Run, false, false, "The database holds a record the store does not.",
      "check --source and --target; the database was made from another store or changed"},
-    {"source-changed", S::Error, Where::Run, false, false, "A file of the store changed while the run read it.",
-     "stop the KM service, copy the store again, and rerun"},
+    {"source-changed", S::Error, Where::Run, false, false,
+     "A file's bytes are not those read before: changed during the upgrade, or since it (verify).",
+     "upgrade: stop the KM service, copy the store again, and rerun; verify: find out who changed the store "
+     "since the upgrade before trusting either"},
 };
 
 }  // namespace
