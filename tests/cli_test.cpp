@@ -421,9 +421,26 @@ TEST_F(Cli, ASecondUpgradeSaysWhatIsThereAndForceNamesWhatItReplaces) {
   EXPECT_EQ(again.exit_code, 2) << again.out;
   for (const std::string& says : {std::string("exists: a kms-migrate database written at "),
                                   "from '" + sample().string() + "' (this --source), 35 migrated and 3 normalized",
-                                  std::string("there is nothing to do: check it with kms-migrate verify"),
-                                  std::string("run the upgrade again with --force")}) {
+                                  std::string("This store was upgraded already: nothing to do but check it with "
+                                              "kms-migrate verify"),
+                                  std::string("To upgrade it again over that database, add --force")}) {
     EXPECT_NE(again.out.find(says), std::string::npos) << says << "\n" << again.out;
+  }
+  // Another store's database, and a file that is not one: no "nothing to do", each its own advice.
+  const auto other = kms({"upgrade", "--source", cases().string(), "--target", db.string()});
+  EXPECT_EQ(other.exit_code, 2) << other.out;
+  EXPECT_NE(other.out.find("It was made from another store: choose another --target for this one, or add --force"),
+            std::string::npos)
+      << other.out;
+  write_file(tmp / "notdb.db", "hello\n");
+  const auto not_ours = kms({"upgrade", "--source", sample().string(), "--target", (tmp / "notdb.db").string()});
+  EXPECT_EQ(not_ours.exit_code, 2) << not_ours.out;
+  EXPECT_NE(not_ours.out.find("a file of 6 bytes that is not a kms-migrate database. Choose another --target, or add "
+                              "--force to replace that file"),
+            std::string::npos)
+      << not_ours.out;
+  for (const auto* out : {&other.out, &not_ours.out}) {
+    EXPECT_EQ(out->find("nothing to do"), std::string::npos) << *out;
   }
   const auto [code, screen] =
       run_on_terminal({"upgrade", "--source", sample().string(), "--target", db.string(), "--force"}, "n\n");

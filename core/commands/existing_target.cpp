@@ -32,34 +32,59 @@ bool same_folder(const fs::path& a, const fs::path& b) {
   return !ec1 && !ec2 && x == y;
 }
 
-}  // namespace
+/// What is at the target, and whose it is.
+struct Existing {
+  enum class Kind { NotRegular, NotOurs, FromThisSource, FromAnotherSource } kind;
+  std::string text;
+};
 
-std::optional<std::string> describe_existing_target(const fs::path& target, const fs::path& source) {
+std::optional<Existing> existing(const fs::path& target, const fs::path& source) {
   std::error_code ec;
   const auto st = fs::symlink_status(target, ec);
   if (ec || st.type() == fs::file_type::not_found) return std::nullopt;
-  if (st.type() != fs::file_type::regular) return std::string("not a regular file");
+  if (st.type() != fs::file_type::regular) return Existing{Existing::Kind::NotRegular, "not a regular file"};
   const auto meta = meta_of(target);
   const auto at = meta.find("finished_at");
   if (meta.empty() || at == meta.end() || meta.count("content_digest") == 0) {
-    return "a file of " + std::to_string(fs::file_size(target, ec)) + " bytes that is not a kms-migrate database";
+    return Existing{Existing::Kind::NotOurs, "a file of " + std::to_string(fs::file_size(target, ec)) +
+                                                 " bytes that is not a kms-migrate database"};
   }
   const std::string from = meta.count("source") ? meta.at("source") : std::string("?");
+  const bool this_source = same_folder(from, source);
   // Stored text, quoted in a message: the shown-field rule, as every field from a file.
-  return "a kms-migrate database written at " + at->second + " from '" + shown_field(from) + "'" +
-         (same_folder(from, source) ? " (this --source)" : "") + ", " +
-         (meta.count("migrated") && meta.count("normalized")
-              ? meta.at("migrated") + " migrated and " + meta.at("normalized") + " normalized records, "
-              : std::string()) +
-         "content digest " + shown_field(meta.at("content_digest"));
+  return Existing{this_source ? Existing::Kind::FromThisSource : Existing::Kind::FromAnotherSource,
+                  "a kms-migrate database written at " + at->second + " from '" + shown_field(from) + "'" +
+                      (this_source ? " (this --source)" : "") + ", " +
+                      (meta.count("migrated") && meta.count("normalized")
+                           ? meta.at("migrated") + " migrated and " + meta.at("normalized") + " normalized records, "
+                           : std::string()) +
+                      "content digest " + shown_field(meta.at("content_digest"))};
+}
+
+}  // namespace
+
+std::optional<std::string> describe_existing_target(const fs::path& target, const fs::path& source) {
+  const auto there = existing(target, source);
+  if (!there) return std::nullopt;
+  return there->text;
 }
 
 std::optional<std::string> second_upgrade_refusal(const fs::path& target, const fs::path& source) {
-  const auto there = describe_existing_target(target, source);
-  if (!there || *there == "not a regular file") return std::nullopt;  // check_target() says what it is
-  return "the target '" + target.string() + "' exists: " + *there +
-         ". If it is the upgrade of this store, there is nothing to do: check it with kms-migrate verify --source '" +
-         source.string() + "' --target '" + target.string() + "'. To replace it, run the upgrade again with --force";
+  const auto there = existing(target, source);
+  if (!there || there->kind == Existing::Kind::NotRegular) return std::nullopt;  // check_target() says what it is
+  const std::string head = "the target '" + target.string() + "' exists: " + there->text + ". ";
+  switch (there->kind) {
+    case Existing::Kind::FromThisSource:
+      return head + "This store was upgraded already: nothing to do but check it with kms-migrate verify --source '" +
+             source.string() + "' --target '" + target.string() +
+             "'. To upgrade it again over that database, add --force";
+    case Existing::Kind::FromAnotherSource:
+      return head +
+             "It was made from another store: choose another --target for this one, or add --force to "
+             "replace that database";
+    default:
+      return head + "Choose another --target, or add --force to replace that file (it is not kept)";
+  }
 }
 
 }  // namespace kms::core
