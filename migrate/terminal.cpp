@@ -53,8 +53,12 @@ void ProgressLine::update(const char* phase, std::size_t done, std::size_t total
     const double eta = static_cast<double>(total - done) / rate;
     line = KMS_SAY_TO_STRING("%-9s %zu/%zu files  %.0f/s  ETA %.0f s", phase_, done, total, rate, eta);
   }
-  // The last column would wrap on some terminals; a line one column wide still redraws in place.
-  const std::size_t width = std::max<std::size_t>(1, terminal_width() - 1);
+  // The last column would wrap on some terminals, and the terminal's own echo
+  // of Ctrl-C ("^C") lands after the line: three columns stay free, so that
+  // neither pushes it onto a second line the clearing \r cannot reach. A line
+  // one column wide still redraws in place.
+  const std::size_t columns = terminal_width();
+  const std::size_t width = columns > 4 ? columns - 3 : 1;
   if (line.size() > width) line.resize(width);
   line.resize(width, ' ');
   say_own_text(stderr, "\r" + line);
