@@ -91,7 +91,7 @@ TEST(Report, RecordLineIsTheJsonLibrarysOwn) {
   skipped.outcome = RecordOutcome::Skipped;
   skipped.legacy_state.reset();
   skipped.state.reset();
-  add_issue(skipped.issues, Severity::Info, "not-a-record", "not a client record file: \"x\"");
+  add_issue(skipped.issues, IssueId::NotARecord, "not a client record file: \"x\"");
   cases.push_back(skipped);
   FileSummary rejected = summary("Mbad.ini", "/o=x");
   rejected.outcome = RecordOutcome::Rejected;
@@ -117,7 +117,7 @@ TEST(Report, RecordLinesAreExactlyTheDocumentedOnes) {
   f.outcome = RecordOutcome::Normalized;
   f.legacy_state = 4;
   f.state = ClientState::New;
-  add_issue(f.issues, Severity::Warning, "recovery-never-enrolled",
+  add_issue(f.issues, IssueId::RecoveryNeverEnrolled,
             "State 4 (Recovery) with NumSCerts missing: never enrolled; set to New", 5);
   const std::string sha(64, 'a');
   EXPECT_EQ(jsonl_record(f, Verification::Passed),
@@ -132,7 +132,7 @@ TEST(Report, RecordLinesAreExactlyTheDocumentedOnes) {
                 "\n");
   f.display_name = MailboxField::of("Jane Doe");
   f.alias = MailboxField::of("JaneD");
-  add_issue(f.issues, Severity::Warning, "unknown-key", "unknown key \"Colour\" in [Client]", 9);
+  add_issue(f.issues, IssueId::UnknownKey, "unknown key \"Colour\" in [Client]", 9);
   EXPECT_EQ(csv_record(f, Verification::Passed),
             "Mxclfr4zqvktn.ini,mxclfr4zqvktn,/o=Contoso/ou=Redmond/cn=Recipients/cn=JaneD,Jane Doe,JaneD," + sha +
                 ",normalized,4,new,\"recovery-never-enrolled, unknown-key\",\"warning recovery-never-enrolled (line "
@@ -142,7 +142,7 @@ TEST(Report, RecordLinesAreExactlyTheDocumentedOnes) {
   FileSummary skipped;
   skipped.path = "desktop.ini";
   skipped.outcome = RecordOutcome::Skipped;
-  add_issue(skipped.issues, Severity::Info, "not-a-record", "not a client record file: \"x, y\"");
+  add_issue(skipped.issues, IssueId::NotARecord, "not a client record file: \"x, y\"");
   EXPECT_EQ(
       jsonl_record(skipped, std::nullopt),
       R"({"type":"record","path":"desktop.ini","record_id":null,"mailbox_dn":null,"sha256":null,)"

@@ -107,8 +107,8 @@ FileSummary full_summary() {
   f.path = "M0123456789ab.ini";
   f.record_id = "m0123456789ab";
   f.outcome = RecordOutcome::Normalized;
-  add_issue(f.issues, Severity::Warning, "recovery-never-enrolled", "a message with \xC3\xA9 and \n", 7);
-  add_issue(f.issues, Severity::Error, "duplicate-mailbox", "", 0);
+  add_issue(f.issues, IssueId::RecoveryNeverEnrolled, "a message with \xC3\xA9 and \n", 7);
+  add_issue(f.issues, IssueId::DuplicateMailbox, "", 0);
   f.size = 1234567890123;
   f.sha256 = std::string(64, 'f');
   f.stamp = FileStamp{-5, -1700000000123456789};

@@ -169,14 +169,14 @@ std::optional<FileSummary> Pipeline::verify_file(Db& ro, ClientReadBack& back, s
     std::optional<ClientRecord> rec;
     if (stored) rec = std::move(stored->record);
     if (judge_against_source(rec, f, read_source(*store_, f, pass_)) == Verification::Passed)
-      add_issue(f.issues, Severity::Error, "field-mismatch", "the record read back is not the record that was written");
+      add_issue(f.issues, IssueId::FieldMismatch, "the record read back is not the record that was written");
     verdict(Verification::Failed);
     return f;
   }
   if (t.has_record_id && back.exists(record_id)) {
     // Files that share a record id are all rejected, so no client may carry it.
     FileSummary f = report_row(ro, i);
-    add_issue(f.issues, Severity::Error, "unexpected-in-target",
+    add_issue(f.issues, IssueId::UnexpectedInTarget,
               "the database holds client " + record_id + " though this file is " + outcome_name(t.outcome));
     verdict(Verification::Failed);
     return f;
@@ -264,11 +264,10 @@ void Pipeline::report_files(Db& db) {
   reported_ = true;
 }
 
-void Pipeline::add_row_issue(Db& db, std::size_t i, const std::string& code, const std::string& message,
-                             Verification v) {
+void Pipeline::add_row_issue(Db& db, std::size_t i, IssueId code, const std::string& message, Verification v) {
   sqlite_checks_.reset();  // a writer waits for no reader: the run fails anyway
   FileSummary f = report_row(db, i);
-  add_issue(f.issues, Severity::Error, code, message);
+  add_issue(f.issues, code, message);
   DbWriter(db, DbWriter::Schema::Existing).update_report_row(f, v);
   FileTrack t = tracks_.get(i);
   t.verification = v;

@@ -314,7 +314,7 @@ void Pipeline::check_source_unchanged(Db* db) {
     } else if (t.has_stamp && !(t.stamp == *after)) {
       note("'" + name + "' changed (" + t.stamp.difference(*after) + ")");
       if (t.read && db) {
-        add_row_issue(*db, i, "source-changed",
+        add_row_issue(*db, i, IssueId::SourceChanged,
                       "the file changed while the upgrade ran (" + t.stamp.difference(*after) + ")",
                       Verification::Failed);
       }

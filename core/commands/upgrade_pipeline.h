@@ -1,6 +1,9 @@
 // Internal to upgrade*.cpp: the stages of `upgrade` and `rehearse`.
-//   upgrade.cpp         the run: target, lock, temporary file, order of stages, commit
-//   upgrade_passes.cpp  the passes over the store and the temporary database
+//   upgrade.cpp           run_upgrade(): one Pipeline run, its report sink
+//   upgrade_pipeline.cpp  the run: the store located, the order of stages, the
+//                         prompt, the refusal, the cancel message, the commit
+//   upgrade_passes.cpp    the passes over the store and the temporary database
+//   upgrade_destination.cpp  where the database is built: the target's folder or a scratch one
 #pragma once
 #include <chrono>
 #include <ctime>
@@ -29,7 +32,7 @@ class Pipeline {
   void run();
 
  private:
-  // upgrade.cpp
+  // upgrade_pipeline.cpp
   void locate();
   void write_and_check(Db& db, TemporaryDatabase& temp);
   void check_source_unchanged(Db* db);
@@ -53,8 +56,9 @@ class Pipeline {
   /// The file whose client `record_id` is, if any (for the verification's last check).
   std::optional<std::size_t> client_of(const std::string& record_id);
   /// A file's report row gets one more error (verification, source check), then `v`.
-  void add_row_issue(Db& db, std::size_t i, const std::string& code, const std::string& message, Verification v);
+  void add_row_issue(Db& db, std::size_t i, IssueId code, const std::string& message, Verification v);
 
+  // upgrade_pipeline.cpp, or here
   /// Reports a phase (total 0: a step without a count) and remembers how far the run got.
   void progress(const char* phase, std::size_t done, std::size_t total) {
     phase_ = phase;

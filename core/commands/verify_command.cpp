@@ -260,7 +260,7 @@ class VerifyRun {
     if (!stored.present) return;
     j.stored_digest = stored.digest ? *stored.digest : *s.digest;
     if (!stored.differences.empty()) {
-      add_issue(j.client_issues, Severity::Error, "field-mismatch", mismatch_message(stored.differences, s.file));
+      add_issue(j.client_issues, IssueId::FieldMismatch, mismatch_message(stored.differences, s.file));
     }
   }
 

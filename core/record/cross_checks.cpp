@@ -17,7 +17,7 @@ void reject(FileSummary& f) {
 constexpr std::size_t kNamedOthers = 3;
 
 template <typename KeyFn>
-void reject_groups(std::vector<FileSummary>& files, KeyFn key_of, const char* code, const char* what, bool use_line) {
+void reject_groups(std::vector<FileSummary>& files, KeyFn key_of, IssueId code, const char* what, bool use_line) {
   std::map<std::string, std::vector<std::size_t>> groups;
   for (std::size_t i = 0; i < files.size(); ++i) {
     const std::string key = key_of(files[i]);
@@ -40,8 +40,7 @@ void reject_groups(std::vector<FileSummary>& files, KeyFn key_of, const char* co
                   " files in all; each is listed in the report with this code)";
       }
       FileSummary& f = files[i];
-      add_issue(f.issues, Severity::Error, code, std::string(what) + " also in " + others,
-                use_line ? f.mailbox_line : 0);
+      add_issue(f.issues, code, std::string(what) + " also in " + others, use_line ? f.mailbox_line : 0);
       reject(f);
     }
   }
@@ -51,10 +50,11 @@ void reject_groups(std::vector<FileSummary>& files, KeyFn key_of, const char* co
 
 void apply_cross_file_rules(std::vector<FileSummary>& files) {
   reject_groups(
-      files, [](const FileSummary& f) { return f.record_id; }, "duplicate-record-id",
+      files, [](const FileSummary& f) { return f.record_id; }, IssueId::DuplicateRecordId,
       "the same record id (names differ only in case) is", false);
   reject_groups(
-      files, [](const FileSummary& f) { return f.mailbox_dn.key; }, "duplicate-mailbox", "the same MailboxDN is", true);
+      files, [](const FileSummary& f) { return f.mailbox_dn.key; }, IssueId::DuplicateMailbox, "the same MailboxDN is",
+      true);
 }
 
 void CrossFileCandidates::note(std::uint32_t file, std::uint64_t record_id_key, std::uint64_t mailbox_key) {

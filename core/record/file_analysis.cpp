@@ -17,14 +17,14 @@ AnalyzedFile analyze_record_bytes(const std::string& path, const std::string& re
   s.sha256 = sha256_hex(bytes);
   s.outcome = RecordOutcome::Rejected;
   if (bytes.empty()) {
-    add_issue(s.issues, Severity::Error, "empty-file", "the file is empty (0 bytes)");
+    add_issue(s.issues, IssueId::EmptyFile, "the file is empty (0 bytes)");
   } else {
     DecodedText text = decode_text(bytes, s.issues);
     if (text.ok) {
       const ParsedProfile profile = parse_profile(text.utf8(), s.issues);
       const SecretPieces pieces(profile.secrets);
       if (!profile.has_content) {
-        add_issue(s.issues, Severity::Error, "empty-file", "the file holds nothing but blank lines and comments");
+        add_issue(s.issues, IssueId::EmptyFile, "the file holds nothing but blank lines and comments");
       } else {
         RuleResult r = apply_record_rules(profile, record_id, now, s.issues);
         s.mailbox_dn = MailboxField::of(r.mailbox_dn, pieces);
@@ -81,12 +81,12 @@ AnalyzedFile analyze_entry(const StoreDir& clients, const StoreEntry& entry, std
   }
   if (entry.kind == EntryKind::NotRecord) {
     s.outcome = RecordOutcome::Skipped;
-    add_issue(s.issues, Severity::Info, "not-a-record", "not a client record file: " + entry.skip_reason);
+    add_issue(s.issues, IssueId::NotARecord, "not a client record file: " + entry.skip_reason);
     return a;
   }
   s.outcome = RecordOutcome::Rejected;
   if (entry.kind == EntryKind::RecordSymlink) {
-    add_issue(s.issues, Severity::Error, "symlink", "a symbolic link; never followed");
+    add_issue(s.issues, IssueId::Symlink, "a symbolic link; never followed");
     return a;
   }
   ReadResult rr = in_store(clients, entry.name,
@@ -102,7 +102,7 @@ AnalyzedFile analyze_entry(const StoreDir& clients, const StoreEntry& entry, std
       s.stamp = rr.stamp;
       s.size = rr.stamp.size;
       s.sha256 = rr.sha256;  // streamed: the file is never read whole
-      add_issue(s.issues, Severity::Error, "too-large",
+      add_issue(s.issues, IssueId::TooLarge,
                 std::to_string(rr.stamp.size) + " bytes is over the limit of " + std::to_string(max_record_bytes) +
                     " bytes (--max-record-size)");
       return a;
@@ -112,6 +112,12 @@ AnalyzedFile analyze_entry(const StoreDir& clients, const StoreEntry& entry, std
   AnalyzedFile done = analyze_record_bytes(entry.name, entry.record_id, std::move(rr.bytes), now);
   done.summary.stamp = rr.stamp;
   return done;
+}
+
+std::optional<Verification> effective_verification(const FileSummary& f, std::optional<Verification> v) {
+  if (v) return v;
+  if (f.outcome == RecordOutcome::Rejected || f.outcome == RecordOutcome::Skipped) return Verification::NotApplicable;
+  return std::nullopt;
 }
 
 }  // namespace kms::core

@@ -58,4 +58,7 @@ std::vector<std::string> file_secrets(const std::string& bytes);
 AnalyzedFile analyze_entry(const StoreDir& clients, const StoreEntry& entry, std::int64_t max_record_bytes,
                            std::time_t now, const CancelFlag* cancel = nullptr);
 
+/// The verification of a file that has none of its own: not-applicable for rejected and skipped files.
+std::optional<Verification> effective_verification(const FileSummary& f, std::optional<Verification> v);
+
 }  // namespace kms::core

@@ -2,6 +2,28 @@
 
 namespace kms::core {
 
+const char* outcome_name(RecordOutcome o) {
+  switch (o) {
+    case RecordOutcome::Migrated:
+      return "migrated";
+    case RecordOutcome::Normalized:
+      return "normalized";
+    case RecordOutcome::Rejected:
+      return "rejected";
+    case RecordOutcome::Skipped:
+      return "skipped";
+  }
+  return "rejected";
+}
+
+std::optional<RecordOutcome> outcome_from_name(std::string_view name) {
+  for (RecordOutcome o :
+       {RecordOutcome::Migrated, RecordOutcome::Normalized, RecordOutcome::Rejected, RecordOutcome::Skipped}) {
+    if (name == outcome_name(o)) return o;
+  }
+  return std::nullopt;
+}
+
 const char* verification_name(Verification v) {
   switch (v) {
     case Verification::Passed:
@@ -34,12 +56,6 @@ void count_file(Counts& c, RecordOutcome outcome, std::optional<Verification> v)
   }
   if (v == Verification::Passed) ++c.verified_passed;
   if (v == Verification::Failed) ++c.verified_failed;
-}
-
-std::optional<Verification> effective_verification(const FileSummary& f, std::optional<Verification> v) {
-  if (v) return v;
-  if (f.outcome == RecordOutcome::Rejected || f.outcome == RecordOutcome::Skipped) return Verification::NotApplicable;
-  return std::nullopt;
 }
 
 }  // namespace kms::core

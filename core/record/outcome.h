@@ -4,11 +4,18 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <vector>
 
-#include "file_analysis.h"
-
 namespace kms::core {
+
+/// What became of a file: migrated as read, normalized (KB Q198709),
+/// rejected (an error of its own or of the cross-file rules), or skipped (not
+/// a record file: never read).
+enum class RecordOutcome : std::uint8_t { Migrated, Normalized, Rejected, Skipped };
+const char* outcome_name(RecordOutcome o);
+/// The inverse of outcome_name; nullopt for any other text.
+std::optional<RecordOutcome> outcome_from_name(std::string_view name);
 
 enum class Verification : std::uint8_t { Passed, Failed, NotApplicable };
 const char* verification_name(Verification v);
@@ -24,7 +31,5 @@ bool expects_client(RecordOutcome o);
 /// Adds one file to the counts.
 void count_file(Counts& c, RecordOutcome outcome, std::optional<Verification> v);
 
-/// The verification of a file that has none of its own: not-applicable for rejected and skipped files.
-std::optional<Verification> effective_verification(const FileSummary& f, std::optional<Verification> v);
 
 }  // namespace kms::core

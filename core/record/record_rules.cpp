@@ -61,12 +61,8 @@ class RuleRun {
   RuleResult run(const std::string& record_id);
 
  private:
-  void error(const char* code, std::string msg, int line) {
-    add_issue(issues_, Severity::Error, code, std::move(msg), line);
-  }
-  void warn(const char* code, std::string msg, int line) {
-    add_issue(issues_, Severity::Warning, code, std::move(msg), line);
-  }
+  /// A finding of the rules; its severity is its code's (issue_codes.h).
+  void found(IssueId id, std::string msg, int line) { add_issue(issues_, id, std::move(msg), line); }
 
   /// A required key: its value, or nullptr with missing-key reported.
   const ProfileEntry* required(const ProfileSection& s, const char* key);
@@ -107,11 +103,11 @@ class RuleRun {
 const ProfileEntry* RuleRun::required(const ProfileSection& s, const char* key) {
   const ProfileEntry* e = s.find(key);
   if (e == nullptr) {
-    error("missing-key", section_ref(s.name) + " has no " + key, s.line);
+    found(IssueId::MissingKey, section_ref(s.name) + " has no " + key, s.line);
     return nullptr;
   }
   if (e->value.empty()) {
-    error("missing-key", std::string(key) + " in " + section_ref(s.name) + " is empty", e->line);
+    found(IssueId::MissingKey, std::string(key) + " in " + section_ref(s.name) + " is empty", e->line);
     return nullptr;
   }
   return e;
@@ -131,14 +127,14 @@ std::optional<std::int64_t> RuleRun::number(const ProfileEntry& e, const char* k
   const ProfileInt n = read_profile_int(e.value, e.quoted);
   const std::string where = std::string(key) + (iequals(section, "Client") ? "" : " in " + section_ref(section));
   if (!n.in_range() || n.written < lo || n.written > hi) {
-    error("bad-value", where + " is " + quoted(e.value, ValueShape::Decimal) + ", expected " + expected, e.line);
+    found(IssueId::BadValue, where + " is " + quoted(e.value, ValueShape::Decimal) + ", expected " + expected, e.line);
     return std::nullopt;
   }
   if (!n.plain) {
-    warn("number-read-leniently",
-         where + " is " + quoted(e.value, ValueShape::Decimal) + ": read as " + std::to_string(n.written) +
-             ", as the profile API reads a number (" + n.why + "); write it as plain digits",
-         e.line);
+    found(IssueId::NumberReadLeniently,
+          where + " is " + quoted(e.value, ValueShape::Decimal) + ": read as " + std::to_string(n.written) +
+              ", as the profile API reads a number (" + n.why + "); write it as plain digits",
+          e.line);
   }
   return n.written;
 }
@@ -148,10 +144,10 @@ std::optional<std::string> RuleRun::timestamp(const ProfileSection& s, const cha
   if (e == nullptr) return std::nullopt;
   auto iso = legacy_time_to_iso(e->value);
   if (!iso) {
-    warn("bad-timestamp",
-         std::string(key) + " is " + quoted(e->value, ValueShape::Timestamp) +
-             ", expected YYYYMMDDHHMMSSZ; stored as NULL, raw text kept",
-         e->line);
+    found(IssueId::BadTimestamp,
+          std::string(key) + " is " + quoted(e->value, ValueShape::Timestamp) +
+              ", expected YYYYMMDDHHMMSSZ; stored as NULL, raw text kept",
+          e->line);
     rec.extras.push_back(ExtraAttribute{s.name, std::string(e->key), std::string(e->value)});
   }
   return iso;
@@ -161,7 +157,8 @@ void RuleRun::unknown_keys(const ProfileSection& s, std::initializer_list<const 
   for (const auto& e : s.entries) {
     if (is_known(e.key, known)) continue;
     // The value is never quoted: an unknown key may hold anything, secrets included.
-    warn("unknown-key", "unknown key " + key_name(e.key) + " in " + section_ref(s.name) + ", kept verbatim", e.line);
+    found(IssueId::UnknownKey, "unknown key " + key_name(e.key) + " in " + section_ref(s.name) + ", kept verbatim",
+          e.line);
     rec.extras.push_back(ExtraAttribute{s.name, std::string(e.key), std::string(e.value)});
   }
 }
@@ -200,19 +197,20 @@ void RuleRun::check_counts(CertKind kind, std::optional<std::int64_t> declared, 
   if (!missing.empty()) msg += " " + missing + " missing";
   if (!missing.empty() && !extra.empty()) msg += " and";
   if (!extra.empty()) msg += " " + extra + " beyond the count";
-  error("count-mismatch", msg, header_line);
+  found(IssueId::CountMismatch, msg, header_line);
 }
 
 std::optional<X509Facts> RuleRun::read_body(const ProfileSection& s, const ProfileEntry* body, Certificate& cert) {
   if (!body) return std::nullopt;
   auto der = base64_decode(body->value);
   if (!der) {
-    error("bad-certificate", "Certificate in " + section_ref(s.name) + " is not valid base64", body->line);
+    found(IssueId::BadCertificate, "Certificate in " + section_ref(s.name) + " is not valid base64", body->line);
     return std::nullopt;
   }
   auto facts = read_x509(*der);
   if (!facts) {
-    error("bad-certificate", "Certificate in " + section_ref(s.name) + " is not a DER X.509 certificate", body->line);
+    found(IssueId::BadCertificate, "Certificate in " + section_ref(s.name) + " is not a DER X.509 certificate",
+          body->line);
     return std::nullopt;
   }
   cert.der = std::move(*der);
@@ -225,7 +223,7 @@ void RuleRun::read_revocation(const ProfileSection& s, Certificate& cert, Client
     // the tool does not guess what was meant (docs/dialect.md).
     const ProfileInt read = read_profile_int(r->value, r->quoted);
     if (!read.present || read.why.find("no number") != std::string::npos) {
-      error("bad-value",
+      found(IssueId::BadValue,
             "Revoked in " + section_ref(s.name) + " is " + quoted(r->value, ValueShape::Decimal) + ", expected 0 or 1",
             r->line);
     } else if (const auto v = number(*r, "Revoked", s.name, 0, 1, "0 or 1")) {
@@ -235,9 +233,9 @@ void RuleRun::read_revocation(const ProfileSection& s, Certificate& cert, Client
   cert.revoked_at = timestamp(s, "RevokedOn", rec);
   if (cert.revoked && !cert.revoked_at) {
     const ProfileEntry* on = s.find("RevokedOn");
-    warn("revoked-without-date",
-         section_ref(s.name) + " is revoked (Revoked=1) but RevokedOn is " + (on ? "not a valid time" : "missing"),
-         on ? on->line : s.line);
+    found(IssueId::RevokedWithoutDate,
+          section_ref(s.name) + " is revoked (Revoked=1) but RevokedOn is " + (on ? "not a valid time" : "missing"),
+          on ? on->line : s.line);
   }
 }
 
@@ -246,7 +244,7 @@ void RuleRun::read_escrowed_key(const CertSection& cs, ClientRecord& rec) {
   if (const ProfileEntry* key = required(s, "EscrowedKey")) {
     auto blob = base64_decode(key->value);
     if (!blob) {
-      error("bad-key-blob", "EscrowedKey in " + section_ref(s.name) + " is not valid base64", key->line);
+      found(IssueId::BadKeyBlob, "EscrowedKey in " + section_ref(s.name) + " is not valid base64", key->line);
     } else {
       rec.keys.push_back(EscrowedKey{cs.seq, std::move(*blob)});
     }
@@ -264,7 +262,7 @@ void RuleRun::read_certificate(const CertSection& cs, ClientRecord& rec) {
   if (serial && facts) {
     const auto norm = normalize_serial(serial->value);
     if (!norm || *norm != facts->serial) {
-      error("serial-mismatch",
+      found(IssueId::SerialMismatch,
             "Serial in " + section_ref(s.name) + " is " + quoted(serial->value, ValueShape::HexSerial) +
                 " but the certificate's serial is " + facts->serial,
             serial->line);
@@ -285,7 +283,7 @@ void RuleRun::read_certificate(const CertSection& cs, ClientRecord& rec) {
   cert.not_after = facts->not_after;
   cert.sha1_thumbprint = facts->sha1_thumbprint;
   if (cert.not_after < now_text()) {
-    add_issue(issues_, Severity::Info, "certificate-expired",
+    add_issue(issues_, IssueId::CertificateExpired,
               "the certificate in " + section_ref(s.name) + " expired on " + cert.not_after, body->line);
   }
   rec.certificates.push_back(std::move(cert));
@@ -302,11 +300,11 @@ std::size_t RuleRun::error_count() const {
 void RuleRun::check_token_length(const ProfileEntry& token) {
   const std::size_t chars = utf8_length(token.value);
   if (chars == kTokenChars) return;
-  warn("token-length",
-       "Token is " + std::to_string(chars) + " characters long, not " + std::to_string(kTokenChars) +
-           ": it may have been cut short or mistyped; the record is migrated with it as written (issue a new "
-           "token if the user cannot recover)",
-       token.line);
+  found(IssueId::TokenLength,
+        "Token is " + std::to_string(chars) + " characters long, not " + std::to_string(kTokenChars) +
+            ": it may have been cut short or mistyped; the record is migrated with it as written (issue a new "
+            "token if the user cannot recover)",
+        token.line);
 }
 
 RuleRun::ClientKeys RuleRun::read_client(const ProfileSection& client, ClientRecord& rec, RuleResult& result) {
@@ -367,7 +365,7 @@ void RuleRun::check_recovery_and_counts(const ProfileSection& client, const Clie
     result.normalized = true;
   } else if (k.state == 4 && !k.nums_entry && has_scert_section) {
     ambiguous = true;
-    error("ambiguous-recovery",
+    found(IssueId::AmbiguousRecovery,
           "State 4 (Recovery) with NumSCerts missing but [SCert<n>] sections present: the tool does not guess",
           k.state_line);
   }
@@ -380,7 +378,7 @@ RuleResult RuleRun::run(const std::string& record_id) {
   const std::size_t errors_before = error_count();
   const ProfileSection* client = p_.find("Client");
   if (client == nullptr) {
-    error("missing-section", "no [Client] section", 0);
+    found(IssueId::MissingSection, "no [Client] section", 0);
     return result;
   }
   ClientRecord rec;
@@ -400,7 +398,7 @@ RuleResult RuleRun::run(const std::string& record_id) {
   });
   for (const auto& cs : certs_) read_certificate(cs, rec);
   if (k.state == 2 && k.nums_ok && k.nume_ok && (k.nums.value_or(0) < 1 || k.nume.value_or(0) < 1)) {
-    error("inconsistent-state",
+    found(IssueId::InconsistentState,
           "State 2 (Active) needs at least one signing and one encryption certificate (NumSCerts=" +
               std::to_string(k.nums.value_or(0)) + ", NumECerts=" + std::to_string(k.nume.value_or(0)) + ")",
           k.state_line);
@@ -409,7 +407,7 @@ RuleResult RuleRun::run(const std::string& record_id) {
   if (error_count() == errors_before && k.state) {
     if (result.normalized) {
       // A rejected record is not normalized, so the rule is reported only for valid ones.
-      add_issue(issues_, Severity::Warning, "recovery-never-enrolled",
+      add_issue(issues_, IssueId::RecoveryNeverEnrolled,
                 std::string("State 4 (Recovery) with ") + (k.nums ? "NumSCerts=0" : "NumSCerts missing") +
                     ": never enrolled; set to New",
                 k.state_line);
@@ -422,28 +420,6 @@ RuleResult RuleRun::run(const std::string& record_id) {
 }
 
 }  // namespace
-
-const char* outcome_name(RecordOutcome o) {
-  switch (o) {
-    case RecordOutcome::Migrated:
-      return "migrated";
-    case RecordOutcome::Normalized:
-      return "normalized";
-    case RecordOutcome::Rejected:
-      return "rejected";
-    case RecordOutcome::Skipped:
-      return "skipped";
-  }
-  return "rejected";
-}
-
-std::optional<RecordOutcome> outcome_from_name(std::string_view name) {
-  for (RecordOutcome o :
-       {RecordOutcome::Migrated, RecordOutcome::Normalized, RecordOutcome::Rejected, RecordOutcome::Skipped}) {
-    if (name == outcome_name(o)) return o;
-  }
-  return std::nullopt;
-}
 
 RuleResult apply_record_rules(const ParsedProfile& profile, const std::string& record_id, std::time_t now,
                               Issues& issues) {

@@ -6,15 +6,11 @@
 #include <string>
 
 #include "issue.h"
+#include "outcome.h"
 #include "profile_parser.h"
 #include "record.h"
 
 namespace kms::core {
-
-enum class RecordOutcome : std::uint8_t { Migrated, Normalized, Rejected, Skipped };
-const char* outcome_name(RecordOutcome o);
-/// The inverse of outcome_name; nullopt for any other text.
-std::optional<RecordOutcome> outcome_from_name(std::string_view name);
 
 struct RuleResult {
   /// Set when the record has no error of its own (cross-file checks come later).

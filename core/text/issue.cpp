@@ -1,19 +1,14 @@
 #include "issue.h"
 
 #include <algorithm>
-#include <cassert>
 
 #include "issue_codes.h"
 
 namespace kms::core {
 
-void add_issue(Issues& issues, Severity s, std::string code, std::string message, int line) {
-#ifndef NDEBUG
-  const IssueCode* known = find_issue_code(code);
-  assert(known && "an issue code missing from issue_codes.cpp");
-  assert(known->severity == s && "an issue code reported with another severity than its table entry");
-#endif
-  issues.push_back(Issue{s, std::move(code), std::move(message), line});
+void add_issue(Issues& issues, IssueId id, std::string message, int line) {
+  const IssueCode& c = issue_code(id);
+  issues.push_back(Issue{c.severity, std::string(c.name), std::move(message), line});
 }
 
 std::vector<std::string> distinct_codes(const Issues& issues, std::optional<Severity> only,
@@ -41,7 +36,7 @@ void cap_issues(Issues& issues) {
   }
   const std::size_t more = issues.size() - kListedIssues;
   issues.resize(kListedIssues);
-  add_issue(issues, Severity::Info, "issues-not-listed",
+  add_issue(issues, IssueId::IssuesNotListed,
             std::to_string(more) + " more issue(s) of this file not listed (" + std::to_string(errors) + " error(s), " +
                 std::to_string(warnings) + " warning(s), " + std::to_string(more - errors - warnings) +
                 " note(s)): every output lists the first " + std::to_string(kListedIssues));

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "issue_codes.h"
 #include "severity.h"
 
 namespace kms::core {
@@ -20,9 +21,9 @@ struct Issue {
 
 using Issues = std::vector<Issue>;
 
-/// Adds an issue. `code` is a name of the table (issue_codes.h), with its
-/// severity: checked in debug builds (the sanitizer build runs every test so).
-void add_issue(Issues& issues, Severity s, std::string code, std::string message, int line = 0);
+/// Adds an issue of code `id`, with the severity of its row of the table
+/// (issue_codes.h): a code is named by IssueId, never spelt.
+void add_issue(Issues& issues, IssueId id, std::string message, int line = 0);
 
 bool has_error(const Issues& issues);
 

@@ -2,12 +2,58 @@
 // docs/database.md): the rules add issues by these names, and the tests hold
 // the table to the code, the docs and the fixtures.
 #pragma once
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
 #include "severity.h"
 
 namespace kms::core {
+
+/// Every code, named in the code: a misspelt code is a build error, and a
+/// code carries its severity and what to do (its row of the table).
+enum class IssueId : std::uint8_t {
+  Unreadable,
+  Symlink,
+  EmptyFile,
+  TooLarge,
+  BadEncoding,
+  BinaryContent,
+  MalformedLine,
+  WrappedValue,
+  Truncated,
+  MissingSection,
+  MissingKey,
+  BadValue,
+  CountMismatch,
+  BadCertificate,
+  SerialMismatch,
+  BadKeyBlob,
+  InconsistentState,
+  AmbiguousRecovery,
+  DuplicateMailbox,
+  DuplicateRecordId,
+  DuplicateKey,
+  DuplicateSection,
+  KeyOutsideSection,
+  UnknownKey,
+  BadTimestamp,
+  RevokedWithoutDate,
+  UnassignedCp1252Byte,
+  RecoveryNeverEnrolled,
+  NumberReadLeniently,
+  TokenLength,
+  CommentBadEncoding,
+  DecodedAsUtf8,
+  CertificateExpired,
+  IssuesNotListed,
+  NotARecord,
+  FieldMismatch,
+  MissingInTarget,
+  UnexpectedInTarget,
+  SourceChanged,
+  Count  ///< not a code: how many there are
+};
 
 /// Where a code is found.
 enum class IssueScope {
@@ -17,6 +63,7 @@ enum class IssueScope {
 };
 
 struct IssueCode {
+  IssueId id;
   std::string_view name;
   Severity severity;
   IssueScope scope;
@@ -34,6 +81,9 @@ struct IssueCode {
 
 /// The table, in the order of docs/legacy-store.md.
 const std::vector<IssueCode>& issue_codes();
+
+/// The entry of `id` (the table is in the order of IssueId: a test holds it so).
+const IssueCode& issue_code(IssueId id);
 
 /// The entry of `name`; nullptr when there is none.
 const IssueCode* find_issue_code(std::string_view name);

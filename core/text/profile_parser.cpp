@@ -185,7 +185,7 @@ void end_wrapped_value(ParseState& st) {
     const std::string lines = st.wrap_first == st.wrap_last
                                   ? "line " + std::to_string(st.wrap_first)
                                   : "lines " + std::to_string(st.wrap_first) + "-" + std::to_string(st.wrap_last);
-    add_issue(*st.issues, Severity::Error, "wrapped-value",
+    add_issue(*st.issues, IssueId::WrappedValue,
               "the " + std::string(st.base64_key) + " value of line " + std::to_string(st.base64_line) +
                   " continues on " + lines +
                   " (base64 wrapped onto more than one line): the profile API reads only the first line, so the "
@@ -330,7 +330,7 @@ ProfileSection* find_section(ParsedProfile& p, std::string_view name) {
 void start_section(ParseState& st, std::string_view name) {
   st.seen_section = true;
   if (ProfileSection* first = find_section(*st.out, name)) {
-    add_issue(*st.issues, Severity::Warning, "duplicate-section",
+    add_issue(*st.issues, IssueId::DuplicateSection,
               "section " + section_ref(name) + " repeats the one at line " + std::to_string(first->line) +
                   "; its keys are ignored, as the profile API ignores them",
               st.line_no);
@@ -368,7 +368,7 @@ LineKind pre_classify(ParseState& st, std::string_view line) {
       note_key_line(st, t);
       return LineKind::Other;
     }
-    add_issue(*st.issues, Severity::Error, "malformed-line", "section header without a closing ']'", st.line_no);
+    add_issue(*st.issues, IssueId::MalformedLine, "section header without a closing ']'", st.line_no);
     return LineKind::Malformed;
   }
   start_section(st, trim(t.substr(1, close - 1)));
@@ -412,7 +412,7 @@ int on_key(void* user, const char* /*section*/, const char* /*name*/, const char
   const std::string_view raw = st.raw_line;
   const auto eq = raw.find('=');
   if (eq == std::string_view::npos) {
-    add_issue(*st.issues, Severity::Error, "malformed-line",
+    add_issue(*st.issues, IssueId::MalformedLine,
               "line is not a section header, a Key=Value pair or a comment (cut short?)", st.line_no);
     return 1;
   }
@@ -421,14 +421,14 @@ int on_key(void* user, const char* /*section*/, const char* /*name*/, const char
   const std::string_view unquoted = trim(raw.substr(eq + 1));
   const std::string_view value = strip_matching_quotes(unquoted);
   if (!st.seen_section) {
-    add_issue(*st.issues, Severity::Warning, "key-outside-section",
+    add_issue(*st.issues, IssueId::KeyOutsideSection,
               "key " + key_name(key) + " comes before any section header; ignored", st.line_no);
     return 1;
   }
   if (st.current == ParseState::kNone) return 1;  // inside a repeated section: ignored (warned at its header)
   ProfileSection& section = st.out->sections[st.current];
   if (const ProfileEntry* first = section.find(key)) {
-    add_issue(*st.issues, Severity::Warning, "duplicate-key",
+    add_issue(*st.issues, IssueId::DuplicateKey,
               "key " + key_name(key) + " repeats in " + section_ref(section.name) + "; the first, at line " +
                   std::to_string(first->line) + ", is used",
               st.line_no);
@@ -450,7 +450,7 @@ void check_last_line_ended(std::string_view text, int last_line, Issues& issues)
   // a preallocated file leaves.
   const bool damaged = last.find('\0') != std::string_view::npos || last.find("\xEF\xBF\xBD") != std::string_view::npos;
   if (last.empty() || (last.front() == ';' && !damaged)) return;
-  add_issue(issues, Severity::Error, "truncated",
+  add_issue(issues, IssueId::Truncated,
             "the file ends inside line " + std::to_string(last_line) +
                 ", which has no line end: it looks cut short, for example by an interrupted copy; compare it with "
                 "the server's copy",

@@ -55,7 +55,7 @@ std::string decode_cp1252(std::string_view bytes, Issues& issues) {
           char hex[8];
           std::snprintf(hex, sizeof hex, "%02X", b);
           add_issue(
-              issues, Severity::Warning, "unassigned-cp1252-byte",
+              issues, IssueId::UnassignedCp1252Byte,
               std::string("byte 0x") + hex + " is unassigned in Windows-1252; kept as U+00" + hex + " as Windows does",
               line);
           last_warned_line = line;
@@ -149,7 +149,7 @@ bool only_in_comments(std::string_view text, const std::vector<std::size_t>& bad
     const auto [line, number] = line_at(text, at);
     if (!is_comment_line(line)) return false;
     if (number == warned) continue;
-    add_issue(issues, Severity::Warning, "comment-bad-encoding",
+    add_issue(issues, IssueId::CommentBadEncoding,
               std::string(what) + " inside a comment; the API never reads comments, the bytes are kept as they are",
               number);
     warned = number;
@@ -253,7 +253,7 @@ void decode_without_bom(std::string_view bytes, DecodedText& out, Issues& issues
   } else if (is_valid_utf8(bytes, &multibyte) && multibyte) {
     out.encoding = SourceEncoding::Utf8;
     out.as_given = bytes;
-    add_issue(issues, Severity::Info, "decoded-as-utf8",
+    add_issue(issues, IssueId::DecodedAsUtf8,
               "no byte order mark; the bytes are valid UTF-8 with non-ASCII characters, read as UTF-8");
   } else if (utf8_outside_comments(bytes)) {
     // A byte that is not UTF-8 in a comment does not make the keys cp1252.
@@ -263,7 +263,7 @@ void decode_without_bom(std::string_view bytes, DecodedText& out, Issues& issues
     out.decoded = repair_utf8(bytes, bad);
     out.converted = true;
     only_in_comments(out.decoded, bad, "a byte that is not UTF-8", issues);
-    add_issue(issues, Severity::Info, "decoded-as-utf8",
+    add_issue(issues, IssueId::DecodedAsUtf8,
               "no byte order mark; the lines other than comments are valid UTF-8 with non-ASCII characters, read as "
               "UTF-8");
   } else {
@@ -286,8 +286,7 @@ DecodedText decode_text(std::string_view bytes, Issues& issues) {
       out.decoded = repair_utf8(body, bad);
       out.converted = true;
       if (!only_in_comments(out.decoded, bad, "a byte that is not UTF-8", issues)) {
-        add_issue(issues, Severity::Error, "bad-encoding",
-                  "the file starts with a UTF-8 byte order mark but is not valid UTF-8",
+        add_issue(issues, IssueId::BadEncoding, "the file starts with a UTF-8 byte order mark but is not valid UTF-8",
                   line_at(out.decoded, bad.front()).second);
         return out;
       }
@@ -296,13 +295,13 @@ DecodedText decode_text(std::string_view bytes, Issues& issues) {
     out.encoding = SourceEncoding::Utf16Le;
     std::vector<std::size_t> bad;
     if (!decode_utf16le(bytes.substr(2), out.decoded, bad)) {
-      add_issue(issues, Severity::Error, "bad-encoding",
+      add_issue(issues, IssueId::BadEncoding,
                 "the file starts with a UTF-16LE byte order mark but has an odd number of bytes");
       return out;
     }
     out.converted = true;
     if (!only_in_comments(out.decoded, bad, "an unpaired UTF-16 surrogate", issues)) {
-      add_issue(issues, Severity::Error, "bad-encoding",
+      add_issue(issues, IssueId::BadEncoding,
                 "the file starts with a UTF-16LE byte order mark but holds an unpaired surrogate",
                 line_at(out.decoded, bad.front()).second);
       return out;
@@ -311,8 +310,7 @@ DecodedText decode_text(std::string_view bytes, Issues& issues) {
     decode_without_bom(bytes, out, issues);
   }
   if (const auto at = nuls(out.utf8()); !at.empty() && !only_in_comments(out.utf8(), at, "a NUL character", issues)) {
-    add_issue(issues, Severity::Error, "binary-content", "the text holds a NUL character",
-              line_at(out.utf8(), at.front()).second);
+    add_issue(issues, IssueId::BinaryContent, "the text holds a NUL character", line_at(out.utf8(), at.front()).second);
     return out;
   }
   out.ok = true;

@@ -67,36 +67,35 @@ Verification judge(Judged& j) {
   FileSummary& f = j.f;
   if (j.gone) return Verification::Failed;
   Issues found;
-  const auto error = [&](const char* code, std::string msg) {
-    add_issue(found, Severity::Error, code, std::move(msg));
-  };
+  const auto error = [&](IssueId id, std::string msg) { add_issue(found, id, std::move(msg)); };
   if (!j.in_archive) {
-    error("missing-in-target", "this file is not in the database (added to the store after the upgrade?)");
+    error(IssueId::MissingInTarget, "this file is not in the database (added to the store after the upgrade?)");
   } else if (j.source_changed) {
-    error("source-changed", "the file's bytes differ from those archived at upgrade time");
+    error(IssueId::SourceChanged, "the file's bytes differ from those archived at upgrade time");
   } else {
     if (j.archived_outcome != outcome_name(f.outcome)) {
-      error("field-mismatch",
+      error(IssueId::FieldMismatch,
             "legacy_files says '" + j.archived_outcome + "'; the file as read now is " + outcome_name(f.outcome));
     }
     if (!j.archive_diffs.empty())
-      error("field-mismatch", "legacy_files differs from the file in: " + joined(j.archive_diffs));
+      error(IssueId::FieldMismatch, "legacy_files differs from the file in: " + joined(j.archive_diffs));
   }
   if (expects_client(f.outcome)) {
     if (!j.client_present) {
       if (j.in_archive && !j.source_changed)
-        error("missing-in-target", "no client " + f.record_id + " in the database");
+        error(IssueId::MissingInTarget, "no client " + f.record_id + " in the database");
     } else if (j.client_read && !j.source_changed) {
       found.insert(found.end(), j.client_issues.begin(), j.client_issues.end());
     }
   } else if (j.client_present) {
-    error("unexpected-in-target",
+    error(IssueId::UnexpectedInTarget,
           "the database holds client " + f.record_id + " though this file is " + outcome_name(f.outcome));
   }
   if (!j.report_diffs.empty()) {
-    error("field-mismatch", j.report_diffs == std::vector<std::string>{"row"}
-                                ? "migration_report has no row for this file"
-                                : "migration_report differs from what the file implies in: " + joined(j.report_diffs));
+    error(IssueId::FieldMismatch,
+          j.report_diffs == std::vector<std::string>{"row"}
+              ? "migration_report has no row for this file"
+              : "migration_report differs from what the file implies in: " + joined(j.report_diffs));
   }
   const bool failed = !found.empty();
   f.issues.insert(f.issues.end(), found.begin(), found.end());

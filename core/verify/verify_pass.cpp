@@ -109,21 +109,21 @@ Verification judge_against_source(const std::optional<ClientRecord>& stored, Fil
   const FileSummary& fresh = now_file.summary;
   if (fresh.sha256 != f.sha256) {
     add_issue(
-        f.issues, Severity::Error, "source-changed",
+        f.issues, IssueId::SourceChanged,
         fresh.sha256.empty() ? "the file can no longer be read" : "the file's bytes changed since they were read");
     return Verification::Failed;
   }
   if (!stored) {
-    add_issue(f.issues, Severity::Error, "missing-in-target", "no client " + f.record_id + " in the database");
+    add_issue(f.issues, IssueId::MissingInTarget, "no client " + f.record_id + " in the database");
     return Verification::Failed;
   }
   if (!now_file.record) {
-    add_issue(f.issues, Severity::Error, "field-mismatch", "the source no longer yields a valid record");
+    add_issue(f.issues, IssueId::FieldMismatch, "the source no longer yields a valid record");
     return Verification::Failed;
   }
   const auto diff = compare_records(*now_file.record, *stored);
   if (diff.empty()) return Verification::Passed;
-  add_issue(f.issues, Severity::Error, "field-mismatch", mismatch_message(diff, now_file));
+  add_issue(f.issues, IssueId::FieldMismatch, mismatch_message(diff, now_file));
   return Verification::Failed;
 }
 

@@ -30,7 +30,7 @@ Judged Archive::take_gone() {
   j.f.record_id = rows_.text(1);
   j.f.sha256 = rows_.text(3);
   j.f.outcome = outcome_from_name(rows_.text_view(5)).value_or(RecordOutcome::Rejected);
-  add_issue(j.f.issues, Severity::Error, "unexpected-in-target",
+  add_issue(j.f.issues, IssueId::UnexpectedInTarget,
             "the database holds this file" + std::string(expects_client(j.f.outcome) ? " and its client" : "") +
                 ", but the store no longer has it");
   more_ = rows_.step();
