@@ -41,6 +41,7 @@ struct ParseState {
   std::string_view rest;
   int line_no = 0;
   std::string_view raw_line;
+  const char* handed = nullptr;  ///< inih's buffer, holding raw_line as handed to it (nullptr: a stand-in)
   std::string buffer;
   ParsedProfile* out = nullptr;
   Issues* issues = nullptr;
@@ -394,6 +395,7 @@ char* read_line(char* str, int num, void* stream) {
   const std::size_t n = std::min(handed.size(), static_cast<std::size_t>(num - 1));
   std::memcpy(str, handed.data(), n);
   str[n] = '\0';
+  st.handed = handed.data() == line.data() && n == line.size() ? str : nullptr;
   return str;
 }
 
@@ -404,10 +406,27 @@ std::string_view strip_matching_quotes(std::string_view v) {
   return v;
 }
 
-// inih calls this for each line it takes as a key. inih splits at the first
-// '=' OR ':'; the dialect splits at the first '=' only, so the split is
-// redone here from the raw line.
-int on_key(void* user, const char* /*section*/, const char* /*name*/, const char* /*value*/) {
+// The key and the value of a key line, as inih split and trimmed them in its
+// buffer (a copy of the raw line: the same offsets view the text), where its
+// split is the dialect's. It is not, and the line is split here, where:
+// - a ':' comes before the first '=': inih splits at the first '=' or ':',
+//   the profile API at '=' only ("Cost:Center=42" is the key "Cost:Center");
+// - the line holds Ctrl-Z: the API trims it as a blank, inih (isspace) not;
+// - inih saw a stand-in (a line longer than its buffer, or one starting with
+//   '[', which it would take for a section header).
+// Each is a case of tests/oracle_test.cpp.
+std::pair<std::string_view, std::string_view> split_key_line(const ParseState& st, std::string_view raw,
+                                                             std::size_t eq, const char* name, const char* value) {
+  const bool inih_agrees = st.handed && name && value && raw.find(':') > eq && raw.find('\x1a') == raw.npos;
+  if (inih_agrees) {
+    return {raw.substr(static_cast<std::size_t>(name - st.handed), std::strlen(name)),
+            raw.substr(static_cast<std::size_t>(value - st.handed), std::strlen(value))};
+  }
+  return {trim(raw.substr(0, eq)), trim(raw.substr(eq + 1))};
+}
+
+// inih calls this for each line it takes as a key.
+int on_key(void* user, const char* /*section*/, const char* inih_name, const char* inih_value) {
   auto& st = *static_cast<ParseState*>(user);
   const std::string_view raw = st.raw_line;
   const auto eq = raw.find('=');
@@ -417,8 +436,7 @@ int on_key(void* user, const char* /*section*/, const char* /*name*/, const char
     return 1;
   }
   // "=v": a key with an empty name, as the profile API reads it (a look-up of "" returns v).
-  const std::string_view key = trim(raw.substr(0, eq));
-  const std::string_view unquoted = trim(raw.substr(eq + 1));
+  const auto [key, unquoted] = split_key_line(st, raw, eq, inih_name, inih_value);
   const std::string_view value = strip_matching_quotes(unquoted);
   if (!st.seen_section) {
     add_issue(*st.issues, IssueId::KeyOutsideSection,
