@@ -2,7 +2,8 @@
 
 #include <malloc.h>
 
-// gperftools' C API; a weak reference, null unless tcmalloc is linked in.
+// gperftools' C API; a weak reference, null unless tcmalloc is linked in
+// (-DKMS_TCMALLOC=ON, for scripts/bench-allocator only).
 extern "C" void MallocExtension_ReleaseFreeMemory(void) __attribute__((weak));
 
 namespace kms::core {
