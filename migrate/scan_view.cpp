@@ -129,6 +129,8 @@ void print_matches(std::FILE* out, const core::ScanOptions& o, const core::ScanR
       shown("DisplayName", f.display_name);
       shown("Alias", f.alias);
       KMS_SAY(out, "    %-13s %s\n", "legacy State", f.legacy_state ? std::to_string(*f.legacy_state) : "(none)");
+      KMS_SAY(out, "    %-13s %s\n", "Created", m.dates.created.value_or("(none)"));
+      KMS_SAY(out, "    %-13s %s\n", "Modified", m.dates.modified.value_or("(none)"));
       KMS_SAY(out, "    %-13s %s\n", "size",
               f.size ? std::to_string(*f.size) + " bytes" : std::string("(not examined)"));
       KMS_SAY(out, "    %-13s %s\n", "sha256", f.sha256.empty() ? std::string("(not read)") : f.sha256);

@@ -237,6 +237,23 @@ TEST_F(Cli, ScanFindsRejectedFilesToo) {
     EXPECT_TRUE(m["sha256"].is_string()) << m.dump();
     EXPECT_TRUE(m.contains("display_name") && m.contains("alias") && m.contains("legacy_state")) << m.dump();
   }
+  // Their dates too, as the files say them (what tells the older twin from the newer), under the message rule.
+  const fs::path twins = tmp / "twins" / "Clients";
+  fs::create_directories(twins);
+  const std::string dn = "[Client]\r\nMailboxDN=/o=X/cn=Twin\r\nState=1\r\n";
+  write_file(twins / "Mtwin00000001.ini", dn + "Created=19980314091255Z\r\nModified=19990101000000Z\r\n");
+  write_file(twins / "Mtwin00000002.ini", dn + "Created=SECRETVALUE123456789\r\n");
+  write_file(twins / "Mgood00000001.ini", "[Client]\r\nMailboxDN=/o=X/cn=Good\r\nState=1\r\n");
+  const auto dated = kms({"scan", "--source", twins.string(), "--mailbox", "/o=X/cn=Twin"});
+  EXPECT_NE(dated.out.find("    Created       \"19980314091255Z\"\n    Modified      \"19990101000000Z\"\n"),
+            std::string::npos)
+      << dated.out;
+  EXPECT_NE(dated.out.find("    Created       a value of 20 characters (not shown)"), std::string::npos) << dated.out;
+  EXPECT_EQ(dated.out.find("SECRETVALUE"), std::string::npos) << dated.out;
+  const auto dated_json =
+      nlohmann::json::parse(kms({"scan", "--source", twins.string(), "--mailbox", "/o=X/cn=Twin", "--json"}).out);
+  EXPECT_EQ(dated_json["matches"][0]["created"], "\"19980314091255Z\"") << dated_json.dump();
+  EXPECT_TRUE(dated_json["matches"][1]["modified"].is_null()) << dated_json.dump();
 }
 
 TEST_F(Cli, NoCommandWritesToTheSource) {

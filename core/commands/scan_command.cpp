@@ -31,10 +31,14 @@ void tally(ScanResult& res, const ScanOptions& o, const StoreDir& dir, const Sto
       if (f.outcome != RecordOutcome::Skipped)
         ++res.legacy_states[f.legacy_state ? std::to_string(*f.legacy_state) : "unknown"];
       if (!o.mailbox || !matches_mailbox(f, *o.mailbox)) return;
-      MailboxMatch m{f, std::nullopt};
-      if (expects_client(f.outcome)) {
+      MailboxMatch m{f, std::nullopt, {}};
+      if (f.outcome != RecordOutcome::Skipped) {
         const AnalyzedFile file = analyze_entry(dir, a.entries.entry(i), o.max_record_bytes, now);
-        if (file.record && file.raw) m.record = shown_record(*file.record, file_secrets(*file.raw));
+        if (expects_client(f.outcome) && file.record && file.raw) {
+          m.record = shown_record(*file.record, file_secrets(*file.raw));
+        } else if (file.raw) {
+          m.dates = file_dates(*file.raw);
+        }
       }
       res.matches.push_back(std::move(m));
     });

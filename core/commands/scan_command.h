@@ -29,6 +29,7 @@ struct ScanOptions {
 struct MailboxMatch {
   FileSummary summary;
   std::optional<ClientRecord> record;  ///< when the file holds a valid record; as shown (shown_record)
+  FileDates dates;                     ///< when it does not: its Created and Modified as the file says them
 };
 
 struct ScanResult {

@@ -74,6 +74,10 @@ Json matches_document(const ScanOptions& o, const ScanResult& r) {
     x["size"] = f.size ? Json(*f.size) : Json(nullptr);
     x["sha256"] = f.sha256.empty() ? Json(nullptr) : Json(f.sha256);
     x["record"] = match.record ? record_detail(*match.record) : Json(nullptr);
+    if (!match.record) {  // what the file says of its dates, when it holds no valid record
+      x["created"] = match.dates.created ? Json(*match.dates.created) : Json(nullptr);
+      x["modified"] = match.dates.modified ? Json(*match.dates.modified) : Json(nullptr);
+    }
     x["issues"] = Json::parse(issues_json_text(f.issues));
     m["matches"].push_back(x);
   }

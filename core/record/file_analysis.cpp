@@ -55,6 +55,20 @@ std::vector<std::string> file_secrets(const std::string& bytes) {
   return {profile.secrets.begin(), profile.secrets.end()};
 }
 
+FileDates file_dates(const std::string& bytes) {
+  Issues ignored;
+  DecodedText text = decode_text(bytes, ignored);
+  FileDates d;
+  if (!text.ok) return d;
+  const ParsedProfile profile = parse_profile(text.utf8(), ignored);
+  const ProfileSection* client = profile.find("Client");
+  if (!client) return d;
+  for (auto [key, out] : {std::pair{"Created", &d.created}, std::pair{"Modified", &d.modified}}) {
+    if (const ProfileEntry* e = client->find(key)) *out = quoted(e->value, ValueShape::Timestamp);
+  }
+  return d;
+}
+
 namespace {
 
 /// A failure of the system names the entry's full path.

@@ -52,6 +52,15 @@ AnalyzedFile analyze_record_bytes(const std::string& path, const std::string& re
 /// file holds: a `scan --mailbox` view, verify's field-mismatch names.
 std::vector<std::string> file_secrets(const std::string& bytes);
 
+/// The [Client] section's Created and Modified as a file says them, for a
+/// view of a file that holds no valid record (`scan --mailbox`): each value
+/// under the message rule (a timestamp shown, anything else its length),
+/// nullopt when absent.
+struct FileDates {
+  std::optional<std::string> created, modified;
+};
+FileDates file_dates(const std::string& bytes);
+
 /// Analyse one entry of `clients`, reading it when it is a record file. A
 /// failure of the system is a SystemError naming the entry's full path (the run
 /// stops, exit 3); a file gone since the listing, a Stop (exit 1).
