@@ -72,6 +72,10 @@ TEST(MessageRule, KnownSecretsAreRedactedFromAnyMessage) {
   std::string untouched = "State is \"9\", and SECRET1 is 7 of it";
   redact_secrets(untouched, secrets);
   EXPECT_EQ(untouched, "State is \"9\", and SECRET1 is 7 of it");
+  // In any ASCII case: a token pasted in lower case (or a key's piece in upper) is the secret.
+  std::string cased = "Jane secret123456 Doe, SeCrEt12, revgr0hjsktmtu5p";
+  redact_secrets(cased, secrets);
+  EXPECT_EQ(cased, "Jane (secret not shown) Doe, (secret not shown), (secret not shown)");
 }
 
 TEST(MessageRule, ManySecretsRedactAsFewDo) {
@@ -80,8 +84,8 @@ TEST(MessageRule, ManySecretsRedactAsFewDo) {
   const std::string filler(kHashedFrom, '~');
   std::vector<std::string_view> many = few;
   many.push_back(filler);
-  for (const std::string text :
-       {"a SECRET123456 b", "piece CRET1234 and QWER TYUI", "none here", "SECRET1 short", "\xc3\xa9SECRET12\xc3\xa9"}) {
+  for (const std::string text : {"a SECRET123456 b", "piece CRET1234 and QWER TYUI", "none here", "SECRET1 short",
+                                 "\xc3\xa9SECRET12\xc3\xa9", "lower secret123456 and qwer tyui"}) {
     std::string a = text, b = text;
     SecretPieces(few).redact(a);
     SecretPieces(many).redact(b);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "text_util.h"
+
 namespace kms::core {
 namespace {
 
@@ -209,22 +211,24 @@ SecretPieces::SecretPieces(const std::vector<std::string_view>& secrets) {
   std::size_t total = 0;
   for (const std::string_view s : secrets) {
     if (s.size() < kSecretPiece) continue;  // shorter is no piece a message could give away
-    secrets_.push_back(s);
+    secrets_.push_back(to_lower_ascii(s));
     total += s.size();
   }
   if (total < kHashedFrom) return;
-  for (const std::string_view s : secrets_) {
-    for (std::size_t i = 0; i + kSecretPiece <= s.size(); ++i) hashed_.insert(window_key(s.substr(i, kSecretPiece)));
+  for (const std::string& s : secrets_) {
+    for (std::size_t i = 0; i + kSecretPiece <= s.size(); ++i) {
+      hashed_.insert(window_key(std::string_view(s).substr(i, kSecretPiece)));
+    }
   }
 }
 
 bool SecretPieces::is_piece(std::string_view window, bool has_blank) const {
   if (!hashed_.empty()) return hashed_.count(window_key(window)) != 0;
-  for (const std::string_view s : secrets_) {
+  for (const std::string& s : secrets_) {
     // Tokens and keys hold no blank, as a rule: a window across one is looked
     // for only in a secret that has one (most of a message is words between blanks).
-    if (has_blank && s.find(' ') == std::string_view::npos) continue;
-    if (s.find(window) != std::string_view::npos) return true;
+    if (has_blank && s.find(' ') == std::string::npos) continue;
+    if (s.find(window) != std::string::npos) return true;
   }
   return false;
 }
@@ -238,8 +242,9 @@ void SecretPieces::redact(std::string& text) const {
   std::vector<bool> hidden;
   std::vector<std::size_t> next_blank(text.size() + 1, text.size());
   for (std::size_t i = text.size(); i-- > 0;) next_blank[i] = text[i] == ' ' ? i : next_blank[i + 1];
+  const std::string lower = to_lower_ascii(text);  // the secrets are held in lower case: any case matches
   for (std::size_t i = 0; i + kSecretPiece <= text.size(); ++i) {
-    if (!is_piece(std::string_view(text).substr(i, kSecretPiece), next_blank[i] < i + kSecretPiece)) continue;
+    if (!is_piece(std::string_view(lower).substr(i, kSecretPiece), next_blank[i] < i + kSecretPiece)) continue;
     if (hidden.empty()) hidden.assign(text.size(), false);
     std::fill(hidden.begin() + static_cast<std::ptrdiff_t>(i),
               hidden.begin() + static_cast<std::ptrdiff_t>(i + kSecretPiece), true);

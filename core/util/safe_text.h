@@ -61,7 +61,8 @@ std::string shown_name(std::string_view name);
 std::string shown_field(std::string_view text);
 
 /// Second line of defence: every run of kSecretPiece or more characters of a
-/// known secret (ParsedProfile::secrets) is replaced in a text by
+/// known secret (ParsedProfile::secrets), in any ASCII letter case (a token
+/// pasted in lower case is the token), is replaced in a text by
 /// "(secret not shown)". Made once for a file's secrets and used for each of
 /// its texts; past kHashedFrom characters of secrets in all, their pieces are
 /// hashed once (8 bytes are one 64-bit key: exact), so that a file of
@@ -73,7 +74,7 @@ class SecretPieces {
 
  private:
   bool is_piece(std::string_view window, bool has_blank) const;
-  std::vector<std::string_view> secrets_;     ///< those of kSecretPiece characters or more
+  std::vector<std::string> secrets_;          ///< those of kSecretPiece characters or more, in ASCII lower case
   std::unordered_set<std::uint64_t> hashed_;  ///< every window of them, once they are many
 };
 inline constexpr std::size_t kSecretPiece = 8;
