@@ -172,6 +172,28 @@ TEST_F(VerifyTest, RejectsOfTheCrossFileRulesNeedNoSecondReading) {
   for (const auto& n : r.notes) EXPECT_EQ(n.find("not in the order"), std::string::npos) << n;
 }
 
+// A whole pair checked against a digest it does not give is not a damaged
+// database: the sign-off says the pair matches and asks which is meant.
+TEST_F(VerifyTest, OnlyAnUnexpectedDigestIsNotADamagedDatabase) {
+  VerifyOptions o;
+  o.source = store();
+  o.target = db();
+  o.expect_digest = std::string(64, 'a');
+  const fs::path html = tmp / "v.html";
+  ReportSink sink(html);
+  RunResult r = run_verify(o, nullptr, nullptr, &sink);
+  sink.finish(r.report);
+  EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
+  EXPECT_TRUE(r.report.only_the_expected_digest_differs()) << r.report.message;
+  const std::string page = test::read_file(html);
+  EXPECT_NE(page.find("The database matches this store, but neither digest is the one expected"), std::string::npos);
+  EXPECT_NE(page.find("Nothing in the pair is damaged"), std::string::npos);
+  EXPECT_EQ(page.find("Do not put the database in service"), std::string::npos);
+  // With a damaged row as well, it is the damage that speaks.
+  damage_db("UPDATE clients SET display_name = 'Mallory' WHERE rowid = 1");
+  EXPECT_FALSE(run_verify(o, nullptr, nullptr, nullptr).report.only_the_expected_digest_differs());
+}
+
 // The same folder, its store replaced by another since the upgrade: said in
 // one line too, in words that fit (not "wrong --source?").
 TEST_F(VerifyTest, AStoreReplacedInPlaceIsSaidInOneLine) {

@@ -376,7 +376,11 @@ class VerifyRun {
     expected.content_digest = *rep_.content_digest;
     expected.store_digest = *rep_.store_digest;
     expected.max_record_size = limit_;
-    if (o_.expect_digest) problems_.add_all("expected digest", expected_digest_differences());
+    if (o_.expect_digest) {
+      const auto differs = expected_digest_differences();
+      if (!differs.empty()) rep_.digest_not_expected = differs.front();
+      problems_.add_all("expected digest", differs);
+    }
     problems_.add_all("migration_meta", meta_differences(meta_, expected));
     password_policy_differences(*db_, problems_);
   }

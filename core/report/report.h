@@ -73,6 +73,15 @@ struct RunReport {
   /// for (in `totals` too, as every reported file is): the recap and the
   /// summary show the store's side and the database's apart.
   Counts database_only;
+  /// verify --expect-digest: neither digest is the one expected (what it
+  /// says), whatever else differs.
+  std::optional<std::string> digest_not_expected;
+  /// verify: the database and the store agree, and only --expect-digest
+  /// differs: the pair is whole, but not the one the sign-off named.
+  bool only_the_expected_digest_differs() const {
+    return digest_not_expected && !wrong_store && totals.verified_failed == 0 && database_only.files_seen == 0 &&
+           table_difference_count == 1;
+  }
   std::uint64_t table_difference_count = 0;            ///< all of them
   std::vector<std::pair<std::string, double>> phases;  ///< seconds per phase of the run, in order
   // What the sign-off needs (docs/reports.md): who ran what, where and when.

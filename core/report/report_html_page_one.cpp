@@ -31,6 +31,10 @@ std::pair<const char*, std::string> verify_verdict(const RunReport& r) {
                         "--allow-rejected; their bytes are in legacy_files)."};
   }
   if (r.wrong_store) return {"bad", "The database does not match the store: " + *r.wrong_store};
+  if (r.only_the_expected_digest_differs()) {
+    return {"bad", "The database matches this store, but " + *r.digest_not_expected +
+                       ": is this the store and the database the sign-off named?"};
+  }
   std::string why = "The database does not match the store: " + num(c.verified_failed) + " file(s) differ";
   if (r.database_only.files_seen) why += ", " + num(r.database_only.files_seen) + " file(s) are only in the database";
   if (r.table_difference_count) {
@@ -226,7 +230,11 @@ std::string html_next_steps(const RunReport& r) {
     }
   } else {
     steps.push_back(ok ? "Keep this report with the upgrade's: the database is what the store says."
-                       : "Do not put the database in service: check --source and --target, then upgrade again.");
+                    : r.only_the_expected_digest_differs()
+                        ? "Nothing in the pair is damaged: compare --expect-digest with the digests of the "
+                          "rehearsal's and the upgrade's sign-off, and check that --source and --target are the "
+                          "copies they name."
+                        : "Do not put the database in service: check --source and --target, then upgrade again.");
   }
   if (c.normalized && r.command != Command::Verify && r.status != RunStatus::Cancelled) {
     steps.push_back("For each of the " + num(c.normalized) +
