@@ -286,6 +286,44 @@ TEST_F(SignOff, TheSignOffOfATwentyThousandRecordUpgradePrintsPageOneCompleteWit
   EXPECT_EQ(pdf_text(pdf, 2, 2).find("Approved by"), std::string::npos) << "the signature block is on page one only";
 }
 
+/// `html` printed to `pdf` on A4 by Chromium; false when it could not be.
+bool print_to_pdf(const std::string& browser, const fs::path& html, const fs::path& pdf, const fs::path& profile) {
+  run_process(browser,
+              {"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=" + profile.string(),
+               "--print-to-pdf=" + pdf.string(), "--no-pdf-header-footer", "file://" + fs::absolute(html).string()});
+  return fs::exists(pdf);
+}
+
+// Page one keeps the signature block whatever the run's texts: a command line
+// of a thousand characters (long paths, three reports) and a verify against
+// another store, whose one line is long, both print it on page one.
+TEST_F(SignOff, PageOneKeepsTheSignatureBlockWhateverTheCommandLineAndTheVerdict) {
+  const std::string browser = chromium();
+  if (browser.empty()) GTEST_SKIP() << "chromium is not installed (scripts/setup-test-tools installs it)";
+  if (!fs::exists("/usr/bin/pdftotext")) GTEST_SKIP() << "poppler-utils is not installed";
+  const fs::path deep = tmp / std::string(90, 'a') / std::string(90, 'b') / std::string(90, 'c');
+  fs::create_directories(deep);
+  copy_tree(kFixtures / "sample-store", deep / "store");
+  const fs::path db = deep / "kms55.db", up = deep / "up.html";
+  const auto r =
+      kms({"upgrade", "--source", (deep / "store" / "Security").string(), "--target", db.string(), "--yes", "--report",
+           up.string(), "--report", (deep / "up.jsonl").string(), "--report", (deep / "up.csv").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  ASSERT_EQ(run_process(KMS_GEN_STORE_BIN, {"store", (deep / "other").string(), "300", "3"}).exit_code, 0);
+  const fs::path wrong = deep / "wrong.html";
+  const auto v = kms({"verify", "--source", (deep / "other" / "Security").string(), "--target", db.string(), "--report",
+                      wrong.string()});
+  ASSERT_EQ(v.exit_code, 1) << v.out.substr(0, 2000);
+  for (const fs::path& html : {up, wrong}) {
+    const fs::path pdf = fs::path(html).replace_extension(".pdf");
+    ASSERT_TRUE(print_to_pdf(browser, html, pdf, tmp / "profile")) << html;
+    const std::string one = pdf_text(pdf, 1, 1);
+    EXPECT_NE(one.find("Approved by"), std::string::npos) << html.filename() << ": page 1 lacks the signature:\n"
+                                                          << one;
+  }
+  EXPECT_NE(read_file(up).find(" characters in all: the JSON Lines summary"), std::string::npos);
+}
+
 // A run that wrote nothing labels its bars with what it would have written.
 TEST_F(SignOff, ABlockedUpgradeAndARehearsalLabelWhatWasNotWritten) {
   const fs::path clients = tmp / "Clients";

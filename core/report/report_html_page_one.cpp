@@ -13,6 +13,13 @@ namespace {
 
 std::string num(std::size_t n) { return grouped(n); }
 
+/// The first `n` bytes of `s`, less a UTF-8 sequence that would be cut.
+std::string cut_utf8(const std::string& s, std::size_t n) {
+  if (s.size() <= n) return s;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
 /// Whether the counts are of records written (a committed upgrade, or what a database holds).
 bool written(const RunReport& r) {
   return r.command == Command::Verify || (r.command == Command::Upgrade && r.status == RunStatus::Succeeded);
@@ -83,7 +90,16 @@ std::string html_facts(const RunReport& r) {
   };
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.2f s", r.elapsed_seconds);
-  row("Command", r.command_shown(), "fact-command", true, true);
+  // Page one holds the whole sign-off whatever the paths: a command line of
+  // more than kShownCommand characters is cut there (the summary has it all).
+  constexpr std::size_t kShownCommand = 320;
+  const std::string command = r.command_shown();
+  row("Command",
+      command.size() <= kShownCommand
+          ? command
+          : cut_utf8(command, kShownCommand) + " ... (" + num(command.size()) +
+                " characters in all: the JSON Lines summary's command_line has the whole line)",
+      "fact-command", true, true);
   row("Source", r.source, "fact-source", true, true);
   row("Target", r.target.value_or(""), "fact-target", true, true);
   const bool verify = r.command == Command::Verify;  // two sides: say whose digest is which
@@ -113,7 +129,10 @@ std::string html_facts(const RunReport& r) {
         "fact-manifest", true, true);
     row("The copy", r.manifest->verdict(), "fact-manifest-result", false, true);
   }
-  if (!r.message.empty()) row("Message", r.message, "fact-message", false, true);
+  // The message, unless the verdict above says it already (a wrong store's line).
+  if (!r.message.empty() && html_verdict(r).second.find(r.message.substr(1)) == std::string::npos) {
+    row("Message", r.message, "fact-message", false, true);
+  }
   std::string out = "<section id=\"facts\"><h2>The run</h2><table class=\"facts\">";
   for (std::size_t i = 0; i < cells.size(); i += 2) {
     out += "<tr>" + cells[i] + (i + 1 < cells.size() ? cells[i + 1] : std::string()) + "</tr>";
