@@ -162,6 +162,32 @@ TEST_F(SignOff, AcceptedRejectsAreTheDecisionInEveryOutputOfTheRehearsalAndTheUp
   EXPECT_EQ(summary["blocked"], true);
 }
 
+// verify of a database whose upgrade accepted rejected files says so too,
+// the same in its summary and its HTML, and claims no bytes it did not keep.
+TEST_F(SignOff, VerifyOfAnUpgradeThatAcceptedRejectsSaysSoEverywhere) {
+  const fs::path clients = tmp / "Clients";
+  fs::create_directories(clients);
+  write_file(clients / "Mzzzzzzzzzzzz.ini", "[Client]\r\nMailboxDN=/o=X/cn=good\r\nState=1\r\n");
+  write_file(clients / "M0000000000a1.ini", "[Client]\r\nMailboxDN=/o=X/cn=bad\r\nState=9\r\n");
+  fs::create_symlink("Mzzzzzzzzzzzz.ini", clients / "M0000000000a2.ini");
+  const fs::path db = tmp / "k.db";
+  ASSERT_EQ(
+      kms({"upgrade", "--source", clients.string(), "--target", db.string(), "--allow-rejected", "--yes"}).exit_code,
+      0);
+  const auto v = kms({"verify", "--source", clients.string(), "--target", db.string(), "--report",
+                      (tmp / "v.jsonl").string(), "--report", (tmp / "v.html").string()});
+  ASSERT_EQ(v.exit_code, 0) << v.out;
+  const auto summary = read_jsonl(tmp / "v.jsonl").back();
+  EXPECT_EQ(summary["allow_rejected"], true) << summary.dump();
+  EXPECT_EQ(summary["rejected_accepted"], 2) << summary.dump();
+  const auto [tone, sentence] = verdict_of(read_file(tmp / "v.html"));
+  EXPECT_EQ(tone, "warn") << sentence;
+  EXPECT_NE(sentence.find("2 rejected file(s) of the store were not migrated (accepted at the upgrade with "
+                          "--allow-rejected; the bytes of those that could be read are in legacy_files)"),
+            std::string::npos)
+      << sentence;
+}
+
 TEST_F(SignOff, AnUpgradeWithoutRejectsIsPlainGreen) {
   const auto r = kms({"upgrade", "--source", store().string(), "--target", (tmp / "k.db").string(), "--yes", "--report",
                       (tmp / "r.html").string()});

@@ -164,6 +164,8 @@ class VerifyRun {
                            o_.source.string() + "'");
     }
     now_ = judged_at(meta_);
+    const auto allowed = meta_.find("allow_rejected");
+    rep_.allow_rejected = allowed != meta_.end() && allowed->second == "1";  // what its upgrade decided
     dir_.emplace(clients.value());
     entries_ = list_names(*dir_, cancel_);
     spool_.emplace();

@@ -93,12 +93,14 @@ struct RunReport {
   std::int64_t max_record_size = 0;  ///< the size limit the files were read with
   /// The command as typed ("" when not known: "kms-migrate " + command is shown).
   std::string command_line;
-  /// upgrade and rehearse: run with --allow-rejected, the rejected files accepted.
+  /// upgrade and rehearse: run with --allow-rejected, the rejected files
+  /// accepted; verify: the database records that its upgrade was.
   bool allow_rejected = false;
   /// The rejected files a run accepts: with --allow-rejected, the rejects of an
   /// upgrade or rehearsal that was not otherwise refused.
   std::size_t accepted_rejects() const {
-    return allow_rejected && command != Command::Verify && !store_failure ? totals.rejected : 0;
+    if (!allow_rejected || store_failure) return 0;
+    return command == Command::Verify ? totals.rejected - database_only.rejected : totals.rejected;
   }
   std::string command_shown() const {
     return command_line.empty() ? std::string("kms-migrate ") + command_name(command) : command_line;

@@ -35,7 +35,7 @@ std::pair<const char*, std::string> verify_verdict(const RunReport& r) {
     if (c.rejected == 0) return {"ok", all + "."};
     return {"warn", all + "; " + num(c.rejected) +
                         " rejected file(s) of the store were not migrated (accepted at the upgrade with "
-                        "--allow-rejected; their bytes are in legacy_files)."};
+                        "--allow-rejected; the bytes of those that could be read are in legacy_files)."};
   }
   if (r.wrong_store) return {"bad", "The database does not match the store: " + *r.wrong_store};
   if (r.only_the_expected_digest_differs()) {

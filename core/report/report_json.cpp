@@ -76,8 +76,7 @@ nlohmann::ordered_json summary_json(const RunReport& r) {
   j["operator"] = null_or(r.operator_name);
   j["max_record_size"] =
       r.max_record_size > 0 ? nlohmann::ordered_json(r.max_record_size) : nlohmann::ordered_json(nullptr);
-  j["allow_rejected"] =
-      r.command == Command::Verify ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.allow_rejected);
+  j["allow_rejected"] = r.allow_rejected;  // verify: as the database records its upgrade
   j["rejected_accepted"] = r.accepted_rejects();
   j["blocked"] = r.blocked;
   j["store_failure"] = r.store_failure ? nlohmann::ordered_json(*r.store_failure) : nlohmann::ordered_json(nullptr);
