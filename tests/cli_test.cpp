@@ -446,9 +446,23 @@ TEST_F(Cli, ASecondUpgradeSaysWhatIsThereAndForceNamesWhatItReplaces) {
   // Another store's database, and a file that is not one: no "nothing to do", each its own advice.
   const auto other = kms({"upgrade", "--source", cases().string(), "--target", db.string()});
   EXPECT_EQ(other.exit_code, 2) << other.out;
-  EXPECT_NE(other.out.find("It was made from another store: choose another --target for this one, or add --force"),
+  EXPECT_NE(other.out.find("It was made from another --source (a copy of this store, or another store): choose "
+                           "another --target, or add --force"),
             std::string::npos)
       << other.out;
+  // The same store named by its Clients folder is this --source.
+  const auto same = kms({"upgrade", "--source", (sample() / "Mgrent" / "Clients").string(), "--target", db.string()});
+  EXPECT_NE(same.out.find("(this --source)"), std::string::npos) << same.out;
+  EXPECT_NE(same.out.find("This store was upgraded already"), std::string::npos) << same.out;
+  // A rehearsal's kept database is no upgrade.
+  const fs::path kept = tmp / "kept.db";
+  ASSERT_EQ(kms({"rehearse", "--source", sample().string(), "--keep-db", kept.string()}).exit_code, 0);
+  const auto over_kept = kms({"upgrade", "--source", sample().string(), "--target", kept.string()});
+  EXPECT_EQ(over_kept.exit_code, 2) << over_kept.out;
+  EXPECT_NE(over_kept.out.find("a rehearsal's database (rehearse --keep-db), not an upgrade, written at "),
+            std::string::npos)
+      << over_kept.out;
+  EXPECT_NE(over_kept.out.find("No upgrade wrote it"), std::string::npos) << over_kept.out;
   write_file(tmp / "notdb.db", "hello\n");
   const auto not_ours = kms({"upgrade", "--source", sample().string(), "--target", (tmp / "notdb.db").string()});
   EXPECT_EQ(not_ours.exit_code, 2) << not_ours.out;

@@ -5,6 +5,7 @@
 
 #include "safe_text.h"
 #include "sqlite_handle.h"
+#include "store_walker.h"
 
 namespace fs = std::filesystem;
 
@@ -26,15 +27,22 @@ std::map<std::string, std::string> meta_of(const fs::path& target) {
   return meta;
 }
 
-bool same_folder(const fs::path& a, const fs::path& b) {
-  std::error_code ec1, ec2;
-  const auto x = fs::weakly_canonical(a, ec1), y = fs::weakly_canonical(b, ec2);
-  return !ec1 && !ec2 && x == y;
+/// The store's Clients folder that `source` names (it may name Security,
+/// Mgrent or Clients itself), or the path as it is when none is found.
+fs::path clients_of(const fs::path& source) {
+  const auto found = find_clients_dir(source);
+  std::error_code ec;
+  const fs::path p = found.ok() ? found.value() : source;
+  const fs::path canonical = fs::weakly_canonical(p, ec);
+  return ec ? p : canonical;
 }
+
+/// Whether two --source values name the same store folder, however each names it.
+bool same_folder(const fs::path& a, const fs::path& b) { return clients_of(a) == clients_of(b); }
 
 /// What is at the target, and whose it is.
 struct Existing {
-  enum class Kind { NotRegular, NotOurs, FromThisSource, FromAnotherSource } kind;
+  enum class Kind { NotRegular, NotOurs, Rehearsal, FromThisSource, FromAnotherSource } kind;
   std::string text;
 };
 
@@ -51,14 +59,19 @@ std::optional<Existing> existing(const fs::path& target, const fs::path& source)
   }
   const std::string from = meta.count("source") ? meta.at("source") : std::string("?");
   const bool this_source = same_folder(from, source);
+  const bool rehearsal = meta.count("command") && meta.at("command") == "rehearse";
   // Stored text, quoted in a message: the shown-field rule, as every field from a file.
-  return Existing{this_source ? Existing::Kind::FromThisSource : Existing::Kind::FromAnotherSource,
-                  "a kms-migrate database written at " + at->second + " from '" + shown_field(from) + "'" +
-                      (this_source ? " (this --source)" : "") + ", " +
-                      (meta.count("migrated") && meta.count("normalized")
-                           ? meta.at("migrated") + " migrated and " + meta.at("normalized") + " normalized records, "
-                           : std::string()) +
-                      "content digest " + shown_field(meta.at("content_digest"))};
+  const Existing::Kind kind = rehearsal     ? Existing::Kind::Rehearsal
+                              : this_source ? Existing::Kind::FromThisSource
+                                            : Existing::Kind::FromAnotherSource;
+  return Existing{
+      kind, std::string(rehearsal ? "a rehearsal's database (rehearse --keep-db), not an upgrade, written at "
+                                  : "a kms-migrate database written at ") +
+                at->second + " from '" + shown_field(from) + "'" + (this_source ? " (this --source)" : "") + ", " +
+                (meta.count("migrated") && meta.count("normalized")
+                     ? meta.at("migrated") + " migrated and " + meta.at("normalized") + " normalized records, "
+                     : std::string()) +
+                "content digest " + shown_field(meta.at("content_digest"))};
 }
 
 }  // namespace
@@ -80,8 +93,10 @@ std::optional<std::string> second_upgrade_refusal(const fs::path& target, const 
              "'. To upgrade it again over that database, add --force";
     case Existing::Kind::FromAnotherSource:
       return head +
-             "It was made from another store: choose another --target for this one, or add --force to "
-             "replace that database";
+             "It was made from another --source (a copy of this store, or another store): choose another "
+             "--target, or add --force to replace that database";
+    case Existing::Kind::Rehearsal:
+      return head + "No upgrade wrote it: choose another --target, or add --force to replace it with the upgrade";
     default:
       return head + "Choose another --target, or add --force to replace that file (it is not kept)";
   }
