@@ -282,7 +282,11 @@ void print_run_summary(std::FILE* out, std::FILE* trouble, const core::RunResult
     }
     if (rep.content_digest) {
       KMS_SAY(out, "  digest    %s%s\n", *rep.content_digest,
-              rep.command == core::Command::Verify     ? " (content_digest: the database's clients, read back)"
+              rep.command == core::Command::Verify ? " (content_digest: the database's clients, read back)"
+              : rep.command == core::Command::Upgrade && rep.status != core::RunStatus::Succeeded
+                  ? (rep.blocked && !rep.store_failure ? " (what upgrade --allow-rejected will record; nothing was "
+                                                         "committed)"
+                                                       : " (of what this run read and checked; nothing was committed)")
               : rep.command != core::Command::Rehearse ? ""
               : rep.store_failure                      ? " (the store as it is now; the upgrade of it would fail)"
               : rep.blocked                            ? " (what upgrade --allow-rejected will record)"

@@ -2,6 +2,7 @@
 // JSON library writes it, the summary last, lists cut for the terminal only.
 #include <gtest/gtest.h>
 
+#include "report_html.h"
 #include "report_html_page_one.h"
 #include "report_json.h"
 #include "report_sink.h"
@@ -75,6 +76,27 @@ TEST(Report, VerifysVerdictSaysTheAcceptedRejectsAndCountsTheDifferences) {
   EXPECT_STREQ(bad.first, "bad");
   EXPECT_EQ(bad.second,
             "The database does not match the store: 1 file(s) differ; 3 difference(s) in its tables (each one below).");
+}
+
+// A run that stopped before it reported every file it counted says so
+// above its lists, and its summary says how many it lists.
+TEST(Report, ListsShortOfTheCountsSaySo) {
+  RunReport r;
+  r.command = Command::Upgrade;
+  r.status = RunStatus::Cancelled;
+  r.message = "cancelled at the confirmation prompt (SIGHUP: the terminal or the SSH session closed); ...";
+  r.totals.files_seen = r.totals.rejected = 7;
+  r.files_listed = 0;
+  HtmlPage page;
+  std::string html;
+  page.write(r, [&](std::string_view s) { html += s; });
+  EXPECT_NE(html.find("id=\"lists-partial\">The lists name 0 of the 7 files counted above"), std::string::npos);
+  EXPECT_EQ(html.find("no file has an issue"), std::string::npos);
+  EXPECT_EQ(summary_json(r)["files_listed"], 0);
+  r.files_listed = 7;
+  std::string whole;
+  page.write(r, [&](std::string_view s) { whole += s; });
+  EXPECT_EQ(whole.find("lists-partial"), std::string::npos);
 }
 
 TEST(Report, RecordLineIsTheJsonLibrarysOwn) {

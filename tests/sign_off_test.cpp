@@ -357,8 +357,19 @@ TEST_F(SignOff, ABlockedUpgradeAndARehearsalLabelWhatWasNotWritten) {
   write_file(clients / "Mzzzzzzzzzzzz.ini", "[Client]\r\nMailboxDN=/o=X/cn=good\r\nState=1\r\n");
   write_file(clients / "M0000000000a1.ini", "[Client]\r\nMailboxDN=/o=X/cn=bad\r\nState=9\r\n");
   const auto blocked = kms({"upgrade", "--source", clients.string(), "--target", (tmp / "k.db").string(), "--yes",
-                            "--report", (tmp / "b.html").string()});
+                            "--report", (tmp / "b.html").string(), "--report", (tmp / "b.jsonl").string()});
   ASSERT_EQ(blocked.exit_code, 1) << blocked.out;
+  // The blocked upgrade keeps the digests it made: the decision about --allow-rejected is signed on them.
+  const auto summary = read_jsonl(tmp / "b.jsonl").back();
+  EXPECT_TRUE(summary["content_digest"].is_string()) << summary.dump();
+  EXPECT_TRUE(summary["store_digest"].is_string()) << summary.dump();
+  EXPECT_EQ(summary["files_listed"], summary["files_seen"]) << summary.dump();
+  EXPECT_NE(blocked.out.find("(what upgrade --allow-rejected will record; nothing was committed)"), std::string::npos)
+      << blocked.out;
+  // ... and it is the digest that upgrade then records.
+  const auto done_before =
+      kms({"rehearse", "--source", clients.string(), "--allow-rejected", "--report", (tmp / "a.jsonl").string()});
+  EXPECT_EQ(read_jsonl(tmp / "a.jsonl").back()["content_digest"], summary["content_digest"]);
   const auto rehearsal = kms({"rehearse", "--source", clients.string(), "--report", (tmp / "r.html").string()});
   ASSERT_EQ(rehearsal.exit_code, 1) << rehearsal.out;
   const auto done = kms({"upgrade", "--source", clients.string(), "--target", (tmp / "k.db").string(), "--yes",

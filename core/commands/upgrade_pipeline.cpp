@@ -102,8 +102,9 @@ void Pipeline::run() {
     words.other = "I/O or internal error, nothing committed: ";
     end_run_on_exception(res_, hooks_.cancel, words);
   }
-  rep_.content_digest.reset();
-  rep_.store_digest.reset();
+  // The digests stay when they were made (each is set only once complete): a
+  // blocked or cancelled upgrade's are what upgrade --allow-rejected, or the
+  // run again, would record, and the sign-off of that decision shows them.
   if (rep_.finished_at.empty()) rep_.finished_at = iso_utc(std::time(nullptr));
   try {
     report_totals();  // reads the tracks' temporary file: the failure may have been that very disk
@@ -123,6 +124,16 @@ void Pipeline::write_and_check(Db& db, TemporaryDatabase& temp) {
     refusal_ = refusal();
     rep_.blocked = refusal_.refused();
     rep_.store_failure = refusal_.store;
+    if (refusal_.blocked && !refusal_.store) {
+      // Refused for its rejects: the digest that upgrade --allow-rejected will
+      // record is the sign-off's to approve; it is that of the clients written.
+      rep_.content_digest = content_digest_streamed([&](const DigestVisitor& digest) {
+        for (std::size_t i = 0; i < tracks_.size(); ++i) {
+          const FileTrack t = tracks_.get(i);
+          if (t.client_written && expects_client(t.outcome)) digest(record_id_part(tracks_.path(i)), t.written_digest);
+        }
+      });
+    }
     dest_->built(temp, refusal_);
     if (hooks_.after_write) hooks_.after_write(db);
     timed("verify", [&] { verify(db, temp.path()); });

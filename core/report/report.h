@@ -82,7 +82,13 @@ struct RunReport {
     return digest_not_expected && !wrong_store && totals.verified_failed == 0 && database_only.files_seen == 0 &&
            table_difference_count == 1;
   }
-  std::uint64_t table_difference_count = 0;            ///< all of them
+  std::uint64_t table_difference_count = 0;  ///< all of them
+  /// The files the report files list (set by ReportSink as it ends them):
+  /// fewer than totals.files_seen when the run stopped before it had
+  /// reported every file it counted (a cancel, a failure mid-way).
+  std::optional<std::size_t> files_listed;
+  /// Whether the per-file lists are short of the counts (see files_listed).
+  bool lists_are_partial() const { return files_listed && *files_listed < totals.files_seen; }
   std::vector<std::pair<std::string, double>> phases;  ///< seconds per phase of the run, in order
   // What the sign-off needs (docs/reports.md): who ran what, where and when.
   std::string tool_version;

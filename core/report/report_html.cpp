@@ -217,8 +217,17 @@ void HtmlPage::write(const RunReport& r, const Out& out) const {
       html_text(command_name(r.command)) + ": sign-off report</h1>" + "<p class=\"verdict " + tone +
       "\" id=\"verdict\">" + html_text(sentence) + "</p></header>\n");
   // Page one: the sign-off.
-  out(html_facts(r) + "\n" + html_counts(r) + "\n" + html_codes(files_by_code_, kPageOneCodes, "codes") + "\n" +
-      html_next_steps(r) + "\n" + html_signature(r) + "\n");
+  // A run that stopped before it reported every file it counted says so
+  // above its lists: "None" below them means none among those listed.
+  const std::string partial =
+      r.lists_are_partial()
+          ? "<p class=\"verdict warn\" id=\"lists-partial\">The lists name " + grouped(*r.files_listed) + " of the " +
+                grouped(r.totals.files_seen) +
+                " files counted above: the run stopped before it had reported every file. The counts are of what it "
+                "read.</p>\n"
+          : std::string();
+  out(html_facts(r) + "\n" + html_counts(r) + "\n" + partial + html_codes(files_by_code_, kPageOneCodes, "codes") +
+      "\n" + html_next_steps(r) + "\n" + html_signature(r) + "\n");
   write_appendices(r, out);
   out("<footer>Written by kms-migrate " + html_text(r.tool_version) + " on " + html_text(r.host) + " at " +
       html_text(r.finished_at) +

@@ -201,7 +201,7 @@ std::string html_counts(const RunReport& r) {
 std::string html_codes(const CodeCounts& files_by_code, std::size_t limit, const char* id) {
   std::string out = std::string("<section id=\"") + id + "\"" + (limit == 0 ? " class=\"appendix\"" : "") + "><h2>" +
                     (limit == 0 ? "Appendix: every finding by code" : "Findings by code") + "</h2>";
-  if (files_by_code.empty()) return out + "<p class=\"none\">None: no file has an issue.</p></section>";
+  if (files_by_code.empty()) return out + "<p class=\"none\">None: no file listed has an issue.</p></section>";
   out +=
       "<table class=\"codes\"><colgroup><col style=\"width:25%\"><col style=\"width:7%\"><col "
       "style=\"width:33%\"><col></colgroup><thead><tr><th>code</th><th>files</th><th>what it means</th><th>what "

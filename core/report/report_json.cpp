@@ -64,6 +64,9 @@ nlohmann::ordered_json summary_json(const RunReport& r) {
   j["skipped"] = c.skipped;
   j["verified_passed"] = c.verified_passed;
   j["verified_failed"] = c.verified_failed;
+  // The record lines above this summary: fewer than files_seen when the run
+  // stopped before it had reported every file it counted.
+  j["files_listed"] = r.files_listed ? nlohmann::ordered_json(*r.files_listed) : nlohmann::ordered_json(nullptr);
   j["source"] = r.source;
   j["target"] = r.target ? nlohmann::ordered_json(*r.target) : nlohmann::ordered_json(nullptr);
   j["content_digest"] = r.content_digest ? nlohmann::ordered_json(*r.content_digest) : nlohmann::ordered_json(nullptr);

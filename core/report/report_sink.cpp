@@ -68,13 +68,16 @@ void ReportSink::fill(RunReport& r) const {
 }
 
 void ReportSink::prepare(const RunReport& r) {
-  for (auto& file : files_) file->prepare(r);
+  RunReport ending = r;
+  ending.files_listed = totals_.files_seen;
+  for (auto& file : files_) file->prepare(ending);
 }
 
 void ReportSink::finish(const RunReport& r) {
   // A run that committed nothing and cannot put every report in place failed:
   // so say the reports that can be put in place (a committed upgrade stays succeeded).
   RunReport ending = r;
+  ending.files_listed = totals_.files_seen;
   const bool committed = r.command == Command::Upgrade && r.status == RunStatus::Succeeded;
   for (const auto& file : files_) {
     const std::string why = file->obstacle();
