@@ -301,7 +301,7 @@ TEST_F(PathsAndSignals, EverySignalAtEveryMomentCancelsCleanly) {
             << said;
       }
       if (point == "verifying") {
-        EXPECT_NE(said.find("cancelled while verifying, after 1 of 39 records"), std::string::npos) << said;
+        EXPECT_NE(said.find("cancelled while verifying, after 1 of 39 files"), std::string::npos) << said;
       }
       if (point == "cross-file checks") {
         EXPECT_NE(said.find("cancelled during the cross-file checks"), std::string::npos) << said;

@@ -194,6 +194,26 @@ TEST_F(VerifyTest, OnlyAnUnexpectedDigestIsNotADamagedDatabase) {
   EXPECT_FALSE(run_verify(o, nullptr, nullptr, nullptr).report.only_the_expected_digest_differs());
 }
 
+// A file removed from the store after the upgrade (and a verify against
+// another store, where every file of the database is gone) is read in one
+// scan too: the gone file's client is passed over where the scan meets it.
+TEST_F(VerifyTest, AGoneFileNeedsNoSecondReading) {
+  fs::remove(clients() / "M0a9b8c7d6e5f.ini");
+  const auto r = verify();
+  EXPECT_EQ(r.exit_code, ExitCode::DataProblem);
+  for (const auto& n : r.notes) EXPECT_EQ(n.find("not in the order"), std::string::npos) << n;
+  EXPECT_TRUE(has(codes_for(r, "M0a9b8c7d6e5f.ini"), "unexpected-in-target"));
+  EXPECT_EQ(r.report.database_only.files_seen, 1u);
+  const fs::path other = tmp / "other";
+  ASSERT_EQ(test::run_process(KMS_GEN_STORE_BIN, {"store", other.string(), "50", "3"}).exit_code, 0);
+  VerifyOptions o;
+  o.source = other / "Security";
+  o.target = db();
+  const auto w = run_verify(o, nullptr, nullptr, nullptr);
+  EXPECT_TRUE(w.report.wrong_store) << w.report.message;
+  for (const auto& n : w.notes) EXPECT_EQ(n.find("not in the order"), std::string::npos) << n;
+}
+
 // The same folder, its store replaced by another since the upgrade: said in
 // one line too, in words that fit (not "wrong --source?").
 TEST_F(VerifyTest, AStoreReplacedInPlaceIsSaidInOneLine) {

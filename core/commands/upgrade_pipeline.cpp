@@ -185,7 +185,9 @@ std::string Pipeline::cancelled_message() const {
     done = "cancelled after reading " + grouped(counted_.done) + " of " + grouped(counted_.total) + " files";
   } else if (std::string(counted_.phase) == "verifying" && counted_.done < counted_.total) {
     done = "cancelled while verifying, after " + grouped(counted_.done) + " of " + grouped(counted_.total) +
-           " records had been read back";
+           " files had been read back";  // the count is of files, as the progress line's
+  } else if (phase_ && std::string(phase_) == "verifying") {
+    done = "cancelled after every file was read and verified";
   } else {
     done = std::string("cancelled during the ") + (phase_ ? phase_ : "run") + ", after every file was read";
   }

@@ -90,10 +90,25 @@ bool ClientReadBack::exists(const std::string& record_id) {
 
 bool ClientReadBack::every_row_taken() const { return all_from_scan_ && scanner_ && scanner_->all_taken(); }
 
+void ClientReadBack::pass_over(const std::string& record_id) {
+  if (!scanner_ || passed_over_.size() == kPassedOver) return;
+  if (auto rec = scanner_->take(record_id)) {
+    passed_over_.push_back({record_id, record_digest(*rec), rows_of(*rec)});
+  }
+}
+
 void ClientReadBack::unexpected(const std::function<bool(const std::string&)>& accounted,
                                 const std::function<void(std::string id, const RecordDigest&)>& each) {
-  // Every client row was taken, in order, by a file that expects it: none is unexpected.
-  if (all_from_scan_ && scanner_ && scanner_->at_end()) return;
+  // Every client row was taken, in order, by a file that expects it or passed
+  // over for a file the store no longer has: those are the unexpected ones.
+  if (all_from_scan_ && scanner_ && scanner_->at_end()) {
+    for (auto& p : passed_over_) {
+      if (accounted(p.id)) continue;
+      rows_.add(p.rows);
+      each(std::move(p.id), p.digest);
+    }
+    return;
+  }
   Stmt all(db_, "SELECT record_id FROM clients ORDER BY record_id");
   while (all.step()) {
     std::string id = all.text(0);

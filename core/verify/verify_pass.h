@@ -60,6 +60,12 @@ class ClientReadBack {
   /// The rows of the records handed out so far (each client once: the record
   /// finally compared, read or found unexpected).
   const ClientRows& rows_read() const { return rows_; }
+  /// The client of a file the store no longer has, where the scan stands:
+  /// taken from it so that the scan goes on in the written order, and handed
+  /// out by unexpected() (at most kPassedOver of them; past that the scan
+  /// stops at the next one and every client is read by key).
+  void pass_over(const std::string& record_id);
+  static constexpr std::size_t kPassedOver = 10000;
   /// The clients nobody read (`accounted` says which ids read() was asked for),
   /// with their record digests.
   void unexpected(const std::function<bool(const std::string&)>& accounted,
@@ -75,6 +81,12 @@ class ClientReadBack {
   Stmt exists_;
   bool all_from_scan_ = true;
   ClientRows rows_;
+  struct PassedOver {
+    std::string id;
+    RecordDigest digest;
+    ClientRows rows;
+  };
+  std::vector<PassedOver> passed_over_;  // pass_over()'s, for unexpected()
 };
 
 /// The field-mismatch message naming `fields`, redacted of what `file` holds
