@@ -13,7 +13,7 @@
 
 namespace kms::core {
 
-inline constexpr int kSchemaVersion = 2;  // 2: migration_report has display_name and alias
+inline constexpr int kSchemaVersion = 2;                    // 2: migration_report has display_name and alias
 inline constexpr std::int64_t kApplicationId = 0x4B4D3535;  // 'KM55'
 
 class DbWriter {

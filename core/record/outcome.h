@@ -31,5 +31,4 @@ bool expects_client(RecordOutcome o);
 /// Adds one file to the counts.
 void count_file(Counts& c, RecordOutcome outcome, std::optional<Verification> v);
 
-
 }  // namespace kms::core

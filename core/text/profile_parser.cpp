@@ -415,8 +415,8 @@ std::string_view strip_matching_quotes(std::string_view v) {
 // - inih saw a stand-in (a line longer than its buffer, or one starting with
 //   '[', which it would take for a section header).
 // Each is a case of tests/oracle_test.cpp.
-std::pair<std::string_view, std::string_view> split_key_line(const ParseState& st, std::string_view raw,
-                                                             std::size_t eq, const char* name, const char* value) {
+std::pair<std::string_view, std::string_view> split_key_line(const ParseState& st, std::string_view raw, std::size_t eq,
+                                                             const char* name, const char* value) {
   const bool inih_agrees = st.handed && name && value && raw.find(':') > eq && raw.find('\x1a') == raw.npos;
   if (inih_agrees) {
     return {raw.substr(static_cast<std::size_t>(name - st.handed), std::strlen(name)),
