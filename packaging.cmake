@@ -1,4 +1,4 @@
-# Installation and the Debian package (docs/runbook.md, "Installing"):
+# Installation and the Debian package (docs/runbook.md, "0. Install"):
 #   cmake --install build --prefix /usr/local      # or:
 #   cmake --build build --target package           # build/kms-migrate_VERSION_ARCH.deb
 include(GNUInstallDirs)

@@ -296,8 +296,8 @@ ParseOutcome parse_options(const std::vector<std::string>& args) {
   const auto cmd = command_from(args[0]);
   if (!cmd) {
     std::string hint;
-    for (const char* c : {"scan", "rehearse", "upgrade", "verify"}) {
-      if (edit_distance(args[0], c) <= 2) hint = std::string("; did you mean ") + c + "?";
+    for (const Command c : {Command::Scan, Command::Rehearse, Command::Upgrade, Command::Verify}) {
+      if (edit_distance(args[0], command_name(c)) <= 2) hint = std::string("; did you mean ") + command_name(c) + "?";
     }
     return error("unknown command '" + args[0] + "'" + hint);
   }

@@ -72,7 +72,7 @@ std::string codes_of(const core::FileSummary& f) { return core::distinct_codes_t
 /// Why a skipped entry was not read ("not named M<12 letters or digits>.ini").
 std::string skip_reason(const core::FileSummary& f) {
   for (const auto& i : f.issues) {
-    if (i.code == "not-a-record") return i.message;
+    if (core::is(i, core::IssueId::NotARecord)) return i.message;
   }
   return codes_of(f);
 }

@@ -1,6 +1,6 @@
 // Changes made late in a run, after the first re-check of the store: while the
 // report is written, while SQLite checks the file, during the sync, just before
-// the rename (docs/commands.md, "The source must not change"). The run looks at
+// the rename (docs/commands.md, "System errors": a file that changed while the run read it). The run looks at
 // the store once more as its last step and commits nothing that was not what it
 // read; a file that appears at the output meanwhile is never replaced.
 #include <fcntl.h>

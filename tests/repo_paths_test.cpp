@@ -27,9 +27,11 @@ std::string slurp(const fs::path& p) {
 
 /// The texts that name paths: prose and code, never the fixtures' data.
 std::vector<fs::path> texts() {
-  std::vector<fs::path> out = {kRoot / "README.md", kRoot / "CONTRIBUTING.md", kRoot / "CMakeLists.txt",
-                               kRoot / "packaging.cmake"};
-  static const std::set<std::string> kinds = {".md", ".h", ".cpp", ".c", ".sh", ".txt", ".cmake", ".sql", ""};
+  std::vector<fs::path> out = {kRoot / "README.md",       kRoot / "CONTRIBUTING.md",   kRoot / "CMakeLists.txt",
+                               kRoot / "packaging.cmake", kRoot / "CMakePresets.json", kRoot / ".clang-tidy",
+                               kRoot / ".clang-format",   kRoot / ".ci" / "run"};
+  static const std::set<std::string> kinds = {
+      ".md", ".h", ".cpp", ".c", ".sh", ".txt", ".cmake", ".sql", ".1", ".in", ".py", ".json", ".bash-completion", ""};
   for (const char* dir : {"docs", "core", "migrate", "tests", "schema", "scripts", "packaging", "fuzz"}) {
     for (const auto& e : fs::recursive_directory_iterator(kRoot / dir)) {
       if (e.is_regular_file() && kinds.count(e.path().extension().string())) out.push_back(e.path());
@@ -62,23 +64,60 @@ struct Stale {
   std::string named;
 };
 
-std::vector<Stale> stale_paths() {
-  // A path starts at a top-level folder of the repository, not inside a longer
-  // path or a URL, and runs over the characters of file names.
+/// `line` with the spellings of the repository's root ("${CMAKE_SOURCE_DIR}/",
+/// "$root/") and of the file's own folder ("${CMAKE_CURRENT_SOURCE_DIR}/")
+/// made plain: the path after them is then read as any other.
+std::string rooted(std::string line, const std::string& folder) {
+  const std::pair<std::string, std::string> spellings[] = {{"${CMAKE_SOURCE_DIR}/", " "},
+                                                           {"$root/", " "},
+                                                           {"${root}/", " "},
+                                                           {"${CMAKE_CURRENT_SOURCE_DIR}/", " " + folder + "/"}};
+  for (const auto& [from, to] : spellings) {
+    for (std::size_t at = line.find(from); at != std::string::npos; at = line.find(from, at + to.size())) {
+      line.replace(at, from.size(), to);
+    }
+  }
+  return line;
+}
+
+/// The paths `line` names: from a top-level folder of the repository, or from
+/// a stage of core/ ("util/safe_text.h" is core/util/safe_text.h); not inside
+/// a longer path or a URL; over the characters of file names.
+std::vector<std::string> named_paths(const std::string& line) {
   static const std::regex path(
       R"((^|[^A-Za-z0-9_./$-])((core|migrate|tests|docs|schema|fixtures|scripts|packaging|fuzz)/[A-Za-z0-9_.*/-]*))");
+  static const std::regex stage(
+      R"((^|[^A-Za-z0-9_./$-])((util|text|record|store|db|verify|report|target|commands|x509)/[a-z0-9_]+\.(h|cpp)))");
+  std::vector<std::string> out;
+  // std::regex is slow: a line is searched only when it holds a folder's name and a '/'.
+  static const char* const kFolders[] = {
+      "core/", "migrate/", "tests/", "docs/", "schema/", "fixtures/", "scripts/", "packaging/", "fuzz/", "util/",
+      "text/", "record/",  "store/", "db/",   "verify/", "report/",   "target/",  "commands/",  "x509/"};
+  if (std::none_of(std::begin(kFolders), std::end(kFolders),
+                   [&](const char* f) { return line.find(f) != std::string::npos; })) {
+    return out;
+  }
+  for (std::sregex_iterator it(line.begin(), line.end(), path), end; it != end; ++it) {
+    std::string named = (*it)[2];
+    while (!named.empty() && (named.back() == '.' || named.back() == '/' || named.back() == '-')) named.pop_back();
+    out.push_back(named);
+  }
+  for (std::sregex_iterator it(line.begin(), line.end(), stage), end; it != end; ++it) {
+    out.push_back("core/" + (*it)[2].str());
+  }
+  return out;
+}
+
+std::vector<Stale> stale_paths() {
   std::vector<Stale> out;
   for (const fs::path& f : texts()) {
+    const std::string folder = fs::relative(f.parent_path(), kRoot).string();
     std::istringstream in(slurp(f));
     std::size_t n = 0;
     for (std::string line; std::getline(in, line);) {
       ++n;
-      for (std::sregex_iterator it(line.begin(), line.end(), path), end; it != end; ++it) {
-        std::string named = (*it)[2];
-        while (!named.empty() && (named.back() == '.' || named.back() == '/' || named.back() == '-')) named.pop_back();
-        if (!exists_in_repo(named)) {
-          out.push_back({fs::relative(f, kRoot).string(), n, named});
-        }
+      for (const std::string& named : named_paths(rooted(line, folder))) {
+        if (!exists_in_repo(named)) out.push_back({fs::relative(f, kRoot).string(), n, named});
       }
     }
   }
@@ -111,6 +150,31 @@ TEST(RepoPaths, TheScannerSeesAMovedFile) {
   EXPECT_FALSE(
       exists_in_repo("docs/"
                      "nowhere/"));
+  // Its readings: a root spelt by CMake or a script, a folder's own, a stage's path.
+  EXPECT_EQ(named_paths(rooted("  ${CMAKE_SOURCE_DIR}/scripts/"
+                               "gone.sh x",
+                               "tests")),
+            std::vector<std::string>{"scripts/"
+                                     "gone.sh"});
+  EXPECT_EQ(named_paths(rooted("\"$root/docs/"
+                               "x.md\"",
+                               "scripts")),
+            std::vector<std::string>{"docs/"
+                                     "x.md"});
+  EXPECT_EQ(named_paths(rooted("${CMAKE_CURRENT_SOURCE_DIR}/oracle/"
+                               "p.c",
+                               "tests")),
+            std::vector<std::string>{"tests/oracle/"
+                                     "p.c"});
+  EXPECT_EQ(named_paths("see `util/"
+                        "safe_text.h`"),
+            std::vector<std::string>{"core/util/"
+                                     "safe_text.h"});
+  EXPECT_EQ(named_paths("https://example.org/docs/"
+                        "x and core/util/"
+                        "y.h"),
+            std::vector<std::string>{"core/util/"
+                                     "y.h"});
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <map>
 #include <system_error>
 
+#include "command.h"
 #include "safe_text.h"
 #include "sqlite_handle.h"
 #include "store_walker.h"
@@ -59,7 +60,7 @@ std::optional<Existing> existing(const fs::path& target, const fs::path& source)
   }
   const std::string from = meta.count("source") ? meta.at("source") : std::string("?");
   const bool this_source = same_folder(from, source);
-  const bool rehearsal = meta.count("command") && meta.at("command") == "rehearse";
+  const bool rehearsal = meta.count("command") && meta.at("command") == command_name(Command::Rehearse);
   // Stored text, quoted in a message: the shown-field rule, as every field from a file.
   const Existing::Kind kind = rehearsal     ? Existing::Kind::Rehearsal
                               : this_source ? Existing::Kind::FromThisSource

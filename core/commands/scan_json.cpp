@@ -110,7 +110,7 @@ Json scan_document(const ScanOptions& o, const ScanResult& r) {
 void add_normalizations(const FileSummary& f, const std::function<void(const Json&)>& element) {
   if (f.outcome != RecordOutcome::Normalized) return;
   for (const auto& i : f.issues) {
-    if (i.code != "recovery-never-enrolled") continue;
+    if (!is(i, IssueId::RecoveryNeverEnrolled)) continue;
     element({{"path", f.path},
              {"mailbox_dn", f.mailbox_dn.text},
              {"rule", i.code},
@@ -134,7 +134,7 @@ void add_skipped(const FileSummary& f, const std::function<void(const Json&)>& e
   if (f.outcome != RecordOutcome::Skipped) return;
   std::string reason;
   for (const auto& i : f.issues) {
-    if (i.code == "not-a-record") reason = i.message;
+    if (is(i, IssueId::NotARecord)) reason = i.message;
   }
   element({{"path", f.path}, {"reason", reason}});
 }

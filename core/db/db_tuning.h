@@ -9,8 +9,8 @@ struct DbTuning {
   /// per-statement work is shared among them.
   int rows_per_insert = 32;
   /// The connection's page cache, in KiB, from the index build on. SQLite's
-  /// sorter keeps up to this (or its minimum run, sqlite_handle.cpp) in memory
-  /// and writes the rest to temporary files.
+  /// sorter keeps up to this in memory (PRAGMA cache_size, db_writer.cpp) and
+  /// writes the rest to temporary files.
   int index_cache_kib = 512;
 };
 

@@ -1,5 +1,5 @@
 // A store's file summaries in path order, kept in a temporary file instead of
-// in memory (docs/performance.md, "Flat memory"): appended during the one
+// in memory (docs/performance.md, "A million records"): appended during the one
 // pass over the store, then the cross-file rules, then read back in order as
 // often as a command needs, the files those rules changed given as changed.
 #pragma once

@@ -23,7 +23,7 @@ std::string issue_text(const Issue& i) {
 bool carries_warnings(const FileSummary& f) {
   if (f.outcome != RecordOutcome::Migrated && f.outcome != RecordOutcome::Normalized) return false;
   return std::any_of(f.issues.begin(), f.issues.end(), [](const Issue& i) {
-    return i.severity == Severity::Warning && i.code != "recovery-never-enrolled";
+    return i.severity == Severity::Warning && !is(i, IssueId::RecoveryNeverEnrolled);
   });
 }
 

@@ -38,7 +38,7 @@ std::string cell(std::string_view text, const char* cls = nullptr) {
 }
 
 /// "bad-value, unknown-key": a file's codes of `severity` (each once), in the order found.
-std::string codes_of(const FileSummary& f, Severity severity, std::string_view leave_out = {}) {
+std::string codes_of(const FileSummary& f, Severity severity, std::optional<IssueId> leave_out = std::nullopt) {
   return distinct_codes_text(f.issues, severity, leave_out);
 }
 
@@ -82,19 +82,20 @@ void HtmlPage::add(const FileSummary& f, std::optional<Verification> v) {
   }
   if (f.outcome == RecordOutcome::Skipped) {
     for (const Issue& i : f.issues) {
-      if (i.code == "not-a-record") append(skipped_, "<tr>" + cell(f.path, "mono file") + cell(i.message) + "</tr>\n");
+      if (is(i, IssueId::NotARecord))
+        append(skipped_, "<tr>" + cell(f.path, "mono file") + cell(i.message) + "</tr>\n");
     }
   }
   if (f.outcome != RecordOutcome::Normalized && f.outcome != RecordOutcome::Migrated) return;
   if (f.outcome == RecordOutcome::Normalized) {
     for (const Issue& i : f.issues) {
-      if (i.code == "recovery-never-enrolled") {
+      if (is(i, IssueId::RecoveryNeverEnrolled)) {
         append(normalized_, file + cell(i.line > 0 ? std::to_string(i.line) : "", "num") + "</tr>\n");
         break;
       }
     }
   }
-  const std::string warnings = codes_of(f, Severity::Warning, "recovery-never-enrolled");
+  const std::string warnings = codes_of(f, Severity::Warning, IssueId::RecoveryNeverEnrolled);
   if (!warnings.empty()) append(warnings_, file + cell(warnings, "mono") + "</tr>\n");
 }
 

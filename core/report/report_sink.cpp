@@ -20,12 +20,12 @@ void add_to_lists(TerminalLists& l, const FileSummary& f, std::optional<Verifica
   if (carries_warnings(f)) ++l.with_warnings;
   if (f.outcome == RecordOutcome::Skipped) {
     for (const auto& i : f.issues) {
-      if (i.code == "not-a-record") list_line(l.skipped, l.skipped_more, f.path + "  " + i.message, l.limit);
+      if (is(i, IssueId::NotARecord)) list_line(l.skipped, l.skipped_more, f.path + "  " + i.message, l.limit);
     }
   }
   if (f.outcome == RecordOutcome::Normalized) {
     for (const auto& i : f.issues) {
-      if (i.code == "recovery-never-enrolled") {
+      if (is(i, IssueId::RecoveryNeverEnrolled)) {
         list_line(l.normalized, l.normalized_more, f.path + "  " + f.mailbox_dn.text, l.limit);
       }
     }
@@ -33,7 +33,7 @@ void add_to_lists(TerminalLists& l, const FileSummary& f, std::optional<Verifica
   if (f.outcome != RecordOutcome::Rejected && v != Verification::Failed) return;
   for (const auto& i : f.issues) {
     // The errors, and the count of what the cap left out (kListedIssues: issue.h).
-    if (i.severity != Severity::Error && i.code != "issues-not-listed") continue;
+    if (i.severity != Severity::Error && !is(i, IssueId::IssuesNotListed)) continue;
     const std::string where = i.line > 0 ? f.path + ":" + std::to_string(i.line) : f.path;
     const std::string line = where + ": " + i.code + ": " + i.message;
     if (v == Verification::Failed) {

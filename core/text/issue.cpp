@@ -6,22 +6,24 @@
 
 namespace kms::core {
 
+bool is(const Issue& i, IssueId id) { return i.code == issue_code(id).name; }
+
 void add_issue(Issues& issues, IssueId id, std::string message, int line) {
   const IssueCode& c = issue_code(id);
   issues.push_back(Issue{c.severity, std::string(c.name), std::move(message), line});
 }
 
 std::vector<std::string> distinct_codes(const Issues& issues, std::optional<Severity> only,
-                                        std::string_view leave_out) {
+                                        std::optional<IssueId> leave_out) {
   std::vector<std::string> codes;
   for (const Issue& i : issues) {
-    if ((only && i.severity != *only) || i.code == leave_out) continue;
+    if ((only && i.severity != *only) || (leave_out && is(i, *leave_out))) continue;
     if (std::find(codes.begin(), codes.end(), i.code) == codes.end()) codes.push_back(i.code);
   }
   return codes;
 }
 
-std::string distinct_codes_text(const Issues& issues, std::optional<Severity> only, std::string_view leave_out) {
+std::string distinct_codes_text(const Issues& issues, std::optional<Severity> only, std::optional<IssueId> leave_out) {
   std::string out;
   for (const auto& c : distinct_codes(issues, only, leave_out)) out += (out.empty() ? "" : ", ") + c;
   return out;

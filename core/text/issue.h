@@ -27,13 +27,16 @@ void add_issue(Issues& issues, IssueId id, std::string message, int line = 0);
 
 bool has_error(const Issues& issues);
 
+/// Whether `i` is of code `id` (codes are compared by IssueId, never spelt).
+bool is(const Issue& i, IssueId id);
+
 /// The codes of `issues`, each once, in the order first found: all of them, or
 /// those of one severity, leaving out `leave_out`.
 std::vector<std::string> distinct_codes(const Issues& issues, std::optional<Severity> only = std::nullopt,
-                                        std::string_view leave_out = {});
+                                        std::optional<IssueId> leave_out = std::nullopt);
 /// The same, joined by ", " ("bad-value, unknown-key").
 std::string distinct_codes_text(const Issues& issues, std::optional<Severity> only = std::nullopt,
-                                std::string_view leave_out = {});
+                                std::optional<IssueId> leave_out = std::nullopt);
 
 /// How many issues of one file every output lists (terminal, reports, the database).
 inline constexpr std::size_t kListedIssues = 100;

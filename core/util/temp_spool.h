@@ -1,5 +1,5 @@
 // A temporary file for what a run would otherwise keep in memory per record
-// (docs/performance.md, "Flat memory"): written once from the start, read back
+// (docs/performance.md, "A million records"): written once from the start, read back
 // in order as often as needed, or at an offset. Owner-only and unlinked from
 // the moment it exists (O_TMPFILE in $TMPDIR, else /tmp): nothing is left
 // behind, whatever ends the run.

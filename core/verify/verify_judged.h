@@ -1,4 +1,4 @@
-// Internal to verify_command.cpp: what verify found for one path during its
+// Internal to verify (verify_command.cpp, verify_rows.cpp): what verify found for one path during its
 // pass, kept in a SummarySpool (its FileSummary there, the rest as the spooled
 // extra bytes), and the verdict on it once the cross-file rules have run.
 #pragma once

@@ -3,6 +3,7 @@
 #include <set>
 #include <tuple>
 
+#include "command.h"
 #include "db_writer.h"
 #include "schema_sql.h"
 #include "text_util.h"
@@ -249,7 +250,7 @@ void run_fact_differences(const Meta& meta, const Counts& c, std::vector<std::st
     out.push_back("migration_meta finished_at is before started_at");
   }
   const std::string command = present("command");
-  if (!command.empty() && command != "upgrade" && command != "rehearse") {
+  if (!command.empty() && command != command_name(Command::Upgrade) && command != command_name(Command::Rehearse)) {
     out.push_back("migration_meta command is '" + command + "', not upgrade or rehearse");
   }
   const std::string allow = present("allow_rejected");
