@@ -52,12 +52,18 @@ TEST(BoundedOutput, AnErrorAfterAHundredWarningsStillRejectsTheFileAndIsCounted)
       << a.summary.issues.back().message;
 }
 
-TEST(BoundedOutput, EveryOutputOfTheRunHoldsTheSameBoundedList) {
-  TempDir tmp;
+/// A store of one good record and Mmany00000001.ini of `bad_lines` malformed lines.
+fs::path store_with_many_issues(const TempDir& tmp, int bad_lines) {
   const fs::path clients = tmp / "Clients";
   fs::create_directories(clients);
   write_file(clients / "Mgood00000001.ini", "[Client]\r\nMailboxDN=/o=X/cn=good\r\nState=1\r\n");
-  write_file(clients / "Mmany00000001.ini", many_bad_lines(200000));
+  write_file(clients / "Mmany00000001.ini", many_bad_lines(bad_lines));
+  return clients;
+}
+
+TEST(BoundedOutput, EveryOutputOfTheRunHoldsTheSameBoundedList) {
+  TempDir tmp;
+  const fs::path clients = store_with_many_issues(tmp, 200000);
   const fs::path db = tmp / "k.db";
   const auto r =
       run_process(KMS_MIGRATE_BIN, {"upgrade", "--source", clients.string(), "--target", db.string(), "--yes",
@@ -88,10 +94,7 @@ TEST(BoundedOutput, EveryOutputOfTheRunHoldsTheSameBoundedList) {
 // code of a file once (a hundred malformed-line made a line of 1,800 columns).
 TEST(BoundedOutput, TheTerminalCountsWhatTheCapLeftOutAndScanNamesEachCodeOnce) {
   TempDir tmp;
-  const fs::path clients = tmp / "Clients";
-  fs::create_directories(clients);
-  write_file(clients / "Mgood00000001.ini", "[Client]\r\nMailboxDN=/o=X/cn=good\r\nState=1\r\n");
-  write_file(clients / "Mmany00000001.ini", many_bad_lines(500));
+  const fs::path clients = store_with_many_issues(tmp, 500);
   const auto all = run_process(KMS_MIGRATE_BIN, {"rehearse", "--source", clients.string(), "--all"});
   EXPECT_NE(all.out.find("Mmany00000001.ini: issues-not-listed: "), std::string::npos) << all.out.substr(0, 3000);
   const auto scan = run_process(KMS_MIGRATE_BIN, {"scan", "--source", clients.string()});

@@ -5,25 +5,19 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "test_util.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
 const fs::path kRoot = KMS_SOURCE_DIR;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 /// The texts that name paths: prose and code, never the fixtures' data.
 std::vector<fs::path> texts() {
@@ -112,7 +106,7 @@ std::vector<Stale> stale_paths() {
   std::vector<Stale> out;
   for (const fs::path& f : texts()) {
     const std::string folder = fs::relative(f.parent_path(), kRoot).string();
-    std::istringstream in(slurp(f));
+    std::istringstream in(kms::test::read_file(f));
     std::size_t n = 0;
     for (std::string line; std::getline(in, line);) {
       ++n;

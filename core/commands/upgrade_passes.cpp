@@ -127,12 +127,7 @@ void Pipeline::verify(Db& db, const fs::path& db_path) {
     // Every record read back hashed to the digest of its source record, so the
     // digest of what was written is the digest of the database. Record ids are the
     // lower-cased first 13 characters of the names.
-    rep_.content_digest = content_digest_streamed([&](const DigestVisitor& digest) {
-      for (std::size_t i = 0; i < tracks_.size(); ++i) {
-        const FileTrack t = tracks_.get(i);
-        if (t.verification == Verification::Passed) digest(record_id_part(tracks_.path(i)), t.written_digest);
-      }
-    });
+    rep_.content_digest = tracks_digest([](const FileTrack& t) { return t.verification == Verification::Passed; });
     return;
   }
   sqlite_checks_.reset();  // a writer waits for no reader: the run fails anyway
@@ -262,6 +257,15 @@ void Pipeline::report_files(Db& db) {
     sink_.add(f, tracks_.get(i++).verification);
   });
   reported_ = true;
+}
+
+std::string Pipeline::tracks_digest(const std::function<bool(const FileTrack&)>& counted) {
+  return content_digest_streamed([&](const DigestVisitor& digest) {
+    for (std::size_t i = 0; i < tracks_.size(); ++i) {
+      const FileTrack t = tracks_.get(i);
+      if (counted(t)) digest(record_id_part(tracks_.path(i)), t.written_digest);
+    }
+  });
 }
 
 void Pipeline::add_row_issue(Db& db, std::size_t i, IssueId code, const std::string& message, Verification v) {

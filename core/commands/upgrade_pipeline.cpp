@@ -127,12 +127,8 @@ void Pipeline::write_and_check(Db& db, TemporaryDatabase& temp) {
     if (refusal_.blocked && !refusal_.store) {
       // Refused for its rejects: the digest that upgrade --allow-rejected will
       // record is the sign-off's to approve; it is that of the clients written.
-      rep_.content_digest = content_digest_streamed([&](const DigestVisitor& digest) {
-        for (std::size_t i = 0; i < tracks_.size(); ++i) {
-          const FileTrack t = tracks_.get(i);
-          if (t.client_written && expects_client(t.outcome)) digest(record_id_part(tracks_.path(i)), t.written_digest);
-        }
-      });
+      rep_.content_digest =
+          tracks_digest([](const FileTrack& t) { return t.client_written && expects_client(t.outcome); });
     }
     dest_->built(temp, refusal_);
     if (hooks_.after_write) hooks_.after_write(db);

@@ -7,6 +7,7 @@
 #pragma once
 #include <chrono>
 #include <ctime>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -55,6 +56,8 @@ class Pipeline {
   void report_files(Db& db);
   /// The file whose client `record_id` is, if any (for the verification's last check).
   std::optional<std::size_t> client_of(const std::string& record_id);
+  /// The content_digest of the clients of the files `counted` takes (their written digests, by record id).
+  std::string tracks_digest(const std::function<bool(const FileTrack&)>& counted);
   /// A file's report row gets one more error (verification, source check), then `v`.
   void add_row_issue(Db& db, std::size_t i, IssueId code, const std::string& message, Verification v);
 
